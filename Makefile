@@ -1,0 +1,22 @@
+# The two commands of the README, and a few for developers. Each bootstraps what it needs.
+PY := .venv/bin/python
+
+.PHONY: bootstrap demo test lint format plugin-zip
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+demo: bootstrap
+	@scripts/demo.sh
+
+test: bootstrap
+	$(PY) -m ruff check backend plugin tests benchmarks
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+lint: bootstrap
+	$(PY) -m ruff check backend plugin tests benchmarks
+	$(PY) -m ruff format --check backend plugin tests benchmarks
+
+format: bootstrap
+	$(PY) -m ruff format backend plugin tests benchmarks
+	$(PY) -m ruff check --fix backend plugin tests benchmarks

@@ -1,0 +1,42 @@
+"""LandSeg's error hierarchy.
+
+Every error a user can meet derives from :class:`LandSegError`; each subclass also inherits
+the builtin it resembles, so callers catching ``OSError`` or ``ValueError`` still catch it.
+Messages say what is wrong and what to do about it.
+"""
+
+
+class LandSegError(Exception):
+    """Root of every error LandSeg raises on purpose."""
+
+
+class InvalidParameterError(LandSegError, ValueError):
+    """An option has a value LandSeg cannot use."""
+
+
+class OutputExistsError(LandSegError, FileExistsError):
+    """The output already exists and overwriting was not asked for."""
+
+
+class OutputNotWritableError(LandSegError, PermissionError):
+    """The output location does not exist or cannot be written."""
+
+
+class RasterReadError(LandSegError, OSError):
+    """The input raster is missing, unreadable or unsuitable."""
+
+
+class VectorReadError(LandSegError, OSError):
+    """A vector layer (labels, area of interest) is missing, unreadable or unsuitable."""
+
+
+class ModelLoadError(LandSegError, OSError):
+    """A model file is missing, corrupt or not a segmentation model."""
+
+
+class DeviceUnavailableError(LandSegError, RuntimeError):
+    """The requested compute device is not present on this machine."""
+
+
+class Cancelled(LandSegError):
+    """The user cancelled the run; nothing was written."""

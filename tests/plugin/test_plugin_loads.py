@@ -1,0 +1,42 @@
+import configparser
+from pathlib import Path
+
+import plugin
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_class_factory_registers_provider_headless(qgis_app):
+    from qgis.core import QgsApplication
+
+    instance = plugin.classFactory(None)
+    instance.initProcessing()
+    provider = QgsApplication.processingRegistry().providerById("landseg")
+    assert provider is not None and provider.name() == "LandSeg"
+    instance.unload()
+    assert QgsApplication.processingRegistry().providerById("landseg") is None
+
+
+def test_metadata_is_complete():
+    parser = configparser.ConfigParser()
+    parser.read(REPO_ROOT / "metadata.txt")
+    general = parser["general"]
+    for key in (
+        "name",
+        "qgisMinimumVersion",
+        "description",
+        "about",
+        "version",
+        "author",
+        "email",
+        "repository",
+        "tracker",
+        "tags",
+    ):
+        assert general.get(key), key
+    assert general["qgisMinimumVersion"] == "3.22"
+    assert general["hasProcessingProvider"] == "yes"
+    assert (REPO_ROOT / "plugin" / general["icon"]).is_file()
+    assert (REPO_ROOT / "plugin" / "metadata.txt").read_text() == (
+        REPO_ROOT / "metadata.txt"
+    ).read_text()
