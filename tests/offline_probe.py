@@ -17,7 +17,7 @@ def audit(event: str, args: tuple) -> None:
     if event == "socket.getaddrinfo" or (
         event == "socket.connect" and args[0].family in (socket.AF_INET, socket.AF_INET6)
     ):
-        attempts.append(f"{event} {args[1:3] if event == 'socket.getaddrinfo' else args[1]}")
+        attempts.append(f"{event} {args[:2] if event == 'socket.getaddrinfo' else args[1]}")
         raise OSError("network access is forbidden in this test")
 
 
