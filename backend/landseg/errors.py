@@ -40,3 +40,7 @@ class DeviceUnavailableError(LandSegError, RuntimeError):
 
 class Cancelled(LandSegError):
     """The user cancelled the run; nothing was written."""
+
+
+class LandSegWarning(UserWarning):
+    """Something the user should know about; the run went on."""

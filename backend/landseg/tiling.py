@@ -1,0 +1,160 @@
+"""Cutting a raster into overlapping tiles, and reading them ahead of the model.
+
+Tiles step by ``tile_size_px - overlap_px``; tiles at the right and bottom edges reach past
+the raster and are padded with zeros, never resized. Each tile owns a *core* region: its
+window less half the overlap on every side it shares with a neighbour. The cores partition
+the raster exactly, which is what the seam merge relies on.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rasterio.windows import Window
+
+from landseg.errors import InvalidParameterError
+from landseg.models import Tile
+from landseg.raster import Scaling, open_raster, valid_mask
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """Where a tile sits: its window and the core it owns, both in raster pixels."""
+
+    index: int
+    window: Window
+    core: tuple[int, int, int, int]  # col_min, row_min, col_max, row_max (exclusive)
+
+
+def validate_tiling(tile_size_px: int, overlap_px: int) -> None:
+    """Raise :class:`InvalidParameterError` for tile sizes and overlaps that cannot work."""
+    if tile_size_px < 32 or tile_size_px % 32:
+        raise InvalidParameterError(
+            f"Tile size {tile_size_px} px must be a multiple of 32 and at least 32 "
+            "(the model's stride): try 256, 512 or 640."
+        )
+    if not 0 <= overlap_px < tile_size_px / 2:
+        raise InvalidParameterError(
+            f"Overlap {overlap_px} px must be at least 0 and less than half the tile size "
+            f"({tile_size_px // 2} px): try {tile_size_px // 8}."
+        )
+
+
+def _starts(length: int, tile: int, overlap: int) -> list[int]:
+    stride = tile - overlap
+    count = max(1, math.ceil((length - overlap) / stride))
+    return [i * stride for i in range(count)]
+
+
+def tile_grid(width: int, height: int, tile_size_px: int, overlap_px: int) -> list[TileSpec]:
+    """Tiles covering a ``width`` x ``height`` raster, row by row."""
+    validate_tiling(tile_size_px, overlap_px)
+    half = overlap_px // 2
+    col_starts = _starts(width, tile_size_px, overlap_px)
+    row_starts = _starts(height, tile_size_px, overlap_px)
+
+    def core_span(starts: list[int], i: int, length: int) -> tuple[int, int]:
+        low = 0 if i == 0 else starts[i] + half
+        high = length if i == len(starts) - 1 else starts[i + 1] + half
+        return low, high
+
+    specs = []
+    for r, row in enumerate(row_starts):
+        for c, col in enumerate(col_starts):
+            c0, c1 = core_span(col_starts, c, width)
+            r0, r1 = core_span(row_starts, r, height)
+            window = Window(col, row, tile_size_px, tile_size_px)
+            specs.append(TileSpec(len(specs), window, (c0, r0, c1, r1)))
+    return specs
+
+
+@dataclass
+class ReadTile:
+    """A tile read from disk: the model's input plus the pixels that hold data."""
+
+    spec: TileSpec
+    tile: Tile
+    valid: np.ndarray  # H x W bool
+
+
+def read_tile(src, spec: TileSpec, bands: Sequence[int], scaling: Scaling) -> ReadTile | None:
+    """Read one tile (padded at the edges); ``None`` when it holds no data at all."""
+    window = spec.window
+    inside = window.intersection(Window(0, 0, src.width, src.height))
+    h, w = int(inside.height), int(inside.width)
+    size = int(window.height), int(window.width)
+    data = src.read(list(bands), window=inside)
+    valid_inside = valid_mask(src, data, inside)
+    if not valid_inside.any():
+        return None
+    image = np.zeros((*size, len(bands)), dtype=np.uint8)
+    image[:h, :w] = np.moveaxis(scaling.apply(data), 0, -1)
+    valid = np.zeros(size, dtype=bool)
+    valid[:h, :w] = valid_inside
+    image[~valid] = 0
+    tile = Tile(image=image, window=window, transform=src.window_transform(window))
+    return ReadTile(spec, tile, valid)
+
+
+def read_ahead(
+    path: str | Path,
+    specs: Sequence[TileSpec],
+    bands: Sequence[int],
+    scaling: Scaling,
+    *,
+    batch_size: int,
+    should_stop: Callable[[], bool],
+    depth: int = 2,
+) -> Iterator[tuple[list[ReadTile], int]]:
+    """Yield batches of non-empty tiles (and how many specs each batch consumed).
+
+    A background thread with its own dataset handle reads up to ``depth`` batches ahead,
+    so disk reads overlap the model's forward pass.
+    """
+    batches: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()  # set when the consumer leaves early (error, cancel)
+
+    def produce() -> None:
+        try:
+            with open_raster(path) as src:
+                batch: list[ReadTile] = []
+                consumed = 0
+                for spec in specs:
+                    if stop.is_set() or should_stop():
+                        break
+                    consumed += 1
+                    read = read_tile(src, spec, bands, scaling)
+                    if read is not None:
+                        batch.append(read)
+                    if len(batch) == batch_size:
+                        batches.put((batch, consumed))
+                        batch, consumed = [], 0
+                if batch or consumed:
+                    batches.put((batch, consumed))
+        except BaseException as error:  # surfaced in the consumer's thread
+            batches.put(error)
+        finally:
+            batches.put(done)
+
+    reader = threading.Thread(target=produce, name="landseg-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := batches.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                batches.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        reader.join()

@@ -1,0 +1,81 @@
+"""Masks to polygons, and polygons from raster pixels to clean map geometries."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from affine import Affine
+from pyproj import CRS, Geod
+from rasterio.features import shapes
+from shapely.geometry import MultiPolygon, Polygon, shape
+
+_METRES_PER_DEGREE = 111_320.0
+
+
+def mask_to_geometry(mask: np.ndarray, col_off: int, row_off: int) -> MultiPolygon | None:
+    """Outline of a boolean mask (holes kept) in raster pixel coordinates.
+
+    ``col_off``/``row_off`` place the mask's top-left pixel in the raster.
+    """
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    crop = np.ascontiguousarray(mask[r0:r1, c0:c1])
+    transform = Affine.translation(col_off + c0, row_off + r0)
+    parts = [
+        shape(geometry)
+        for geometry, _ in shapes(crop.view(np.uint8), mask=crop, transform=transform)
+    ]
+    return MultiPolygon(parts)
+
+
+def pixels_to_map(geometries: list, transform: Affine) -> np.ndarray:
+    """Geometries in raster pixel coordinates to map coordinates."""
+    array = np.asarray(geometries, dtype=object)
+    return shapely.transform(array, lambda xy: np.c_[transform * (xy[:, 0], xy[:, 1])])
+
+
+def metres_to_crs_units(metres: float, crs: CRS, latitude: float = 0.0) -> float:
+    """A ground distance in the CRS's units (degrees near ``latitude`` for geographic CRSs)."""
+    if crs.is_geographic:
+        return metres / (_METRES_PER_DEGREE * max(np.cos(np.radians(latitude)), 1e-6))
+    return metres / crs.axis_info[0].unit_conversion_factor
+
+
+def areas_m2(geometries: np.ndarray, crs: CRS) -> np.ndarray:
+    """Ground areas in square metres: planar in projected CRSs, geodesic in geographic ones."""
+    if crs.is_geographic:
+        geod = Geod(ellps="WGS84")
+        return np.array([abs(geod.geometry_area_perimeter(g)[0]) for g in geometries])
+    return shapely.area(geometries) * crs.axis_info[0].unit_conversion_factor ** 2
+
+
+def _polygonal(geometry) -> MultiPolygon:
+    parts = [p for p in shapely.get_parts(geometry) if isinstance(p, Polygon) and not p.is_empty]
+    return MultiPolygon(parts)
+
+
+def square_off(geometry: MultiPolygon, *, min_fill: float = 0.85) -> MultiPolygon:
+    """Replace each part by its minimum rotated rectangle when it fills most of it."""
+    squared = []
+    for part in geometry.geoms:
+        rectangle = part.minimum_rotated_rectangle
+        fill = part.area / rectangle.area if rectangle.area else 0.0
+        squared.append(rectangle if fill >= min_fill and not part.interiors else part)
+    return MultiPolygon(squared)
+
+
+def clean(
+    geometries: np.ndarray,
+    *,
+    simplify_tolerance: float,
+    square: np.ndarray | None = None,
+) -> np.ndarray:
+    """Simplify (in CRS units), optionally square off, make valid and keep polygonal parts."""
+    simplified = shapely.simplify(geometries, simplify_tolerance, preserve_topology=True)
+    if square is not None and square.any():
+        simplified[square] = [square_off(_polygonal(g)) for g in simplified[square]]
+    valid = shapely.make_valid(simplified)
+    return np.array([_polygonal(g) for g in valid], dtype=object)
