@@ -24,3 +24,43 @@ def scene_16bit(tmp_path_factory: pytest.TempPathFactory) -> SyntheticScene:
     return write_scene(
         tmp_path_factory.mktemp("scene_16bit"), size_px=768, seed=5, bits=16, nodata_border_px=24
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(small_scene, tmp_path_factory):
+    """A YOLO-seg dataset of 128 px tiles exported from ``small_scene``."""
+    from landseg.dataset import export_dataset
+    from landseg.synthetic import CLASS_NAMES
+
+    out = tmp_path_factory.mktemp("tiny_dataset") / "data"
+    export_dataset(
+        [small_scene.raster_path],
+        small_scene.labels_path,
+        out,
+        class_names=CLASS_NAMES,
+        tile_size_px=128,
+        overlap_px=16,
+        seed=1,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_dataset, tmp_path_factory):
+    """A real two-phase training run (1 + 1 epochs at 128 px) and its record."""
+    from landseg.train import TrainOptions, train
+
+    run_dir = tmp_path_factory.mktemp("tiny_run") / "run"
+    progress = []
+    train(
+        TrainOptions(
+            data=str(tiny_dataset),
+            run_dir=str(run_dir),
+            epochs=1,
+            batch=4,
+            continue_epochs=1,
+            workers=0,
+        ),
+        progress=lambda fraction, message: progress.append((fraction, message)),
+    )
+    return run_dir, progress

@@ -64,6 +64,7 @@ class ModelInfo:
     overlap_px: int = 64
     bands: list[int] = field(default_factory=lambda: [1, 2, 3])
     pixel_size_m: float | None = None
+    input_size_px: int | None = None  # network input size when it differs from the tile size
     normalisation: str = "uint8; 16-bit rasters stretched to the 2nd-98th percentile"
     name: str = ""
     sha256: str = ""
@@ -169,7 +170,7 @@ class UltralyticsSegmenter:
         started = time.perf_counter()
         outputs = self.yolo.predict(
             images,
-            imgsz=max(images[0].shape[:2]),
+            imgsz=self.info.input_size_px or max(images[0].shape[:2]),
             conf=self.conf,
             iou=self.iou,
             device=self.device,
@@ -308,3 +309,27 @@ def write_model_info(path: str | Path, info: ModelInfo) -> None:
     checkpoint = torch.load(path, map_location="cpu", weights_only=False)
     checkpoint[METADATA_KEY] = info.to_json()
     torch.save(checkpoint, path)
+
+
+def export_onnx(
+    model_path: str | Path, output_path: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Export a ``.pt`` model to ONNX (faster on CPU), carrying its LandSeg metadata along."""
+    from landseg.outputs import atomic_output
+
+    segmenter = load(model_path, device="cpu")
+    info = segmenter.info
+    with atomic_output(output_path, overwrite=overwrite) as temporary:
+        exported = Path(
+            segmenter.yolo.export(
+                format="onnx",
+                imgsz=info.input_size_px or info.tile_size_px,
+                dynamic=True,
+                simplify=True,
+                device="cpu",
+                verbose=False,
+            )
+        )
+        exported.replace(temporary)
+        write_model_info(temporary, info)
+    return Path(output_path)

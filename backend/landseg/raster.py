@@ -7,6 +7,7 @@ raster, never per tile, so neighbouring tiles see the same colours.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 from rasterio.enums import MaskFlags
-from rasterio.errors import RasterioIOError
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError, RasterReadError
@@ -30,7 +31,9 @@ def open_raster(path: str | Path) -> rasterio.DatasetReader:
     if not path.exists():
         raise RasterReadError(f"Raster '{path}' does not exist: check the path.")
     try:
-        src = rasterio.open(path)
+        with warnings.catch_warnings():  # LandSeg says it better, below
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            src = rasterio.open(path)
     except RasterioIOError:
         raise RasterReadError(
             f"'{path}' is not a raster GDAL can read: give a GeoTIFF, VRT or other GDAL raster."

@@ -8,6 +8,7 @@ the raster exactly, which is what the seam merge relies on.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
@@ -153,8 +154,6 @@ def read_ahead(
     finally:
         stop.set()
         while reader.is_alive():  # unblock a producer waiting on a full queue
-            try:
+            with contextlib.suppress(queue.Empty):
                 batches.get(timeout=0.05)
-            except queue.Empty:
-                pass
         reader.join()

@@ -34,7 +34,7 @@ def mask_to_geometry(mask: np.ndarray, col_off: int, row_off: int) -> MultiPolyg
 def pixels_to_map(geometries: list, transform: Affine) -> np.ndarray:
     """Geometries in raster pixel coordinates to map coordinates."""
     array = np.asarray(geometries, dtype=object)
-    return shapely.transform(array, lambda xy: np.c_[transform * (xy[:, 0], xy[:, 1])])
+    return shapely.transform(array, lambda xy: np.c_[transform @ (xy[:, 0], xy[:, 1])])
 
 
 def metres_to_crs_units(metres: float, crs: CRS, latitude: float = 0.0) -> float:

@@ -1,0 +1,115 @@
+"""Dataset-level evaluation: ultralytics validation, reported per class for box and mask.
+
+The figures and their meaning are ultralytics' own (precision and recall at the confidence
+that maximises F1, mAP50, mAP50-95), put into plain dictionaries for tables, JSON and reports.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from landseg.errors import InvalidParameterError
+from landseg.models import resolve_device
+
+METRIC_NAMES = ("precision", "recall", "map50", "map50_95")
+
+
+def data_yaml(data: str | Path) -> Path:
+    """The ``data.yaml`` of a dataset folder (or the file itself)."""
+    path = Path(data)
+    candidate = path / "data.yaml" if path.is_dir() else path
+    if not candidate.is_file():
+        raise InvalidParameterError(
+            f"'{data}' is not a YOLO-seg dataset (no data.yaml): give a folder written by "
+            "landseg export-dataset, or its data.yaml."
+        )
+    return candidate
+
+
+def _pairs(values: Sequence[float]) -> dict[str, float]:
+    return {name: round(float(v), 6) for name, v in zip(METRIC_NAMES, values, strict=True)}
+
+
+def metrics_to_dict(metrics: Any, class_names: Sequence[str]) -> dict[str, Any]:
+    """Per-class and overall box and mask metrics from ultralytics ``SegmentMetrics``."""
+    instances = getattr(metrics, "nt_per_class", None)
+    per_class = {}
+    for i, class_index in enumerate(metrics.box.ap_class_index):
+        result = metrics.class_result(i)
+        name = class_names[int(class_index)]
+        per_class[name] = {
+            "instances": int(instances[int(class_index)]) if instances is not None else None,
+            "box": _pairs(result[:4]),
+            "mask": _pairs(result[4:8]),
+        }
+    for name in class_names:  # classes without labels in the validation split
+        per_class.setdefault(name, {"instances": 0, "box": None, "mask": None})
+    results = metrics.mean_results()
+    return {
+        "overall": {
+            "instances": int(instances.sum()) if instances is not None else None,
+            "box": _pairs(results[:4]),
+            "mask": _pairs(results[4:8]),
+        },
+        "classes": per_class,
+    }
+
+
+def evaluate_dataset(
+    model_path: str | Path,
+    data: str | Path,
+    *,
+    split: str = "val",
+    imgsz: int | None = None,
+    batch: int = 8,
+    device: str = "auto",
+    conf: float = 0.001,
+    iou: float = 0.7,
+) -> dict[str, Any]:
+    """Validate a ``.pt``/``.onnx`` model on a YOLO-seg dataset split; per-class figures."""
+    from landseg.models import load
+
+    segmenter = load(model_path, device=device)
+    yaml_path = data_yaml(data)
+    with tempfile.TemporaryDirectory(prefix="landseg-val-") as runs:
+        metrics = segmenter.yolo.val(
+            data=str(yaml_path),
+            split=split,
+            imgsz=imgsz or segmenter.info.input_size_px or segmenter.info.tile_size_px,
+            batch=batch,
+            device=resolve_device(device),
+            conf=conf,
+            iou=iou,
+            plots=False,
+            verbose=False,
+            project=runs,
+            name="val",
+            workers=0,
+        )
+    return metrics_to_dict(metrics, segmenter.class_names)
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """A terminal table: one row per class and one for all classes."""
+    header = (
+        f"{'class':<14}{'inst':>6}  {'P(B)':>6}{'R(B)':>6}{'mAP50(B)':>9}{'50-95(B)':>9}"
+        f"  {'P(M)':>6}{'R(M)':>6}{'mAP50(M)':>9}{'50-95(M)':>9}"
+    )
+    rows = [header, "-" * len(header)]
+    entries = [*result["classes"].items(), ("all", result["overall"])]
+    for name, entry in entries:
+        cells = []
+        for kind in ("box", "mask"):
+            values = entry[kind]
+            if values is None:
+                cells.append(f"{'-':>6}{'-':>6}{'-':>9}{'-':>9}")
+            else:
+                cells.append(
+                    f"{values['precision']:>6.3f}{values['recall']:>6.3f}"
+                    f"{values['map50']:>9.3f}{values['map50_95']:>9.3f}"
+                )
+        rows.append(f"{name:<14}{entry['instances'] or 0:>6}  {cells[0]}  {cells[1]}")
+    return "\n".join(rows)

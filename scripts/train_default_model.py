@@ -1,0 +1,142 @@
+"""Train LandSeg's shipped default model on synthetic scenes (CPU), and evaluate it on
+held-out scenes. Reproduces ``backend/landseg/data/landseg-default-seg.pt``.
+
+Usage: .venv/bin/python scripts/train_default_model.py [--epochs N] [--work DIR]
+Writes the run to DIR (default runs/default-model), the model into the package, and prints
+held-out per-class metrics as JSON (also saved as DIR/heldout.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from landseg.dataset import export_dataset
+from landseg.evaluate import evaluate_dataset, format_table
+from landseg.models import DEFAULT_MODEL_PATH
+from landseg.synthetic import CLASS_NAMES, write_scene
+from landseg.train import TrainOptions, train
+
+TRAIN_SEEDS = (100, 101, 102, 103, 104, 105)
+HELDOUT_SEEDS = (200, 201)
+TILE_PX, OVERLAP_PX = 256, 32
+
+
+def scenes(work: Path, seeds, *, bits_for=lambda seed: 16 if seed % 3 == 2 else 8):
+    return [
+        write_scene(
+            work / f"scene-{seed}",
+            size_px=2048,
+            seed=seed,
+            bits=bits_for(seed),
+            nodata_border_px=32 if seed % 2 else 0,
+            overwrite=True,
+        )
+        for seed in seeds
+    ]
+
+
+def export(work: Path, name: str, seeds, val_fraction: float) -> Path:
+    out = work / name
+    for k, scene in enumerate(scenes(work, seeds)):
+        part = out / f"part-{k}"
+        export_dataset(
+            [scene.raster_path],
+            scene.labels_path,
+            part,
+            class_names=CLASS_NAMES,
+            tile_size_px=TILE_PX,
+            overlap_px=OVERLAP_PX,
+            val_fraction=val_fraction,
+            seed=k,
+            overwrite=True,
+        )
+    return out
+
+
+def merge_parts(out: Path, name: str) -> Path:
+    """One dataset folder from the per-scene exports (stats from summed counts)."""
+    merged = out.parent / name
+    shutil.rmtree(merged, ignore_errors=True)
+    totals = dict.fromkeys(CLASS_NAMES, 0)
+    tiles: dict[str, int] = {}
+    stats = None
+    for part in sorted(out.glob("part-*")):
+        for kind in ("images", "labels"):
+            for side in ("train", "val"):
+                target = merged / kind / side
+                target.mkdir(parents=True, exist_ok=True)
+                for f in (part / kind / side).iterdir():
+                    shutil.copy(f, target / f"{part.name}-{f.name}")
+        stats = json.loads((part / "stats.json").read_text())
+        for n in CLASS_NAMES:
+            totals[n] += stats["instances"][n]
+        for key, value in stats["tiles"].items():
+            tiles[key] = tiles.get(key, 0) + value
+    from landseg.dataset import balanced_class_weights
+
+    assert stats is not None
+    all_n = sum(totals.values())
+    stats.update(
+        instances=totals,
+        tiles=tiles,
+        ratios={n: round(v / all_n, 4) for n, v in totals.items()},
+        class_weights=dict(
+            zip(
+                CLASS_NAMES,
+                (round(w, 4) for w in balanced_class_weights(list(totals.values()))),
+                strict=True,
+            )
+        ),
+        sources=[str(p) for p in sorted(out.glob("part-*"))],
+    )
+    (merged / "stats.json").write_text(json.dumps(stats, indent=2))
+    names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(CLASS_NAMES))
+    (merged / "data.yaml").write_text(
+        f"path: {json.dumps(str(merged))}\ntrain: images/train\nval: images/val\nnames:\n{names}\n"
+    )
+    return merged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--continue-epochs", type=int, default=10)
+    parser.add_argument("--work", type=Path, default=Path("runs/default-model"))
+    args = parser.parse_args()
+    work = args.work.absolute()
+    train_data = merge_parts(export(work / "export", "train-parts", TRAIN_SEEDS, 0.2), "train-data")
+    heldout = merge_parts(export(work / "export", "heldout-parts", HELDOUT_SEEDS, 1.0), "heldout")
+    best = train(
+        TrainOptions(
+            data=str(train_data),
+            run_dir=str(work / "run"),
+            base_model="yolov8n-seg.yaml",
+            epochs=args.epochs,
+            imgsz=TILE_PX,
+            batch=16,
+            device="cpu",
+            lr0=2e-3,
+            lrf=0.05,
+            copy_paste=0.3,
+            continue_epochs=args.continue_epochs,
+            continue_lr=2e-4,
+            workers=2,
+            seed=0,
+            patience=100,
+        ),
+        overwrite=True,
+        progress=lambda fraction, message: print(f"[{fraction:6.1%}] {message}", flush=True),
+    )
+    result = evaluate_dataset(best, heldout, device="cpu")
+    (work / "heldout.json").write_text(json.dumps(result, indent=2))
+    print(format_table(result))
+    DEFAULT_MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(best, DEFAULT_MODEL_PATH)
+    print(f"Default model written to {DEFAULT_MODEL_PATH}")
+
+
+if __name__ == "__main__":
+    main()

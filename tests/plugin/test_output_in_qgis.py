@@ -1,0 +1,33 @@
+"""LandSeg's GeoPackage as QGIS sees it: valid layer, coloured by class from the stored style."""
+
+from landseg.pipeline import LAYER_NAME, segment
+from tests.standins import GroundTruthSegmenter
+
+
+def test_segmentation_output_opens_categorized(qgis_app, small_scene, tmp_path):
+    from qgis.core import QgsVectorLayer
+
+    out = tmp_path / "landcover.gpkg"
+    segment(
+        small_scene.raster_path,
+        out,
+        model=GroundTruthSegmenter(small_scene.labels_path, small_scene.raster_path),
+        tile_size_px=256,
+        overlap_px=32,
+    )
+    layer = QgsVectorLayer(f"{out}|layername={LAYER_NAME}", "landcover", "ogr")
+    assert layer.isValid()
+    assert layer.featureCount() == sum(small_scene.class_counts.values())
+    assert layer.crs().authid() == "EPSG:32654"
+    renderer = layer.renderer()
+    assert renderer.type() == "categorizedSymbol"
+    assert renderer.classAttribute() == "class"
+    categories = {c.value(): c.symbol().color().name() for c in renderer.categories()}
+    assert categories == {
+        "roof": "#d7301f",
+        "farm": "#a6761d",
+        "rice-fields": "#1b9e77",
+        "Baren-Land": "#e6ab02",
+    }
+    names = {f["class"] for f in layer.getFeatures()}
+    assert names <= set(categories)
