@@ -49,9 +49,8 @@ class GroundTruthSegmenter:
 class EmptySegmenter:
     """Finds nothing; counts the tiles it was shown."""
 
-    class_names = list(CLASS_NAMES)
-
     def __init__(self) -> None:
+        self.class_names = list(CLASS_NAMES)
         self.tiles_seen = 0
 
     def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
