@@ -34,6 +34,9 @@ from landseg.tiling import TileSpec, read_tile, tile_grid
 
 WEIGHT_CAP = 10.0  # weight of a class with no (or very few) instances
 STATS_NAME = "stats.json"
+# A fragment this large (pixels) is kept whatever share of its polygon it is: big fields cut
+# by a tile edge must stay labelled, or the model learns their texture as background.
+MIN_FRAGMENT_PX = 256
 
 
 def balanced_class_weights(counts: Sequence[int], *, cap: float = WEIGHT_CAP) -> list[float]:
@@ -154,9 +157,9 @@ def _tile_labels(
         if cls not in class_names:
             continue
         pixel = shapely.affinity.affine_transform(geometry, inverse)
-        whole = pixel.area
+        smallest = min(min_fragment * pixel.area, MIN_FRAGMENT_PX)
         for part in shapely.get_parts(shapely.intersection(pixel, tile_box)):
-            if not isinstance(part, Polygon) or part.area < min_fragment * min(whole, size * size):
+            if not isinstance(part, Polygon) or part.area < smallest:
                 continue
             found.append((class_names.index(cls), _ring_with_holes(part)))
     return found
@@ -254,7 +257,7 @@ def export_dataset(
         overlap_px: Overlap between tiles.
         bands: Raster bands for the three channels (one band is repeated).
         min_fragment: Fragments of a polygon cut by a tile edge smaller than this fraction of
-            the polygon (or of the tile, for polygons larger than a tile) are dropped.
+            the polygon are dropped, unless they cover at least 256 pixels.
         empty_ratio: Tiles without labels kept, as a fraction of the labelled tiles.
         val_fraction: Share of spatial blocks used for validation.
         block_size_px: Side of a split block; default four tile steps (fewer on small rasters).

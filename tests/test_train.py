@@ -1,0 +1,148 @@
+"""Real ultralytics training on a tiny dataset: phases, run record, weights, interruption."""
+
+import csv
+import json
+
+import pytest
+
+from landseg.errors import (
+    Cancelled,
+    InvalidParameterError,
+    LandSegWarning,
+    ModelLoadError,
+    OutputExistsError,
+)
+from landseg.train import RECORD_NAME, TrainOptions, resolve_class_weights, resume, train
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_record_holds_every_epoch_of_both_phases(tiny_run, tiny_dataset):
+    run_dir, progress = tiny_run
+    record = json.loads((run_dir / RECORD_NAME).read_text())
+    assert [p["name"] for p in record["phases"]] == ["main", "continued"]
+    assert all(p["status"] == "complete" for p in record["phases"])
+    main, continued = record["phases"]
+    assert continued["lr0"] == 5e-5 and continued["lr0"] < main["lr0"]
+    assert continued["augmentation"]["hsv_s"] == main["augmentation"]["hsv_s"] / 2
+    assert [(e["epoch"], e["phase"], e["phase_epoch"]) for e in record["epochs"]] == [
+        (1, "main", 1),
+        (2, "continued", 1),
+    ]
+    for epoch in record["epochs"]:
+        assert set(epoch["train_loss"]) >= {"box", "seg", "cls", "dfl"}
+        assert set(epoch["val_loss"]) >= {"box", "seg", "cls", "dfl"}
+        for kind in ("box", "mask"):
+            assert set(epoch[kind]) == {"precision", "recall", "map50", "map50_95"}
+        assert epoch["time_s"] > 0 and epoch["lr"] >= 0
+    stats = json.loads((tiny_dataset / "stats.json").read_text())
+    assert record["dataset"]["instances"] == stats["instances"]
+    assert record["library_versions"]["ultralytics"] == "8.4.190"
+    assert record["arguments"]["epochs"] == 1 and record["base_model"]["path"]
+    final = record["final"]
+    assert final["model"] == "best.pt" and len(final["sha256"]) == 64
+    assert set(final["classes"]) == {"roof", "farm", "rice-fields", "Baren-Land"}
+    assert set(final["overall"]["mask"]) == {"precision", "recall", "map50", "map50_95"}
+    with open(run_dir / "epochs.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2 and "mask.map50" in rows[0] and "train_loss.cls" in rows[0]
+    assert progress[-1][0] == 1.0 and "epoch 2/2 (continued)" in progress[-1][1]
+
+
+def test_balanced_class_weights_reached_the_loss(tiny_run):
+    record = json.loads((tiny_run[0] / RECORD_NAME).read_text())
+    expected = list(record["class_weights"].values())
+    stats_weights = [
+        record["dataset"]["class_weights"][n] for n in record["dataset"]["class_names"]
+    ]
+    assert expected == stats_weights
+    for phase in record["phases"]:
+        assert phase["class_weights_in_loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_interrupt_then_resume(tiny_dataset, tmp_path):
+    class StopAfterFirstEpoch:
+        def __init__(self):
+            self.epochs = 0
+
+        def is_set(self):
+            return self.epochs >= 1
+
+    token = StopAfterFirstEpoch()
+
+    def progress(fraction, message):
+        token.epochs += 1
+
+    run_dir = tmp_path / "run"
+    options = TrainOptions(
+        data=str(tiny_dataset),
+        run_dir=str(run_dir),
+        epochs=2,
+        batch=4,
+        workers=0,
+        class_weights="none",
+    )
+    with pytest.raises(Cancelled, match="--resume"):
+        train(options, progress=progress, cancel=token)
+    record = json.loads((run_dir / RECORD_NAME).read_text())
+    assert record["phases"][0]["status"] == "interrupted"
+    assert [e["epoch"] for e in record["epochs"]] == [1]
+    assert (run_dir / "main" / "weights" / "last.pt").is_file()
+    best = resume(run_dir)
+    record = json.loads((run_dir / RECORD_NAME).read_text())
+    assert best.is_file() and record["phases"][0]["status"] == "complete"
+    assert [e["epoch"] for e in record["epochs"]] == [1, 2]
+    assert record["phases"][0]["class_weights_in_loss"] is None
+    with pytest.raises(InvalidParameterError, match="already complete"):
+        resume(run_dir)
+
+
+def test_base_model_with_other_classes_gets_a_new_head(tiny_run, tmp_path):
+    from landseg.dataset import export_dataset
+    from tests.conftest import SPACENET_DIR
+
+    data = tmp_path / "atlanta"
+    export_dataset(
+        [SPACENET_DIR / "ortho_pan_16bit.tif"],
+        SPACENET_DIR / "buildings.geojson",
+        data,
+        class_field=None,
+        class_value="roof",
+        tile_size_px=128,
+        overlap_px=0,
+    )
+    with pytest.warns(LandSegWarning, match="head is re-initialised"):
+        best = train(
+            TrainOptions(
+                data=str(data),
+                run_dir=str(tmp_path / "run"),
+                epochs=1,
+                batch=4,
+                workers=0,
+                base_model=str(tiny_run[0] / "best.pt"),
+            )
+        )
+    record = json.loads((tmp_path / "run" / RECORD_NAME).read_text())
+    assert record["dataset"]["class_names"] == ["roof"] and best.is_file()
+
+
+def test_bad_training_input(tiny_dataset, tmp_path):
+    names = ["roof", "farm", "rice-fields", "Baren-Land"]
+    with pytest.raises(InvalidParameterError, match=r"2 class weights.*4 classes"):
+        resolve_class_weights([1.0, 2.0], names, {})
+    assert resolve_class_weights("1,2,3,4", names, {}) == [1, 2, 3, 4]
+    assert resolve_class_weights("none", names, {}) is None
+    with pytest.raises(InvalidParameterError, match="multiple of 32"):
+        train(TrainOptions(data=str(tiny_dataset), run_dir=str(tmp_path / "a"), imgsz=100))
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        train(
+            TrainOptions(
+                data=str(tiny_dataset), run_dir=str(tmp_path / "b"), base_model="missing.pt"
+            )
+        )
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "notes.txt").write_text("keep")
+    with pytest.raises(OutputExistsError, match="not empty"):
+        train(TrainOptions(data=str(tiny_dataset), run_dir=str(tmp_path / "c")))
+    with pytest.raises(InvalidParameterError, match=r"no data\.yaml"):
+        train(TrainOptions(data=str(tmp_path), run_dir=str(tmp_path / "d")))
