@@ -95,11 +95,11 @@ class _FakeYolo:
     def __init__(self, limit):
         self.limit, self.batches, self.half_seen = limit, [], set()
 
-    def predict(self, images, *, batch, half, **kwargs):
+    def predict(self, images, *, batch, quantize, **kwargs):
         if batch > self.limit:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
         self.batches.append(batch)
-        self.half_seen.add(half)
+        self.half_seen.add(quantize)
         return [type("R", (), {"masks": None, "boxes": []})() for _ in images]
 
 
@@ -110,7 +110,7 @@ def test_cuda_path_halves_batch_on_out_of_memory_and_uses_half_precision():
     out = segmenter.predict([Tile(image, None, None)] * 10)
     assert len(out) == 10
     assert segmenter.batch_size == 2 and fake.batches == [2, 2, 2, 2, 2]
-    assert fake.half_seen == {True}
+    assert fake.half_seen == {"fp16"}
 
 
 def test_other_errors_are_not_swallowed():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 import threading
@@ -25,31 +26,50 @@ EXIT_USAGE = 2
 EXIT_CANCELLED = 130
 
 
-def _emit(event: str, **fields: Any) -> None:
-    click.echo(json.dumps({"event": event, **fields}, default=str))
-
-
 class Progress:
-    """Adapts the backend's (fraction, message) callback to tqdm or JSON lines."""
+    """Adapts the backend's (fraction, message) callback to tqdm or JSON lines.
+
+    In JSON mode, stdout carries nothing but the JSON lines: everything else that would be
+    printed there (libraries' logs included) is sent to stderr instead.
+    """
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
         self.bar = None
-        if mode == "bar":
-            from tqdm import tqdm
+        self.json_stream = None
+        if mode == "json":
+            sys.stdout.flush()
+            self.json_stream = os.fdopen(os.dup(1), "w", buffering=1)
+            os.dup2(2, 1)
 
-            self.bar = tqdm(total=1000, unit="‰", file=sys.stderr, leave=False, dynamic_ncols=True)
+    def emit(self, event: str, **fields: Any) -> None:
+        """One JSON line on the original stdout."""
+        assert self.json_stream is not None
+        self.json_stream.write(json.dumps({"event": event, **fields}, default=str) + "\n")
 
     def __call__(self, fraction: float, message: str) -> None:
         if self.mode == "json":
-            _emit("progress", fraction=round(fraction, 4), message=message)
-        elif self.bar is not None:
+            self.emit("progress", fraction=round(fraction, 4), message=message)
+        elif self.mode == "bar":
+            if self.bar is None:  # created on first use, so errors before it print alone
+                from tqdm import tqdm
+
+                self.bar = tqdm(
+                    total=1000,
+                    unit="‰",
+                    file=sys.stderr,
+                    leave=False,
+                    dynamic_ncols=True,
+                    disable=None,
+                )
             self.bar.set_description_str(message[:60])
             self.bar.update(int(fraction * 1000) - self.bar.n)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+        if self.json_stream is not None:
+            self.json_stream.close()
 
 
 def _cancel_on_sigterm() -> threading.Event:
@@ -75,10 +95,10 @@ def progress_option(command: Callable) -> Callable:
         progress = Progress(progress_mode)
         try:
             result = command(progress=progress, cancel=_cancel_on_sigterm(), **kwargs)
+            if progress_mode == "json" and result is not None:
+                progress.emit("result", **result)
         finally:
             progress.close()
-        if progress_mode == "json" and result is not None:
-            _emit("result", **result)
         return result
 
     return wrapper
@@ -257,6 +277,284 @@ def segment(raster: Path, output: Path, bands: str | None, classes: str | None, 
         "device": result.device,
         "warnings": result.warnings,
     }
+
+
+@cli.command("export-dataset")
+@click.argument("rasters", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Polygon layer (GeoPackage, Shapefile, GeoJSON) with the classes.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Dataset folder to create.",
+)
+@click.option(
+    "--class-field", default="class", show_default=True, help="Label attribute holding the class."
+)
+@click.option(
+    "--class-value",
+    default=None,
+    help="One class for every feature (for layers without a class field).",
+)
+@click.option("--class-map", default=None, help="Rename label values, e.g. building=roof.")
+@click.option(
+    "--classes", default=None, help="Model classes in order, e.g. roof,farm,rice-fields,Baren-Land."
+)
+@click.option(
+    "--aoi",
+    "aoi_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Polygons limiting where tiles are cut.",
+)
+@click.option("--tile-size", "tile_size_px", type=int, default=512, show_default=True)
+@click.option("--overlap", "overlap_px", type=int, default=64, show_default=True)
+@click.option("--bands", default=None, help="Raster bands for the model, e.g. 1,2,3 or 1.")
+@click.option(
+    "--min-fragment",
+    type=float,
+    default=0.2,
+    show_default=True,
+    help="Drop polygon fragments (cut by a tile edge) below this share of the polygon.",
+)
+@click.option(
+    "--empty-ratio",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Tiles without labels kept, as a share of labelled tiles.",
+)
+@click.option(
+    "--val-fraction",
+    type=float,
+    default=0.2,
+    show_default=True,
+    help="Share of spatial blocks used for validation.",
+)
+@click.option(
+    "--block-size",
+    "block_size_px",
+    type=int,
+    default=None,
+    help="Side of a split block in pixels; default four tile steps.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@overwrite_option
+def export_dataset_command(rasters, labels, output, class_map, classes, bands, **options):
+    """Export a YOLO-seg dataset from RASTERS and labelled polygons."""
+    from landseg.dataset import export_dataset
+
+    stats = export_dataset(
+        rasters,
+        labels,
+        output,
+        class_map=_mapping(class_map),
+        class_names=classes.split(",") if classes else None,
+        bands=_int_list(bands),
+        **options,
+    )
+    shares = ", ".join(
+        f"{n} {stats.instances[n]} (weight {stats.class_weights[n]:.2f})" for n in stats.class_names
+    )
+    click.echo(
+        f"Wrote {stats.tiles['train']} train and {stats.tiles['val']} validation tiles to "
+        f"{output}: {shares}."
+    )
+
+
+@cli.command("train")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Dataset folder from export-dataset (or its data.yaml).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "run_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder to create.",
+)
+@click.option(
+    "--model",
+    "base_model",
+    default="yolov8n-seg.yaml",
+    show_default=True,
+    help="Base model: a .pt file to fine-tune, or a .yaml to start from scratch.",
+)
+@click.option("--epochs", type=int, default=50, show_default=True)
+@click.option("--imgsz", type=int, default=None, help="Image size; default the tile size.")
+@click.option("--batch", type=int, default=8, show_default=True)
+@device_option
+@click.option(
+    "--lr", "lr0", type=float, default=1e-3, show_default=True, help="Initial learning rate."
+)
+@click.option(
+    "--lrf",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Final learning rate as a fraction of the initial one.",
+)
+@click.option(
+    "--class-weights",
+    default="balanced",
+    show_default=True,
+    help="balanced, none, or one weight per class (e.g. 0.5,1.2,1.6,2).",
+)
+@click.option("--copy-paste", type=float, default=0.3, show_default=True)
+@click.option(
+    "--copy-paste-mode", type=click.Choice(["flip", "mixup"]), default="flip", show_default=True
+)
+@click.option(
+    "--augment",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Augmentation strength (0 = none).",
+)
+@click.option("--patience", type=int, default=50, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True)
+@click.option(
+    "--continue-epochs",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Epochs of a continued phase from the best weights at a lower learning rate.",
+)
+@click.option("--continue-lr", type=float, default=5e-5, show_default=True)
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Resume the interrupted run in this folder.",
+)
+@overwrite_option
+@progress_option
+def train_command(data, run_dir, resume_dir, class_weights, overwrite, progress, cancel, **options):
+    """Fine-tune a YOLO-seg model on a dataset (with an optional continued phase)."""
+    from landseg.train import TrainOptions, resume, train
+
+    if resume_dir is not None:
+        best = resume(resume_dir, progress=progress, cancel=cancel)
+    else:
+        if data is None or run_dir is None:
+            raise click.UsageError("give --data and -o/--output (or --resume RUN_DIR)")
+        best = train(
+            TrainOptions(
+                data=str(data), run_dir=str(run_dir), class_weights=class_weights, **options
+            ),
+            overwrite=overwrite,
+            progress=progress,
+            cancel=cancel,
+        )
+    click.echo(f"Trained model: {best}", err=progress.mode == "json")
+    return {"model": str(best), "run_dir": str(best.parent)}
+
+
+@cli.command("evaluate")
+@click.option(
+    "--model", type=click.Path(path_type=Path), default=None, help="Model to validate on --data."
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="YOLO-seg dataset folder (dataset level).",
+)
+@click.option("--split", default="val", show_default=True, help="Dataset split to validate on.")
+@click.option(
+    "--predictions",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Predicted polygons, e.g. from landseg segment (map level).",
+)
+@click.option(
+    "--labels", type=click.Path(path_type=Path), default=None, help="Labelled polygons (map level)."
+)
+@click.option(
+    "--class-field",
+    default="class",
+    show_default=True,
+    help="Label attribute holding the class (map level).",
+)
+@click.option(
+    "--aoi",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Polygons limiting the evaluated area (map level).",
+)
+@click.option(
+    "--conf",
+    type=float,
+    default=0.25,
+    show_default=True,
+    help="Score threshold for precision, recall and F1 (map level).",
+)
+@device_option
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the figures as JSON.",
+)
+@overwrite_option
+def evaluate_command(
+    model, data, split, predictions, labels, class_field, aoi, conf, device, json_path, overwrite
+):
+    """Per-class metrics: of a model on a dataset, or of predicted polygons against labels."""
+    if (model or data) and (predictions or labels):
+        raise click.UsageError("give either --model/--data or --predictions/--labels, not both")
+    if predictions or labels:
+        if not (predictions and labels):
+            raise click.UsageError("map-level evaluation needs both --predictions and --labels")
+        from landseg import map_metrics
+
+        metrics = map_metrics.evaluate_map(
+            predictions, labels, class_field=class_field, aoi=aoi, conf=conf
+        )
+        click.echo(map_metrics.format_table(metrics))
+        if json_path:
+            map_metrics.write_json(metrics, json_path, overwrite=overwrite)
+        return
+    if not data:
+        raise click.UsageError("give --data (with --model) or --predictions and --labels")
+    from landseg.evaluate import evaluate_dataset, format_table
+    from landseg.outputs import atomic_output
+
+    result = evaluate_dataset(model, data, split=split, device=device)
+    click.echo(format_table(result))
+    if json_path:
+        with atomic_output(json_path, overwrite=overwrite) as temporary:
+            temporary.write_text(json.dumps(result, indent=2))
+
+
+@cli.command("export-model")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="ONNX file to write.",
+)
+@overwrite_option
+def export_model(model: Path, output: Path, overwrite: bool) -> None:
+    """Export MODEL (.pt) to ONNX, which runs about twice as fast on CPU."""
+    from landseg.models import export_onnx
+
+    click.echo(f"Wrote {export_onnx(model, output, overwrite=overwrite)}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -174,7 +174,7 @@ class UltralyticsSegmenter:
             conf=self.conf,
             iou=self.iou,
             device=self.device,
-            half=self.half,
+            quantize="fp16" if self.half else None,
             retina_masks=True,
             max_det=1000,
             batch=len(images),
