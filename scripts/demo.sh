@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The README's main job: segment the bundled sample scene with the shipped default model.
+# The README's main job: segment the bundled sample scene with the shipped default model,
+# then score the polygons against the scene's ground truth.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+landseg=.venv/bin/landseg
 mkdir -p demo
-.venv/bin/landseg synth demo --size 2048 --seed 0 --overwrite
-echo "landseg demo: segmentation is not built yet; the sample scene is in demo/." >&2
-exit 1
+$landseg synth demo --size 2048 --seed 0 --overwrite
+$landseg segment demo/scene.tif -o demo/landcover.gpkg --overwrite
+$landseg evaluate --predictions demo/landcover.gpkg --labels demo/labels.gpkg \
+    --json demo/evaluation.json --overwrite
+echo "Open demo/scene.tif and demo/landcover.gpkg in QGIS to see the result."

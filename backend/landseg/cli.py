@@ -540,6 +540,28 @@ def evaluate_command(
             temporary.write_text(json.dumps(result, indent=2))
 
 
+@cli.command("model-info")
+@click.argument("model", type=click.Path(path_type=Path), required=False)
+@device_option
+def model_info(model: Path | None, device: str) -> None:
+    """Print a model's metadata (default: the shipped model) and the device it would use, as JSON."""
+    from dataclasses import asdict
+
+    from landseg.models import DEFAULT_MODEL_PATH, describe_device, load
+
+    segmenter = load(model, device=device)
+    click.echo(
+        json.dumps(
+            {
+                **asdict(segmenter.info),
+                "path": str((model or DEFAULT_MODEL_PATH).absolute()),
+                "device": segmenter.device,
+                "device_name": describe_device(segmenter.device),
+            }
+        )
+    )
+
+
 @cli.command("export-model")
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option(

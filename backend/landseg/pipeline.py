@@ -124,6 +124,7 @@ def segment(
 
     with open_raster(raster_path) as src:
         segmenter = _segmenter(model, device, conf, iou, batch_size, classes)
+        load_s = time.perf_counter() - started
         info = getattr(segmenter, "info", None)
         if tile_size_px is None:
             tile_size_px = info.tile_size_px if info else DEFAULT_TILE_SIZE_PX
@@ -153,7 +154,7 @@ def segment(
         report(0.9 * done / len(specs), f"{done}/{len(specs)} tiles")
     if is_cancelled():
         raise Cancelled("Segmentation was cancelled; no output was written.")
-    inference_s = time.perf_counter() - started
+    inference_s = time.perf_counter() - started - load_s
 
     report(0.9, f"Merging {len(pieces)} pieces across tile seams")
     merged = merge_pieces(pieces, specs)
@@ -179,7 +180,7 @@ def segment(
         geometry=list(geometries[keep]),
         crs=crs,
     )
-    stitch_s = time.perf_counter() - started - inference_s
+    stitch_s = time.perf_counter() - started - load_s - inference_s
 
     messages = []
     if tiles_run == 0:
@@ -203,9 +204,10 @@ def segment(
     counts = {name: int((frame["class"] == name).sum()) for name in names}
     report(1.0, f"Wrote {len(frame)} polygons to {output_path}")
     timings = {
+        "model_load": load_s,
         "inference": inference_s,
         "stitch_and_vectorize": stitch_s,
-        "write": total_s - inference_s - stitch_s,
+        "write": total_s - load_s - inference_s - stitch_s,
         "total": total_s,
     }
     if hasattr(segmenter, "forward_seconds"):
