@@ -198,9 +198,8 @@ def main() -> None:
         command.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
     args = parser.parse_args()
     {"overhead": overhead, "memory": memory, "sahi": sahi}[args.command](args)
-    print(
-        f"(benchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
-    )
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(benchmark process peak RSS {peak_mib:.0f} MiB)")
 
 
 if __name__ == "__main__":

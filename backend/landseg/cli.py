@@ -544,7 +544,7 @@ def evaluate_command(
 @click.argument("model", type=click.Path(path_type=Path), required=False)
 @device_option
 def model_info(model: Path | None, device: str) -> None:
-    """Print a model's metadata (default: the shipped model) and the device it would use, as JSON."""
+    """Print MODEL's metadata (default: the shipped model) and its device as JSON."""
     from dataclasses import asdict
 
     from landseg.models import DEFAULT_MODEL_PATH, describe_device, load
