@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from pyproj import CRS
+
+from landseg.vectorize import (
+    areas_m2,
+    clean,
+    mask_to_geometry,
+    metres_to_crs_units,
+    pixels_to_map,
+    square_off,
+)
+
+
+def test_mask_outline_keeps_holes_and_offsets():
+    mask = np.zeros((20, 20), dtype=bool)
+    mask[2:12, 3:13] = True
+    mask[5:8, 6:9] = False
+    geometry = mask_to_geometry(mask, col_off=100, row_off=50)
+    (polygon,) = geometry.geoms
+    assert polygon.bounds == (103, 52, 113, 62)
+    assert len(polygon.interiors) == 1 and polygon.area == 100 - 9
+    assert mask_to_geometry(np.zeros((4, 4), bool), 0, 0) is None
+
+
+def test_pixels_to_map_and_areas():
+    transform = Affine(0.5, 0, 500000, 0, -0.5, 4650000)
+    (square,) = pixels_to_map([shapely.box(0, 0, 10, 10)], transform)
+    assert square.bounds == (500000, 4649995, 500005, 4650000)
+    assert areas_m2(np.array([square]), CRS("EPSG:32654"))[0] == pytest.approx(25)
+    feet = CRS("EPSG:2263")  # New York, US survey feet
+    assert metres_to_crs_units(1.0, feet) == pytest.approx(3.28083, rel=1e-4)
+    assert metres_to_crs_units(111_320, CRS("EPSG:4326")) == pytest.approx(1.0)
+
+
+def test_square_off_only_nearly_rectangular_parts():
+    jagged = shapely.Polygon([(0, 0), (10, 0), (10, 6), (9, 6), (9, 7), (0, 7)])
+    l_shape = shapely.Polygon([(0, 0), (10, 0), (10, 3), (3, 3), (3, 10), (0, 10)])
+    squared = square_off(shapely.MultiPolygon([jagged, l_shape]))
+    assert squared.geoms[0].equals(jagged.minimum_rotated_rectangle)
+    assert squared.geoms[1].equals(l_shape)
+
+
+def test_clean_simplifies_and_makes_valid():
+    stairs = shapely.Polygon([(0, 0), (4, 0), (4, 1), (5, 1), (5, 2), (6, 2), (6, 6), (0, 6)])
+    bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    out = clean(np.array([stairs, bowtie], dtype=object), simplify_tolerance=1.0)
+    assert all(g.is_valid and g.geom_type == "MultiPolygon" for g in out)
+    assert len(shapely.get_coordinates(out[0])) < len(shapely.get_coordinates(stairs))
