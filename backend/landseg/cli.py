@@ -8,6 +8,7 @@ is left behind.
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import os
 import signal
@@ -128,6 +129,42 @@ def _int_list(value: str | None) -> list[int] | None:
         raise click.BadParameter(f"'{value}' is not a list of band numbers such as 1,2,3") from None
 
 
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2", ".img")
+
+
+def _expand_sheets(arguments: tuple[str, ...]) -> list[str]:
+    """Raster arguments with folders and glob patterns expanded, in a stable order."""
+    sheets: list[str] = []
+    for argument in arguments:
+        if Path(argument).is_dir():
+            found = sorted(
+                str(p) for p in Path(argument).iterdir() if p.suffix.lower() in RASTER_SUFFIXES
+            )
+            if not found:
+                raise click.BadParameter(f"folder '{argument}' holds no raster (.tif, .vrt, ...)")
+            sheets.extend(found)
+        elif any(c in argument for c in "*?[") and "://" not in argument:
+            found = sorted(glob.glob(argument))
+            if not found:
+                raise click.BadParameter(f"no raster matches '{argument}'")
+            sheets.extend(found)
+        else:
+            sheets.append(argument)
+    return sheets
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if not value:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"'{value}' is not a bounding box min_x,min_y,max_x,max_y"
+        ) from None
+    return x0, y0, x1, y1
+
+
 def _mapping(value: str | None) -> dict[str, str] | None:
     if not value:
         return None
@@ -189,13 +226,27 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
 
 
 @cli.command()
-@click.argument("raster", type=click.Path(path_type=Path))
+@click.argument("rasters", nargs=-1, required=True)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="GeoPackage to write (.gpkg).",
+)
+@click.option(
+    "--aoi",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Polygons (any vector file, any CRS): segment only there, clip to them.",
+)
+@click.option("--bbox", default=None, help="min_x,min_y,max_x,max_y in the raster's CRS.")
+@click.option(
+    "--pixel-size",
+    "pixel_size_m",
+    type=float,
+    default=None,
+    help="Ground pixel size (m) to segment at; default the model's training size.",
 )
 @click.option(
     "--model",
@@ -253,13 +304,25 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
 @click.option("--square-roofs", is_flag=True, help="Square off nearly rectangular roofs.")
 @overwrite_option
 @progress_option
-def segment(raster: Path, output: Path, bands: str | None, classes: str | None, **options: Any):
-    """Segment RASTER into land-cover polygons written to a styled GeoPackage."""
+def segment(
+    rasters: tuple[str, ...],
+    output: Path,
+    bands: str | None,
+    classes: str | None,
+    bbox: str | None,
+    **options: Any,
+):
+    """Segment RASTERS into land-cover polygons written to a styled GeoPackage.
+
+    RASTERS is one raster (file, VRT, URL, GDAL WMS/XYZ XML) or several orthophoto sheets
+    (files, folders or glob patterns) in one CRS, segmented as one mosaic.
+    """
     from landseg.pipeline import segment as run_segment
 
     result = run_segment(
-        raster,
+        _expand_sheets(rasters),
         output,
+        bbox=_bbox(bbox),
         bands=_int_list(bands),
         classes=classes.split(",") if classes else None,
         **options,

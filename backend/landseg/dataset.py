@@ -31,6 +31,7 @@ from landseg.errors import (
 )
 from landseg.raster import compute_scaling, open_raster, select_bands
 from landseg.tiling import TileSpec, read_tile, tile_grid
+from landseg.vectors import CRS_FIX, area_of_interest, read_vector, repair_polygons
 
 WEIGHT_CAP = 10.0  # weight of a class with no (or very few) instances
 STATS_NAME = "stats.json"
@@ -82,48 +83,26 @@ def read_labels(
     Either ``class_field`` names the attribute holding classes, or ``class_value`` gives every
     feature the same class (for layers without a class field, such as building outlines).
     """
-    path = Path(path)
-    if not path.exists():
-        raise VectorReadError(f"Label layer '{path}' does not exist: check the path.")
-    try:
-        frame = gpd.read_file(path)
-    except Exception as error:
-        raise VectorReadError(
-            f"'{path}' is not a vector layer GDAL can read ({error}): give a GeoPackage, "
-            "Shapefile or GeoJSON."
-        ) from None
+    frame, name = read_vector(path, "Label layer")
     if frame.crs is None:
-        raise VectorReadError(
-            f"Label layer '{path}' has no CRS: set it in QGIS (Layer Properties > Source) "
-            "or with ogr2ogr -a_srs."
-        )
+        raise VectorReadError(f"{name} has no CRS: {CRS_FIX}.")
     if class_value is not None:
         classes = np.full(len(frame), class_value, dtype=object)
     elif class_field not in frame.columns:
         fields = ", ".join(c for c in frame.columns if c != frame.geometry.name) or "none"
         raise VectorReadError(
-            f"Label layer '{path}' has no field '{class_field}' (fields: {fields}): choose the "
+            f"{name} has no field '{class_field}' (fields: {fields}): choose the "
             "field that holds the class, or give one class for all features."
         )
     else:
         classes = frame[class_field].astype(str).to_numpy()
     if class_map:
         classes = np.array([class_map.get(c, c) for c in classes], dtype=object)
-    geometries = frame.geometry.to_numpy()
-    invalid = ~shapely.is_valid(geometries) & ~shapely.is_missing(geometries)
-    geometries[invalid] = shapely.make_valid(geometries[invalid])
-    polygonal = np.array([_polygon_parts(g) for g in geometries], dtype=object)
-    keep = ~shapely.is_empty(polygonal)
-    labels = gpd.GeoDataFrame({"class": classes[keep]}, geometry=polygonal[keep], crs=frame.crs)
-    labels.attrs["repaired"] = int(invalid.sum())
+    geometries, repaired = repair_polygons(np.asarray(frame.geometry.array, dtype=object))
+    keep = ~shapely.is_empty(geometries)
+    labels = gpd.GeoDataFrame({"class": classes[keep]}, geometry=geometries[keep], crs=frame.crs)
+    labels.attrs["repaired"] = repaired
     return labels
-
-
-def _polygon_parts(geometry) -> shapely.Geometry:
-    if geometry is None:
-        return shapely.MultiPolygon()
-    parts = [p for p in shapely.get_parts(geometry) if isinstance(p, Polygon) and p.area > 0]
-    return shapely.MultiPolygon(parts)
 
 
 def _ring_with_holes(polygon: Polygon) -> np.ndarray:
@@ -277,7 +256,6 @@ def export_dataset(
             f"Label values {sorted(unknown)} are not among the classes {names}: those "
             f"{sum(unknown.values())} polygons were not exported (map them with a class mapping)."
         )
-    aoi = read_labels(aoi_path, class_field=None, class_value="aoi") if aoi_path else None
     _prepare_output(out, overwrite)
     counts = {side: dict.fromkeys(names, 0) for side in ("train", "val")}
     tiles = {"train": 0, "val": 0, "empty_kept": 0, "empty_skipped": 0, "nodata_skipped": 0}
@@ -295,8 +273,8 @@ def export_dataset(
                     abs(src.transform.a) * (1.0 if not crs.is_geographic else 111_320.0)
                 )
                 footprint = box(*src.bounds)
-                if aoi is not None:
-                    footprint = footprint.intersection(shapely.union_all(aoi.to_crs(crs).geometry))
+                if aoi_path is not None:
+                    footprint = footprint.intersection(area_of_interest(aoi_path, crs, None))
                 local = local[local.intersects(footprint)]
                 specs = [
                     s

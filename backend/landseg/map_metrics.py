@@ -52,6 +52,15 @@ from shapely.geometry.base import BaseGeometry
 
 from landseg.errors import InvalidParameterError, LandSegWarning, VectorReadError
 from landseg.outputs import atomic_output
+from landseg.vectors import (
+    CRS_FIX,
+    AreaOfInterest,
+    VectorSource,
+    area_of_interest,
+    polygonal_parts,
+    read_vector,
+    repair_polygons,
+)
 
 # Exactly the arrays pycocotools' Params builds, so thresholds compare bit for bit.
 IOU_THRESHOLDS: np.ndarray = np.linspace(0.5, 0.95, 10, endpoint=True)
@@ -59,17 +68,6 @@ RECALL_THRESHOLDS: np.ndarray = np.linspace(0.0, 1.0, 101, endpoint=True)
 BACKGROUND = "background"
 PREDICTION_CLASS_FIELD = "class"
 SCORE_FIELD = "score"
-
-VectorSource = str | os.PathLike[str] | gpd.GeoDataFrame
-AreaOfInterest = str | os.PathLike[str] | gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry
-
-_POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7
-_EMPTY = shapely.Polygon()
-_CRS_FIX = (
-    "assign the CRS its coordinates are in (QGIS: Layer Properties > Source > Assigned "
-    "Coordinate Reference System, then save; geopandas: frame.set_crs('EPSG:32654')) "
-    "and run again"
-)
 
 
 @dataclass(frozen=True)
@@ -253,11 +251,11 @@ def evaluate_map(
         raise InvalidParameterError(
             f"Confidence threshold {conf} is outside [0, 1]: use e.g. 0.25."
         )
-    pred_frame, pred_name = _read(predictions, "Predictions")
-    label_frame, label_name = _read(labels, "Labels")
+    pred_frame, pred_name = read_vector(predictions, "Predictions")
+    label_frame, label_name = read_vector(labels, "Labels")
     crs = _evaluation_crs(pred_frame, pred_name, label_frame, label_name)
     area_m2_per_unit = crs.axis_info[0].unit_conversion_factor ** 2 if crs.axis_info else 1.0
-    region = _area_of_interest(aoi, crs, pred_frame.crs or label_frame.crs)
+    region = area_of_interest(aoi, crs, pred_frame.crs or label_frame.crs)
 
     pred = _prepare(pred_frame, pred_name, crs, PREDICTION_CLASS_FIELD, scored=True)
     label = _prepare(label_frame, label_name, crs, class_field, scored=False)
@@ -429,25 +427,6 @@ def format_table(metrics: MapMetrics) -> str:
 # --- reading and preparing -------------------------------------------------------------------
 
 
-def _read(source: VectorSource, role: str) -> tuple[gpd.GeoDataFrame, str]:
-    """The layer and the name used for it in messages."""
-    if isinstance(source, gpd.GeoDataFrame):
-        return source, f"{role} GeoDataFrame"
-    if isinstance(source, gpd.GeoSeries):
-        return gpd.GeoDataFrame(geometry=source), f"{role} GeoSeries"
-    path = Path(source)
-    name = f"{role} file '{path}'"
-    if not path.exists():
-        raise VectorReadError(f"{name} does not exist: check the path.")
-    try:
-        frame = gpd.read_file(path)
-    except Exception as error:  # pyogrio raises several types for unreadable data
-        raise VectorReadError(
-            f"{name} cannot be read ({error}): give a GeoPackage, Shapefile or GeoJSON of polygons."
-        ) from None
-    return frame, name
-
-
 def _evaluation_crs(
     pred: gpd.GeoDataFrame, pred_name: str, label: gpd.GeoDataFrame, label_name: str
 ) -> CRS:
@@ -458,7 +437,7 @@ def _evaluation_crs(
     """
     for frame, name in ((pred, pred_name), (label, label_name)):
         if frame.crs is None and len(frame):
-            raise VectorReadError(f"{name} has no CRS: {_CRS_FIX}.")
+            raise VectorReadError(f"{name} has no CRS: {CRS_FIX}.")
     crs = pred.crs if pred.crs is not None else label.crs
     if crs is None:  # both empty
         return CRS.from_epsg(3857)
@@ -468,34 +447,6 @@ def _evaluation_crs(
         if len(sample):
             crs = CRS.from_user_input(sample.estimate_utm_crs())
     return crs
-
-
-def _area_of_interest(
-    aoi: AreaOfInterest | None, crs: CRS, input_crs: CRS | None
-) -> BaseGeometry | None:
-    """The area of interest as one prepared geometry in ``crs``.
-
-    A bare geometry is taken to be in ``input_crs``, the CRS the predictions came in.
-    """
-    if aoi is None:
-        return None
-    if isinstance(aoi, BaseGeometry):
-        series = gpd.GeoSeries([aoi], crs=input_crs)
-        if input_crs is not None:
-            series = series.to_crs(crs)
-        geometries = np.asarray(series.array, dtype=object)
-        name = "Area of interest geometry"
-    else:
-        frame, name = _read(aoi, "Area of interest")
-        if frame.crs is None:
-            raise VectorReadError(f"{name} has no CRS: {_CRS_FIX}.")
-        geometries = np.asarray(frame.to_crs(crs).geometry.array, dtype=object)
-    geometries, _ = _repair(geometries)
-    region = shapely.union_all(geometries[~shapely.is_empty(geometries)])
-    if region.is_empty or region.area <= 0:
-        raise VectorReadError(f"{name} holds no polygon with an area: give polygons.")
-    shapely.prepare(region)
-    return region
 
 
 def _prepare(
@@ -512,7 +463,7 @@ def _prepare(
         )
     if frame.crs is not None and CRS.from_user_input(frame.crs) != crs:
         frame = frame.to_crs(crs)
-    geometries, repaired = _repair(np.asarray(frame.geometry.array, dtype=object))
+    geometries, repaired = repair_polygons(np.asarray(frame.geometry.array, dtype=object))
     classes = frame[class_field]
     keep = ~shapely.is_empty(geometries) & classes.notna().to_numpy()
     scores = np.ones(len(frame))
@@ -542,36 +493,12 @@ def _prepare(
     )
 
 
-def _repair(geometries: np.ndarray) -> tuple[np.ndarray, int]:
-    """Valid polygonal geometries (empty where none is left) and the count made valid."""
-    geometries = geometries.copy()
-    missing = shapely.is_missing(geometries)
-    geometries[missing] = _EMPTY
-    invalid = ~shapely.is_valid(geometries)
-    geometries[invalid] = shapely.make_valid(geometries[invalid])
-    return _polygonal(geometries), int(invalid.sum())
-
-
-def _polygonal(geometries: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts of each geometry (empty polygon where there are none)."""
-    types = shapely.get_type_id(geometries)
-    out = geometries.copy()
-    for i in np.flatnonzero((types != _POLYGON) & (types != _MULTIPOLYGON)):
-        if types[i] == _COLLECTION:
-            parts = shapely.get_parts(shapely.get_parts(geometries[i]))
-            polygons = [p for p in parts if shapely.get_type_id(p) == _POLYGON and p.area > 0]
-            out[i] = shapely.MultiPolygon(polygons) if polygons else _EMPTY
-        else:
-            out[i] = _EMPTY
-    return out
-
-
 def _clip(layer: _Layer, region: BaseGeometry) -> None:
     """Clip ``layer`` to ``region`` in place, dropping what lies outside."""
     inside = shapely.within(layer.geometries, region)
     crossing = ~inside & shapely.intersects(layer.geometries, region)
     clipped = layer.geometries.copy()
-    clipped[crossing] = _polygonal(shapely.intersection(layer.geometries[crossing], region))
+    clipped[crossing] = polygonal_parts(shapely.intersection(layer.geometries[crossing], region))
     keep = inside | (crossing & ~shapely.is_empty(clipped))
     layer.geometries, layer.names, layer.scores = (
         clipped[keep],
@@ -774,7 +701,7 @@ def _class_regions(
             owned[loser[start]] = shapely.difference(
                 geometries[loser[start]], shapely.union_all(geometries[winner[start:end]])
             )
-        owned = _polygonal(owned)
+        owned = polygonal_parts(owned)
     # Dissolve each group of overlapping same-class polygons on its own: one union over a
     # whole class grows a huge multipolygon and is many times slower.
     root = _components(len(geometries), a[~across], b[~across])

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from pyproj import CRS
 
 from landseg import __version__
@@ -23,15 +24,24 @@ from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning, Mod
 from landseg.geopackage import write_layer
 from landseg.models import Segmenter, load
 from landseg.outputs import check_output
-from landseg.raster import compute_scaling, open_raster, select_bands
+from landseg.raster import (
+    RasterSource,
+    compute_scaling,
+    ground_pixel_size_m,
+    mosaic_vrt,
+    open_raster,
+    select_bands,
+)
 from landseg.stitch import Piece, merge_pieces
-from landseg.tiling import ReadTile, read_ahead, tile_grid, validate_tiling
+from landseg.tiling import ReadTile, TileSpec, read_ahead, tile_grid, validate_tiling
 from landseg.vectorize import areas_m2, clean, mask_to_geometry, metres_to_crs_units, pixels_to_map
+from landseg.vectors import AreaOfInterest, area_of_interest, polygonal_parts
 
 ProgressCallback = Callable[[float, str], None]
 DEFAULT_TILE_SIZE_PX = 512
 DEFAULT_OVERLAP_PX = 64
 LAYER_NAME = "landcover"
+RESAMPLE_TOLERANCE = 0.10  # pixel sizes closer than this to the model's are used as they are
 
 
 class CancelToken(Protocol):
@@ -72,10 +82,13 @@ def _pieces(batch: list[ReadTile], predictions, *, known_classes: int) -> list[P
 
 
 def segment(
-    raster_path: str | Path,
+    raster_path: str | Path | Sequence[str | Path],
     output_path: str | Path,
     *,
     model: str | Path | Segmenter | None = None,
+    aoi: AreaOfInterest | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    pixel_size_m: float | None = None,
     tile_size_px: int | None = None,
     overlap_px: int | None = None,
     conf: float = 0.25,
@@ -94,9 +107,15 @@ def segment(
     """Segment a georeferenced raster into land-cover polygons written to a GeoPackage.
 
     Args:
-        raster_path: Any raster GDAL reads, with a CRS.
+        raster_path: Any raster GDAL reads, with a CRS (file, VRT, COG URL, WMS/XYZ XML),
+            or a list of orthophoto sheets in one CRS, segmented as one mosaic.
         output_path: The ``.gpkg`` to write (atomically).
         model: A ``.pt``/``.onnx`` path, a ``Segmenter``, or ``None`` for the shipped model.
+        aoi: Area of interest (vector file, GeoDataFrame or geometry in the raster's CRS):
+            only tiles touching it are read, and polygons are clipped to it.
+        bbox: ``(min_x, min_y, max_x, max_y)`` in the raster's CRS; like ``aoi``.
+        pixel_size_m: Ground pixel size to segment at; default the model's training pixel
+            size when the raster's differs from it by more than 10 %.
         tile_size_px: Tile size; default from the model's metadata, else 512.
         overlap_px: Overlap between tiles; default from the model's metadata, else 64.
         conf: Minimum score of an instance.
@@ -122,27 +141,35 @@ def segment(
     report = progress or (lambda fraction, message: None)
     is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
 
-    with open_raster(raster_path) as src:
-        segmenter = _segmenter(model, device, conf, iou, batch_size, classes)
-        load_s = time.perf_counter() - started
-        info = getattr(segmenter, "info", None)
-        if tile_size_px is None:
-            tile_size_px = info.tile_size_px if info else DEFAULT_TILE_SIZE_PX
-        if overlap_px is None:
-            overlap_px = info.overlap_px if info else DEFAULT_OVERLAP_PX
-        validate_tiling(tile_size_px, overlap_px)
+    uri = _source_uri(raster_path)
+    with open_raster(uri) as src:
+        native_pixel_m = ground_pixel_size_m(src)
+    segmenter = _segmenter(model, device, conf, iou, batch_size, classes)
+    load_s = time.perf_counter() - started
+    info = getattr(segmenter, "info", None)
+    if tile_size_px is None:
+        tile_size_px = info.tile_size_px if info else DEFAULT_TILE_SIZE_PX
+    if overlap_px is None:
+        overlap_px = info.overlap_px if info else DEFAULT_OVERLAP_PX
+    validate_tiling(tile_size_px, overlap_px)
+    messages: list[str] = []
+    source = RasterSource(uri, _resampling_scale(native_pixel_m, pixel_size_m, info, messages))
+    with source.open() as src:
         chosen_bands = select_bands(src, bands if bands else (info.bands if info else None))
         scaling = compute_scaling(src, chosen_bands)
         specs = tile_grid(src.width, src.height, tile_size_px, overlap_px)
         crs, transform = CRS.from_user_input(src.crs), src.transform
         centre_latitude = _centre_latitude(src)
         pixel_size = abs(transform.a)
+        region = _region(aoi, bbox, crs, src.bounds)
+    if region is not None:
+        specs = _tiles_touching(specs, region, transform)
 
     report(0.0, f"Segmenting {len(specs)} tiles on {getattr(segmenter, 'device', 'model')}")
     pieces: list[Piece] = []
     done = tiles_run = 0
     for batch, consumed in read_ahead(
-        raster_path, specs, chosen_bands, scaling, batch_size=batch_size, should_stop=is_cancelled
+        source, specs, chosen_bands, scaling, batch_size=batch_size, should_stop=is_cancelled
     ):
         if is_cancelled():
             break
@@ -168,8 +195,10 @@ def segment(
     class_ids = np.array([m.class_id for m in merged], dtype=int)
     square = np.array([names[c] == "roof" for c in class_ids], dtype=bool) if square_roofs else None
     geometries = clean(map_geometries, simplify_tolerance=tolerance, square=square)
+    if region is not None:
+        geometries = polygonal_parts(shapely.intersection(geometries, region))
     areas = areas_m2(geometries, crs) if len(geometries) else np.empty(0)
-    keep = areas >= min_area_m2
+    keep = (areas >= min_area_m2) & ~shapely.is_empty(geometries)
     frame = gpd.GeoDataFrame(
         {
             "class": [names[c] for c in class_ids[keep]],
@@ -182,7 +211,6 @@ def segment(
     )
     stitch_s = time.perf_counter() - started - load_s - inference_s
 
-    messages = []
     if tiles_run == 0:
         messages.append(
             f"Raster '{raster_path}' holds no data (every pixel is nodata): wrote an empty layer."
@@ -192,6 +220,9 @@ def segment(
         raise Cancelled("Segmentation was cancelled; no output was written.")
     report(0.95, f"Writing {len(frame)} polygons")
     metadata = _run_metadata(segmenter, raster_path, tile_size_px, overlap_px, conf)
+    metadata["pixel_size_m"] = f"{native_pixel_m * source.scale:.4g}"
+    metadata["resampled_from_m"] = f"{native_pixel_m:.4g}" if source.scale != 1.0 else ""
+    metadata["area_of_interest"] = region.wkt[:2000] if region is not None else ""
     write_layer(
         frame,
         output_path,
@@ -223,6 +254,71 @@ def segment(
     )
 
 
+def _source_uri(raster_path: str | Path | Sequence[str | Path]) -> str:
+    """What GDAL opens: the raster itself, or a mosaic VRT of several sheets."""
+    if isinstance(raster_path, str | Path):
+        return str(raster_path)
+    paths = list(raster_path)
+    if not paths:
+        raise InvalidParameterError("No raster was given: name one raster or several sheets.")
+    return str(paths[0]) if len(paths) == 1 else mosaic_vrt(paths)
+
+
+def _resampling_scale(native_m: float, wanted_m: float | None, info, messages: list[str]) -> float:
+    """Target pixel size / native pixel size (1.0: read as is)."""
+    if wanted_m is not None:
+        if wanted_m <= 0:
+            raise InvalidParameterError(f"Pixel size {wanted_m} m must be positive.")
+        return wanted_m / native_m
+    model_m = getattr(info, "pixel_size_m", None) if info else None
+    if info is not None and model_m is None:
+        messages.append(
+            "The model records no training pixel size: the raster is segmented at its own "
+            "resolution. Give --pixel-size if it learnt at another one."
+        )
+        warnings.warn(messages[-1], LandSegWarning, stacklevel=3)
+        return 1.0
+    if model_m is None or abs(model_m / native_m - 1.0) <= RESAMPLE_TOLERANCE:
+        return 1.0
+    return model_m / native_m
+
+
+def _region(aoi, bbox, crs: CRS, bounds) -> shapely.Geometry | None:
+    """The area to segment in the raster's CRS, checked against the raster's extent."""
+    if aoi is None and bbox is None:
+        return None
+    parts = []
+    if aoi is not None:
+        parts.append(area_of_interest(aoi, crs, crs))
+    if bbox is not None:
+        x0, y0, x1, y1 = bbox
+        if not (x0 < x1 and y0 < y1):
+            raise InvalidParameterError(
+                f"Bounding box {bbox} is empty: give min_x,min_y,max_x,max_y with min < max."
+            )
+        parts.append(shapely.box(x0, y0, x1, y1))
+    region = shapely.intersection_all(parts)
+    if not region.intersects(shapely.box(*bounds)):
+        raise InvalidParameterError(
+            "The area of interest does not overlap the raster: check that it covers the "
+            "raster's extent (and its CRS)."
+        )
+    return region
+
+
+def _tiles_touching(specs: list[TileSpec], region, transform) -> list[TileSpec]:
+    inverse = ~transform
+    matrix = [inverse.a, inverse.b, inverse.d, inverse.e, inverse.xoff, inverse.yoff]
+    pixel_region = shapely.affinity.affine_transform(region, matrix)
+    shapely.prepare(pixel_region)
+    return [s for s in specs if pixel_region.intersects(_window_box(s))]
+
+
+def _window_box(spec: TileSpec) -> shapely.Polygon:
+    w = spec.window
+    return shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
+
+
 def _segmenter(model, device, conf, iou, batch_size, classes) -> Segmenter:
     if model is None or isinstance(model, str | Path):
         return load(
@@ -252,7 +348,9 @@ def _run_metadata(segmenter, raster_path, tile_size_px, overlap_px, conf) -> dic
     return {
         "landseg_version": __version__,
         "run_time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "source_raster": str(Path(raster_path).absolute()),
+        "source_raster": ";".join(
+            [str(raster_path)] if isinstance(raster_path, str | Path) else map(str, raster_path)
+        ),
         "model_name": info.name if info else type(segmenter).__name__,
         "model_sha256": info.sha256 if info else "",
         "class_names": ",".join(segmenter.class_names),

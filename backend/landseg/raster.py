@@ -7,15 +7,20 @@ raster, never per tile, so neighbouring tiles see the same colours.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 import rasterio
-from rasterio.enums import MaskFlags
+from affine import Affine
+from pyproj import CRS
+from rasterio.enums import MaskFlags, Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError, RasterReadError
@@ -25,26 +30,177 @@ _SAMPLE_GRID = 6  # sample windows per side when computing statistics
 _SAMPLE_WINDOW_PX = 256
 
 
+HTTP_TIMEOUT_S = 20  # a server that does not answer fails the run within this time
+
+
+def _is_local_path(uri: str) -> bool:
+    return not (uri.startswith(("/vsi", "<")) or "://" in uri or uri.upper().startswith("WMS:"))
+
+
 def open_raster(path: str | Path) -> rasterio.DatasetReader:
-    """Open a georeferenced raster for reading, with a clear error for each way it can fail."""
-    path = Path(path)
-    if not path.exists():
-        raise RasterReadError(f"Raster '{path}' does not exist: check the path.")
+    """Open a georeferenced raster for reading, with a clear error for each way it can fail.
+
+    ``path`` is anything GDAL opens: a file, a VRT, ``/vsicurl/`` or ``https://`` URLs (a COG
+    on a server), or a GDAL WMS/XYZ XML description.
+    """
+    uri = str(path)
+    if _is_local_path(uri) and not Path(uri).exists():
+        raise RasterReadError(f"Raster '{uri}' does not exist: check the path.")
     try:
         with warnings.catch_warnings():  # LandSeg says it better, below
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            src = rasterio.open(path)
-    except RasterioIOError:
+            src = rasterio.open(uri)
+    except RasterioIOError as error:
+        if _is_local_path(uri):
+            raise RasterReadError(
+                f"'{uri}' is not a raster GDAL can read: give a GeoTIFF, VRT or other GDAL raster."
+            ) from None
         raise RasterReadError(
-            f"'{path}' is not a raster GDAL can read: give a GeoTIFF, VRT or other GDAL raster."
+            f"Raster source '{_short(uri)}' could not be opened ({str(error).strip()[:200]}): "
+            "check the URL, that the server answers, and your network or proxy settings."
         ) from None
     if src.crs is None or src.transform.is_identity:
         src.close()
         raise RasterReadError(
-            f"Raster '{path}' has no georeferencing (CRS and geotransform): georeference it "
-            "first (QGIS Georeferencer, or gdal_translate -a_srs EPSG:XXXX -a_ullr ...)."
+            f"Raster '{_short(uri)}' has no georeferencing (CRS and geotransform): georeference "
+            "it first (QGIS Georeferencer, or gdal_translate -a_srs EPSG:XXXX -a_ullr ...)."
         )
     return src
+
+
+def _short(uri: str) -> str:
+    return uri if len(uri) < 120 else f"{uri[:117]}..."
+
+
+def ground_pixel_size_m(src) -> float:
+    """Ground size of a pixel in metres (at the raster's centre for geographic CRSs)."""
+    crs = CRS.from_user_input(src.crs)
+    size = (abs(src.transform.a) + abs(src.transform.e)) / 2
+    if crs.is_geographic:
+        latitude = (src.bounds.bottom + src.bounds.top) / 2
+        return size * 111_320.0 * float(np.cos(np.radians(latitude)))
+    return size * crs.axis_info[0].unit_conversion_factor
+
+
+@dataclass(frozen=True)
+class RasterSource:
+    """What the pipeline reads: one GDAL source, optionally resampled to a coarser or finer grid.
+
+    Resampling goes through a ``WarpedVRT`` in the raster's own CRS, so windows are read
+    already resampled (averaged when coarsening) and memory stays bounded.
+    """
+
+    uri: str
+    scale: float = 1.0  # target pixel size / native pixel size
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[rasterio.DatasetReader | WarpedVRT]:
+        """The dataset to read, inside a GDAL environment with network time-outs."""
+        with rasterio.Env(
+            GDAL_HTTP_TIMEOUT=HTTP_TIMEOUT_S,
+            GDAL_HTTP_CONNECTTIMEOUT=HTTP_TIMEOUT_S,
+            GDAL_HTTP_MAX_RETRY=1,
+            GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR",
+            CPL_VSIL_CURL_ALLOWED_EXTENSIONS=".tif,.tiff,.vrt,.png,.jpg,.jpeg",
+        ):
+            src = open_raster(self.uri)
+            try:
+                if self.scale == 1.0:
+                    yield src
+                    return
+                width = max(1, round(src.width / self.scale))
+                height = max(1, round(src.height / self.scale))
+                transform = src.transform * Affine.scale(src.width / width, src.height / height)
+                resampling = Resampling.average if self.scale > 1 else Resampling.bilinear
+                with WarpedVRT(
+                    src,
+                    crs=src.crs,
+                    transform=transform,
+                    width=width,
+                    height=height,
+                    resampling=resampling,
+                ) as vrt:
+                    yield vrt
+            finally:
+                src.close()
+
+
+def mosaic_vrt(paths: Sequence[str | Path]) -> str:
+    """A VRT (XML text) that joins orthophoto sheets sharing a CRS into one raster.
+
+    Raises:
+        RasterReadError: The sheets differ in CRS, band count or data type.
+    """
+    sheets = []
+    for path in paths:
+        with open_raster(path) as src:
+            sheets.append(
+                (
+                    str(Path(path).absolute()) if _is_local_path(str(path)) else str(path),
+                    src.crs,
+                    src.count,
+                    src.dtypes[0],
+                    src.transform,
+                    src.width,
+                    src.height,
+                    src.nodata,
+                    src.bounds,
+                )
+            )
+    first = sheets[0]
+    for key, what in ((1, "CRS"), (2, "band count"), (3, "data type")):
+        differing = [s[0] for s in sheets if s[key] != first[key]]
+        if differing:
+            raise RasterReadError(
+                f"Sheets differ in {what}: {first[0]} has {first[key]} but "
+                f"{', '.join(differing[:3])}{' ...' if len(differing) > 3 else ''} "
+                f"{'do' if len(differing) > 1 else 'does'} not: segment them separately, or "
+                "bring them to one CRS and band layout first (gdalwarp / gdal_translate)."
+            )
+    res_x = min(abs(s[4].a) for s in sheets)
+    res_y = min(abs(s[4].e) for s in sheets)
+    left, bottom = min(s[8].left for s in sheets), min(s[8].bottom for s in sheets)
+    right, top = max(s[8].right for s in sheets), max(s[8].top for s in sheets)
+    width, height = round((right - left) / res_x), round((top - bottom) / res_y)
+    nodata = first[7]
+    bands = []
+    for band in range(1, first[2] + 1):
+        sources = []
+        for uri, _, _, _, transform, w, h, _, bounds in sheets:
+            x_off = (bounds.left - left) / res_x
+            y_off = (top - bounds.top) / res_y
+            sources.append(
+                f'<ComplexSource><SourceFilename relativeToVRT="0">{escape(uri)}</SourceFilename>'
+                f"<SourceBand>{band}</SourceBand>"
+                f'<SrcRect xOff="0" yOff="0" xSize="{w}" ySize="{h}"/>'
+                f'<DstRect xOff="{x_off:.6f}" yOff="{y_off:.6f}" '
+                f'xSize="{w * abs(transform.a) / res_x:.6f}" '
+                f'ySize="{h * abs(transform.e) / res_y:.6f}"/>'
+                + (f"<NODATA>{nodata}</NODATA>" if nodata is not None else "")
+                + "</ComplexSource>"
+            )
+        nodata_xml = f"<NoDataValue>{nodata}</NoDataValue>" if nodata is not None else ""
+        bands.append(
+            f'<VRTRasterBand dataType="{_GDAL_TYPES[first[3]]}" band="{band}">'
+            f"{nodata_xml}{''.join(sources)}</VRTRasterBand>"
+        )
+    return (
+        f'<VRTDataset rasterXSize="{width}" rasterYSize="{height}">'
+        f"<SRS>{escape(first[1].to_wkt())}</SRS>"
+        f"<GeoTransform>{left}, {res_x}, 0, {top}, 0, {-res_y}</GeoTransform>"
+        f"{''.join(bands)}</VRTDataset>"
+    )
+
+
+_GDAL_TYPES = {
+    "uint8": "Byte",
+    "uint16": "UInt16",
+    "int16": "Int16",
+    "uint32": "UInt32",
+    "int32": "Int32",
+    "float32": "Float32",
+    "float64": "Float64",
+}
 
 
 def select_bands(

@@ -14,14 +14,13 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError
 from landseg.models import Tile
-from landseg.raster import Scaling, open_raster, valid_mask
+from landseg.raster import RasterSource, Scaling, valid_mask
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def read_tile(src, spec: TileSpec, bands: Sequence[int], scaling: Scaling) -> Re
 
 
 def read_ahead(
-    path: str | Path,
+    source: RasterSource,
     specs: Sequence[TileSpec],
     bands: Sequence[int],
     scaling: Scaling,
@@ -124,7 +123,7 @@ def read_ahead(
 
     def produce() -> None:
         try:
-            with open_raster(path) as src:
+            with source.open() as src:
                 batch: list[ReadTile] = []
                 consumed = 0
                 for spec in specs:

@@ -7,7 +7,9 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Geod
 from rasterio.features import shapes
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, shape
+
+from landseg.vectors import polygonal_parts
 
 _METRES_PER_DEGREE = 111_320.0
 
@@ -52,15 +54,10 @@ def areas_m2(geometries: np.ndarray, crs: CRS) -> np.ndarray:
     return shapely.area(geometries) * crs.axis_info[0].unit_conversion_factor ** 2
 
 
-def _polygonal(geometry) -> MultiPolygon:
-    parts = [p for p in shapely.get_parts(geometry) if isinstance(p, Polygon) and not p.is_empty]
-    return MultiPolygon(parts)
-
-
-def square_off(geometry: MultiPolygon, *, min_fill: float = 0.85) -> MultiPolygon:
+def square_off(geometry: shapely.Geometry, *, min_fill: float = 0.85) -> MultiPolygon:
     """Replace each part by its minimum rotated rectangle when it fills most of it."""
     squared = []
-    for part in geometry.geoms:
+    for part in shapely.get_parts(geometry):
         rectangle = part.minimum_rotated_rectangle
         fill = part.area / rectangle.area if rectangle.area else 0.0
         squared.append(rectangle if fill >= min_fill and not part.interiors else part)
@@ -76,6 +73,5 @@ def clean(
     """Simplify (in CRS units), optionally square off, make valid and keep polygonal parts."""
     simplified = shapely.simplify(geometries, simplify_tolerance, preserve_topology=True)
     if square is not None and square.any():
-        simplified[square] = [square_off(_polygonal(g)) for g in simplified[square]]
-    valid = shapely.make_valid(simplified)
-    return np.array([_polygonal(g) for g in valid], dtype=object)
+        simplified[square] = [square_off(g) for g in simplified[square]]
+    return polygonal_parts(shapely.make_valid(simplified))
