@@ -13,8 +13,13 @@ pytestmark = pytest.mark.slow
 
 
 def run(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "landseg", *map(str, args)],
-                          capture_output=True, text=True, timeout=300, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "landseg", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +29,18 @@ def tiny_model(tiny_run):
 
 def test_segment_reports_json_progress_and_result(tiny_model, small_scene, tmp_path):
     out = tmp_path / "out.gpkg"
-    result = run("segment", small_scene.raster_path, "-o", out, "--model", tiny_model,
-                 "--device", "cpu", "--progress", "json")
+    result = run(
+        "segment",
+        small_scene.raster_path,
+        "-o",
+        out,
+        "--model",
+        tiny_model,
+        "--device",
+        "cpu",
+        "--progress",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events[0]["event"] == "progress" and events[-1]["event"] == "result"
@@ -34,13 +49,16 @@ def test_segment_reports_json_progress_and_result(tiny_model, small_scene, tmp_p
     assert out.is_file()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["missing.tif"], "does not exist"),
-    (["{raster}", "--device", "cuda"], "no CUDA GPU"),
-    (["{raster}", "--overlap", "300"], "less than half"),
-    (["{raster}", "--bands", "1,x"], "not a list of band numbers"),
-    (["{raster}", "--model", "nope.pt"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.tif"], "does not exist"),
+        (["{raster}", "--device", "cuda"], "no CUDA GPU"),
+        (["{raster}", "--overlap", "300"], "less than half"),
+        (["{raster}", "--bands", "1,x"], "not a list of band numbers"),
+        (["{raster}", "--model", "nope.pt"], "does not exist"),
+    ],
+)
 def test_segment_bad_input_one_line_exit_2(small_scene, tmp_path, capsys, args, message):
     args = [a.format(raster=small_scene.raster_path) for a in args]
     with pytest.raises(SystemExit) as exit_info:
@@ -57,9 +75,26 @@ def test_sigterm_cancels_cleanly(tiny_model, tmp_path):
     scene = write_scene(tmp_path / "big", size_px=2048, seed=2)
     out = tmp_path / "out.gpkg"
     process = subprocess.Popen(
-        [sys.executable, "-m", "landseg", "segment", str(scene.raster_path), "-o", str(out),
-         "--model", str(tiny_model), "--device", "cpu", "--progress", "json", "--batch", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "landseg",
+            "segment",
+            str(scene.raster_path),
+            "-o",
+            str(out),
+            "--model",
+            str(tiny_model),
+            "--device",
+            "cpu",
+            "--progress",
+            "json",
+            "--batch",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     for line in process.stdout:
         if json.loads(line)["fraction"] > 0:
@@ -73,20 +108,70 @@ def test_sigterm_cancels_cleanly(tiny_model, tmp_path):
 
 def test_export_train_evaluate_flow(small_scene, tmp_path, capsys):
     data, run_dir = tmp_path / "data", tmp_path / "run"
-    main(["export-dataset", str(small_scene.raster_path), "--labels",
-          str(small_scene.labels_path), "-o", str(data), "--tile-size", "128", "--overlap", "0",
-          "--classes", "roof,farm,rice-fields,Baren-Land"])
+    main(
+        [
+            "export-dataset",
+            str(small_scene.raster_path),
+            "--labels",
+            str(small_scene.labels_path),
+            "-o",
+            str(data),
+            "--tile-size",
+            "128",
+            "--overlap",
+            "0",
+            "--classes",
+            "roof,farm,rice-fields,Baren-Land",
+        ]
+    )
     assert "train and" in capsys.readouterr().out
-    main(["train", "--data", str(data), "-o", str(run_dir), "--epochs", "1", "--batch", "4",
-          "--workers", "0", "--device", "cpu", "--progress", "none"])
+    main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "-o",
+            str(run_dir),
+            "--epochs",
+            "1",
+            "--batch",
+            "4",
+            "--workers",
+            "0",
+            "--device",
+            "cpu",
+            "--progress",
+            "none",
+        ]
+    )
     assert (run_dir / "best.pt").is_file()
-    main(["evaluate", "--model", str(run_dir / "best.pt"), "--data", str(data), "--device", "cpu",
-          "--json", str(tmp_path / "val.json")])
+    main(
+        [
+            "evaluate",
+            "--model",
+            str(run_dir / "best.pt"),
+            "--data",
+            str(data),
+            "--device",
+            "cpu",
+            "--json",
+            str(tmp_path / "val.json"),
+        ]
+    )
     table = capsys.readouterr().out
     assert "mAP50(M)" in table and "Baren-Land" in table
     assert set(json.loads((tmp_path / "val.json").read_text())) == {"overall", "classes"}
-    main(["evaluate", "--predictions", str(small_scene.labels_path), "--labels",
-          str(small_scene.labels_path), "--json", str(tmp_path / "map.json")])
+    main(
+        [
+            "evaluate",
+            "--predictions",
+            str(small_scene.labels_path),
+            "--labels",
+            str(small_scene.labels_path),
+            "--json",
+            str(tmp_path / "map.json"),
+        ]
+    )
     perfect = json.loads((tmp_path / "map.json").read_text())
     assert perfect["overall"]["map50"] == pytest.approx(1.0)
 
