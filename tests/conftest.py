@@ -64,3 +64,17 @@ def tiny_run(tiny_dataset, tmp_path_factory):
         progress=lambda fraction, message: progress.append((fraction, message)),
     )
     return run_dir, progress
+
+
+@pytest.fixture(scope="session")
+def tiny_analysis(tiny_run):
+    """Feature-map and gradient analysis of ``tiny_run``'s best.pt on its validation tiles."""
+    import json
+
+    from landseg.analysis import analyze_model
+
+    run_dir, _ = tiny_run
+    record = json.loads((run_dir / "record.json").read_text())
+    return analyze_model(
+        run_dir / "best.pt", record["dataset"]["data_yaml"], max_images=4, batch_size=4
+    )

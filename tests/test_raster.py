@@ -12,11 +12,11 @@ SPACENET = SPACENET_DIR / "ortho_pan_16bit.tif"
 
 def test_missing_and_unreadable_rasters(tmp_path):
     with pytest.raises(RasterReadError, match="does not exist"):
-        open_raster(tmp_path / "nope.tif")
+        open_raster(tmp_path / "nope.tif").__enter__()
     text = tmp_path / "notes.tif"
     text.write_text("not a raster")
     with pytest.raises(RasterReadError, match="not a raster GDAL can read"):
-        open_raster(text)
+        open_raster(text).__enter__()
 
 
 def test_raster_without_georeferencing(tmp_path):
@@ -29,7 +29,7 @@ def test_raster_without_georeferencing(tmp_path):
     ):
         dst.write(np.ones((3, 64, 64), dtype="uint8"))
     with pytest.raises(RasterReadError, match="no georeferencing"):
-        open_raster(path)
+        open_raster(path).__enter__()
 
 
 def test_spacenet_single_band_16_bit_stripped():

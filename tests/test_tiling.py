@@ -3,7 +3,7 @@ import pytest
 import rasterio
 
 from landseg.errors import InvalidParameterError
-from landseg.raster import Scaling
+from landseg.raster import RasterSource, Scaling
 from landseg.tiling import read_ahead, read_tile, tile_grid
 
 
@@ -63,7 +63,14 @@ def test_read_ahead_skips_empty_tiles_and_counts_them(tmp_path, scene_16bit):
     specs = tile_grid(768, 768, 256, 32)
     scaling = Scaling(np.zeros(3, np.float32), np.full(3, 255, np.float32))
     batches = list(
-        read_ahead(empty, specs, [1, 2, 3], scaling, batch_size=4, should_stop=lambda: False)
+        read_ahead(
+            RasterSource(str(empty)),
+            specs,
+            [1, 2, 3],
+            scaling,
+            batch_size=4,
+            should_stop=lambda: False,
+        )
     )
     assert sum(len(b) for b, _ in batches) == 0
     assert sum(c for _, c in batches) == len(specs)
@@ -74,7 +81,7 @@ def test_read_ahead_stops_when_asked(scene_16bit):
     scaling = Scaling(np.zeros(3, np.float32), np.full(3, 4095, np.float32))
     seen = []
     for batch, _ in read_ahead(
-        scene_16bit.raster_path,
+        RasterSource(str(scene_16bit.raster_path)),
         specs,
         [1, 2, 3],
         scaling,
@@ -83,3 +90,20 @@ def test_read_ahead_stops_when_asked(scene_16bit):
     ):
         seen.append(batch)
     assert 2 <= len(seen) < len(specs) // 2
+
+
+def test_grid_within_a_window_is_the_full_grid_cut_down():
+    from rasterio.windows import Window
+
+    full = tile_grid(100_000, 80_000, 256, 32)
+    part = tile_grid(100_000, 80_000, 256, 32, within=Window(5000, 7000, 600, 300))
+    wanted = [
+        (s.window, s.core)
+        for s in full
+        if s.window.col_off < 5600
+        and s.window.col_off + 256 > 5000
+        and s.window.row_off < 7300
+        and s.window.row_off + 256 > 7000
+    ]
+    assert [(s.window, s.core) for s in part] == wanted
+    assert [s.index for s in part] == list(range(len(part)))

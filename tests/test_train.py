@@ -35,6 +35,7 @@ def test_run_record_holds_every_epoch_of_both_phases(tiny_run, tiny_dataset):
         for kind in ("box", "mask"):
             assert set(epoch[kind]) == {"precision", "recall", "map50", "map50_95"}
         assert epoch["time_s"] > 0 and epoch["lr"] >= 0
+        assert epoch["classes"] is None or set(epoch["classes"]) == set(record["final"]["classes"])
     stats = json.loads((tiny_dataset / "stats.json").read_text())
     assert record["dataset"]["instances"] == stats["instances"]
     assert record["library_versions"]["ultralytics"] == "8.4.190"

@@ -642,6 +642,158 @@ def export_model(model: Path, output: Path, overwrite: bool) -> None:
     click.echo(f"Wrote {export_onnx(model, output, overwrite=overwrite)}")
 
 
+@cli.command("report")
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML report to write (self-contained: plots embedded, no network resources).",
+)
+@click.option(
+    "--lang",
+    "languages",
+    default="en,ja",
+    show_default=True,
+    help="Report languages in display order: en, ja or en,ja.",
+)
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write Markdown; its figures go to <name>_figures/ beside it.",
+)
+@click.option(
+    "--milestone",
+    "milestones",
+    multiple=True,
+    help="Milestone METRIC=VALUE[,VALUE...], e.g. map50=80,85,90 or map50-95=0.8 "
+    "(repeatable; replaces the defaults).",
+)
+@click.option(
+    "--no-analysis", is_flag=True, help="Leave out the feature-map and gradient analysis."
+)
+@click.option(
+    "--max-images",
+    type=int,
+    default=8,
+    show_default=True,
+    help="Validation images for the feature-map and gradient analysis.",
+)
+@device_option
+@overwrite_option
+@progress_option
+def report_command(
+    run_dir,
+    output,
+    languages,
+    markdown_path,
+    milestones,
+    no_analysis,
+    max_images,
+    device,
+    overwrite,
+    progress,
+    cancel,
+):
+    """Bilingual (English / 日本語) HTML report of a training run in RUN_DIR."""
+    from landseg.report import build_report, parse_milestones
+
+    thresholds = {"milestones": parse_milestones(milestones)} if milestones else None
+    path = build_report(
+        run_dir,
+        output,
+        languages=languages,
+        markdown_path=markdown_path,
+        overwrite=overwrite,
+        thresholds=thresholds,
+        analysis=not no_analysis,
+        device=device,
+        max_images=max_images,
+        progress=progress,
+    )
+    click.echo(f"Wrote {path}", err=progress.mode == "json")
+    return {"report": str(path), "markdown": str(markdown_path) if markdown_path else None}
+
+
+@cli.command("analyze")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="YOLO-seg dataset folder (or its data.yaml) whose images are analysed.",
+)
+@click.option("--split", default="val", show_default=True, help="Dataset split to read.")
+@click.option("--max-images", type=int, default=8, show_default=True, help="Images to use.")
+@click.option(
+    "--batch", "batch_size", type=int, default=8, show_default=True, help="Images per pass."
+)
+@click.option("--lang", "language", default="en", show_default=True, help="en or ja.")
+@device_option
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the figures as JSON.",
+)
+@overwrite_option
+def analyze_command(
+    model, data, split, max_images, batch_size, language, device, json_path, overwrite
+):
+    """Feature-map statistics and gradient flow of MODEL (.pt) on a dataset's images."""
+    from landseg.analysis import analyze_model, format_analysis
+    from landseg.outputs import atomic_output
+    from landseg.report_text import check_languages
+
+    check_languages([language])  # fail before the model loads
+    result = analyze_model(
+        model, data, max_images=max_images, batch_size=batch_size, split=split, device=device
+    )
+    click.echo(format_analysis(result, language=language))
+    if json_path:
+        with atomic_output(json_path, overwrite=overwrite) as temporary:
+            temporary.write_text(json.dumps(result, indent=2))
+
+
+@cli.command("compare")
+@click.argument("run_a", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("run_b", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    "languages",
+    default="en,ja",
+    show_default=True,
+    help="Languages in display order: en, ja or en,ja.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to a file instead of printing: .html gives HTML, any other name Markdown.",
+)
+@overwrite_option
+def compare_command(run_a, run_b, languages, output, overwrite):
+    """Per-class deltas of the final metrics, RUN_B minus RUN_A: did the fine-tune help?"""
+    from landseg.outputs import atomic_output
+    from landseg.report import compare_runs
+
+    html = output is not None and output.suffix.lower() in (".html", ".htm")
+    result = compare_runs(
+        run_a, run_b, languages=languages, output_format="html" if html else "markdown"
+    )
+    if output is None:
+        click.echo(result)
+        return
+    with atomic_output(output, overwrite=overwrite) as temporary:
+        temporary.write_text(result, encoding="utf-8")
+    click.echo(f"Wrote {output}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every error is one line on stderr with exit code 2."""
     try:

@@ -44,3 +44,15 @@ class Cancelled(LandSegError):
 
 class LandSegWarning(UserWarning):
     """Something the user should know about; the run went on."""
+
+
+class RunRecordNotFoundError(LandSegError, FileNotFoundError):
+    """A folder holds no training-run record (``record.json``)."""
+
+
+class RunRecordError(LandSegError, ValueError):
+    """A training-run record exists but cannot be read or understood."""
+
+
+class FontNotFoundError(LandSegError, OSError):
+    """No font able to draw Japanese text is installed."""

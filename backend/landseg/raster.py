@@ -8,6 +8,7 @@ raster, never per tile, so neighbouring tiles see the same colours.
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -30,42 +31,60 @@ _SAMPLE_GRID = 6  # sample windows per side when computing statistics
 _SAMPLE_WINDOW_PX = 256
 
 
-HTTP_TIMEOUT_S = 20  # a server that does not answer fails the run within this time
+# A server that does not answer fails the run within this many seconds.
+HTTP_TIMEOUT_S = int(os.environ.get("LANDSEG_HTTP_TIMEOUT_S", "20"))
 
 
 def _is_local_path(uri: str) -> bool:
     return not (uri.startswith(("/vsi", "<")) or "://" in uri or uri.upper().startswith("WMS:"))
 
 
-def open_raster(path: str | Path) -> rasterio.DatasetReader:
+def _gdal_environment() -> rasterio.Env:
+    """Network time-outs, and no probing of side-car files on servers."""
+    return rasterio.Env(
+        GDAL_HTTP_TIMEOUT=HTTP_TIMEOUT_S,
+        GDAL_HTTP_CONNECTTIMEOUT=HTTP_TIMEOUT_S,
+        GDAL_HTTP_MAX_RETRY=1,
+        GDAL_HTTP_RETRY_DELAY=1,
+        GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR",
+    )
+
+
+@contextlib.contextmanager
+def open_raster(path: str | Path) -> Iterator[rasterio.DatasetReader]:
     """Open a georeferenced raster for reading, with a clear error for each way it can fail.
 
     ``path`` is anything GDAL opens: a file, a VRT, ``/vsicurl/`` or ``https://`` URLs (a COG
-    on a server), or a GDAL WMS/XYZ XML description.
+    on a server), or a GDAL WMS/XYZ XML description. Use it as a context manager: network
+    time-outs apply to every read inside the block.
     """
     uri = str(path)
     if _is_local_path(uri) and not Path(uri).exists():
         raise RasterReadError(f"Raster '{uri}' does not exist: check the path.")
-    try:
-        with warnings.catch_warnings():  # LandSeg says it better, below
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            src = rasterio.open(uri)
-    except RasterioIOError as error:
-        if _is_local_path(uri):
+    with _gdal_environment():
+        try:
+            with warnings.catch_warnings():  # LandSeg says it better, below
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                src = rasterio.open(uri)
+        except RasterioIOError as error:
+            if _is_local_path(uri):
+                raise RasterReadError(
+                    f"'{uri}' is not a raster GDAL can read: give a GeoTIFF, VRT or other GDAL "
+                    "raster."
+                ) from None
             raise RasterReadError(
-                f"'{uri}' is not a raster GDAL can read: give a GeoTIFF, VRT or other GDAL raster."
+                f"Raster source '{_short(uri)}' could not be opened "
+                f"({str(error).strip()[:200]}): check the URL, that the server answers, and "
+                "your network or proxy settings."
             ) from None
-        raise RasterReadError(
-            f"Raster source '{_short(uri)}' could not be opened ({str(error).strip()[:200]}): "
-            "check the URL, that the server answers, and your network or proxy settings."
-        ) from None
-    if src.crs is None or src.transform.is_identity:
-        src.close()
-        raise RasterReadError(
-            f"Raster '{_short(uri)}' has no georeferencing (CRS and geotransform): georeference "
-            "it first (QGIS Georeferencer, or gdal_translate -a_srs EPSG:XXXX -a_ullr ...)."
-        )
-    return src
+        with src:
+            if src.crs is None or src.transform.is_identity:
+                raise RasterReadError(
+                    f"Raster '{_short(uri)}' has no georeferencing (CRS and geotransform): "
+                    "georeference it first (QGIS Georeferencer, or gdal_translate -a_srs "
+                    "EPSG:XXXX -a_ullr ...)."
+                )
+            yield src
 
 
 def _short(uri: str) -> str:
@@ -95,34 +114,24 @@ class RasterSource:
 
     @contextlib.contextmanager
     def open(self) -> Iterator[rasterio.DatasetReader | WarpedVRT]:
-        """The dataset to read, inside a GDAL environment with network time-outs."""
-        with rasterio.Env(
-            GDAL_HTTP_TIMEOUT=HTTP_TIMEOUT_S,
-            GDAL_HTTP_CONNECTTIMEOUT=HTTP_TIMEOUT_S,
-            GDAL_HTTP_MAX_RETRY=1,
-            GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR",
-            CPL_VSIL_CURL_ALLOWED_EXTENSIONS=".tif,.tiff,.vrt,.png,.jpg,.jpeg",
-        ):
-            src = open_raster(self.uri)
-            try:
-                if self.scale == 1.0:
-                    yield src
-                    return
-                width = max(1, round(src.width / self.scale))
-                height = max(1, round(src.height / self.scale))
-                transform = src.transform * Affine.scale(src.width / width, src.height / height)
-                resampling = Resampling.average if self.scale > 1 else Resampling.bilinear
-                with WarpedVRT(
-                    src,
-                    crs=src.crs,
-                    transform=transform,
-                    width=width,
-                    height=height,
-                    resampling=resampling,
-                ) as vrt:
-                    yield vrt
-            finally:
-                src.close()
+        """The dataset to read (resampled when asked), with network time-outs."""
+        with open_raster(self.uri) as src:
+            if self.scale == 1.0:
+                yield src
+                return
+            width = max(1, round(src.width / self.scale))
+            height = max(1, round(src.height / self.scale))
+            transform = src.transform * Affine.scale(src.width / width, src.height / height)
+            resampling = Resampling.average if self.scale > 1 else Resampling.bilinear
+            with WarpedVRT(
+                src,
+                crs=src.crs,
+                transform=transform,
+                width=width,
+                height=height,
+                resampling=resampling,
+            ) as vrt:
+                yield vrt
 
 
 def mosaic_vrt(paths: Sequence[str | Path]) -> str:
@@ -250,27 +259,34 @@ class Scaling:
         return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
-def _sample_windows(src: rasterio.DatasetReader) -> list[Window]:
-    size = min(_SAMPLE_WINDOW_PX, src.width, src.height)
-    cols = np.linspace(0, src.width - size, min(_SAMPLE_GRID, max(1, src.width // size))).astype(
-        int
-    )
-    rows = np.linspace(0, src.height - size, min(_SAMPLE_GRID, max(1, src.height // size))).astype(
-        int
-    )
-    return [Window(int(c), int(r), size, size) for r in rows for c in cols]
+def _sample_windows(area: Window) -> list[Window]:
+    width, height = int(area.width), int(area.height)
+    size = min(_SAMPLE_WINDOW_PX, width, height)
+    cols = np.linspace(0, width - size, min(_SAMPLE_GRID, max(1, width // size)))
+    rows = np.linspace(0, height - size, min(_SAMPLE_GRID, max(1, height // size)))
+    return [
+        Window(int(area.col_off + c), int(area.row_off + r), size, size)
+        for r in rows.astype(int)
+        for c in cols.astype(int)
+    ]
 
 
-def compute_scaling(src: rasterio.DatasetReader, bands: Sequence[int]) -> Scaling:
+def compute_scaling(
+    src: rasterio.DatasetReader, bands: Sequence[int], *, within: Window | None = None
+) -> Scaling:
     """8-bit data passes through; other types are stretched between robust percentiles.
 
-    The percentiles come from a grid of windows spread over the whole raster, ignoring nodata.
+    The percentiles come from a grid of windows spread over the whole raster (or the part
+    ``within`` that is segmented), ignoring nodata.
     """
     n = len(bands)
     if all(src.dtypes[b - 1] == "uint8" for b in bands):
         return Scaling(np.zeros(n, np.float32), np.full(n, 255, np.float32))
     samples: list[np.ndarray] = []
-    for window in _sample_windows(src):
+    area = (within or Window(0, 0, src.width, src.height)).intersection(
+        Window(0, 0, src.width, src.height)
+    )
+    for window in _sample_windows(area):
         data = src.read(list(bands), window=window)
         valid = valid_mask(src, data, window)
         samples.append(data[:, valid])

@@ -28,7 +28,7 @@ from landseg.errors import (
     ModelLoadError,
     OutputExistsError,
 )
-from landseg.evaluate import data_yaml, evaluate_dataset
+from landseg.evaluate import data_yaml, evaluate_dataset, metrics_to_dict
 from landseg.models import ModelInfo, file_sha256, resolve_device, write_model_info
 
 RECORD_NAME = "record.json"
@@ -154,13 +154,9 @@ class RunRecord:
 
     @classmethod
     def load(cls, run_dir: Path) -> RunRecord:
-        path = run_dir / RECORD_NAME
-        if not path.is_file():
-            raise InvalidParameterError(
-                f"'{run_dir}' holds no training run ({RECORD_NAME} is missing): give the folder "
-                "a landseg train run wrote."
-            )
-        return cls(run_dir, json.loads(path.read_text()))
+        from landseg.report import load_record
+
+        return cls(run_dir, load_record(run_dir))
 
     def save(self) -> None:
         temporary = self.run_dir / f".{RECORD_NAME}.partial"
@@ -212,6 +208,15 @@ def _epoch_entry(trainer: Any, phase: str, phase_epoch: int, global_epoch: int) 
             "map50_95": round(float(metrics.get(f"metrics/mAP50-95({suffix})", 0.0)), 6),
         }
 
+    validator = getattr(trainer, "validator", None)
+    class_metrics = getattr(validator, "metrics", None)
+    names = trainer.data["names"]
+    class_names = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
+    per_class = (
+        metrics_to_dict(class_metrics, class_names)["classes"]
+        if class_metrics is not None and len(getattr(class_metrics.box, "ap_class_index", []))
+        else None
+    )
     return {
         "epoch": global_epoch,
         "phase": phase,
@@ -222,6 +227,7 @@ def _epoch_entry(trainer: Any, phase: str, phase_epoch: int, global_epoch: int) 
         "val_loss": pick("val/"),
         "box": block("B"),
         "mask": block("M"),
+        "classes": per_class,
     }
 
 
