@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
+from rasterio.windows import Window, from_bounds
 
 from landseg import __version__
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning, ModelLoadError
@@ -155,13 +156,18 @@ def segment(
     messages: list[str] = []
     source = RasterSource(uri, _resampling_scale(native_pixel_m, pixel_size_m, info, messages))
     with source.open() as src:
-        chosen_bands = select_bands(src, bands if bands else (info.bands if info else None))
-        scaling = compute_scaling(src, chosen_bands)
-        specs = tile_grid(src.width, src.height, tile_size_px, overlap_px)
         crs, transform = CRS.from_user_input(src.crs), src.transform
+        region = _region(aoi, bbox, crs, src.bounds)
+        within = None
+        if region is not None:
+            within = from_bounds(*region.bounds, transform=transform).intersection(
+                Window(0, 0, src.width, src.height)
+            )
+        chosen_bands = select_bands(src, bands if bands else (info.bands if info else None))
+        scaling = compute_scaling(src, chosen_bands, within=within)
+        specs = tile_grid(src.width, src.height, tile_size_px, overlap_px, within=within)
         centre_latitude = _centre_latitude(src)
         pixel_size = abs(transform.a)
-        region = _region(aoi, bbox, crs, src.bounds)
     if region is not None:
         specs = _tiles_touching(specs, region, transform)
 

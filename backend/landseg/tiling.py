@@ -46,29 +46,45 @@ def validate_tiling(tile_size_px: int, overlap_px: int) -> None:
         )
 
 
-def _starts(length: int, tile: int, overlap: int) -> list[int]:
-    stride = tile - overlap
+def _axis(length: int, tile: int, overlap: int, low: int, high: int) -> list[tuple[int, int, int]]:
+    """(start, core start, core end) of the tiles along one axis that reach into [low, high)."""
+    stride, half = tile - overlap, overlap // 2
     count = max(1, math.ceil((length - overlap) / stride))
-    return [i * stride for i in range(count)]
+    first = max(0, (low - tile) // stride + 1)
+    last = min(count - 1, max(0, math.ceil(high / stride) - 1))
+    return [
+        (
+            i * stride,
+            0 if i == 0 else i * stride + half,
+            length if i == count - 1 else (i + 1) * stride + half,
+        )
+        for i in range(first, last + 1)
+    ]
 
 
-def tile_grid(width: int, height: int, tile_size_px: int, overlap_px: int) -> list[TileSpec]:
-    """Tiles covering a ``width`` x ``height`` raster, row by row."""
+def tile_grid(
+    width: int,
+    height: int,
+    tile_size_px: int,
+    overlap_px: int,
+    *,
+    within: Window | None = None,
+) -> list[TileSpec]:
+    """Tiles covering a ``width`` x ``height`` raster, row by row.
+
+    With ``within``, only the tiles of the full grid that reach into that window are made, so
+    a small area of a huge raster (a national mosaic, an XYZ layer) costs only its own tiles.
+    """
     validate_tiling(tile_size_px, overlap_px)
-    half = overlap_px // 2
-    col_starts = _starts(width, tile_size_px, overlap_px)
-    row_starts = _starts(height, tile_size_px, overlap_px)
-
-    def core_span(starts: list[int], i: int, length: int) -> tuple[int, int]:
-        low = 0 if i == 0 else starts[i] + half
-        high = length if i == len(starts) - 1 else starts[i + 1] + half
-        return low, high
-
+    box = within or Window(0, 0, width, height)
+    c_low, r_low = int(box.col_off), int(box.row_off)
+    c_high = math.ceil(box.col_off + box.width)
+    r_high = math.ceil(box.row_off + box.height)
+    cols = _axis(width, tile_size_px, overlap_px, c_low, c_high)
+    rows = _axis(height, tile_size_px, overlap_px, r_low, r_high)
     specs = []
-    for r, row in enumerate(row_starts):
-        for c, col in enumerate(col_starts):
-            c0, c1 = core_span(col_starts, c, width)
-            r0, r1 = core_span(row_starts, r, height)
+    for row, r0, r1 in rows:
+        for col, c0, c1 in cols:
             window = Window(col, row, tile_size_px, tile_size_px)
             specs.append(TileSpec(len(specs), window, (c0, r0, c1, r1)))
     return specs
