@@ -7,6 +7,7 @@ Progress and cancellation come in as arguments; nothing here knows about tqdm or
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -160,7 +161,7 @@ def segment(
         region = _region(aoi, bbox, crs, src.bounds)
         within = None
         if region is not None:
-            within = from_bounds(*region.bounds, transform=transform).intersection(
+            within = _whole_pixels(from_bounds(*region.bounds, transform=transform)).intersection(
                 Window(0, 0, src.width, src.height)
             )
         chosen_bands = select_bands(src, bands if bands else (info.bands if info else None))
@@ -175,7 +176,13 @@ def segment(
     pieces: list[Piece] = []
     done = tiles_run = 0
     for batch, consumed in read_ahead(
-        source, specs, chosen_bands, scaling, batch_size=batch_size, should_stop=is_cancelled
+        source,
+        specs,
+        chosen_bands,
+        scaling,
+        batch_size=batch_size,
+        should_stop=is_cancelled,
+        within=within,
     ):
         if is_cancelled():
             break
@@ -310,6 +317,14 @@ def _region(aoi, bbox, crs: CRS, bounds) -> shapely.Geometry | None:
             "raster's extent (and its CRS)."
         )
     return region
+
+
+def _whole_pixels(window: Window) -> Window:
+    """The smallest window of whole pixels that holds ``window``."""
+    col0, row0 = math.floor(window.col_off), math.floor(window.row_off)
+    col1 = math.ceil(window.col_off + window.width)
+    row1 = math.ceil(window.row_off + window.height)
+    return Window(col0, row0, col1 - col0, row1 - row0)
 
 
 def _tiles_touching(specs: list[TileSpec], region, transform) -> list[TileSpec]:

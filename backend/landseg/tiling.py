@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rasterio.errors import WindowError
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError
@@ -99,20 +100,33 @@ class ReadTile:
     valid: np.ndarray  # H x W bool
 
 
-def read_tile(src, spec: TileSpec, bands: Sequence[int], scaling: Scaling) -> ReadTile | None:
-    """Read one tile (padded at the edges); ``None`` when it holds no data at all."""
+def read_tile(
+    src, spec: TileSpec, bands: Sequence[int], scaling: Scaling, *, within: Window | None = None
+) -> ReadTile | None:
+    """Read one tile (padded at the edges); ``None`` when it holds no data at all.
+
+    With ``within`` (the area of interest's window), only that part of the tile is read; the
+    rest counts as nodata, so an area of interest costs only the bytes under it.
+    """
     window = spec.window
-    inside = window.intersection(Window(0, 0, src.width, src.height))
+    area = Window(0, 0, src.width, src.height)
+    if within is not None:
+        area = area.intersection(within)
+    try:
+        inside = window.intersection(area)
+    except WindowError:  # the tile only touches the area's edge
+        return None
+    row0, col0 = int(inside.row_off - window.row_off), int(inside.col_off - window.col_off)
     h, w = int(inside.height), int(inside.width)
-    size = int(window.height), int(window.width)
     data = src.read(list(bands), window=inside)
     valid_inside = valid_mask(src, data, inside)
     if not valid_inside.any():
         return None
+    size = int(window.height), int(window.width)
     image = np.zeros((*size, len(bands)), dtype=np.uint8)
-    image[:h, :w] = np.moveaxis(scaling.apply(data), 0, -1)
+    image[row0 : row0 + h, col0 : col0 + w] = np.moveaxis(scaling.apply(data), 0, -1)
     valid = np.zeros(size, dtype=bool)
-    valid[:h, :w] = valid_inside
+    valid[row0 : row0 + h, col0 : col0 + w] = valid_inside
     image[~valid] = 0
     tile = Tile(image=image, window=window, transform=src.window_transform(window))
     return ReadTile(spec, tile, valid)
@@ -126,6 +140,7 @@ def read_ahead(
     *,
     batch_size: int,
     should_stop: Callable[[], bool],
+    within: Window | None = None,
     depth: int = 2,
 ) -> Iterator[tuple[list[ReadTile], int]]:
     """Yield batches of non-empty tiles (and how many specs each batch consumed).
@@ -146,7 +161,7 @@ def read_ahead(
                     if stop.is_set() or should_stop():
                         break
                     consumed += 1
-                    read = read_tile(src, spec, bands, scaling)
+                    read = read_tile(src, spec, bands, scaling, within=within)
                     if read is not None:
                         batch.append(read)
                     if len(batch) == batch_size:
