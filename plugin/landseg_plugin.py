@@ -1,31 +1,240 @@
-"""The plugin object QGIS loads: registers the Processing provider (and, with a GUI, actions)."""
+"""The plugin object QGIS loads: Processing provider always, toolbar and dialogs with a GUI."""
 
 from __future__ import annotations
 
-from qgis.core import QgsApplication
+import time
+from pathlib import Path
 
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer
+from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtGui import QDesktopServices, QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from . import backend, settings
+from .messages import TaskProgressItem, push_error, push_message
 from .provider import LandSegProvider
+from .tasks import WorkerStep, WorkerTask, start
+from .translation import Translator, tr
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+MENU = "&LandSeg"
 
 
 class LandSegPlugin:
-    """Registers LandSeg in QGIS; works with ``iface=None`` for headless use."""
+    """Registers LandSeg in QGIS; works with ``iface=None`` for headless use (qgis_process)."""
 
     def __init__(self, iface) -> None:
         self.iface = iface
+        self.translator = Translator()
+        self.translator.install()  # before anything builds user-visible names
         self.provider: LandSegProvider | None = None
+        self.actions: list[QAction] = []
+        self.tasks: list[WorkerTask] = []  # running tasks must stay referenced
+        self.progress_items: dict[int, TaskProgressItem] = {}
+        self.dialogs: list = []
+        self.last_result: dict | None = None
+        self.last_layer: QgsVectorLayer | None = None
+        self.open_url = lambda url: QDesktopServices.openUrl(QUrl.fromLocalFile(str(url)))
 
+    # --- registration ---------------------------------------------------------------------
     def initProcessing(self) -> None:
-        """Register the Processing provider (also called by ``qgis_process``)."""
+        """Register the Processing provider (also what ``qgis_process`` calls)."""
         if self.provider is None:
-            self.provider = LandSegProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = LandSegProvider()
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
 
     def initGui(self) -> None:
-        """Called by QGIS desktop after loading."""
+        """Called by QGIS desktop after loading: provider, toolbar button, Raster menu."""
         self.initProcessing()
+        icon = QIcon(str(PLUGIN_DIR / "icon.svg"))
+        parent = self.iface.mainWindow()
+        self.segment_action = QAction(icon, tr("Segment land cover…"), parent)
+        self.segment_action.triggered.connect(self.show_segment_dialog)
+        self.finetune_action = QAction(icon, tr("Fine-tune on local labels…"), parent)
+        self.finetune_action.triggered.connect(self.show_finetune_dialog)
+        self.settings_action = QAction(tr("LandSeg settings…"), parent)
+        self.settings_action.triggered.connect(self.show_settings_dialog)
+        self.actions = [self.segment_action, self.finetune_action, self.settings_action]
+        self.iface.addToolBarIcon(self.segment_action)
+        for action in self.actions:
+            self.iface.addPluginToRasterMenu(MENU, action)
 
     def unload(self) -> None:
-        """Remove everything the plugin registered."""
+        """Remove everything the plugin registered; cancel what still runs."""
+        for task in list(self.tasks):
+            task.cancel()
+        if self.iface is not None and self.actions:
+            self.iface.removeToolBarIcon(self.segment_action)
+            for action in self.actions:
+                self.iface.removePluginRasterMenu(MENU, action)
+        self.actions = []
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        self.translator.remove()
+
+    # --- dialogs --------------------------------------------------------------------------
+    def _keep(self, dialog):
+        self.dialogs = [d for d in self.dialogs if _alive(d)] + [dialog]
+        return dialog
+
+    def show_segment_dialog(self):
+        from .segment_dialog import SegmentDialog
+
+        dialog = self._keep(SegmentDialog(self.iface, self.iface.mainWindow()))
+        dialog.accepted.connect(lambda: self.start_segmentation(dialog.request))
+        dialog.show()
+        return dialog
+
+    def show_finetune_dialog(self):
+        from .finetune_dialog import FineTuneDialog
+
+        dialog = self._keep(FineTuneDialog(self.iface, self.iface.mainWindow()))
+        dialog.accepted.connect(lambda: self.start_finetune(dialog.request))
+        dialog.show()
+        return dialog
+
+    def show_settings_dialog(self):
+        from .settings_dialog import SettingsDialog
+
+        dialog = self._keep(SettingsDialog(self.iface.mainWindow()))
+        dialog.show()
+        return dialog
+
+    # --- tasks ----------------------------------------------------------------------------
+    def _start(self, task: WorkerTask, title: str) -> WorkerTask:
+        self.tasks.append(task)
+        if self.iface is not None:
+            self.progress_items[id(task)] = TaskProgressItem(self.iface.messageBar(), title, task)
+        task.add_callback(self._forget)
+        start(task)
+        return task
+
+    def _forget(self, task: WorkerTask) -> None:
+        item = self.progress_items.pop(id(task), None)
+        if item is not None:
+            item.close()
+        if task in self.tasks:
+            self.tasks.remove(task)
+
+    def _report_failure(self, task: WorkerTask, title: str) -> None:
+        bar = self.iface.messageBar()
+        if task.outcome.cancelled:
+            push_message(
+                bar, title, tr("Cancelled; nothing was written."), level=Qgis.Warning, duration=10
+            )
+            return
+        error = task.outcome.error
+        push_error(
+            bar,
+            title,
+            error.message if error else tr("The task failed."),
+            details=(error.details if error else "") or "\n".join(task.log[-200:]),
+        )
+
+    def start_segmentation(self, request) -> WorkerTask:
+        """Run a segmentation request as a task; the result layer is added when it ends."""
+        task = WorkerTask(
+            tr("LandSeg: segmenting {layer}").format(layer=request.layer_name),
+            request.python,
+            [WorkerStep("segment", request.args)],
+        )
+        task.request = request
+        task.started_at = time.monotonic()
+        task.add_callback(self._segmentation_finished)
+        return self._start(task, tr("LandSeg segmentation"))
+
+    def _segmentation_finished(self, task: WorkerTask) -> None:
+        title = tr("LandSeg segmentation")
+        if not task.succeeded:
+            self._report_failure(task, title)
+            return
+        request = task.request
+        result = task.outcome.runs["segment"].result
+        output = result.get("output", request.output)
+        layer_name = result.get("layer", backend.LAYER_NAME)
+        layer = QgsVectorLayer(f"{output}|layername={layer_name}", request.layer_name, "ogr")
+        bar = self.iface.messageBar()
+        if not layer.isValid():
+            push_error(
+                bar, title, tr("The result '{path}' could not be opened.").format(path=output)
+            )
+            return
+        QgsProject.instance().addMapLayer(layer)
+        counts = result.get("counts", {})
+        seconds = float(result.get("timings_s", {}).get("total", 0.0))
+        summary = tr("{count} polygons ({classes}) in {seconds:.1f} s on {device}.").format(
+            count=sum(counts.values()),
+            classes=backend.format_counts(counts),
+            seconds=seconds,
+            device=result.get("device", "?"),
+        )
+        self.last_result, self.last_layer = result, layer
+        if result.get("warnings"):
+            summary += " " + tr("Warnings: see Details.")
+        push_message(
+            bar,
+            title,
+            summary,
+            level=Qgis.Success,
+            details="\n".join(result.get("warnings", [])),
+            duration=0,
+        )
+
+    def start_finetune(self, request) -> WorkerTask:
+        """export-dataset, train and (when available) report, as one task."""
+        task = WorkerTask(tr("LandSeg: fine-tuning"), request.python, request.steps)
+        task.request = request
+        task.add_callback(self._finetune_finished)
+        return self._start(task, tr("LandSeg fine-tuning"))
+
+    def _finetune_finished(self, task: WorkerTask) -> None:
+        title = tr("LandSeg fine-tuning")
+        if not task.succeeded:
+            self._report_failure(task, title)
+            return
+        request = task.request
+        result = task.outcome.runs["train"].result
+        model = result.get("model", "")
+        self.last_result = result
+        bar = self.iface.messageBar()
+        report = Path(request.report_path)
+        buttons = {tr("Make it the default model"): lambda: self.make_default_model(model)}
+        text = tr("Fine-tuned model: {path}").format(path=model)
+        report_error = task.outcome.step_errors.get("report")
+        if report_error is None and report.is_file():
+            buttons[tr("Open report")] = lambda: self.open_url(report)
+            self.open_url(report)
+        elif report_error is not None and backend.is_missing_command(report_error, "report"):
+            text += " " + tr("(No report: this LandSeg environment has no 'report' command yet.)")
+        elif report_error is not None:
+            text += " " + tr("(The report failed: {message})").format(message=report_error.message)
+        self.finetune_item = push_message(
+            bar,
+            title,
+            text,
+            level=Qgis.Success,
+            buttons=buttons,
+            details=report_error.details if report_error is not None else "",
+        )
+
+    def make_default_model(self, model: str) -> None:
+        settings.set_value(settings.DEFAULT_MODEL, model)
+        settings.set_value(settings.MODEL, model)
+        if self.iface is not None:
+            push_message(
+                self.iface.messageBar(),
+                tr("LandSeg"),
+                tr("{path} is now the default model.").format(path=model),
+                level=Qgis.Success,
+                duration=5,
+            )
+
+
+def _alive(widget) -> bool:
+    try:
+        widget.objectName()
+    except RuntimeError:
+        return False
+    return widget.isVisible()

@@ -7,6 +7,9 @@ from pathlib import Path
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from .algorithms import ALGORITHMS
+from .translation import tr
+
 PLUGIN_DIR = Path(__file__).resolve().parent
 
 
@@ -19,8 +22,26 @@ class LandSegProvider(QgsProcessingProvider):
     def name(self) -> str:
         return "LandSeg"
 
+    def longName(self) -> str:
+        return tr("LandSeg land-cover segmentation")
+
     def icon(self) -> QIcon:
         return QIcon(str(PLUGIN_DIR / "icon.svg"))
 
+    def svgIconPath(self) -> str:
+        return str(PLUGIN_DIR / "icon.svg")
+
     def loadAlgorithms(self) -> None:
-        """Algorithms are added as the backend gains them."""
+        for algorithm in ALGORITHMS:
+            self.addAlgorithm(algorithm())
+
+    # The backend writes GeoPackages itself (with their class style): no other format, no
+    # memory layers.
+    def supportedOutputVectorLayerExtensions(self) -> list[str]:
+        return ["gpkg"]
+
+    def defaultVectorFileExtension(self, hasGeometry: bool = True) -> str:
+        return "gpkg"
+
+    def supportsNonFileBasedOutput(self) -> bool:
+        return False

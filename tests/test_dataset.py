@@ -207,3 +207,28 @@ def test_refuses_non_empty_output(small_scene, tmp_path):
         export_dataset(
             [small_scene.raster_path], small_scene.labels_path, tmp_path / "o2", tile_size_px=100
         )
+
+
+def test_cancelled_export_leaves_nothing(small_scene, tmp_path):
+    import threading
+
+    from landseg.errors import Cancelled
+
+    cancel = threading.Event()
+    seen = []
+
+    def progress(fraction, message):
+        seen.append(fraction)
+        cancel.set()
+
+    with pytest.raises(Cancelled):
+        export_dataset(
+            [small_scene.raster_path],
+            small_scene.labels_path,
+            tmp_path / "out",
+            tile_size_px=128,
+            overlap_px=0,
+            progress=progress,
+            cancel=cancel,
+        )
+    assert seen and not (tmp_path / "out").exists()

@@ -317,6 +317,7 @@ def segment(
     RASTERS is one raster (file, VRT, URL, GDAL WMS/XYZ XML) or several orthophoto sheets
     (files, folders or glob patterns) in one CRS, segmented as one mosaic.
     """
+    from landseg.pipeline import LAYER_NAME
     from landseg.pipeline import segment as run_segment
 
     result = run_segment(
@@ -335,6 +336,7 @@ def segment(
     )
     return {
         "output": str(result.output_path),
+        "layer": LAYER_NAME,
         "counts": result.counts,
         "timings_s": result.timings_s,
         "device": result.device,
@@ -409,8 +411,11 @@ def segment(
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @overwrite_option
+@progress_option
 def export_dataset_command(rasters, labels, output, class_map, classes, bands, **options):
     """Export a YOLO-seg dataset from RASTERS and labelled polygons."""
+    from dataclasses import asdict
+
     from landseg.dataset import export_dataset
 
     stats = export_dataset(
@@ -427,8 +432,10 @@ def export_dataset_command(rasters, labels, output, class_map, classes, bands, *
     )
     click.echo(
         f"Wrote {stats.tiles['train']} train and {stats.tiles['val']} validation tiles to "
-        f"{output}: {shares}."
+        f"{output}: {shares}.",
+        err=options["progress"].mode == "json",
     )
+    return {"output": str(output), **asdict(stats)}
 
 
 @cli.command("train")

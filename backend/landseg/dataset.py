@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import shutil
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import geopandas as gpd
@@ -24,6 +25,7 @@ from pyproj import CRS
 from shapely.geometry import Polygon, box
 
 from landseg.errors import (
+    Cancelled,
     LandSegWarning,
     OutputExistsError,
     OutputNotWritableError,
@@ -220,6 +222,8 @@ def export_dataset(
     block_size_px: int | None = None,
     seed: int = 0,
     overwrite: bool = False,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: Any = None,
 ) -> DatasetStats:
     """Cut ``rasters`` and their labels into a YOLO-seg dataset in ``out_dir``.
 
@@ -242,6 +246,8 @@ def export_dataset(
         block_size_px: Side of a split block; default four tile steps (fewer on small rasters).
         seed: Seed of the split and of the choice of empty tiles.
         overwrite: Replace a non-empty output folder.
+        progress: Called with (fraction done, message).
+        cancel: Anything with ``is_set()``; when set, the export stops and leaves no folder.
     """
     out = Path(out_dir).absolute()
     labels = read_labels(
@@ -262,7 +268,7 @@ def export_dataset(
     split_records, pixel_sizes, used_bands = [], [], []
     rng = np.random.default_rng(seed)
     try:
-        for raster in rasters:
+        for n_raster, raster in enumerate(rasters):
             with open_raster(raster) as src:
                 chosen = select_bands(src, bands)
                 used_bands = chosen
@@ -287,7 +293,12 @@ def export_dataset(
                 split_records.append(record)
                 empty_candidates = []
                 stem = Path(raster).stem
-                for spec in specs:
+                for k, spec in enumerate(specs):
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled("Dataset export was cancelled; nothing was kept.")
+                    if progress is not None and k % 16 == 0:
+                        share = (n_raster + k / len(specs)) / len(rasters)
+                        progress(share, f"{Path(raster).name}: tile {k + 1}/{len(specs)}")
                     side = "val" if spec.index in val else "train" if spec.index in train else None
                     if side is None:
                         continue
@@ -358,6 +369,8 @@ def export_dataset(
         warnings=messages,
     )
     (out / STATS_NAME).write_text(json.dumps(asdict(stats), indent=2))
+    if progress is not None:
+        progress(1.0, f"Dataset written to {out}")
     yaml_names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(names))
     (out / "data.yaml").write_text(
         f"path: {json.dumps(str(out))}\ntrain: images/train\nval: images/val\n"

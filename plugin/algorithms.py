@@ -1,0 +1,784 @@
+"""LandSeg's Processing algorithms: each turns its parameters into one backend command.
+
+The backend runs as a worker subprocess (see ``worker.py``); progress and cancel go through
+``QgsProcessingFeedback``. Usable from the toolbox, batch mode, models, ``processing.run`` and
+``qgis_process run landseg:segment -- INPUT=... OUTPUT=...``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputFolder,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsProcessingParameterVectorLayer,
+)
+from qgis.PyQt.QtGui import QIcon
+
+from . import backend, environment, layers, settings
+from .translation import tr
+from .worker import WorkerCancelled, WorkerError, WorkerRun, remove_partial_outputs, run_worker
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+DEVICES = list(settings.DEVICES)
+MODEL_FILTER = "Models (*.pt *.onnx);;PyTorch (*.pt);;ONNX (*.onnx)"
+
+
+def default_model() -> str | None:
+    """The model made the default in the settings, if it still exists (else the shipped one)."""
+    path = str(settings.value(settings.DEFAULT_MODEL, "") or "")
+    return path if path and Path(path).is_file() else None
+
+
+def run_backend(
+    args: list[str], feedback: QgsProcessingFeedback | None, *, output: str | None = None
+) -> WorkerRun:
+    """Run a backend command for an algorithm; errors become ``QgsProcessingException``."""
+    feedback = feedback or QgsProcessingFeedback()
+    try:
+        env = environment.require()
+    except environment.EnvironmentMissing as error:
+        raise QgsProcessingException(str(error)) from None
+    feedback.pushCommandInfo(f"{env.python} -m landseg {' '.join(args)}")
+    last_text = [""]
+
+    def progress(fraction: float, message: str) -> None:
+        feedback.setProgress(100.0 * fraction)
+        if message and message != last_text[0]:
+            last_text[0] = message
+            feedback.setProgressText(message)
+
+    try:
+        return run_worker(
+            env.python,
+            args,
+            progress=progress,
+            is_cancelled=feedback.isCanceled,
+            on_log=feedback.pushConsoleInfo,
+            on_start=lambda pid: feedback.pushDebugInfo(f"LandSeg worker PID {pid}"),
+        )
+    except WorkerCancelled:
+        if output:
+            remove_partial_outputs(output)
+        raise QgsProcessingException(
+            tr("Cancelled: the LandSeg worker was stopped and wrote no output.")
+        ) from None
+    except WorkerError as error:
+        if output:
+            remove_partial_outputs(output)
+        raise QgsProcessingException(
+            tr("LandSeg failed: {message}").format(message=error.message)
+        ) from None
+
+
+class LandSegAlgorithm(QgsProcessingAlgorithm):
+    """Shared plumbing: naming, icon, translation, instance creation."""
+
+    ALG_ID = ""
+    GROUP_ID = ""
+
+    def name(self) -> str:
+        return self.ALG_ID
+
+    def groupId(self) -> str:
+        return self.GROUP_ID
+
+    def group(self) -> str:
+        return {"segmentation": tr("Segmentation"), "training": tr("Training and evaluation")}[
+            self.GROUP_ID
+        ]
+
+    def icon(self) -> QIcon:
+        return QIcon(str(PLUGIN_DIR / "icon.svg"))
+
+    def createInstance(self) -> LandSegAlgorithm:
+        return type(self)()
+
+    def tr(self, text: str) -> str:
+        return tr(text)
+
+    def _optional_number(self, parameters, name, context, kind=int):
+        value = parameters.get(name)
+        if value is None or value == "":
+            return None
+        getter = self.parameterAsInt if kind is int else self.parameterAsDouble
+        return getter(parameters, name, context)
+
+    def _device(self, parameters, context) -> str:
+        return DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)]
+
+    def _add_device(self) -> None:
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                "DEVICE", tr("Device"), options=DEVICES, defaultValue=0, allowMultiple=False
+            )
+        )
+
+
+class SegmentAlgorithm(LandSegAlgorithm):
+    ALG_ID = "segment"
+    GROUP_ID = "segmentation"
+
+    def displayName(self) -> str:
+        return tr("Segment land cover")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Segments a georeferenced aerial raster into land-cover polygons (roofs, farms, "
+            "rice fields, barren land) with a YOLOv8 instance-segmentation model, tile by tile, "
+            "merging objects cut by tile seams. The result is a GeoPackage styled with one "
+            "colour per class.\n\n"
+            "Model: a .pt or .onnx file; empty uses the default model. Tile size and overlap: "
+            "empty uses the values stored in the model. Minimum area (m²) drops small "
+            "polygons; simplification (m) defaults to one pixel. Device 'auto' uses a CUDA "
+            "GPU when there is one.\n\n"
+            "The work runs in LandSeg's own Python environment, outside QGIS; cancelling stops "
+            "it and writes nothing."
+        )
+
+    def initAlgorithm(self, config: dict | None = None) -> None:
+        self.addParameter(QgsProcessingParameterRasterLayer("INPUT", tr("Raster layer")))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "MODEL",
+                tr("Model file (empty: default model)"),
+                behavior=QgsProcessingParameterFile.File,
+                optional=True,
+                fileFilter=MODEL_FILTER,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "CONFIDENCE",
+                tr("Minimum confidence"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.25,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "TILE_SIZE",
+                tr("Tile size in pixels (empty: from the model)"),
+                type=QgsProcessingParameterNumber.Integer,
+                optional=True,
+                minValue=32,
+                maxValue=8192,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "OVERLAP",
+                tr("Tile overlap in pixels (empty: from the model)"),
+                type=QgsProcessingParameterNumber.Integer,
+                optional=True,
+                minValue=0,
+                maxValue=4096,
+            )
+        )
+        self._add_device()
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "MIN_AREA",
+                tr("Minimum polygon area (m²)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=1.0,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "SIMPLIFY",
+                tr("Simplification tolerance (m, empty: one pixel)"),
+                type=QgsProcessingParameterNumber.Double,
+                optional=True,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                "OUTPUT", tr("Land cover"), type=QgsProcessing.TypeVectorPolygon
+            )
+        )
+        self.addOutput(QgsProcessingOutputNumber("INSTANCES", tr("Number of polygons")))
+        self.addOutput(QgsProcessingOutputString("COUNTS", tr("Polygons per class (JSON)")))
+        self.addOutput(QgsProcessingOutputString("DEVICE_USED", tr("Device used")))
+        self.addOutput(QgsProcessingOutputNumber("TIME_S", tr("Run time (s)")))
+
+    def processAlgorithm(
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict[str, Any]:
+        layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
+        try:
+            raster = layers.raster_path(layer)
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        if Path(output).suffix.lower() != ".gpkg":
+            raise QgsProcessingException(
+                tr("The output must be a GeoPackage (.gpkg), not '{path}'.").format(path=output)
+            )
+        model = self.parameterAsFile(parameters, "MODEL", context) or default_model()
+        args = backend.segment_args(
+            raster,
+            output,
+            model=model,
+            tile_size_px=self._optional_number(parameters, "TILE_SIZE", context),
+            overlap_px=self._optional_number(parameters, "OVERLAP", context),
+            conf=self.parameterAsDouble(parameters, "CONFIDENCE", context),
+            device=self._device(parameters, context),
+            min_area_m2=self.parameterAsDouble(parameters, "MIN_AREA", context),
+            simplify_m=self._optional_number(parameters, "SIMPLIFY", context, float),
+            overwrite=True,  # Processing replaces its destinations
+        )
+        result = run_backend(args, feedback, output=output).result
+        counts = result.get("counts", {})
+        total = float(result.get("timings_s", {}).get("total", 0.0))
+        feedback.pushInfo(
+            tr("{count} polygons ({classes}) in {seconds:.1f} s on {device}.").format(
+                count=sum(counts.values()),
+                classes=backend.format_counts(counts),
+                seconds=total,
+                device=result.get("device", "?"),
+            )
+        )
+        for warning in result.get("warnings", []):
+            feedback.reportError(warning, fatalError=False)
+        if context.willLoadLayerOnCompletion(output):
+            details = context.layerToLoadOnCompletionDetails(output)
+            details.forceName = True
+            details.name = f"{layer.name()} {tr('land cover')}"
+        return {
+            "OUTPUT": output,
+            "INSTANCES": sum(counts.values()),
+            "COUNTS": json.dumps(counts),
+            "DEVICE_USED": result.get("device", ""),
+            "TIME_S": total,
+        }
+
+
+class ExportDatasetAlgorithm(LandSegAlgorithm):
+    ALG_ID = "export_dataset"
+    GROUP_ID = "training"
+
+    def displayName(self) -> str:
+        return tr("Export training dataset")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Cuts rasters and your labelled polygons into a YOLO-seg training dataset (image "
+            "tiles, polygon labels, data.yaml and stats.json with instance counts and balanced "
+            "class weights). The train/validation split is spatially blocked, so no pixel is "
+            "seen on both sides.\n\n"
+            "Class field: the label attribute holding the class; or give one class value for "
+            "every feature. Class mapping renames label values to model classes "
+            "(e.g. building=roof,field=farm); model classes fixes the class order "
+            "(e.g. roof,farm,rice-fields,Baren-Land). The output folder must be new or empty."
+        )
+
+    def initAlgorithm(self, config: dict | None = None) -> None:
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                "RASTERS", tr("Raster layers"), layerType=QgsProcessing.TypeRaster
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                "LABELS", tr("Labelled polygons"), types=[QgsProcessing.TypeVectorPolygon]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                "CLASS_FIELD",
+                tr("Class field"),
+                parentLayerParameterName="LABELS",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                "CLASS_VALUE", tr("One class for every feature (instead of a field)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                "CLASS_MAP", tr("Class mapping (value=class,...)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                "CLASSES", tr("Model classes in order (class,class,...)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "TILE_SIZE",
+                tr("Tile size in pixels"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=512,
+                minValue=32,
+                maxValue=8192,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "OVERLAP",
+                tr("Tile overlap in pixels"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=64,
+                minValue=0,
+                maxValue=4096,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "VAL_FRACTION",
+                tr("Validation share"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.2,
+                minValue=0.0,
+                maxValue=0.9,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "SEED",
+                tr("Random seed"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=0,
+                minValue=0,
+            )
+        )
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", tr("Dataset folder")))
+        self.addOutput(QgsProcessingOutputFile("STATS", tr("Dataset statistics (stats.json)")))
+        self.addOutput(QgsProcessingOutputString("INSTANCES", tr("Instances per class (JSON)")))
+
+    def checkParameterValues(self, parameters: dict, context: QgsProcessingContext):
+        ok, message = super().checkParameterValues(parameters, context)
+        if ok and not parameters.get("CLASS_FIELD") and not parameters.get("CLASS_VALUE"):
+            return False, tr(
+                "Choose the class field of the label layer (or give one class value for "
+                "every feature)."
+            )
+        return ok, message
+
+    def processAlgorithm(
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict[str, Any]:
+        rasters = self.parameterAsLayerList(parameters, "RASTERS", context)
+        if not rasters:
+            raise QgsProcessingException(tr("Choose at least one raster layer."))
+        try:
+            raster_paths = [layers.raster_path(layer) for layer in rasters]
+            labels = layers.vector_path(
+                self.parameterAsVectorLayer(parameters, "LABELS", context),
+                folder=tempfile.mkdtemp(prefix="landseg-labels-"),
+            )
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        output = self.parameterAsString(parameters, "OUTPUT", context)
+        fields = self.parameterAsFields(parameters, "CLASS_FIELD", context)
+        class_map_text = self.parameterAsString(parameters, "CLASS_MAP", context).strip()
+        class_map = None
+        if class_map_text:
+            pairs = [item.split("=", 1) for item in class_map_text.split(",")]
+            if any(len(pair) != 2 for pair in pairs):
+                raise QgsProcessingException(
+                    tr("Class mapping '{text}' is not like building=roof,field=farm.").format(
+                        text=class_map_text
+                    )
+                )
+            class_map = {k.strip(): v.strip() for k, v in pairs}
+        classes_text = self.parameterAsString(parameters, "CLASSES", context).strip()
+        args = backend.export_dataset_args(
+            raster_paths,
+            labels,
+            output,
+            class_field=fields[0] if fields else None,
+            class_value=self.parameterAsString(parameters, "CLASS_VALUE", context).strip() or None,
+            class_map=class_map,
+            classes=[c.strip() for c in classes_text.split(",")] if classes_text else None,
+            tile_size_px=self.parameterAsInt(parameters, "TILE_SIZE", context),
+            overlap_px=self.parameterAsInt(parameters, "OVERLAP", context),
+            val_fraction=self.parameterAsDouble(parameters, "VAL_FRACTION", context),
+            seed=self.parameterAsInt(parameters, "SEED", context),
+        )
+        run = run_backend(args, feedback)
+        for line in run.stdout:
+            feedback.pushInfo(line)
+        stats_path = Path(output) / "stats.json"
+        instances = {}
+        if stats_path.is_file():
+            instances = json.loads(stats_path.read_text(encoding="utf-8")).get("instances", {})
+        return {"OUTPUT": output, "STATS": str(stats_path), "INSTANCES": json.dumps(instances)}
+
+
+class TrainAlgorithm(LandSegAlgorithm):
+    ALG_ID = "train"
+    GROUP_ID = "training"
+
+    def displayName(self) -> str:
+        return tr("Fine-tune a model")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Fine-tunes a YOLOv8 segmentation model on a dataset made by 'Export training "
+            "dataset', with class balancing (weights from the dataset's instance counts), "
+            "copy-paste augmentation and an optional continued phase at a lower learning "
+            "rate. Progress is reported per epoch with the validation mask mAP50.\n\n"
+            "Base model: a .pt file to fine-tune; empty uses the default model. The run folder "
+            "must be new or empty; it receives the weights (best.pt), the per-epoch record "
+            "and the plots. Training on a CPU is slow: a GPU is used when available."
+        )
+
+    def initAlgorithm(self, config: dict | None = None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "DATA", tr("Dataset folder"), behavior=QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "BASE_MODEL",
+                tr("Base model (empty: default model)"),
+                behavior=QgsProcessingParameterFile.File,
+                optional=True,
+                fileFilter=MODEL_FILTER,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "EPOCHS",
+                tr("Epochs"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=50,
+                minValue=1,
+                maxValue=10000,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "IMGSZ",
+                tr("Image size in pixels (empty: the tile size)"),
+                type=QgsProcessingParameterNumber.Integer,
+                optional=True,
+                minValue=32,
+                maxValue=4096,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "BATCH",
+                tr("Batch size"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=8,
+                minValue=1,
+                maxValue=512,
+            )
+        )
+        self._add_device()
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                "CLASS_BALANCING", tr("Balance classes (weights from instance counts)"), True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "COPY_PASTE",
+                tr("Copy-paste augmentation probability"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.3,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "LR",
+                tr("Learning rate"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.001,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "CONTINUE_EPOCHS",
+                tr("Continued phase: epochs (0: none)"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=0,
+                minValue=0,
+                maxValue=10000,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "CONTINUE_LR",
+                tr("Continued phase: learning rate"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.00005,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", tr("Run folder")))
+        self.addOutput(QgsProcessingOutputFile("MODEL", tr("Trained model (best.pt)")))
+        self.addOutput(QgsProcessingOutputFolder("RUN_DIR", tr("Run folder")))
+
+    def processAlgorithm(
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict[str, Any]:
+        base_model = self.parameterAsFile(parameters, "BASE_MODEL", context) or default_model()
+        if not base_model:
+            base_model = self._shipped_model(feedback)
+        args = backend.train_args(
+            self.parameterAsFile(parameters, "DATA", context),
+            self.parameterAsString(parameters, "OUTPUT", context),
+            base_model=base_model,
+            epochs=self.parameterAsInt(parameters, "EPOCHS", context),
+            imgsz=self._optional_number(parameters, "IMGSZ", context),
+            batch=self.parameterAsInt(parameters, "BATCH", context),
+            device=self._device(parameters, context),
+            class_balancing=self.parameterAsBoolean(parameters, "CLASS_BALANCING", context),
+            copy_paste=self.parameterAsDouble(parameters, "COPY_PASTE", context),
+            lr=self.parameterAsDouble(parameters, "LR", context),
+            continue_epochs=self.parameterAsInt(parameters, "CONTINUE_EPOCHS", context),
+            continue_lr=self.parameterAsDouble(parameters, "CONTINUE_LR", context),
+        )
+        result = run_backend(args, feedback).result
+        if not result.get("model"):
+            raise QgsProcessingException(tr("Training finished without reporting a model."))
+        feedback.pushInfo(tr("Trained model: {path}").format(path=result["model"]))
+        return {
+            "MODEL": result["model"],
+            "RUN_DIR": result.get("run_dir", ""),
+            "OUTPUT": result.get("run_dir", ""),
+        }
+
+    @staticmethod
+    def _shipped_model(feedback: QgsProcessingFeedback) -> str:
+        try:
+            env = environment.require()
+            return str(backend.model_info(env.python, None, "cpu").get("path", ""))
+        except (environment.EnvironmentMissing, WorkerError) as error:
+            raise QgsProcessingException(str(getattr(error, "message", error))) from None
+
+
+class EvaluateAlgorithm(LandSegAlgorithm):
+    ALG_ID = "evaluate"
+    GROUP_ID = "training"
+
+    def displayName(self) -> str:
+        return tr("Evaluate")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Per-class accuracy figures, in one of two ways.\n\n"
+            "Model on a dataset: give a dataset folder (and a model; empty uses the default "
+            "model) to get box and mask precision, recall, mAP50 and mAP50-95 on its "
+            "validation split.\n\n"
+            "Polygons against labels: give predicted polygons (e.g. from 'Segment land "
+            "cover') and labelled polygons with their class field to get map-level "
+            "precision, recall, F1 and area figures.\n\n"
+            "The figures are written as JSON and shown in the log."
+        )
+
+    def initAlgorithm(self, config: dict | None = None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "MODEL",
+                tr("Model file (dataset level; empty: default model)"),
+                behavior=QgsProcessingParameterFile.File,
+                optional=True,
+                fileFilter=MODEL_FILTER,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "DATA",
+                tr("Dataset folder (dataset level)"),
+                behavior=QgsProcessingParameterFile.Folder,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                "PREDICTIONS",
+                tr("Predicted polygons (map level)"),
+                types=[QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                "LABELS",
+                tr("Labelled polygons (map level)"),
+                types=[QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                "CLASS_FIELD",
+                tr("Class field of the labels (map level)"),
+                parentLayerParameterName="LABELS",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "CONFIDENCE",
+                tr("Minimum confidence (map level)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.25,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self._add_device()
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                "OUTPUT", tr("Figures (JSON)"), fileFilter="JSON (*.json)"
+            )
+        )
+        self.addOutput(QgsProcessingOutputString("TABLE", tr("Figures as a table")))
+
+    def checkParameterValues(self, parameters: dict, context: QgsProcessingContext):
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        dataset = bool(parameters.get("DATA"))
+        polygons = bool(parameters.get("PREDICTIONS")) or bool(parameters.get("LABELS"))
+        if dataset and polygons:
+            return False, tr(
+                "Give either a dataset folder (model on a dataset) or predicted and labelled "
+                "polygons (map level), not both."
+            )
+        if polygons and not (parameters.get("PREDICTIONS") and parameters.get("LABELS")):
+            return False, tr("Map-level evaluation needs both predicted and labelled polygons.")
+        if not dataset and not polygons:
+            return False, tr(
+                "Give a dataset folder (model on a dataset) or predicted and labelled polygons "
+                "(map level)."
+            )
+        return True, ""
+
+    def processAlgorithm(
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict[str, Any]:
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        if parameters.get("PREDICTIONS"):
+            folder = tempfile.mkdtemp(prefix="landseg-evaluate-")
+            try:
+                predictions = layers.vector_path(
+                    self.parameterAsVectorLayer(parameters, "PREDICTIONS", context), folder=folder
+                )
+                labels = layers.vector_path(
+                    self.parameterAsVectorLayer(parameters, "LABELS", context), folder=folder
+                )
+            except ValueError as error:
+                raise QgsProcessingException(str(error)) from None
+            fields = self.parameterAsFields(parameters, "CLASS_FIELD", context)
+            args = backend.evaluate_args(
+                json_path=output,
+                predictions=predictions,
+                labels=labels,
+                class_field=fields[0] if fields else None,
+                conf=self.parameterAsDouble(parameters, "CONFIDENCE", context),
+            )
+        else:
+            args = backend.evaluate_args(
+                json_path=output,
+                model=self.parameterAsFile(parameters, "MODEL", context) or default_model(),
+                data=self.parameterAsFile(parameters, "DATA", context),
+                device=self._device(parameters, context),
+            )
+        run = run_backend(args, feedback, output=output)
+        table = "\n".join(run.stdout)
+        feedback.pushInfo(table)
+        return {"OUTPUT": output, "TABLE": table}
+
+
+class ReportAlgorithm(LandSegAlgorithm):
+    ALG_ID = "report"
+    GROUP_ID = "training"
+
+    def displayName(self) -> str:
+        return tr("Training report")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Writes the bilingual (English / Japanese) HTML performance report of a training "
+            "run: per-epoch losses and mAP, per-class figures, class balance, and the "
+            "feature-map and gradient analysis. Give the run folder made by 'Fine-tune a "
+            "model'."
+        )
+
+    def initAlgorithm(self, config: dict | None = None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "RUN_DIR", tr("Run folder"), behavior=QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                "OUTPUT", tr("Report (HTML)"), fileFilter="HTML (*.html *.htm)"
+            )
+        )
+
+    def processAlgorithm(
+        self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict[str, Any]:
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        args = backend.report_args(
+            self.parameterAsFile(parameters, "RUN_DIR", context),
+            output,
+            overwrite=Path(output).exists(),
+        )
+        try:
+            run_backend(args, feedback, output=output)
+        except QgsProcessingException as error:
+            if "No such command 'report'" in str(error):
+                raise QgsProcessingException(report_missing_message()) from None
+            raise
+        return {"OUTPUT": output}
+
+
+def report_missing_message() -> str:
+    return tr(
+        "This LandSeg environment has no 'report' command yet: update LandSeg in its Python "
+        "environment (see the LandSeg settings) to write training reports."
+    )
+
+
+ALGORITHMS = (
+    SegmentAlgorithm,
+    ExportDatasetAlgorithm,
+    TrainAlgorithm,
+    EvaluateAlgorithm,
+    ReportAlgorithm,
+)

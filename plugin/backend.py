@@ -1,0 +1,228 @@
+"""The backend's command line as the plugin uses it: argument lists and small blocking calls.
+
+Only plain values here (paths, numbers, names); the QGIS side turns layers into paths first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .worker import WorkerError, WorkerRun, last_json_object, run_worker
+
+LAYER_NAME = "landcover"  # the layer landseg segment writes into its GeoPackage
+MODEL_FILTER_EXTENSIONS = (".pt", ".onnx")
+MODEL_INFO_TIMEOUT_S = 300
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def segment_args(
+    raster: str,
+    output: str,
+    *,
+    model: str | None = None,
+    tile_size_px: int | None = None,
+    overlap_px: int | None = None,
+    conf: float = 0.25,
+    device: str = "auto",
+    min_area_m2: float = 1.0,
+    simplify_m: float | None = None,
+    overwrite: bool = False,
+) -> list[str]:
+    args = ["segment", raster, "-o", output, "--conf", _number(conf), "--device", device]
+    if model:
+        args += ["--model", model]
+    if tile_size_px:
+        args += ["--tile-size", str(int(tile_size_px))]
+    if overlap_px is not None:
+        args += ["--overlap", str(int(overlap_px))]
+    args += ["--min-area-m2", _number(min_area_m2)]
+    if simplify_m is not None:
+        args += ["--simplify-m", _number(simplify_m)]
+    if overwrite:
+        args.append("--overwrite")
+    return [*args, "--progress", "json"]
+
+
+def class_map_text(mapping: Mapping[str, str]) -> str:
+    """``value=class,...`` for ``--class-map``."""
+    return ",".join(f"{value}={name}" for value, name in mapping.items())
+
+
+def unsafe_class_values(values: Sequence[str]) -> list[str]:
+    """Label values the ``--class-map`` syntax cannot carry (they contain ',' or '=')."""
+    return [v for v in values if "," in v or "=" in v]
+
+
+def export_dataset_args(
+    rasters: Sequence[str],
+    labels: str,
+    output: str,
+    *,
+    class_field: str | None = "class",
+    class_value: str | None = None,
+    class_map: Mapping[str, str] | None = None,
+    classes: Sequence[str] | None = None,
+    tile_size_px: int | None = None,
+    overlap_px: int | None = None,
+    val_fraction: float | None = None,
+    seed: int | None = None,
+) -> list[str]:
+    args = ["export-dataset", *rasters, "--labels", labels, "-o", output]
+    if class_value:
+        args += ["--class-value", class_value]
+    elif class_field:
+        args += ["--class-field", class_field]
+    if class_map:
+        args += ["--class-map", class_map_text(class_map)]
+    if classes:
+        args += ["--classes", ",".join(classes)]
+    if tile_size_px:
+        args += ["--tile-size", str(int(tile_size_px))]
+    if overlap_px is not None:
+        args += ["--overlap", str(int(overlap_px))]
+    if val_fraction is not None:
+        args += ["--val-fraction", _number(val_fraction)]
+    if seed is not None:
+        args += ["--seed", str(int(seed))]
+    return args
+
+
+def train_args(
+    data: str,
+    run_dir: str,
+    *,
+    base_model: str | None,
+    epochs: int,
+    imgsz: int | None = None,
+    batch: int | None = None,
+    device: str = "auto",
+    class_balancing: bool = True,
+    copy_paste: float | None = None,
+    lr: float | None = None,
+    continue_epochs: int = 0,
+    continue_lr: float | None = None,
+) -> list[str]:
+    args = ["train", "--data", data, "-o", run_dir, "--epochs", str(int(epochs))]
+    if base_model:
+        args += ["--model", base_model]
+    if imgsz:
+        args += ["--imgsz", str(int(imgsz))]
+    if batch:
+        args += ["--batch", str(int(batch))]
+    args += ["--device", device, "--class-weights", "balanced" if class_balancing else "none"]
+    if copy_paste is not None:
+        args += ["--copy-paste", _number(copy_paste)]
+    if lr is not None:
+        args += ["--lr", _number(lr)]
+    if continue_epochs:
+        args += ["--continue-epochs", str(int(continue_epochs))]
+        if continue_lr is not None:
+            args += ["--continue-lr", _number(continue_lr)]
+    return [*args, "--progress", "json"]
+
+
+def evaluate_args(
+    *,
+    json_path: str,
+    model: str | None = None,
+    data: str | None = None,
+    predictions: str | None = None,
+    labels: str | None = None,
+    class_field: str | None = None,
+    conf: float | None = None,
+    device: str = "auto",
+) -> list[str]:
+    args = ["evaluate"]
+    if predictions or labels:
+        args += ["--predictions", str(predictions), "--labels", str(labels)]
+        if class_field:
+            args += ["--class-field", class_field]
+        if conf is not None:
+            args += ["--conf", _number(conf)]
+    else:
+        if model:
+            args += ["--model", model]
+        args += ["--data", str(data), "--device", device]
+    return [*args, "--json", json_path, "--overwrite"]
+
+
+def report_args(run_dir: str, output: str, *, overwrite: bool = False) -> list[str]:
+    args = ["report", run_dir, "-o", output]
+    return [*args, "--overwrite"] if overwrite else args
+
+
+def model_info_args(model: str | None, device: str = "auto") -> list[str]:
+    return ["model-info", *([model] if model else []), "--device", device]
+
+
+def is_missing_command(error: WorkerError, command: str) -> bool:
+    """Whether the backend failed because it does not have ``command`` (an older version)."""
+    return f"No such command '{command}'" in error.message
+
+
+def parse_model_info(run: WorkerRun) -> dict[str, Any]:
+    info = last_json_object(run.stdout)
+    if info is None or "class_names" not in info:
+        raise WorkerError(
+            "The LandSeg worker printed no model metadata.",
+            details="\n".join(run.stdout + run.stderr),
+        )
+    return info
+
+
+_info_cache: dict[tuple, dict[str, Any]] = {}
+
+
+def _cache_key(python: str, model: str | None, device: str) -> tuple:
+    stamp = None
+    if model and os.path.isfile(model):
+        stat = os.stat(model)
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    return (python, str(Path(model).absolute()) if model else "", stamp, device)
+
+
+def cached_model_info(python: str, model: str | None, device: str = "auto") -> dict | None:
+    return _info_cache.get(_cache_key(python, model, device))
+
+
+def remember_model_info(python: str, model: str | None, device: str, info: dict) -> None:
+    _info_cache[_cache_key(python, model, device)] = info
+    if not model and info.get("path"):  # the shipped model under its own path as well
+        _info_cache[_cache_key(python, info["path"], device)] = info
+
+
+def model_info(python: str, model: str | None = None, device: str = "auto") -> dict[str, Any]:
+    """A model's metadata (class names, tile size, overlap...) and the device ``auto`` picks.
+
+    Blocking (a few seconds: the worker imports torch); results are cached per file version.
+    """
+    cached = cached_model_info(python, model, device)
+    if cached is not None:
+        return cached
+    run = run_worker(python, model_info_args(model, device), timeout_s=MODEL_INFO_TIMEOUT_S)
+    info = parse_model_info(run)
+    remember_model_info(python, model, device, info)
+    return info
+
+
+def format_counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
+
+
+WEIGHT_CAP = 10.0
+
+
+def balanced_weights(counts: Mapping[str, int], *, cap: float = WEIGHT_CAP) -> dict[str, float]:
+    """Preview of the backend's balanced class weights, ``N / (K * n_c)`` capped at ``cap``.
+
+    Mirrors ``landseg.dataset.balanced_class_weights``; the weights training uses are computed
+    by the backend from the exported tiles (``stats.json``), so they can differ slightly.
+    """
+    total, k = float(sum(counts.values())), len(counts)
+    return {name: (min(cap, total / (k * n)) if n else cap) for name, n in counts.items()}

@@ -1,0 +1,475 @@
+"""Dialog: fine-tune a model on the user's own labelled polygons (export-dataset, then train)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from qgis.core import (
+    QgsMapLayerProxyModel,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox, QgsMessageBar
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import backend, environment, layers, settings
+from .model_info import ModelInfoLoader
+from .segment_dialog import describe_model, device_label, initial_model
+from .tasks import WorkerStep
+from .translation import tr
+
+IGNORE = ""  # combo data of "(not used)"
+
+
+@dataclass
+class FineTuneRequest:
+    """Plain values for the fine-tuning task."""
+
+    python: str
+    folder: str
+    dataset_dir: str
+    run_dir: str
+    report_path: str
+    steps: list[WorkerStep]
+
+
+def default_folder() -> str:
+    base = str(settings.value(settings.FINETUNE_FOLDER, "") or "")
+    parent = Path(base).parent if base else Path.home() / "landseg-runs"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return str(parent / f"finetune-{stamp}")
+
+
+class FineTuneDialog(QDialog):
+    """Rasters, labels and class mapping, base model, training options, output folder."""
+
+    def __init__(self, iface, parent=None) -> None:
+        super().__init__(parent)
+        self.iface = iface
+        self.setWindowTitle(tr("LandSeg — Fine-tune on local labels"))
+        self.setMinimumWidth(640)
+        self.env = environment.current()
+        self.model_info: dict | None = None
+        self.model_error = ""
+        self.counts: dict[str, int] = {}
+        self.request: FineTuneRequest | None = None
+        self._programmatic = False
+        self.loader = ModelInfoLoader(self)
+        self.loader.loaded.connect(self._model_loaded)
+        self.loader.failed.connect(self._model_failed)
+        self._build()
+        if self.env is None:
+            self.bar.pushWarning(
+                tr("LandSeg environment missing"),
+                environment.missing_message(environment.configured_python() or None),
+            )
+        self._label_layer_changed(self.label_combo.currentLayer())
+        self.request_model_info()
+
+    # --- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.bar = QgsMessageBar(self)
+        layout.addWidget(self.bar)
+
+        data_group = QGroupBox(tr("Training data"), self)
+        data_form = QFormLayout(data_group)
+        self.raster_list = QListWidget(data_group)
+        self.raster_list.setMaximumHeight(90)
+        active = self.iface.activeLayer() if self.iface is not None else None
+        for layer in QgsProject.instance().mapLayers().values():
+            if isinstance(layer, QgsRasterLayer):
+                item = QListWidgetItem(layer.name(), self.raster_list)
+                item.setData(Qt.UserRole, layer.id())
+                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                checked = active is None or not isinstance(active, QgsRasterLayer)
+                checked = checked or layer.id() == active.id()
+                item.setCheckState(Qt.Checked if checked else Qt.Unchecked)
+        data_form.addRow(tr("Raster layers"), self.raster_list)
+        self.label_combo = QgsMapLayerComboBox(data_group)
+        self.label_combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.label_combo.setAllowEmptyLayer(True)
+        polygons = [
+            lay
+            for lay in QgsProject.instance().mapLayers().values()
+            if isinstance(lay, QgsVectorLayer) and lay.geometryType() == QgsWkbTypes.PolygonGeometry
+        ]
+        polygon = active if active in polygons else (polygons[0] if polygons else None)
+        self.label_combo.setLayer(polygon)
+        self.label_combo.layerChanged.connect(self._label_layer_changed)
+        data_form.addRow(tr("Label layer"), self.label_combo)
+        self.field_combo = QgsFieldComboBox(data_group)
+        self.field_combo.setAllowEmptyFieldName(True)
+        self.field_combo.fieldChanged.connect(self._field_changed)
+        data_form.addRow(tr("Class field"), self.field_combo)
+        self.class_table = QTableWidget(0, 3, data_group)
+        self.class_table.setHorizontalHeaderLabels(
+            [tr("Label value"), tr("Instances"), tr("Model class")]
+        )
+        self.class_table.verticalHeader().setVisible(False)
+        self.class_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.class_table.setMinimumHeight(180)
+        data_form.addRow(self.class_table)
+        layout.addWidget(data_group)
+
+        model_group = QGroupBox(tr("Model and training"), self)
+        form = QFormLayout(model_group)
+        self.model_widget = QgsFileWidget(model_group)
+        self.model_widget.setStorageMode(QgsFileWidget.GetFile)
+        self.model_widget.setFilter("Models (*.pt)")
+        self.model_widget.lineEdit().setPlaceholderText(tr("[Default model]"))
+        self._programmatic = True
+        self.model_widget.setFilePath(initial_model())
+        self._programmatic = False
+        self.model_widget.fileChanged.connect(self._model_changed)
+        form.addRow(tr("Base model"), self.model_widget)
+        self.model_label = QLabel(tr("Reading the model…"), model_group)
+        form.addRow("", self.model_label)
+        self.epochs_spin = QSpinBox(model_group)
+        self.epochs_spin.setRange(1, 10000)
+        self.epochs_spin.setValue(settings.value(settings.FINETUNE_EPOCHS, 50, int))
+        form.addRow(tr("Epochs"), self.epochs_spin)
+        self.imgsz_spin = QSpinBox(model_group)
+        self.imgsz_spin.setRange(0, 4096)
+        self.imgsz_spin.setSingleStep(32)
+        self.imgsz_spin.setSpecialValueText(tr("tile size"))
+        self.imgsz_spin.setValue(settings.value(settings.FINETUNE_IMGSZ, 0, int))
+        form.addRow(tr("Image size"), self.imgsz_spin)
+        balance_row = QWidget(model_group)
+        balance_layout = QHBoxLayout(balance_row)
+        balance_layout.setContentsMargins(0, 0, 0, 0)
+        self.balance_check = QCheckBox(tr("Balance classes"), balance_row)
+        self.balance_check.setChecked(True)
+        self.balance_check.toggled.connect(self._update_weights)
+        balance_layout.addWidget(self.balance_check)
+        self.weights_label = QLabel(balance_row)
+        self.weights_label.setWordWrap(True)
+        balance_layout.addWidget(self.weights_label, 1)
+        form.addRow(tr("Class weights"), balance_row)
+        self.copy_paste_spin = QDoubleSpinBox(model_group)
+        self.copy_paste_spin.setRange(0.0, 1.0)
+        self.copy_paste_spin.setSingleStep(0.1)
+        self.copy_paste_spin.setValue(0.3)
+        form.addRow(tr("Copy-paste augmentation"), self.copy_paste_spin)
+        self.device_combo = QComboBox(model_group)
+        for device in settings.DEVICES:
+            self.device_combo.addItem(device_label(device, None), device)
+        index = self.device_combo.findData(settings.value(settings.DEVICE, "auto", str))
+        self.device_combo.setCurrentIndex(max(index, 0))
+        form.addRow(tr("Device"), self.device_combo)
+        layout.addWidget(model_group)
+
+        self.continue_group = QGroupBox(tr("Continued phase (lower learning rate)"), self)
+        self.continue_group.setCheckable(True)
+        self.continue_group.setChecked(False)
+        continue_form = QFormLayout(self.continue_group)
+        self.continue_epochs_spin = QSpinBox(self.continue_group)
+        self.continue_epochs_spin.setRange(1, 10000)
+        self.continue_epochs_spin.setValue(10)
+        continue_form.addRow(tr("Epochs"), self.continue_epochs_spin)
+        self.continue_lr_spin = QDoubleSpinBox(self.continue_group)
+        self.continue_lr_spin.setDecimals(6)
+        self.continue_lr_spin.setRange(0.000001, 1.0)
+        self.continue_lr_spin.setSingleStep(0.00001)
+        self.continue_lr_spin.setValue(0.00005)
+        continue_form.addRow(tr("Learning rate"), self.continue_lr_spin)
+        layout.addWidget(self.continue_group)
+
+        out_form = QFormLayout()
+        self.folder_widget = QgsFileWidget(self)
+        self.folder_widget.setStorageMode(QgsFileWidget.GetDirectory)
+        self.folder_widget.setFilePath(default_folder())
+        out_form.addRow(tr("Output folder"), self.folder_widget)
+        layout.addLayout(out_form)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel, self)
+        self.run_button = self.buttons.addButton(tr("Fine-tune"), QDialogButtonBox.AcceptRole)
+        self.run_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    # --- labels and classes ---------------------------------------------------------------
+    def _label_layer_changed(self, layer) -> None:
+        self.field_combo.setLayer(layer)
+        if layer is not None and layer.fields().indexOf("class") >= 0:
+            self.field_combo.setField("class")
+        else:
+            self.field_combo.setField("")
+        self._field_changed(self.field_combo.currentField())
+
+    def _field_changed(self, field_name: str) -> None:
+        layer = self.label_combo.currentLayer()
+        self.counts = layers.class_counts(layer, field_name) if layer and field_name else {}
+        self._fill_table()
+
+    def model_classes(self) -> list[str]:
+        return list((self.model_info or {}).get("class_names", []))
+
+    def _fill_table(self) -> None:
+        previous = self.mapping()
+        classes = self.model_classes()
+        for row in range(self.class_table.rowCount()):
+            old = self.class_table.cellWidget(row, 2)
+            if old is not None:  # hidden at once: deletion waits for the event loop
+                self.class_table.removeCellWidget(row, 2)
+                old.hide()
+        self.class_table.setRowCount(len(self.counts))
+        for row, (value, count) in enumerate(self.counts.items()):
+            self.class_table.setItem(row, 0, QTableWidgetItem(value))
+            number = QTableWidgetItem(str(count))
+            number.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            self.class_table.setItem(row, 1, number)
+            combo = QComboBox(self.class_table)
+            combo.addItem(tr("(not used)"), IGNORE)
+            for name in classes:
+                combo.addItem(name, name)
+            choice = previous.get(value) or _guess_class(value, classes)
+            combo.setCurrentIndex(max(combo.findData(choice or IGNORE), 0))
+            combo.currentIndexChanged.connect(self._update_weights)
+            self.class_table.setCellWidget(row, 2, combo)
+        self._update_weights()
+
+    def mapping(self) -> dict[str, str]:
+        """Label value -> model class, for the values mapped to a class."""
+        result = {}
+        for row in range(self.class_table.rowCount()):
+            value_item = self.class_table.item(row, 0)
+            combo = self.class_table.cellWidget(row, 2)
+            if value_item is not None and combo is not None and combo.currentData():
+                result[value_item.text()] = combo.currentData()
+        return result
+
+    def set_mapping(self, value: str, model_class: str) -> None:
+        for row in range(self.class_table.rowCount()):
+            if self.class_table.item(row, 0).text() == value:
+                combo = self.class_table.cellWidget(row, 2)
+                combo.setCurrentIndex(max(combo.findData(model_class), 0))
+
+    def class_instances(self) -> dict[str, int]:
+        """Instances per model class under the current mapping (model order)."""
+        totals = dict.fromkeys(self.model_classes(), 0)
+        for value, name in self.mapping().items():
+            totals[name] = totals.get(name, 0) + self.counts.get(value, 0)
+        return totals
+
+    def weights(self) -> dict[str, float] | None:
+        if not self.balance_check.isChecked():
+            return None
+        instances = self.class_instances()
+        return backend.balanced_weights(instances) if instances else {}
+
+    def _update_weights(self, *_args) -> None:
+        weights = self.weights()
+        if weights is None:
+            text = tr("none (every class counts the same)")
+        elif not weights:
+            text = tr("shown once the model's classes are known")
+        else:
+            instances = self.class_instances()
+            text = ", ".join(
+                f"{name} {weight:.2f} ({instances.get(name, 0)})"
+                for name, weight in weights.items()
+            )
+        self.weights_label.setText(text)
+
+    # --- base model -----------------------------------------------------------------------
+    def model_path(self) -> str:
+        return self.model_widget.filePath().strip()
+
+    def _model_changed(self, _path: str) -> None:
+        if not self._programmatic:
+            self.request_model_info()
+
+    def request_model_info(self) -> None:
+        self.model_info, self.model_error = None, ""
+        if self.env is None:
+            self.model_label.setText(tr("The model's metadata needs the LandSeg environment."))
+            return
+        model = self.model_path()
+        if model and not Path(model).is_file():
+            self.model_label.setText(tr("This file does not exist."))
+            return
+        self.model_label.setText(tr("Reading the model…"))
+        self.loader.request(self.env.python, model, "auto")
+
+    def _model_loaded(self, model: str, info: dict) -> None:
+        self.model_info, self.model_error = info, ""
+        if not model and info.get("path"):
+            self._programmatic = True
+            self.model_widget.setFilePath(info["path"])
+            self._programmatic = False
+        self.model_label.setText(describe_model(info))
+        self.device_combo.setItemText(0, device_label("auto", info))
+        self._fill_table()
+
+    def _model_failed(self, model: str, message: str, details: str) -> None:
+        self.model_info, self.model_error = None, message
+        self.model_label.setText(
+            tr("The model could not be read: {message}").format(message=message)
+        )
+        self._fill_table()
+
+    # --- validation and request -------------------------------------------------------------
+    def checked_rasters(self) -> list[QgsRasterLayer]:
+        found = []
+        for row in range(self.raster_list.count()):
+            item = self.raster_list.item(row)
+            if item.checkState() == Qt.Checked:
+                layer = QgsProject.instance().mapLayer(item.data(Qt.UserRole))
+                if layer is not None:
+                    found.append(layer)
+        return found
+
+    def folder(self) -> str:
+        return self.folder_widget.filePath().strip()
+
+    def validate(self) -> list[str]:
+        errors = []
+        if self.env is None:
+            errors.append(environment.missing_message(environment.configured_python() or None))
+        rasters = self.checked_rasters()
+        if not rasters:
+            errors.append(tr("Tick at least one raster layer to train on."))
+        for layer in rasters:
+            try:
+                layers.raster_path(layer)
+            except ValueError as error:
+                errors.append(str(error))
+        if self.label_combo.currentLayer() is None:
+            errors.append(tr("Choose the polygon layer with your labels."))
+        elif not self.field_combo.currentField():
+            errors.append(tr("Choose the field of the label layer that holds the class."))
+        model = self.model_path()
+        if model and not Path(model).is_file():
+            errors.append(
+                tr("Base model '{path}' does not exist: choose a .pt file.").format(path=model)
+            )
+        elif self.model_error:
+            errors.append(
+                tr("The model could not be read: {message}").format(message=self.model_error)
+            )
+        elif self.model_info is None:
+            errors.append(tr("The base model's classes are not known yet: wait a moment."))
+        if self.field_combo.currentField() and self.model_info is not None:
+            mapping = self.mapping()
+            if not mapping:
+                errors.append(tr("Map at least one label value to a model class."))
+            unsafe = backend.unsafe_class_values(list(mapping))
+            if unsafe:
+                errors.append(
+                    tr("Label values with ',' or '=' cannot be mapped: {values}.").format(
+                        values="; ".join(unsafe)
+                    )
+                )
+        folder = self.folder()
+        if not folder:
+            errors.append(tr("Choose an output folder."))
+        elif Path(folder).exists() and (not Path(folder).is_dir() or any(Path(folder).iterdir())):
+            errors.append(
+                tr(
+                    "The output folder '{folder}' is not empty: choose a new or empty folder."
+                ).format(folder=folder)
+            )
+        return errors
+
+    def build_request(self) -> FineTuneRequest:
+        folder = Path(self.folder()).absolute()
+        folder.mkdir(parents=True, exist_ok=True)
+        dataset_dir, run_dir = folder / "dataset", folder / "run"
+        report_path = folder / "report.html"
+        info = self.model_info or {}
+        labels = layers.vector_path(self.label_combo.currentLayer(), folder=str(folder / "labels"))
+        export = backend.export_dataset_args(
+            [layers.raster_path(layer) for layer in self.checked_rasters()],
+            labels,
+            str(dataset_dir),
+            class_field=self.field_combo.currentField(),
+            class_map=self.mapping(),
+            classes=self.model_classes(),
+            tile_size_px=info.get("tile_size_px"),
+            overlap_px=info.get("overlap_px"),
+        )
+        continued = self.continue_group.isChecked()
+        train = backend.train_args(
+            str(dataset_dir),
+            str(run_dir),
+            base_model=self.model_path() or info.get("path"),
+            epochs=self.epochs_spin.value(),
+            imgsz=self.imgsz_spin.value() or None,
+            device=self.device_combo.currentData(),
+            class_balancing=self.balance_check.isChecked(),
+            copy_paste=self.copy_paste_spin.value(),
+            continue_epochs=self.continue_epochs_spin.value() if continued else 0,
+            continue_lr=self.continue_lr_spin.value() if continued else None,
+        )
+        steps = [
+            WorkerStep("export", export, 0.0, 0.1, tr("Exporting the dataset")),
+            WorkerStep("train", train, 0.1, 0.97, tr("Fine-tuning")),
+            WorkerStep(
+                "report",
+                backend.report_args(str(run_dir), str(report_path)),
+                0.97,
+                1.0,
+                tr("Writing the report"),
+                optional=True,
+            ),
+        ]
+        return FineTuneRequest(
+            python=self.env.python,
+            folder=str(folder),
+            dataset_dir=str(dataset_dir),
+            run_dir=str(run_dir),
+            report_path=str(report_path),
+            steps=steps,
+        )
+
+    def accept(self) -> None:
+        errors = self.validate()
+        if errors:
+            self.bar.clearWidgets()
+            self.bar.pushWarning(tr("Cannot fine-tune yet"), "\n".join(errors))
+            return
+        settings.set_value(settings.FINETUNE_EPOCHS, self.epochs_spin.value())
+        settings.set_value(settings.FINETUNE_IMGSZ, self.imgsz_spin.value())
+        settings.set_value(settings.FINETUNE_FOLDER, self.folder())
+        settings.set_value(settings.DEVICE, self.device_combo.currentData())
+        self.request = self.build_request()
+        super().accept()
+
+
+def _guess_class(value: str, classes: list[str]) -> str:
+    """A model class whose name matches the label value (ignoring case and separators)."""
+
+    def norm(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    for name in classes:
+        if norm(name) == norm(value):
+            return name
+    return IGNORE

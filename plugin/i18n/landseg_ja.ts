@@ -1,0 +1,967 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ja_JP" sourcelanguage="en">
+    <context>
+        <name>LandSeg</name>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Cancelled: the LandSeg worker was stopped and wrote no output.</source>
+            <translation>キャンセルしました。LandSeg のワーカーを停止し、出力は書き込まれていません。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>LandSeg failed: {message}</source>
+            <translation>LandSeg でエラーが発生しました: {message}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Segmentation</source>
+            <translation>セグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Training and evaluation</source>
+            <translation>学習と評価</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../finetune_dialog.py" />
+            <location filename="../segment_dialog.py" />
+            <source>Device</source>
+            <translation>デバイス</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Segment land cover</source>
+            <translation>土地被覆のセグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Segments a georeferenced aerial raster into land-cover polygons (roofs, farms, rice fields, barren land) with a YOLOv8 instance-segmentation model, tile by tile, merging objects cut by tile seams. The result is a GeoPackage styled with one colour per class.
+
+Model: a .pt or .onnx file; empty uses the default model. Tile size and overlap: empty uses the values stored in the model. Minimum area (m²) drops small polygons; simplification (m) defaults to one pixel. Device 'auto' uses a CUDA GPU when there is one.
+
+The work runs in LandSeg's own Python environment, outside QGIS; cancelling stops it and writes nothing.</source>
+            <translation>位置情報付きの空中写真ラスタを、YOLOv8 インスタンスセグメンテーションモデルでタイルごとに処理し、土地被覆のポリゴン（屋根・畑・水田・裸地）に変換します。タイルの継ぎ目で切れた物体は結合されます。結果はクラスごとに色分けされた GeoPackage です。
+
+モデル: .pt または .onnx ファイル。空欄の場合は既定のモデルを使います。タイルサイズとオーバーラップ: 空欄の場合はモデルに保存された値を使います。最小面積 (m²) より小さいポリゴンは除かれます。単純化 (m) の既定値は 1 ピクセルです。デバイス「auto」は CUDA GPU があればそれを使います。
+
+処理は QGIS の外で、LandSeg 専用の Python 環境で実行されます。キャンセルすると処理を停止し、何も書き込みません。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../segment_dialog.py" />
+            <source>Raster layer</source>
+            <translation>ラスタレイヤ</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Model file (empty: default model)</source>
+            <translation>モデルファイル（空欄: 既定のモデル）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../segment_dialog.py" />
+            <source>Minimum confidence</source>
+            <translation>最小信頼度</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Tile size in pixels (empty: from the model)</source>
+            <translation>タイルサイズ（ピクセル、空欄: モデルの値）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Tile overlap in pixels (empty: from the model)</source>
+            <translation>タイルのオーバーラップ（ピクセル、空欄: モデルの値）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Minimum polygon area (m²)</source>
+            <translation>ポリゴンの最小面積 (m²)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Simplification tolerance (m, empty: one pixel)</source>
+            <translation>単純化の許容値（m、空欄: 1 ピクセル）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Land cover</source>
+            <translation>土地被覆</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Number of polygons</source>
+            <translation>ポリゴン数</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Polygons per class (JSON)</source>
+            <translation>クラスごとのポリゴン数 (JSON)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Device used</source>
+            <translation>使用したデバイス</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Run time (s)</source>
+            <translation>実行時間（秒）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>The output must be a GeoPackage (.gpkg), not '{path}'.</source>
+            <translation>出力は GeoPackage (.gpkg) にしてください。'{path}' は使えません。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../landseg_plugin.py" />
+            <source>{count} polygons ({classes}) in {seconds:.1f} s on {device}.</source>
+            <translation>{count} 個のポリゴン（{classes}）、{device} で {seconds:.1f} 秒。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>land cover</source>
+            <translation>土地被覆</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Export training dataset</source>
+            <translation>学習データセットの書き出し</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Cuts rasters and your labelled polygons into a YOLO-seg training dataset (image tiles, polygon labels, data.yaml and stats.json with instance counts and balanced class weights). The train/validation split is spatially blocked, so no pixel is seen on both sides.
+
+Class field: the label attribute holding the class; or give one class value for every feature. Class mapping renames label values to model classes (e.g. building=roof,field=farm); model classes fixes the class order (e.g. roof,farm,rice-fields,Baren-Land). The output folder must be new or empty.</source>
+            <translation>ラスタとラベル付きポリゴンを切り出し、YOLO-seg 形式の学習データセット（画像タイル、ポリゴンラベル、data.yaml、インスタンス数とバランス調整済みクラス重みを記録した stats.json）を作ります。学習用と検証用はブロック単位で空間的に分割するので、同じピクセルが両方に含まれることはありません。
+
+クラスフィールド: クラスを保持するラベルの属性。または、全地物に共通の 1 つのクラス値を指定します。クラスの対応付けはラベルの値をモデルのクラス名に置き換えます（例: building=roof,field=farm）。モデルのクラスはクラスの順序を決めます（例: roof,farm,rice-fields,Baren-Land）。出力フォルダは新規または空である必要があります。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../finetune_dialog.py" />
+            <source>Raster layers</source>
+            <translation>ラスタレイヤ</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Labelled polygons</source>
+            <translation>ラベル付きポリゴン</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../finetune_dialog.py" />
+            <source>Class field</source>
+            <translation>クラスフィールド</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>One class for every feature (instead of a field)</source>
+            <translation>全地物に共通のクラス（フィールドの代わり）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Class mapping (value=class,...)</source>
+            <translation>クラスの対応付け（値=クラス,...）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Model classes in order (class,class,...)</source>
+            <translation>モデルのクラス（順番に: クラス,クラス,...）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Tile size in pixels</source>
+            <translation>タイルサイズ（ピクセル）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Tile overlap in pixels</source>
+            <translation>タイルのオーバーラップ（ピクセル）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Validation share</source>
+            <translation>検証用の割合</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Random seed</source>
+            <translation>乱数シード</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Dataset folder</source>
+            <translation>データセットフォルダ</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Dataset statistics (stats.json)</source>
+            <translation>データセットの統計 (stats.json)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Instances per class (JSON)</source>
+            <translation>クラスごとのインスタンス数 (JSON)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Choose the class field of the label layer (or give one class value for every feature).</source>
+            <translation>ラベルレイヤのクラスフィールドを選んでください（または全地物に共通のクラス値を指定してください）。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Choose at least one raster layer.</source>
+            <translation>ラスタレイヤを 1 つ以上選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Class mapping '{text}' is not like building=roof,field=farm.</source>
+            <translation>クラスの対応付け '{text}' は building=roof,field=farm の形式になっていません。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Fine-tune a model</source>
+            <translation>モデルのファインチューニング</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Fine-tunes a YOLOv8 segmentation model on a dataset made by 'Export training dataset', with class balancing (weights from the dataset's instance counts), copy-paste augmentation and an optional continued phase at a lower learning rate. Progress is reported per epoch with the validation mask mAP50.
+
+Base model: a .pt file to fine-tune; empty uses the default model. The run folder must be new or empty; it receives the weights (best.pt), the per-epoch record and the plots. Training on a CPU is slow: a GPU is used when available.</source>
+            <translation>「学習データセットの書き出し」で作ったデータセットで YOLOv8 セグメンテーションモデルをファインチューニングします。クラスバランス調整（データセットのインスタンス数から求めた重み）、コピーペースト拡張、学習率を下げた継続フェーズ（任意）に対応しています。進捗はエポックごとに検証データのマスク mAP50 とともに表示されます。
+
+ベースモデル: ファインチューニングする .pt ファイル。空欄の場合は既定のモデルを使います。実行フォルダは新規または空である必要があり、重み (best.pt)、エポックごとの記録、グラフが保存されます。CPU での学習は時間がかかります。GPU があればそれを使います。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Base model (empty: default model)</source>
+            <translation>ベースモデル（空欄: 既定のモデル）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../finetune_dialog.py" />
+            <source>Epochs</source>
+            <translation>エポック数</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Image size in pixels (empty: the tile size)</source>
+            <translation>画像サイズ（ピクセル、空欄: タイルサイズ）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Batch size</source>
+            <translation>バッチサイズ</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Balance classes (weights from instance counts)</source>
+            <translation>クラスバランスを調整（インスタンス数から重みを計算）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Copy-paste augmentation probability</source>
+            <translation>コピーペースト拡張の確率</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../finetune_dialog.py" />
+            <source>Learning rate</source>
+            <translation>学習率</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Continued phase: epochs (0: none)</source>
+            <translation>継続フェーズ: エポック数（0: なし）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Continued phase: learning rate</source>
+            <translation>継続フェーズ: 学習率</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Run folder</source>
+            <translation>実行フォルダ</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Trained model (best.pt)</source>
+            <translation>学習済みモデル (best.pt)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Training finished without reporting a model.</source>
+            <translation>学習は終了しましたが、モデルが報告されませんでした。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Trained model: {path}</source>
+            <translation>学習済みモデル: {path}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Evaluate</source>
+            <translation>評価</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Per-class accuracy figures, in one of two ways.
+
+Model on a dataset: give a dataset folder (and a model; empty uses the default model) to get box and mask precision, recall, mAP50 and mAP50-95 on its validation split.
+
+Polygons against labels: give predicted polygons (e.g. from 'Segment land cover') and labelled polygons with their class field to get map-level precision, recall, F1 and area figures.
+
+The figures are written as JSON and shown in the log.</source>
+            <translation>クラスごとの精度指標を、次の 2 通りのどちらかで求めます。
+
+データセットでのモデル評価: データセットフォルダ（とモデル。空欄の場合は既定のモデル）を指定すると、検証用データでのボックスとマスクの適合率、再現率、mAP50、mAP50-95 を求めます。
+
+ポリゴンとラベルの比較: 予測ポリゴン（「土地被覆のセグメンテーション」の結果など）と、クラスフィールド付きのラベルポリゴンを指定すると、地図上での適合率、再現率、F1、面積の指標を求めます。
+
+指標は JSON に書き出され、ログにも表示されます。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Model file (dataset level; empty: default model)</source>
+            <translation>モデルファイル（データセット評価、空欄: 既定のモデル）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Dataset folder (dataset level)</source>
+            <translation>データセットフォルダ（データセット評価）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Predicted polygons (map level)</source>
+            <translation>予測ポリゴン（地図上の評価）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Labelled polygons (map level)</source>
+            <translation>ラベル付きポリゴン（地図上の評価）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Class field of the labels (map level)</source>
+            <translation>ラベルのクラスフィールド（地図上の評価）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Minimum confidence (map level)</source>
+            <translation>最小信頼度（地図上の評価）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Figures (JSON)</source>
+            <translation>指標 (JSON)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Figures as a table</source>
+            <translation>指標の表</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Give either a dataset folder (model on a dataset) or predicted and labelled polygons (map level), not both.</source>
+            <translation>データセットフォルダ（データセットでの評価）か、予測ポリゴンとラベルポリゴン（地図上の評価）のどちらか一方を指定してください。両方は指定できません。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Map-level evaluation needs both predicted and labelled polygons.</source>
+            <translation>地図上の評価には予測ポリゴンとラベルポリゴンの両方が必要です。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Give a dataset folder (model on a dataset) or predicted and labelled polygons (map level).</source>
+            <translation>データセットフォルダ（データセットでの評価）か、予測ポリゴンとラベルポリゴン（地図上の評価）を指定してください。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Training report</source>
+            <translation>学習レポート</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Writes the bilingual (English / Japanese) HTML performance report of a training run: per-epoch losses and mAP, per-class figures, class balance, and the feature-map and gradient analysis. Give the run folder made by 'Fine-tune a model'.</source>
+            <translation>学習結果の性能レポート（英語／日本語の HTML）を作成します。エポックごとの損失と mAP、クラスごとの指標、クラスバランス、特徴マップと勾配の分析を含みます。「モデルのファインチューニング」で作られた実行フォルダを指定してください。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Report (HTML)</source>
+            <translation>レポート (HTML)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>This LandSeg environment has no 'report' command yet: update LandSeg in its Python environment (see the LandSeg settings) to write training reports.</source>
+            <translation>この LandSeg 環境にはまだ 'report' コマンドがありません。学習レポートを作成するには、Python 環境の LandSeg を更新してください（LandSeg の設定を参照）。</translation>
+        </message>
+        <message>
+            <location filename="../environment.py" />
+            <source>LandSeg's Python environment (with PyTorch and ultralytics) was not found{problem}. Install it with: {command} — or click 'Install…' in the LandSeg settings, or set the Python of an existing environment there.</source>
+            <translation>LandSeg の Python 環境（PyTorch と ultralytics を含む）が見つかりません{problem}。次のコマンドでインストールしてください: {command} — または LandSeg の設定で「インストール…」をクリックするか、既存の環境の Python をそこで指定してください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>LandSeg — Fine-tune on local labels</source>
+            <translation>LandSeg — 手元のラベルでファインチューニング</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../segment_dialog.py" />
+            <source>LandSeg environment missing</source>
+            <translation>LandSeg の環境がありません</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Training data</source>
+            <translation>学習データ</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Label layer</source>
+            <translation>ラベルレイヤ</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Label value</source>
+            <translation>ラベルの値</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Instances</source>
+            <translation>インスタンス数</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Model class</source>
+            <translation>モデルのクラス</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Model and training</source>
+            <translation>モデルと学習</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../segment_dialog.py" />
+            <source>[Default model]</source>
+            <translation>[既定のモデル]</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Base model</source>
+            <translation>ベースモデル</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../segment_dialog.py" />
+            <source>Reading the model…</source>
+            <translation>モデルを読み込み中…</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>tile size</source>
+            <translation>タイルサイズ</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Image size</source>
+            <translation>画像サイズ</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Balance classes</source>
+            <translation>クラスバランスを調整</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Class weights</source>
+            <translation>クラスの重み</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Copy-paste augmentation</source>
+            <translation>コピーペースト拡張</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Continued phase (lower learning rate)</source>
+            <translation>継続フェーズ（低い学習率）</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Output folder</source>
+            <translation>出力フォルダ</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Fine-tune</source>
+            <translation>ファインチューニング</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>(not used)</source>
+            <translation>（使わない）</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>none (every class counts the same)</source>
+            <translation>なし（全クラス同じ重み）</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>shown once the model's classes are known</source>
+            <translation>モデルのクラスが分かると表示されます</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../segment_dialog.py" />
+            <source>The model's metadata needs the LandSeg environment.</source>
+            <translation>モデルのメタデータを読むには LandSeg の環境が必要です。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../segment_dialog.py" />
+            <source>This file does not exist.</source>
+            <translation>このファイルは存在しません。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../segment_dialog.py" />
+            <source>The model could not be read: {message}</source>
+            <translation>モデルを読み込めませんでした: {message}</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Tick at least one raster layer to train on.</source>
+            <translation>学習に使うラスタレイヤを 1 つ以上チェックしてください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Choose the polygon layer with your labels.</source>
+            <translation>ラベルを含むポリゴンレイヤを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Choose the field of the label layer that holds the class.</source>
+            <translation>ラベルレイヤのうち、クラスを保持するフィールドを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Base model '{path}' does not exist: choose a .pt file.</source>
+            <translation>ベースモデル '{path}' が存在しません。.pt ファイルを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>The base model's classes are not known yet: wait a moment.</source>
+            <translation>ベースモデルのクラスをまだ読み込み中です。少しお待ちください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Map at least one label value to a model class.</source>
+            <translation>ラベルの値を 1 つ以上モデルのクラスに対応付けてください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Label values with ',' or '=' cannot be mapped: {values}.</source>
+            <translation>',' や '=' を含むラベルの値は対応付けできません: {values}。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Choose an output folder.</source>
+            <translation>出力フォルダを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>The output folder '{folder}' is not empty: choose a new or empty folder.</source>
+            <translation>出力フォルダ '{folder}' は空ではありません。新しいフォルダか空のフォルダを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Exporting the dataset</source>
+            <translation>データセットを書き出し中</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Fine-tuning</source>
+            <translation>ファインチューニング中</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Writing the report</source>
+            <translation>レポートを作成中</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Cannot fine-tune yet</source>
+            <translation>まだファインチューニングできません</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Segment land cover…</source>
+            <translation>土地被覆のセグメンテーション…</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Fine-tune on local labels…</source>
+            <translation>手元のラベルでファインチューニング…</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>LandSeg settings…</source>
+            <translation>LandSeg の設定…</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Cancelled; nothing was written.</source>
+            <translation>キャンセルしました。何も書き込まれていません。</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>The task failed.</source>
+            <translation>タスクが失敗しました。</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>LandSeg: segmenting {layer}</source>
+            <translation>LandSeg: {layer} をセグメンテーション中</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>LandSeg segmentation</source>
+            <translation>LandSeg セグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>The result '{path}' could not be opened.</source>
+            <translation>結果 '{path}' を開けませんでした。</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Warnings: see Details.</source>
+            <translation>警告があります。「詳細…」を参照してください。</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>LandSeg: fine-tuning</source>
+            <translation>LandSeg: ファインチューニング中</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>LandSeg fine-tuning</source>
+            <translation>LandSeg ファインチューニング</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Make it the default model</source>
+            <translation>既定のモデルにする</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Fine-tuned model: {path}</source>
+            <translation>ファインチューニングしたモデル: {path}</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Open report</source>
+            <translation>レポートを開く</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>(No report: this LandSeg environment has no 'report' command yet.)</source>
+            <translation>（レポートなし: この LandSeg 環境にはまだ 'report' コマンドがありません。）</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>(The report failed: {message})</source>
+            <translation>（レポートの作成に失敗しました: {message}）</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>LandSeg</source>
+            <translation>LandSeg</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>{path} is now the default model.</source>
+            <translation>{path} を既定のモデルにしました。</translation>
+        </message>
+        <message>
+            <location filename="../layers.py" />
+            <source>Choose a raster layer to segment (add one to the project first).</source>
+            <translation>セグメンテーションするラスタレイヤを選んでください（先にプロジェクトに追加してください）。</translation>
+        </message>
+        <message>
+            <location filename="../layers.py" />
+            <source>Raster layer '{name}' is not a file GDAL can read (provider {provider}): save it as a GeoTIFF first (Export ▸ Save As…).</source>
+            <translation>ラスタレイヤ '{name}' は GDAL で読めるファイルではありません（プロバイダ {provider}）。先に GeoTIFF として保存してください（エクスポート ▸ 名前を付けて保存…）。</translation>
+        </message>
+        <message>
+            <location filename="../layers.py" />
+            <source>Choose a polygon layer with your labels.</source>
+            <translation>ラベルを含むポリゴンレイヤを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../layers.py" />
+            <source>Could not write layer '{name}' to '{path}': {error}</source>
+            <translation>レイヤ '{name}' を '{path}' に書き込めませんでした: {error}</translation>
+        </message>
+        <message>
+            <location filename="../messages.py" />
+            <source>Details…</source>
+            <translation>詳細…</translation>
+        </message>
+        <message>
+            <location filename="../messages.py" />
+            <source>Cancel</source>
+            <translation>キャンセル</translation>
+        </message>
+        <message>
+            <location filename="../model_info.py" />
+            <source>LandSeg: reading model metadata</source>
+            <translation>LandSeg: モデルのメタデータを読み込み中</translation>
+        </message>
+        <message>
+            <location filename="../model_info.py" />
+            <source>Reading the model was cancelled.</source>
+            <translation>モデルの読み込みはキャンセルされました。</translation>
+        </message>
+        <message>
+            <location filename="../provider.py" />
+            <source>LandSeg land-cover segmentation</source>
+            <translation>LandSeg 土地被覆セグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>auto (detected: {device})</source>
+            <translation>auto（検出: {device}）</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>auto (detecting…)</source>
+            <translation>auto（検出中…）</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>CPU</source>
+            <translation>CPU</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>CUDA GPU</source>
+            <translation>CUDA GPU</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Classes: {classes}
+Tile {tile} px, overlap {overlap} px</source>
+            <translation>クラス: {classes}
+タイル {tile} px、オーバーラップ {overlap} px</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>LandSeg — Segment land cover</source>
+            <translation>LandSeg — 土地被覆のセグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Model</source>
+            <translation>モデル</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Tile size</source>
+            <translation>タイルサイズ</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Tile overlap</source>
+            <translation>タイルのオーバーラップ</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Minimum polygon area</source>
+            <translation>ポリゴンの最小面積</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>one pixel</source>
+            <translation>1 ピクセル</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Simplification</source>
+            <translation>単純化</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>[Save to temporary file]</source>
+            <translation>[一時ファイルに保存]</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Output GeoPackage</source>
+            <translation>出力 GeoPackage</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Overwrite an existing file</source>
+            <translation>既存のファイルを上書きする</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Segment</source>
+            <translation>実行</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Settings…</source>
+            <translation>設定…</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Model file '{path}' does not exist: choose a .pt or .onnx file, or clear the field to use the default model.</source>
+            <translation>モデルファイル '{path}' が存在しません。.pt か .onnx ファイルを選ぶか、欄を空にして既定のモデルを使ってください。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>The tile size ({tile} px) must be a multiple of 32.</source>
+            <translation>タイルサイズ（{tile} px）は 32 の倍数にしてください。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>The overlap ({overlap} px) must be less than half the tile size.</source>
+            <translation>オーバーラップ（{overlap} px）はタイルサイズの半分未満にしてください。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>The output must be a GeoPackage file ending in .gpkg.</source>
+            <translation>出力は拡張子 .gpkg の GeoPackage ファイルにしてください。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Output '{path}' already exists: choose another file or tick 'Overwrite an existing file'.</source>
+            <translation>出力 '{path}' は既に存在します。別のファイルを選ぶか、「既存のファイルを上書きする」をチェックしてください。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>The output folder '{folder}' does not exist.</source>
+            <translation>出力フォルダ '{folder}' が存在しません。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>{raster} land cover</source>
+            <translation>{raster} 土地被覆</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Cannot segment yet</source>
+            <translation>まだセグメンテーションできません</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>No LandSeg environment was found.</source>
+            <translation>LandSeg の環境が見つかりません。</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Using {python} (landseg {version}, found via {source}).</source>
+            <translation>{python} を使用中（landseg {version}、{source} で検出）。</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>LandSeg — Install the Python environment</source>
+            <translation>LandSeg — Python 環境のインストール</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Installing…</source>
+            <translation>インストール中…</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Stop</source>
+            <translation>停止</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Exit code {code}.</source>
+            <translation>終了コード {code}。</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Could not start: {program}</source>
+            <translation>起動できませんでした: {program}</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Installation finished.</source>
+            <translation>インストールが完了しました。</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Installation failed: see the output.</source>
+            <translation>インストールに失敗しました。出力を確認してください。</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>LandSeg — Settings</source>
+            <translation>LandSeg — 設定</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Python environment</source>
+            <translation>Python 環境</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>[Find automatically]</source>
+            <translation>[自動で検出]</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Python interpreter</source>
+            <translation>Python インタプリタ</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Install command</source>
+            <translation>インストールコマンド</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Check</source>
+            <translation>確認</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Install…</source>
+            <translation>インストール…</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Models</source>
+            <translation>モデル</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>[Model shipped with LandSeg]</source>
+            <translation>[LandSeg 同梱のモデル]</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Default model</source>
+            <translation>既定のモデル</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Model file '{path}' does not exist.</source>
+            <translation>モデルファイル '{path}' が存在しません。</translation>
+        </message>
+    </context>
+</TS>

@@ -1,0 +1,96 @@
+"""QGIS layers as the file paths the backend reads (the adapter's only layer logic)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from qgis.core import (
+    QgsFeatureRequest,
+    QgsProject,
+    QgsProviderRegistry,
+    QgsRasterLayer,
+    QgsVectorFileWriter,
+    QgsVectorLayer,
+)
+
+from .translation import tr
+
+DIRECT_VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml")
+
+
+def raster_path(layer: QgsRasterLayer | None) -> str:
+    """The file (or GDAL dataset string) behind a raster layer: what the backend opens."""
+    if layer is None:
+        raise ValueError(tr("Choose a raster layer to segment (add one to the project first)."))
+    if layer.providerType() != "gdal":
+        raise ValueError(
+            tr(
+                "Raster layer '{name}' is not a file GDAL can read (provider {provider}): "
+                "save it as a GeoTIFF first (Export ▸ Save As…)."
+            ).format(name=layer.name(), provider=layer.providerType())
+        )
+    return layer.source()
+
+
+def _first_layer_name(path: str) -> str | None:
+    try:
+        from osgeo import ogr
+    except ImportError:  # pragma: no cover - QGIS always ships GDAL's bindings
+        return None
+    dataset = ogr.Open(path)
+    if dataset is None or dataset.GetLayerCount() == 0:
+        return None
+    return dataset.GetLayer(0).GetName()
+
+
+def vector_path(layer: QgsVectorLayer | None, *, folder: str | None = None) -> str:
+    """A file holding exactly this layer's features, as the first layer of its dataset.
+
+    The layer's own file when that is so (an OGR file, no filter, the dataset's first layer);
+    otherwise the features are written to a temporary GeoPackage first.
+    """
+    if layer is None:
+        raise ValueError(tr("Choose a polygon layer with your labels."))
+    if layer.providerType() == "ogr" and not layer.subsetString():
+        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+        path = parts.get("path") or ""
+        name = parts.get("layerName") or ""
+        readable = Path(path).suffix.lower() in DIRECT_VECTOR_SUFFIXES and Path(path).is_file()
+        if path and readable and (not name or name == _first_layer_name(path)):
+            return path
+    out_dir = Path(folder or tempfile.mkdtemp(prefix="landseg-labels-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", layer.name()).strip("_") or "labels"
+    target = out_dir / f"{safe}.gpkg"
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = safe
+    result = QgsVectorFileWriter.writeAsVectorFormatV3(
+        layer, str(target), QgsProject.instance().transformContext(), options
+    )
+    if result[0] != QgsVectorFileWriter.NoError:
+        raise ValueError(
+            tr("Could not write layer '{name}' to '{path}': {error}").format(
+                name=layer.name(), path=target, error=result[1]
+            )
+        )
+    return str(target)
+
+
+def class_counts(layer: QgsVectorLayer, field_name: str) -> dict[str, int]:
+    """Number of features per value of ``field_name`` (as text), most frequent first."""
+    index = layer.fields().indexOf(field_name)
+    if index < 0:
+        return {}
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    request.setSubsetOfAttributes([index])
+    counts: dict[str, int] = {}
+    for feature in layer.getFeatures(request):
+        value = feature.attribute(index)
+        if value is None or (hasattr(value, "isNull") and value.isNull()):
+            continue
+        key = str(value)
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

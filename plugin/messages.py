@@ -1,0 +1,83 @@
+"""Message-bar helpers: errors with a details view, and a progress item for a running task."""
+
+from __future__ import annotations
+
+import contextlib
+
+from qgis.core import Qgis
+from qgis.gui import QgsMessageBar, QgsMessageBarItem, QgsMessageViewer
+from qgis.PyQt.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
+
+from .translation import tr
+
+
+def show_details(parent: QWidget | None, title: str, message: str, details: str):
+    """A non-blocking viewer with the backend's full message and log."""
+    viewer = QgsMessageViewer(parent)
+    viewer.setTitle(title)
+    viewer.setMessageAsPlainText(f"{message}\n\n{details}".strip())
+    viewer.showMessage(False)
+    return viewer
+
+
+def push_message(
+    bar: QgsMessageBar,
+    title: str,
+    text: str,
+    *,
+    level: Qgis.MessageLevel = Qgis.Info,
+    details: str = "",
+    buttons: dict[str, object] | None = None,
+    duration: int = 0,
+) -> QgsMessageBarItem:
+    """Push ``text`` with optional "Details…" and extra buttons (label -> callback)."""
+    item = bar.createMessage(title, text)
+    item.buttons = {}
+    if details:
+        button = QPushButton(tr("Details…"), item)
+
+        def open_details() -> None:
+            item.details_viewer = show_details(bar.window(), title, text, details)
+
+        button.clicked.connect(open_details)
+        item.layout().addWidget(button)
+        item.buttons["details"] = button
+    for label, callback in (buttons or {}).items():
+        button = QPushButton(label, item)
+        button.clicked.connect(callback)
+        item.layout().addWidget(button)
+        item.buttons[label] = button
+    bar.pushWidget(item, level, duration)
+    return item
+
+
+def push_error(bar: QgsMessageBar, title: str, text: str, details: str = "") -> QgsMessageBarItem:
+    return push_message(bar, title, text, level=Qgis.Critical, details=details)
+
+
+class TaskProgressItem:
+    """A message-bar item following a task: its latest message, a progress bar, Cancel."""
+
+    def __init__(self, bar: QgsMessageBar, title: str, task) -> None:
+        self.bar = bar
+        self.item = bar.createMessage(title, "")
+        self.label = QLabel(task.description(), self.item)
+        self.progress = QProgressBar(self.item)
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(240)
+        self.cancel_button = QPushButton(tr("Cancel"), self.item)
+        self.cancel_button.clicked.connect(task.cancel)
+        for widget in (self.label, self.progress, self.cancel_button):
+            self.item.layout().addWidget(widget)
+        task.progressChanged.connect(self._set_progress)
+        if hasattr(task, "messageChanged"):
+            task.messageChanged.connect(self.label.setText)
+        bar.pushWidget(self.item, Qgis.Info, 0)
+
+    def _set_progress(self, value: float) -> None:
+        with contextlib.suppress(RuntimeError):  # the item was closed by the user
+            self.progress.setValue(int(value))
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.bar.popWidget(self.item)

@@ -1,0 +1,57 @@
+"""LandSeg's persisted settings (``QgsSettings``, section ``landseg/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import QgsSettings
+
+PREFIX = "landseg/"
+
+PYTHON = "python"  # interpreter of the LandSeg environment ("" = find automatically)
+MODEL = "model"  # model last used for segmentation
+DEFAULT_MODEL = "default_model"  # model made the default after fine-tuning ("" = shipped)
+TILE_SIZE = "tile_size_px"
+OVERLAP = "overlap_px"
+TILE_MODEL = "tile_size_model"  # the model the saved tile size and overlap were chosen for
+DEVICE = "device"
+CONFIDENCE = "confidence"
+MIN_AREA = "min_area_m2"
+SIMPLIFY = "simplify_m"
+FINETUNE_EPOCHS = "finetune/epochs"
+FINETUNE_IMGSZ = "finetune/imgsz"
+FINETUNE_FOLDER = "finetune/folder"
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def value(key: str, default: Any = None, type_: type | None = None) -> Any:
+    """A stored value, or ``default``; converted to ``type_`` when given (and possible)."""
+    raw = QgsSettings().value(PREFIX + key, default)
+    if raw is None or type_ is None:
+        return raw
+    try:
+        if type_ is bool:
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+        return type_(raw)
+    except (TypeError, ValueError):
+        return default
+
+
+def set_value(key: str, value_: Any) -> None:
+    QgsSettings().setValue(PREFIX + key, value_)
+
+
+def remove(key: str) -> None:
+    QgsSettings().remove(PREFIX + key)
+
+
+def user_locale() -> str:
+    """Two-letter language QGIS's interface uses (``locale/userLocale``), e.g. ``ja``."""
+    from qgis.PyQt.QtCore import QLocale
+
+    settings = QgsSettings()
+    name = settings.value("locale/userLocale", "") or ""
+    if not name:
+        name = QLocale.system().name()
+    return str(name)[:2].lower()

@@ -1,0 +1,303 @@
+"""Run the ``landseg`` backend as a worker subprocess and follow its JSON-lines progress.
+
+Nothing here imports QGIS: the same runner serves Processing algorithms (feedback), QGIS tasks
+(``QgsTask.setProgress``) and plain tests. The worker runs in its own process group, so a
+cancel (SIGTERM, then SIGKILL after a grace period) also ends whatever it started, and a crash
+in torch or GDAL cannot take QGIS down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+EXIT_CANCELLED = 130
+ERROR_PREFIX = "landseg: error: "
+TERMINATE_GRACE_S = 10.0
+DETAILS_LINES = 400  # stderr lines kept for the "details" view
+
+ProgressCallback = Callable[[float, str], None]
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
+class WorkerError(Exception):
+    """The worker failed; ``message`` is the backend's one-line error, ``details`` its log."""
+
+    def __init__(self, message: str, *, details: str = "", returncode: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.returncode = returncode
+
+
+class WorkerCancelled(WorkerError):
+    """The run was cancelled (by the user or the caller); nothing was written."""
+
+
+@dataclass
+class WorkerRun:
+    """What a finished worker produced."""
+
+    result: dict[str, Any] = field(default_factory=dict)  # the final "result" event
+    stdout: list[str] = field(default_factory=list)  # non-JSON stdout lines
+    stderr: list[str] = field(default_factory=list)
+    pid: int | None = None
+
+
+def worker_environment() -> dict[str, str]:
+    """The environment for a worker: QGIS's Python and Qt settings stripped out.
+
+    QGIS may set ``PYTHONHOME``/``PYTHONPATH`` for its own interpreter (Windows, macOS) and Qt
+    plugin paths; another Python must not inherit them.
+    """
+    env = dict(os.environ)
+    for name in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "QT_QPA_PLATFORM_PLUGIN_PATH"):
+        env.pop(name, None)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def worker_cwd() -> str:
+    """An empty private working folder.
+
+    ``python -m landseg`` puts its working folder first on ``sys.path``; started from QGIS's
+    plugin folder it would import this plugin (installed as ``landseg``) instead of the backend.
+    """
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    folder = Path(tempfile.gettempdir()) / f"landseg-worker-{user}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
+def _popen_group_kwargs() -> dict[str, Any]:
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
+def _read_lines(stream, tag: str, lines: queue.Queue) -> None:
+    try:
+        for line in iter(stream.readline, ""):
+            lines.put((tag, line.rstrip("\r\n")))
+    finally:
+        lines.put((tag, None))
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        with contextlib.suppress(OSError):
+            process.kill()
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def terminate(process: subprocess.Popen, grace_s: float = TERMINATE_GRACE_S) -> None:
+    """SIGTERM the worker (it cancels cleanly), SIGKILL its whole group after ``grace_s``."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, _KILL)
+            process.wait()
+
+
+def error_message(stderr: Sequence[str], returncode: int) -> str:
+    """The backend's one-line message, else the last line it printed."""
+    for line in reversed(stderr):
+        if line.startswith(ERROR_PREFIX):
+            return line[len(ERROR_PREFIX) :].strip()
+    for line in reversed(stderr):
+        if line.strip():
+            return f"{line.strip()} (exit code {returncode})"
+    return f"The LandSeg worker stopped with exit code {returncode} and no message."
+
+
+def run_worker(
+    python: str,
+    args: Sequence[str],
+    *,
+    progress: ProgressCallback | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+    on_log: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    poll_s: float = 0.1,
+    grace_s: float = TERMINATE_GRACE_S,
+    timeout_s: float | None = None,
+) -> WorkerRun:
+    """Run ``python -m landseg ARGS`` and wait for it, reporting progress as it goes.
+
+    Args:
+        python: The interpreter of the LandSeg environment.
+        args: Command and options, e.g. ``["segment", raster, "-o", out, "--progress", "json"]``.
+        progress: Called with (fraction 0-1, message) for each progress event.
+        is_cancelled: Polled while waiting; when it returns true the worker is terminated.
+        on_log: Called with every stderr line (and stdout lines that are not JSON events).
+        on_start: Called with the worker's process id once it runs.
+        poll_s: How often to poll ``is_cancelled``.
+        grace_s: Seconds between SIGTERM and SIGKILL on cancel.
+        timeout_s: Give up (and terminate) after this long.
+
+    Raises:
+        WorkerCancelled: Cancelled by ``is_cancelled`` or the worker exited with code 130.
+        WorkerError: The worker could not start or exited with an error.
+    """
+    command = [python, "-m", "landseg", *[str(a) for a in args]]
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            env=worker_environment(),
+            cwd=worker_cwd(),
+            **_popen_group_kwargs(),
+        )
+    except OSError as error:
+        raise WorkerError(
+            f"Could not start the LandSeg worker '{python}': {error.strerror or error}. "
+            "Check the Python environment in the LandSeg settings.",
+            details=" ".join(command),
+        ) from None
+    run = WorkerRun(pid=process.pid)
+    if on_start is not None:
+        on_start(process.pid)
+    lines: queue.Queue = queue.Queue()
+    readers = [
+        threading.Thread(target=_read_lines, args=(process.stdout, "out", lines), daemon=True),
+        threading.Thread(target=_read_lines, args=(process.stderr, "err", lines), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    open_streams = 2
+    cancelled = timed_out = False
+    started = time.monotonic()
+    try:
+        while open_streams:
+            if is_cancelled is not None and is_cancelled():
+                cancelled = True
+                break
+            if timeout_s is not None and time.monotonic() - started > timeout_s:
+                timed_out = True
+                break
+            try:
+                tag, line = lines.get(timeout=poll_s)
+            except queue.Empty:
+                continue
+            if line is None:
+                open_streams -= 1
+            elif tag == "err":
+                run.stderr.append(line)
+                del run.stderr[:-DETAILS_LINES]
+                if on_log is not None:
+                    on_log(line)
+            else:
+                _handle_stdout(line, run, progress, on_log)
+    finally:
+        # Streams still open means we stopped waiting early (cancel, timeout, an exception in
+        # a callback): end the worker. Otherwise it closed its output and is exiting by itself.
+        if open_streams:
+            terminate(process, grace_s)
+        process.wait()
+        _signal_group(process, _KILL)  # whatever the worker started and left behind
+        for reader in readers:
+            reader.join(timeout=1.0)
+        for stream in (process.stdout, process.stderr):
+            with contextlib.suppress(OSError):
+                stream.close()
+    details = "\n".join(run.stderr)
+    if cancelled or process.returncode == EXIT_CANCELLED:
+        raise WorkerCancelled(
+            "Cancelled: the LandSeg worker was stopped and wrote no output.",
+            details=details,
+            returncode=process.returncode,
+        )
+    if timed_out:
+        raise WorkerError(
+            f"The LandSeg worker did not finish within {timeout_s:.0f} s and was stopped.",
+            details=details,
+            returncode=process.returncode,
+        )
+    if process.returncode != 0:
+        raise WorkerError(
+            error_message(run.stderr, process.returncode),
+            details=details,
+            returncode=process.returncode,
+        )
+    return run
+
+
+def _handle_stdout(
+    line: str, run: WorkerRun, progress: ProgressCallback | None, on_log: Callable | None
+) -> None:
+    event = None
+    if line.startswith("{"):
+        with contextlib.suppress(ValueError):
+            event = json.loads(line)
+    if not isinstance(event, dict) or "event" not in event:
+        run.stdout.append(line)
+        if on_log is not None and line.strip():
+            on_log(line)
+        return
+    if event["event"] == "progress":
+        if progress is not None:
+            progress(float(event.get("fraction", 0.0)), str(event.get("message", "")))
+    elif event["event"] == "result":
+        run.result = {k: v for k, v in event.items() if k != "event"}
+
+
+def last_json_object(lines: Sequence[str]) -> dict[str, Any] | None:
+    """The last stdout line that parses as a JSON object (for commands printing JSON)."""
+    for line in reversed(lines):
+        text = line.strip()
+        if text.startswith("{"):
+            with contextlib.suppress(ValueError):
+                value = json.loads(text)
+                if isinstance(value, dict):
+                    return value
+    return None
+
+
+def remove_partial_outputs(target: str | os.PathLike[str]) -> None:
+    """Delete the backend's hidden temporary files for ``target`` after a killed run.
+
+    The backend writes ``.<stem>.<id>.partial<suffix>`` beside the target and removes it on
+    error or cancel; only a worker killed outright (SIGKILL) can leave one behind.
+    """
+    path = Path(target)
+    if not path.parent.is_dir():
+        return
+    for leftover in path.parent.glob(f".{path.stem}.*.partial{path.suffix}*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id still exists (zombies included)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

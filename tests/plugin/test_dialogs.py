@@ -1,0 +1,308 @@
+"""The toolbar action and dialogs in real headless QGIS, with a small real ``iface`` harness."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from landseg.synthetic import CLASS_NAMES
+from tests.plugin.harness import wait_until
+
+
+def add_scene(project, scene):
+    from qgis.core import QgsRasterLayer, QgsVectorLayer
+
+    raster = QgsRasterLayer(str(scene.raster_path), "scene")
+    labels = QgsVectorLayer(str(scene.labels_path), "labels", "ogr")
+    assert raster.isValid() and labels.isValid()
+    project.addMapLayers([raster, labels])
+    return raster, labels
+
+
+def model_ready(dialog) -> bool:
+    return dialog.model_info is not None or bool(dialog.model_error)
+
+
+def test_gui_registers_toolbar_menu_and_provider(gui_plugin, iface):
+    from qgis.core import QgsApplication
+
+    assert QgsApplication.processingRegistry().providerById("landseg") is not None
+    assert gui_plugin.segment_action in iface.toolbar.actions()
+    assert len(iface.menus["&LandSeg"].actions()) == 3
+
+
+def test_segment_dialog_defaults(gui_plugin, iface, project, small_scene, tiny_model):
+    from plugin import settings
+
+    raster, _labels = add_scene(project, small_scene)
+    iface.setActiveLayer(raster)
+    settings.set_value(settings.MODEL, tiny_model)
+    dialog = gui_plugin.show_segment_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    assert dialog.raster_combo.currentLayer() is raster
+    assert dialog.model_path() == tiny_model
+    assert dialog.model_info["class_names"] == list(CLASS_NAMES)
+    assert all(name in dialog.model_label.text() for name in CLASS_NAMES)
+    # tile size and overlap come from the model's metadata (128 / 16 for the tiny model)
+    assert (dialog.tile_spin.value(), dialog.overlap_spin.value()) == (128, 16)
+    assert dialog.conf_spin.value() == 0.25
+    assert dialog.device_combo.currentData() == "auto"
+    assert dialog.device_combo.itemText(0) in ("auto (detected: CPU)",) or "CUDA" in (
+        dialog.device_combo.itemText(0)
+    )
+    assert dialog.output_path() == ""  # temporary file
+    assert dialog.validate() == []
+    dialog.close()
+
+
+def test_segment_dialog_preselects_the_shipped_model(gui_plugin, iface, project, small_scene):
+    from landseg.models import DEFAULT_MODEL_PATH
+
+    add_scene(project, small_scene)
+    dialog = gui_plugin.show_segment_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    assert Path(dialog.model_path()) == DEFAULT_MODEL_PATH
+    assert dialog.tile_spin.value() == dialog.model_info["tile_size_px"]
+    dialog.close()
+
+
+def test_segment_dialog_validation(gui_plugin, iface, project, small_scene, tiny_model, tmp_path):
+    from plugin import settings
+
+    settings.set_value(settings.MODEL, tiny_model)
+    dialog = gui_plugin.show_segment_dialog()  # no layers in the project
+    assert wait_until(lambda: model_ready(dialog), 60)
+    assert any("Choose a raster layer" in e for e in dialog.validate())
+
+    add_scene(project, small_scene)
+    dialog.raster_combo.setLayer(project.mapLayersByName("scene")[0])
+    existing = tmp_path / "exists.gpkg"
+    existing.write_bytes(b"")
+    dialog.output_widget.setFilePath(str(existing))
+    errors = dialog.validate()
+    assert len(errors) == 1 and "already exists" in errors[0]
+    dialog.accept()  # refused: the message shows in the dialog's own bar
+    assert dialog.isVisible()
+    assert "already exists" in dialog.bar.currentItem().text()
+    dialog.overwrite_check.setChecked(True)
+    assert dialog.validate() == []
+
+    dialog.output_widget.setFilePath(str(tmp_path / "out.shp"))
+    assert any(".gpkg" in e for e in dialog.validate())
+    dialog.output_widget.setFilePath("")
+    dialog.overlap_spin.setValue(64)
+    assert any("less than half the tile size" in e for e in dialog.validate())
+    dialog.model_widget.setFilePath(str(tmp_path / "nope.pt"))
+    assert any("nope.pt' does not exist" in e for e in dialog.validate())
+    dialog.close()
+
+
+def test_toolbar_segmentation_adds_a_styled_layer(
+    gui_plugin, iface, project, small_scene, tiny_model, tmp_path
+):
+    from qgis.core import Qgis
+
+    from plugin import settings
+
+    raster, _labels = add_scene(project, small_scene)
+    iface.setActiveLayer(raster)
+    settings.set_value(settings.MODEL, tiny_model)
+    dialog = gui_plugin.show_segment_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    dialog.conf_spin.setValue(0.01)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    out = tmp_path / "landcover.gpkg"
+    dialog.output_widget.setFilePath(str(out))
+    dialog.accept()
+    assert not dialog.isVisible()
+    (task,) = gui_plugin.tasks
+    assert wait_until(lambda: task.done, 120)
+    assert task.succeeded, task.outcome.error and task.outcome.error.details
+    assert out.is_file()
+    layer = gui_plugin.last_layer
+    assert layer.isValid() and layer.id() in project.mapLayers()
+    assert layer.name() == "scene land cover"
+    assert layer.renderer().type() == "categorizedSymbol"
+    assert layer.renderer().classAttribute() == "class"
+    assert {c.value() for c in layer.renderer().categories()} == set(CLASS_NAMES)
+    item = iface.bar.currentItem()
+    assert item.level() == Qgis.Success
+    assert "polygons" in item.text() and "roof" in item.text() and " s on cpu" in item.text()
+    assert gui_plugin.tasks == []  # forgotten once finished
+    # the choices are remembered for next time
+    assert settings.value(settings.DEVICE) == "cpu"
+    assert settings.value(settings.TILE_SIZE, type_=int) == 128
+
+
+def test_failed_task_shows_the_backend_message_with_details(gui_plugin, iface, tmp_path):
+    from qgis.core import Qgis
+    from qgis.PyQt.QtWidgets import QTextBrowser
+
+    from plugin.segment_dialog import SegmentRequest
+    from plugin.worker import ERROR_PREFIX
+
+    request = SegmentRequest(
+        python=sys.executable,
+        raster=str(tmp_path / "missing.tif"),
+        layer_name="missing",
+        output=str(tmp_path / "out.gpkg"),
+        temporary_output=False,
+        args=["segment", str(tmp_path / "missing.tif"), "-o", str(tmp_path / "out.gpkg")],
+    )
+    task = gui_plugin.start_segmentation(request)
+    assert wait_until(lambda: task.done, 60)
+    assert not task.succeeded
+    item = iface.bar.currentItem()
+    assert item.level() == Qgis.Critical
+    assert "missing.tif" in item.text()
+    assert ERROR_PREFIX not in item.text()  # the backend's message, without its prefix
+    item.buttons["details"].click()
+    assert "missing.tif" in item.details_viewer.findChild(QTextBrowser).toPlainText()
+    item.details_viewer.close()
+
+
+def test_cancelling_a_toolbar_task(gui_plugin, iface, tiny_model, tmp_path_factory):
+    from landseg.synthetic import write_scene
+    from plugin import environment
+    from plugin.backend import segment_args
+    from plugin.segment_dialog import SegmentRequest
+    from plugin.worker import pid_alive
+
+    scene = write_scene(tmp_path_factory.mktemp("cancel_scene"), size_px=1536, seed=4)
+    out = scene.raster_path.parent / "out.gpkg"
+    request = SegmentRequest(
+        python=environment.detect().python,
+        raster=str(scene.raster_path),
+        layer_name="big",
+        output=str(out),
+        temporary_output=False,
+        args=segment_args(str(scene.raster_path), str(out), model=tiny_model, device="cpu"),
+    )
+    task = gui_plugin.start_segmentation(request)
+    assert wait_until(lambda: task.progress() > 0, 60)
+    task.cancel()
+    assert wait_until(lambda: task.done, 30)
+    assert task.outcome.cancelled and not out.exists()
+    assert not pid_alive(task.worker_pids[0])
+    assert "Cancelled" in iface.bar.currentItem().text()
+
+
+def test_finetune_dialog_defaults_mapping_and_validation(
+    gui_plugin, iface, project, small_scene, tiny_model, tmp_path
+):
+    from plugin import settings
+
+    settings.set_value(settings.MODEL, tiny_model)
+    dialog = gui_plugin.show_finetune_dialog()  # empty project
+    assert wait_until(lambda: model_ready(dialog), 60)
+    errors = dialog.validate()
+    assert any("Tick at least one raster layer" in e for e in errors)
+    assert any("polygon layer with your labels" in e for e in errors)
+    dialog.close()
+
+    raster, labels = add_scene(project, small_scene)
+    dialog = gui_plugin.show_finetune_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    assert dialog.checked_rasters() == [raster]
+    assert dialog.label_combo.currentLayer() is labels
+    assert dialog.field_combo.currentField() == "class"
+    assert dialog.model_path() == tiny_model
+    assert dialog.balance_check.isChecked()
+    assert not dialog.continue_group.isChecked()
+    assert dialog.epochs_spin.value() == 50
+    # the table lists every label value with its instance count, mapped by name
+    assert dialog.counts == dict(small_scene.class_counts)
+    assert sum(dialog.counts.values()) == labels.featureCount()
+    assert dialog.mapping() == {name: name for name in small_scene.class_counts}
+    weights = dialog.weights()
+    assert set(weights) == set(CLASS_NAMES)
+    assert "roof" in dialog.weights_label.text()
+    rarest = min(small_scene.class_counts, key=small_scene.class_counts.get)
+    commonest = max(small_scene.class_counts, key=small_scene.class_counts.get)
+    assert weights[rarest] >= weights[commonest]
+    dialog.balance_check.setChecked(False)
+    assert dialog.weights() is None and "none" in dialog.weights_label.text()
+    assert dialog.validate() == []
+
+    # no class field
+    dialog.field_combo.setField("")
+    assert any("field of the label layer" in e for e in dialog.validate())
+    dialog.field_combo.setField("class")
+    # nothing mapped
+    for value in list(dialog.mapping()):
+        dialog.set_mapping(value, "")
+    assert any("Map at least one label value" in e for e in dialog.validate())
+    dialog.set_mapping("roof", "roof")
+    # output folder not empty
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "file.txt").write_text("x")
+    dialog.folder_widget.setFilePath(str(busy))
+    assert any("is not empty" in e for e in dialog.validate())
+    dialog.close()
+
+
+def test_finetune_task_trains_and_offers_the_new_model(
+    gui_plugin, iface, project, small_scene, tiny_model, tmp_path
+):
+    from plugin import settings
+
+    settings.set_value(settings.MODEL, tiny_model)
+    add_scene(project, small_scene)
+    dialog = gui_plugin.show_finetune_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    dialog.epochs_spin.setValue(1)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    dialog.folder_widget.setFilePath(str(tmp_path / "finetune"))
+    opened = []
+    gui_plugin.open_url = opened.append
+    dialog.accept()
+    (task,) = gui_plugin.tasks
+    messages = []
+    task.messageChanged.connect(messages.append)
+    assert wait_until(lambda: task.done, 180)
+    assert task.succeeded, task.outcome.error and task.outcome.error.details
+    assert any("epoch 1/1" in m and "mAP50" in m for m in messages), messages
+    model = task.outcome.runs["train"].result["model"]
+    assert Path(model).is_file()
+    item = gui_plugin.finetune_item
+    assert model in item.text()
+    item.buttons["Make it the default model"].click()
+    assert settings.value(settings.DEFAULT_MODEL) == model
+    report = Path(dialog.request.report_path)
+    if "report" in task.outcome.step_errors:  # backend without a report command yet
+        assert "no 'report' command" in item.text() or "report failed" in item.text()
+        assert opened == []
+    else:
+        assert report.is_file() and opened == [report]
+
+
+def test_settings_dialog_finds_the_environment_and_installs(gui_plugin, iface, tmp_path):
+    from plugin import environment, settings
+
+    dialog = gui_plugin.show_settings_dialog()
+    assert dialog.env is not None
+    assert "landseg" in dialog.status_label.text()
+    assert "bootstrap.sh" in dialog.install_text.toPlainText()  # a checkout installs this way
+    dialog.python_widget.setFilePath(str(tmp_path / "no-python"))
+    assert dialog.check() is None
+    assert "does not exist" in dialog.status_label.text()
+    dialog.model_widget.setFilePath(str(tmp_path / "none.pt"))
+    dialog.accept()
+    assert dialog.isVisible()  # refused: the model does not exist
+    dialog.model_widget.setFilePath("")
+    dialog.accept()
+    assert settings.value(settings.PYTHON) == str(tmp_path / "no-python")
+    # a configured interpreter that does not work falls back to the ones found automatically
+    assert environment.current() is not None
+    assert "does not exist" in environment.missing_message(str(tmp_path / "no-python"))
+    assert "install" in environment.missing_message().lower()
+
+    from plugin.settings_dialog import InstallDialog
+
+    install = InstallDialog([[sys.executable, "-c", "print('step one')"], ["true"]])
+    install.show()
+    install.start()
+    assert wait_until(lambda: install.succeeded is not None, 30)
+    assert install.succeeded and "step one" in install.output.toPlainText()
+    install.close()

@@ -1,0 +1,84 @@
+"""The worker runner and environment finder (plain Python, real subprocesses)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from plugin import backend, environment
+from plugin.worker import (
+    WorkerError,
+    error_message,
+    last_json_object,
+    remove_partial_outputs,
+    run_worker,
+)
+
+
+def test_backend_error_is_one_line_without_prefix(worker_python, tmp_path):
+    with pytest.raises(WorkerError) as caught:
+        run_worker(
+            worker_python,
+            ["segment", str(tmp_path / "nowhere.tif"), "-o", str(tmp_path / "out.gpkg")],
+        )
+    assert caught.value.returncode == 2
+    assert "nowhere.tif" in caught.value.message
+    assert not caught.value.message.startswith("landseg:")
+    assert "nowhere.tif" in caught.value.details
+
+
+def test_missing_interpreter_says_what_to_check(tmp_path):
+    with pytest.raises(WorkerError, match="Could not start the LandSeg worker"):
+        run_worker(str(tmp_path / "python"), ["--help"])
+
+
+def test_model_info_reads_metadata_through_the_worker(worker_python, tiny_model):
+    info = backend.model_info(worker_python, tiny_model, "cpu")
+    assert info["tile_size_px"] == 128 and info["overlap_px"] == 16
+    assert info["device_name"] == "CPU"
+    assert backend.model_info(worker_python, tiny_model, "cpu") is info  # cached
+
+
+def test_helpers():
+    assert error_message(["noise", "landseg: error: Bad thing: do this."], 2) == (
+        "Bad thing: do this."
+    )
+    assert "exit code 1" in error_message(["Traceback", "KeyError: 'x'"], 1)
+    assert last_json_object(["text", '{"a": 1}', "more"]) == {"a": 1}
+    assert last_json_object(["{broken"]) is None
+    assert backend.balanced_weights({"a": 3, "b": 1, "c": 0}) == {
+        "a": pytest.approx(4 / 9),
+        "b": pytest.approx(4 / 3),
+        "c": 10.0,
+    }
+    args = backend.segment_args("in.tif", "out.gpkg", overlap_px=0, simplify_m=None)
+    assert args[:4] == ["segment", "in.tif", "-o", "out.gpkg"]
+    assert (
+        "--overlap" in args and "--simplify-m" not in args and args[-2:] == ["--progress", "json"]
+    )
+
+
+def test_partial_outputs_are_removed(tmp_path):
+    target = tmp_path / "landcover.gpkg"
+    leftover = tmp_path / ".landcover.1a2b3c4d.partial.gpkg"
+    leftover.write_text("x")
+    (tmp_path / "keep.gpkg").write_text("x")
+    remove_partial_outputs(target)
+    assert not leftover.exists() and (tmp_path / "keep.gpkg").exists()
+
+
+def test_environment_candidates_and_install_command(tmp_path):
+    found = environment.detect()
+    assert found is not None and found.ok and found.source == "checkout"
+    pythons = [python for python, _ in environment.candidates(str(tmp_path / "py"))]
+    assert pythons[0] == str(tmp_path / "py")
+    bogus = environment.probe(str(tmp_path / "py"), use_cache=False)
+    assert not bogus.ok and "does not exist" in bogus.problem
+    # An interpreter without landseg (QGIS's own Python) is reported, not used.
+    plain = environment.probe(sys.base_prefix + "/bin/python3", use_cache=False)
+    if not plain.ok:
+        assert "landseg" in plain.problem or plain.missing
+    assert environment.install_commands() == [
+        ["bash", str(environment.checkout_root() / "scripts" / "bootstrap.sh")]
+    ]
