@@ -195,7 +195,7 @@ def main() -> None:
             lrf=0.05,
             copy_paste=0.3,
             continue_epochs=args.continue_epochs,
-            continue_lr=2e-4,
+            continue_lr=5e-5,
             workers=2,
             seed=0,
             patience=100,

@@ -25,6 +25,8 @@ def test_run_record_holds_every_epoch_of_both_phases(tiny_run, tiny_dataset):
     main, continued = record["phases"]
     assert continued["lr0"] == 5e-5 and continued["lr0"] < main["lr0"]
     assert continued["augmentation"]["hsv_s"] == main["augmentation"]["hsv_s"] / 2
+    assert continued["augmentation"]["mosaic"] == 0.0
+    assert record["selected_weights"] in (main["best_weights"], continued["best_weights"])
     assert [(e["epoch"], e["phase"], e["phase_epoch"]) for e in record["epochs"]] == [
         (1, "main", 1),
         (2, "continued", 1),

@@ -345,7 +345,9 @@ def train(
                 "lrf": 1.0,
                 "imgsz": imgsz,
                 "copy_paste": round(options.copy_paste * options.continue_augment, 4),
-                "augmentation": _augmentation(options.augment * options.continue_augment),
+                # reduced augmentation, and whole images: no mosaic in the fine phase
+                "augmentation": _augmentation(options.augment * options.continue_augment)
+                | {"mosaic": 0.0},
                 "status": "pending",
             }
         )
@@ -423,7 +425,7 @@ def _run_phases(record: RunRecord, *, progress, cancel, resume: bool) -> Path:
         phase_dir = record.run_dir / phase["name"]
         last = phase_dir / "weights" / "last.pt"
         if phase["status"] == "complete":
-            previous_best = phase_dir / "weights" / "best.pt"
+            previous_best = record.run_dir / phase["best_weights"]
             epochs_before += phase["epochs"]
             continue
         callbacks = _Callbacks(
@@ -464,8 +466,26 @@ def _run_phases(record: RunRecord, *, progress, cancel, resume: bool) -> Path:
         phase["best_weights"] = str(previous_best.relative_to(record.run_dir))
         epochs_before += phase["epochs"]
         record.save()
-    assert previous_best is not None
-    return _finish(record, previous_best)
+    return _finish(record, _best_of_phases(record))
+
+
+def _best_of_phases(record: RunRecord) -> Path:
+    """The best weights over all phases, by ultralytics' own fitness (a continued phase that
+    did not improve on the main one does not replace it)."""
+    import torch
+
+    best_path, best_fitness = None, -1.0
+    for phase in record.content["phases"]:
+        path = record.run_dir / phase["best_weights"]
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        metrics = checkpoint.get("train_metrics") or {}
+        fitness = float(metrics.get("fitness") or checkpoint.get("best_fitness") or 0.0)
+        phase["best_fitness"] = round(fitness, 6)
+        if fitness > best_fitness:
+            best_path, best_fitness = path, fitness
+    assert best_path is not None
+    record.content["selected_weights"] = str(best_path.relative_to(record.run_dir))
+    return best_path
 
 
 def _ultralytics_arguments(options: dict[str, Any], phase: dict[str, Any], data: str) -> dict:
