@@ -174,6 +174,11 @@ def main() -> None:
         action="store_true",
         help="Only rewrite docs/model-card.md from an existing run.",
     )
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="Leave the shipped model and its card as they are (benchmarks).",
+    )
     args = parser.parse_args()
     work = args.work.absolute()
     card = Path(__file__).resolve().parents[1] / "docs" / "model-card.md"
@@ -206,6 +211,8 @@ def main() -> None:
     result = evaluate_dataset(best, heldout, device="cpu")
     (work / "heldout.json").write_text(json.dumps(result, indent=2))
     print(format_table(result))
+    if args.no_install:
+        return
     DEFAULT_MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(best, DEFAULT_MODEL_PATH)
     write_model_card(work, card)

@@ -29,6 +29,14 @@ CRS_FIX = (
 )
 
 
+def _data_layer(path: Path) -> str | int:
+    """The first layer that holds data: QGIS's ``layer_styles`` table is not one."""
+    import pyogrio
+
+    names = [name for name, _ in pyogrio.list_layers(path) if name != "layer_styles"]
+    return names[0] if names else 0
+
+
 def read_vector(source: VectorSource, role: str) -> tuple[gpd.GeoDataFrame, str]:
     """The layer and the name used for it in messages."""
     if isinstance(source, gpd.GeoDataFrame):
@@ -40,7 +48,7 @@ def read_vector(source: VectorSource, role: str) -> tuple[gpd.GeoDataFrame, str]
     if not path.exists():
         raise VectorReadError(f"{name} does not exist: check the path.")
     try:
-        frame = gpd.read_file(path)
+        frame = gpd.read_file(path, layer=_data_layer(path))
     except Exception as error:  # pyogrio raises several types for unreadable data
         raise VectorReadError(
             f"{name} cannot be read ({error}): give a GeoPackage, Shapefile or GeoJSON of polygons."
