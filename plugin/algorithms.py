@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from . import backend, environment, layers, settings
+from .messages import segment_summary
 from .translation import tr
 from .worker import WorkerCancelled, WorkerError, WorkerRun, remove_partial_outputs, run_worker
 
@@ -50,6 +52,15 @@ def default_model() -> str | None:
     """The model made the default in the settings, if it still exists (else the shipped one)."""
     path = str(settings.value(settings.DEFAULT_MODEL, "") or "")
     return path if path and Path(path).is_file() else None
+
+
+@contextmanager
+def layer_errors():
+    """A layer the backend cannot read (``ValueError`` from ``layers``) fails the algorithm."""
+    try:
+        yield
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
 
 
 def run_backend(
@@ -119,6 +130,79 @@ class LandSegAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text: str) -> str:
         return tr(text)
 
+    # --- parameters -------------------------------------------------------------------------
+    def _add_number(
+        self,
+        name: str,
+        description: str,
+        kind: type = int,
+        *,
+        default: float | None = None,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        optional: bool = False,
+    ) -> None:
+        """An integer (``kind=int``) or decimal (``kind=float``) parameter; no bound: open."""
+        limits = {"defaultValue": default, "minValue": minimum, "maxValue": maximum}
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                name,
+                description,
+                type=(
+                    QgsProcessingParameterNumber.Integer
+                    if kind is int
+                    else QgsProcessingParameterNumber.Double
+                ),
+                optional=optional,
+                **{key: value for key, value in limits.items() if value is not None},
+            )
+        )
+
+    def _add_confidence(self, description: str) -> None:
+        self._add_number("CONFIDENCE", description, float, default=0.25, minimum=0.0, maximum=1.0)
+
+    def _add_model_file(self, name: str, description: str) -> None:
+        """An optional model file (empty: the default model, see :meth:`_model`)."""
+        self.addParameter(
+            QgsProcessingParameterFile(
+                name,
+                description,
+                behavior=QgsProcessingParameterFile.File,
+                optional=True,
+                fileFilter=MODEL_FILTER,
+            )
+        )
+
+    def _add_folder(self, name: str, description: str, *, optional: bool = False) -> None:
+        self.addParameter(
+            QgsProcessingParameterFile(
+                name, description, behavior=QgsProcessingParameterFile.Folder, optional=optional
+            )
+        )
+
+    def _add_polygons(self, name: str, description: str, *, optional: bool = False) -> None:
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                name, description, types=[QgsProcessing.TypeVectorPolygon], optional=optional
+            )
+        )
+
+    def _add_class_field(self, description: str) -> None:
+        """The optional class field of the ``LABELS`` layer."""
+        self.addParameter(
+            QgsProcessingParameterField(
+                "CLASS_FIELD", description, parentLayerParameterName="LABELS", optional=True
+            )
+        )
+
+    def _add_device(self) -> None:
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                "DEVICE", tr("Device"), options=DEVICES, defaultValue=0, allowMultiple=False
+            )
+        )
+
+    # --- values ---------------------------------------------------------------------------
     def _optional_number(self, parameters, name, context, kind=int):
         value = parameters.get(name)
         if value is None or value == "":
@@ -129,12 +213,18 @@ class LandSegAlgorithm(QgsProcessingAlgorithm):
     def _device(self, parameters, context) -> str:
         return DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)]
 
-    def _add_device(self) -> None:
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                "DEVICE", tr("Device"), options=DEVICES, defaultValue=0, allowMultiple=False
-            )
-        )
+    def _model(self, parameters, name, context) -> str | None:
+        """The model file given, else the default model (None: the shipped one)."""
+        return self.parameterAsFile(parameters, name, context) or default_model()
+
+    def _class_field(self, parameters, context) -> str | None:
+        fields = self.parameterAsFields(parameters, "CLASS_FIELD", context)
+        return fields[0] if fields else None
+
+    def _vector_path(self, parameters, name, context, folder: str) -> str:
+        layer = self.parameterAsVectorLayer(parameters, name, context)
+        with layer_errors():
+            return layers.vector_path(layer, folder=folder)
 
 
 class SegmentAlgorithm(LandSegAlgorithm):
@@ -160,63 +250,32 @@ class SegmentAlgorithm(LandSegAlgorithm):
 
     def initAlgorithm(self, config: dict | None = None) -> None:
         self.addParameter(QgsProcessingParameterRasterLayer("INPUT", tr("Raster layer")))
-        self.addParameter(
-            QgsProcessingParameterFile(
-                "MODEL",
-                tr("Model file (empty: default model)"),
-                behavior=QgsProcessingParameterFile.File,
-                optional=True,
-                fileFilter=MODEL_FILTER,
-            )
+        self._add_model_file("MODEL", tr("Model file (empty: default model)"))
+        self._add_confidence(tr("Minimum confidence"))
+        self._add_number(
+            "TILE_SIZE",
+            tr("Tile size in pixels (empty: from the model)"),
+            optional=True,
+            minimum=32,
+            maximum=8192,
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "CONFIDENCE",
-                tr("Minimum confidence"),
-                type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.25,
-                minValue=0.0,
-                maxValue=1.0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "TILE_SIZE",
-                tr("Tile size in pixels (empty: from the model)"),
-                type=QgsProcessingParameterNumber.Integer,
-                optional=True,
-                minValue=32,
-                maxValue=8192,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "OVERLAP",
-                tr("Tile overlap in pixels (empty: from the model)"),
-                type=QgsProcessingParameterNumber.Integer,
-                optional=True,
-                minValue=0,
-                maxValue=4096,
-            )
+        self._add_number(
+            "OVERLAP",
+            tr("Tile overlap in pixels (empty: from the model)"),
+            optional=True,
+            minimum=0,
+            maximum=4096,
         )
         self._add_device()
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "MIN_AREA",
-                tr("Minimum polygon area (m²)"),
-                type=QgsProcessingParameterNumber.Double,
-                defaultValue=1.0,
-                minValue=0.0,
-            )
+        self._add_number(
+            "MIN_AREA", tr("Minimum polygon area (m²)"), float, default=1.0, minimum=0.0
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "SIMPLIFY",
-                tr("Simplification tolerance (m, empty: one pixel)"),
-                type=QgsProcessingParameterNumber.Double,
-                optional=True,
-                minValue=0.0,
-            )
+        self._add_number(
+            "SIMPLIFY",
+            tr("Simplification tolerance (m, empty: one pixel)"),
+            float,
+            optional=True,
+            minimum=0.0,
         )
         self.addParameter(
             QgsProcessingParameterVectorDestination(
@@ -232,20 +291,17 @@ class SegmentAlgorithm(LandSegAlgorithm):
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
         layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
-        try:
+        with layer_errors():
             raster = layers.raster_path(layer)
-        except ValueError as error:
-            raise QgsProcessingException(str(error)) from None
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         if Path(output).suffix.lower() != ".gpkg":
             raise QgsProcessingException(
                 tr("The output must be a GeoPackage (.gpkg), not '{path}'.").format(path=output)
             )
-        model = self.parameterAsFile(parameters, "MODEL", context) or default_model()
         args = backend.segment_args(
             raster,
             output,
-            model=model,
+            model=self._model(parameters, "MODEL", context),
             tile_size_px=self._optional_number(parameters, "TILE_SIZE", context),
             overlap_px=self._optional_number(parameters, "OVERLAP", context),
             conf=self.parameterAsDouble(parameters, "CONFIDENCE", context),
@@ -257,14 +313,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
         result = run_backend(args, feedback, output=output).result
         counts = result.get("counts", {})
         total = float(result.get("timings_s", {}).get("total", 0.0))
-        feedback.pushInfo(
-            tr("{count} polygons ({classes}) in {seconds:.1f} s on {device}.").format(
-                count=sum(counts.values()),
-                classes=backend.format_counts(counts),
-                seconds=total,
-                device=result.get("device", "?"),
-            )
-        )
+        feedback.pushInfo(segment_summary(result))
         for warning in result.get("warnings", []):
             feedback.reportError(warning, fatalError=False)
         if context.willLoadLayerOnCompletion(output):
@@ -305,19 +354,8 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
                 "RASTERS", tr("Raster layers"), layerType=QgsProcessing.TypeRaster
             )
         )
-        self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                "LABELS", tr("Labelled polygons"), types=[QgsProcessing.TypeVectorPolygon]
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                "CLASS_FIELD",
-                tr("Class field"),
-                parentLayerParameterName="LABELS",
-                optional=True,
-            )
-        )
+        self._add_polygons("LABELS", tr("Labelled polygons"))
+        self._add_class_field(tr("Class field"))
         self.addParameter(
             QgsProcessingParameterString(
                 "CLASS_VALUE", tr("One class for every feature (instead of a field)"), optional=True
@@ -333,45 +371,16 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
                 "CLASSES", tr("Model classes in order (class,class,...)"), optional=True
             )
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "TILE_SIZE",
-                tr("Tile size in pixels"),
-                type=QgsProcessingParameterNumber.Integer,
-                defaultValue=512,
-                minValue=32,
-                maxValue=8192,
-            )
+        self._add_number(
+            "TILE_SIZE", tr("Tile size in pixels"), default=512, minimum=32, maximum=8192
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "OVERLAP",
-                tr("Tile overlap in pixels"),
-                type=QgsProcessingParameterNumber.Integer,
-                defaultValue=64,
-                minValue=0,
-                maxValue=4096,
-            )
+        self._add_number(
+            "OVERLAP", tr("Tile overlap in pixels"), default=64, minimum=0, maximum=4096
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "VAL_FRACTION",
-                tr("Validation share"),
-                type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.2,
-                minValue=0.0,
-                maxValue=0.9,
-            )
+        self._add_number(
+            "VAL_FRACTION", tr("Validation share"), float, default=0.2, minimum=0.0, maximum=0.9
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "SEED",
-                tr("Random seed"),
-                type=QgsProcessingParameterNumber.Integer,
-                defaultValue=0,
-                minValue=0,
-            )
-        )
+        self._add_number("SEED", tr("Random seed"), default=0, minimum=0)
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", tr("Dataset folder")))
         self.addOutput(QgsProcessingOutputFile("STATS", tr("Dataset statistics (stats.json)")))
         self.addOutput(QgsProcessingOutputString("INSTANCES", tr("Instances per class (JSON)")))
@@ -391,16 +400,12 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
         rasters = self.parameterAsLayerList(parameters, "RASTERS", context)
         if not rasters:
             raise QgsProcessingException(tr("Choose at least one raster layer."))
-        try:
+        with layer_errors():
             raster_paths = [layers.raster_path(layer) for layer in rasters]
-            labels = layers.vector_path(
-                self.parameterAsVectorLayer(parameters, "LABELS", context),
-                folder=tempfile.mkdtemp(prefix="landseg-labels-"),
-            )
-        except ValueError as error:
-            raise QgsProcessingException(str(error)) from None
+        labels = self._vector_path(
+            parameters, "LABELS", context, tempfile.mkdtemp(prefix="landseg-labels-")
+        )
         output = self.parameterAsString(parameters, "OUTPUT", context)
-        fields = self.parameterAsFields(parameters, "CLASS_FIELD", context)
         class_map_text = self.parameterAsString(parameters, "CLASS_MAP", context).strip()
         class_map = None
         if class_map_text:
@@ -417,7 +422,7 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
             raster_paths,
             labels,
             output,
-            class_field=fields[0] if fields else None,
+            class_field=self._class_field(parameters, context),
             class_value=self.parameterAsString(parameters, "CLASS_VALUE", context).strip() or None,
             class_map=class_map,
             classes=[c.strip() for c in classes_text.split(",")] if classes_text else None,
@@ -455,95 +460,46 @@ class TrainAlgorithm(LandSegAlgorithm):
         )
 
     def initAlgorithm(self, config: dict | None = None) -> None:
-        self.addParameter(
-            QgsProcessingParameterFile(
-                "DATA", tr("Dataset folder"), behavior=QgsProcessingParameterFile.Folder
-            )
+        self._add_folder("DATA", tr("Dataset folder"))
+        self._add_model_file("BASE_MODEL", tr("Base model (empty: default model)"))
+        self._add_number("EPOCHS", tr("Epochs"), default=50, minimum=1, maximum=10000)
+        self._add_number(
+            "IMGSZ",
+            tr("Image size in pixels (empty: the tile size)"),
+            optional=True,
+            minimum=32,
+            maximum=4096,
         )
-        self.addParameter(
-            QgsProcessingParameterFile(
-                "BASE_MODEL",
-                tr("Base model (empty: default model)"),
-                behavior=QgsProcessingParameterFile.File,
-                optional=True,
-                fileFilter=MODEL_FILTER,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "EPOCHS",
-                tr("Epochs"),
-                type=QgsProcessingParameterNumber.Integer,
-                defaultValue=50,
-                minValue=1,
-                maxValue=10000,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "IMGSZ",
-                tr("Image size in pixels (empty: the tile size)"),
-                type=QgsProcessingParameterNumber.Integer,
-                optional=True,
-                minValue=32,
-                maxValue=4096,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "BATCH",
-                tr("Batch size"),
-                type=QgsProcessingParameterNumber.Integer,
-                defaultValue=8,
-                minValue=1,
-                maxValue=512,
-            )
-        )
+        self._add_number("BATCH", tr("Batch size"), default=8, minimum=1, maximum=512)
         self._add_device()
         self.addParameter(
             QgsProcessingParameterBoolean(
                 "CLASS_BALANCING", tr("Balance classes (weights from instance counts)"), True
             )
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "COPY_PASTE",
-                tr("Copy-paste augmentation probability"),
-                type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.3,
-                minValue=0.0,
-                maxValue=1.0,
-            )
+        self._add_number(
+            "COPY_PASTE",
+            tr("Copy-paste augmentation probability"),
+            float,
+            default=0.3,
+            minimum=0.0,
+            maximum=1.0,
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "LR",
-                tr("Learning rate"),
-                type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.001,
-                minValue=0.0,
-                maxValue=1.0,
-            )
+        self._add_number("LR", tr("Learning rate"), float, default=0.001, minimum=0.0, maximum=1.0)
+        self._add_number(
+            "CONTINUE_EPOCHS",
+            tr("Continued phase: epochs (0: none)"),
+            default=0,
+            minimum=0,
+            maximum=10000,
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "CONTINUE_EPOCHS",
-                tr("Continued phase: epochs (0: none)"),
-                type=QgsProcessingParameterNumber.Integer,
-                defaultValue=0,
-                minValue=0,
-                maxValue=10000,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "CONTINUE_LR",
-                tr("Continued phase: learning rate"),
-                type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.00005,
-                minValue=0.0,
-                maxValue=1.0,
-            )
+        self._add_number(
+            "CONTINUE_LR",
+            tr("Continued phase: learning rate"),
+            float,
+            default=0.00005,
+            minimum=0.0,
+            maximum=1.0,
         )
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", tr("Run folder")))
         self.addOutput(QgsProcessingOutputFile("MODEL", tr("Trained model (best.pt)")))
@@ -552,7 +508,7 @@ class TrainAlgorithm(LandSegAlgorithm):
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
-        base_model = self.parameterAsFile(parameters, "BASE_MODEL", context) or default_model()
+        base_model = self._model(parameters, "BASE_MODEL", context)
         if not base_model:
             base_model = self._shipped_model(feedback)
         args = backend.train_args(
@@ -608,57 +564,12 @@ class EvaluateAlgorithm(LandSegAlgorithm):
         )
 
     def initAlgorithm(self, config: dict | None = None) -> None:
-        self.addParameter(
-            QgsProcessingParameterFile(
-                "MODEL",
-                tr("Model file (dataset level; empty: default model)"),
-                behavior=QgsProcessingParameterFile.File,
-                optional=True,
-                fileFilter=MODEL_FILTER,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFile(
-                "DATA",
-                tr("Dataset folder (dataset level)"),
-                behavior=QgsProcessingParameterFile.Folder,
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                "PREDICTIONS",
-                tr("Predicted polygons (map level)"),
-                types=[QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterVectorLayer(
-                "LABELS",
-                tr("Labelled polygons (map level)"),
-                types=[QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                "CLASS_FIELD",
-                tr("Class field of the labels (map level)"),
-                parentLayerParameterName="LABELS",
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "CONFIDENCE",
-                tr("Minimum confidence (map level)"),
-                type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.25,
-                minValue=0.0,
-                maxValue=1.0,
-            )
-        )
+        self._add_model_file("MODEL", tr("Model file (dataset level; empty: default model)"))
+        self._add_folder("DATA", tr("Dataset folder (dataset level)"), optional=True)
+        self._add_polygons("PREDICTIONS", tr("Predicted polygons (map level)"), optional=True)
+        self._add_polygons("LABELS", tr("Labelled polygons (map level)"), optional=True)
+        self._add_class_field(tr("Class field of the labels (map level)"))
+        self._add_confidence(tr("Minimum confidence (map level)"))
         self._add_device()
         self.addParameter(
             QgsProcessingParameterFileDestination(
@@ -693,27 +604,17 @@ class EvaluateAlgorithm(LandSegAlgorithm):
         output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         if parameters.get("PREDICTIONS"):
             folder = tempfile.mkdtemp(prefix="landseg-evaluate-")
-            try:
-                predictions = layers.vector_path(
-                    self.parameterAsVectorLayer(parameters, "PREDICTIONS", context), folder=folder
-                )
-                labels = layers.vector_path(
-                    self.parameterAsVectorLayer(parameters, "LABELS", context), folder=folder
-                )
-            except ValueError as error:
-                raise QgsProcessingException(str(error)) from None
-            fields = self.parameterAsFields(parameters, "CLASS_FIELD", context)
             args = backend.evaluate_args(
                 json_path=output,
-                predictions=predictions,
-                labels=labels,
-                class_field=fields[0] if fields else None,
+                predictions=self._vector_path(parameters, "PREDICTIONS", context, folder),
+                labels=self._vector_path(parameters, "LABELS", context, folder),
+                class_field=self._class_field(parameters, context),
                 conf=self.parameterAsDouble(parameters, "CONFIDENCE", context),
             )
         else:
             args = backend.evaluate_args(
                 json_path=output,
-                model=self.parameterAsFile(parameters, "MODEL", context) or default_model(),
+                model=self._model(parameters, "MODEL", context),
                 data=self.parameterAsFile(parameters, "DATA", context),
                 device=self._device(parameters, context),
             )
@@ -739,11 +640,7 @@ class ReportAlgorithm(LandSegAlgorithm):
         )
 
     def initAlgorithm(self, config: dict | None = None) -> None:
-        self.addParameter(
-            QgsProcessingParameterFile(
-                "RUN_DIR", tr("Run folder"), behavior=QgsProcessingParameterFile.Folder
-            )
-        )
+        self._add_folder("RUN_DIR", tr("Run folder"))
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 "OUTPUT", tr("Report (HTML)"), fileFilter="HTML (*.html *.htm)"

@@ -36,9 +36,8 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from . import backend, environment, layers, settings
-from .model_info import ModelInfoLoader
-from .segment_dialog import describe_model, device_label, initial_model
+from . import backend, layers, settings
+from .model_picker import PT_FILTER, ModelPickerMixin, initial_model
 from .tasks import WorkerStep
 from .translation import tr
 
@@ -64,7 +63,7 @@ def default_folder() -> str:
     return str(parent / f"finetune-{stamp}")
 
 
-class FineTuneDialog(QDialog):
+class FineTuneDialog(ModelPickerMixin, QDialog):
     """Rasters, labels and class mapping, base model, training options, output folder."""
 
     def __init__(self, iface, parent=None) -> None:
@@ -72,21 +71,11 @@ class FineTuneDialog(QDialog):
         self.iface = iface
         self.setWindowTitle(tr("LandSeg — Fine-tune on local labels"))
         self.setMinimumWidth(640)
-        self.env = environment.current()
-        self.model_info: dict | None = None
-        self.model_error = ""
+        self.init_model_picker()
         self.counts: dict[str, int] = {}
         self.request: FineTuneRequest | None = None
-        self._programmatic = False
-        self.loader = ModelInfoLoader(self)
-        self.loader.loaded.connect(self._model_loaded)
-        self.loader.failed.connect(self._model_failed)
         self._build()
-        if self.env is None:
-            self.bar.pushWarning(
-                tr("LandSeg environment missing"),
-                environment.missing_message(environment.configured_python() or None),
-            )
+        self.check_environment()
         self._label_layer_changed(self.label_combo.currentLayer())
         self.request_model_info()
 
@@ -139,17 +128,8 @@ class FineTuneDialog(QDialog):
 
         model_group = QGroupBox(tr("Model and training"), self)
         form = QFormLayout(model_group)
-        self.model_widget = QgsFileWidget(model_group)
-        self.model_widget.setStorageMode(QgsFileWidget.GetFile)
-        self.model_widget.setFilter("Models (*.pt)")
-        self.model_widget.lineEdit().setPlaceholderText(tr("[Default model]"))
-        self._programmatic = True
-        self.model_widget.setFilePath(initial_model())
-        self._programmatic = False
-        self.model_widget.fileChanged.connect(self._model_changed)
-        form.addRow(tr("Base model"), self.model_widget)
-        self.model_label = QLabel(tr("Reading the model…"), model_group)
-        form.addRow("", self.model_label)
+        self.add_model_rows(form, model_group, tr("Base model"), PT_FILTER)
+        self.set_model_path(initial_model())
         self.epochs_spin = QSpinBox(model_group)
         self.epochs_spin.setRange(1, 10000)
         self.epochs_spin.setValue(settings.value(settings.FINETUNE_EPOCHS, 50, int))
@@ -176,12 +156,7 @@ class FineTuneDialog(QDialog):
         self.copy_paste_spin.setSingleStep(0.1)
         self.copy_paste_spin.setValue(0.3)
         form.addRow(tr("Copy-paste augmentation"), self.copy_paste_spin)
-        self.device_combo = QComboBox(model_group)
-        for device in settings.DEVICES:
-            self.device_combo.addItem(device_label(device, None), device)
-        index = self.device_combo.findData(settings.value(settings.DEVICE, "auto", str))
-        self.device_combo.setCurrentIndex(max(index, 0))
-        form.addRow(tr("Device"), self.device_combo)
+        self.add_device_row(form, model_group)
         layout.addWidget(model_group)
 
         self.continue_group = QGroupBox(tr("Continued phase (lower learning rate)"), self)
@@ -299,40 +274,12 @@ class FineTuneDialog(QDialog):
         self.weights_label.setText(text)
 
     # --- base model -----------------------------------------------------------------------
-    def model_path(self) -> str:
-        return self.model_widget.filePath().strip()
-
-    def _model_changed(self, _path: str) -> None:
-        if not self._programmatic:
-            self.request_model_info()
-
-    def request_model_info(self) -> None:
-        self.model_info, self.model_error = None, ""
-        if self.env is None:
-            self.model_label.setText(tr("The model's metadata needs the LandSeg environment."))
-            return
-        model = self.model_path()
-        if model and not Path(model).is_file():
-            self.model_label.setText(tr("This file does not exist."))
-            return
-        self.model_label.setText(tr("Reading the model…"))
-        self.loader.request(self.env.python, model, "auto")
-
     def _model_loaded(self, model: str, info: dict) -> None:
-        self.model_info, self.model_error = info, ""
-        if not model and info.get("path"):
-            self._programmatic = True
-            self.model_widget.setFilePath(info["path"])
-            self._programmatic = False
-        self.model_label.setText(describe_model(info))
-        self.device_combo.setItemText(0, device_label("auto", info))
+        super()._model_loaded(model, info)
         self._fill_table()
 
     def _model_failed(self, model: str, message: str, details: str) -> None:
-        self.model_info, self.model_error = None, message
-        self.model_label.setText(
-            tr("The model could not be read: {message}").format(message=message)
-        )
+        super()._model_failed(model, message, details)
         self._fill_table()
 
     # --- validation and request -------------------------------------------------------------
@@ -350,9 +297,7 @@ class FineTuneDialog(QDialog):
         return self.folder_widget.filePath().strip()
 
     def validate(self) -> list[str]:
-        errors = []
-        if self.env is None:
-            errors.append(environment.missing_message(environment.configured_python() or None))
+        errors = self.environment_errors()
         rasters = self.checked_rasters()
         if not rasters:
             errors.append(tr("Tick at least one raster layer to train on."))
@@ -365,15 +310,9 @@ class FineTuneDialog(QDialog):
             errors.append(tr("Choose the polygon layer with your labels."))
         elif not self.field_combo.currentField():
             errors.append(tr("Choose the field of the label layer that holds the class."))
-        model = self.model_path()
-        if model and not Path(model).is_file():
-            errors.append(
-                tr("Base model '{path}' does not exist: choose a .pt file.").format(path=model)
-            )
-        elif self.model_error:
-            errors.append(
-                tr("The model could not be read: {message}").format(message=self.model_error)
-            )
+        problem = self.model_problem(tr("Base model '{path}' does not exist: choose a .pt file."))
+        if problem:
+            errors.append(problem)
         elif self.model_info is None:
             errors.append(tr("The base model's classes are not known yet: wait a moment."))
         if self.field_combo.currentField() and self.model_info is not None:

@@ -11,7 +11,7 @@ from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import QAction
 
 from . import backend, settings
-from .messages import TaskProgressItem, push_error, push_message
+from .messages import TaskProgressItem, push_error, push_message, segment_summary
 from .provider import LandSegProvider
 from .tasks import WorkerStep, WorkerTask, start
 from .translation import Translator, tr
@@ -103,7 +103,10 @@ class LandSegPlugin:
         return dialog
 
     # --- tasks ----------------------------------------------------------------------------
-    def _start(self, task: WorkerTask, title: str) -> WorkerTask:
+    def _start(self, task: WorkerTask, request, title: str, on_success) -> WorkerTask:
+        """Run ``task`` for ``request``; ``on_success(task, title)`` once it has succeeded."""
+        task.request = request
+        task.add_callback(lambda done: self._finished(done, title, on_success))
         self.tasks.append(task)
         if self.iface is not None:
             self.progress_items[id(task)] = TaskProgressItem(self.iface.messageBar(), title, task)
@@ -117,6 +120,12 @@ class LandSegPlugin:
             item.close()
         if task in self.tasks:
             self.tasks.remove(task)
+
+    def _finished(self, task: WorkerTask, title: str, on_success) -> None:
+        if task.succeeded:
+            on_success(task, title)
+        else:
+            self._report_failure(task, title)
 
     def _report_failure(self, task: WorkerTask, title: str) -> None:
         bar = self.iface.messageBar()
@@ -140,16 +149,10 @@ class LandSegPlugin:
             request.python,
             [WorkerStep("segment", request.args)],
         )
-        task.request = request
         task.started_at = time.monotonic()
-        task.add_callback(self._segmentation_finished)
-        return self._start(task, tr("LandSeg segmentation"))
+        return self._start(task, request, tr("LandSeg segmentation"), self._segmentation_finished)
 
-    def _segmentation_finished(self, task: WorkerTask) -> None:
-        title = tr("LandSeg segmentation")
-        if not task.succeeded:
-            self._report_failure(task, title)
-            return
+    def _segmentation_finished(self, task: WorkerTask, title: str) -> None:
         request = task.request
         result = task.outcome.runs["segment"].result
         output = result.get("output", request.output)
@@ -162,14 +165,7 @@ class LandSegPlugin:
             )
             return
         QgsProject.instance().addMapLayer(layer)
-        counts = result.get("counts", {})
-        seconds = float(result.get("timings_s", {}).get("total", 0.0))
-        summary = tr("{count} polygons ({classes}) in {seconds:.1f} s on {device}.").format(
-            count=sum(counts.values()),
-            classes=backend.format_counts(counts),
-            seconds=seconds,
-            device=result.get("device", "?"),
-        )
+        summary = segment_summary(result)
         self.last_result, self.last_layer = result, layer
         if result.get("warnings"):
             summary += " " + tr("Warnings: see Details.")
@@ -185,15 +181,9 @@ class LandSegPlugin:
     def start_finetune(self, request) -> WorkerTask:
         """export-dataset, train and (when available) report, as one task."""
         task = WorkerTask(tr("LandSeg: fine-tuning"), request.python, request.steps)
-        task.request = request
-        task.add_callback(self._finetune_finished)
-        return self._start(task, tr("LandSeg fine-tuning"))
+        return self._start(task, request, tr("LandSeg fine-tuning"), self._finetune_finished)
 
-    def _finetune_finished(self, task: WorkerTask) -> None:
-        title = tr("LandSeg fine-tuning")
-        if not task.succeeded:
-            self._report_failure(task, title)
-            return
+    def _finetune_finished(self, task: WorkerTask, title: str) -> None:
         request = task.request
         result = task.outcome.runs["train"].result
         model = result.get("model", "")

@@ -1,4 +1,4 @@
-"""Message-bar helpers: errors with a details view, and a progress item for a running task."""
+"""Message-bar helpers (errors with a details view, a running task's progress) and texts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,19 @@ from qgis.core import Qgis
 from qgis.gui import QgsMessageBar, QgsMessageBarItem, QgsMessageViewer
 from qgis.PyQt.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
+from .backend import format_counts
 from .translation import tr
+
+
+def segment_summary(result: dict) -> str:
+    """'N polygons (per class) in S s on DEVICE.' for the result of ``landseg segment``."""
+    counts = result.get("counts", {})
+    return tr("{count} polygons ({classes}) in {seconds:.1f} s on {device}.").format(
+        count=sum(counts.values()),
+        classes=format_counts(counts),
+        seconds=float(result.get("timings_s", {}).get("total", 0.0)),
+        device=result.get("device", "?"),
+    )
 
 
 def show_details(parent: QWidget | None, title: str, message: str, details: str):

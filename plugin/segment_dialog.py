@@ -11,12 +11,10 @@ from qgis.core import QgsMapLayerProxyModel, QgsRasterLayer
 from qgis.gui import QgsFileWidget, QgsMapLayerComboBox, QgsMessageBar
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QLabel,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -24,10 +22,8 @@ from qgis.PyQt.QtWidgets import (
 
 from . import backend, environment, settings
 from .layers import raster_path
-from .model_info import ModelInfoLoader
+from .model_picker import MODEL_FILTER, ModelPickerMixin, initial_model
 from .translation import tr
-
-MODEL_FILTER = "Models (*.pt *.onnx)"
 
 
 @dataclass
@@ -42,32 +38,7 @@ class SegmentRequest:
     args: list[str]
 
 
-def device_label(device: str, info: dict | None) -> str:
-    if device == "auto":
-        if info and info.get("device_name"):
-            return tr("auto (detected: {device})").format(device=info["device_name"])
-        return tr("auto (detecting…)")
-    return {"cpu": tr("CPU"), "cuda": tr("CUDA GPU")}[device]
-
-
-def describe_model(info: dict) -> str:
-    return tr("Classes: {classes}\nTile {tile} px, overlap {overlap} px").format(
-        classes=", ".join(info.get("class_names", [])),
-        tile=info.get("tile_size_px", "?"),
-        overlap=info.get("overlap_px", "?"),
-    )
-
-
-def initial_model() -> str:
-    """The model to preselect: last used, else the one made default, else '' (shipped)."""
-    for key in (settings.MODEL, settings.DEFAULT_MODEL):
-        path = str(settings.value(key, "") or "")
-        if path and Path(path).is_file():
-            return path
-    return ""
-
-
-class SegmentDialog(QDialog):
+class SegmentDialog(ModelPickerMixin, QDialog):
     """Raster, model (with its metadata), confidence, tiling, device, cleaning, output."""
 
     def __init__(self, iface, parent=None) -> None:
@@ -75,14 +46,8 @@ class SegmentDialog(QDialog):
         self.iface = iface
         self.setWindowTitle(tr("LandSeg — Segment land cover"))
         self.setMinimumWidth(600)
-        self.env = environment.current()
-        self.model_info: dict | None = None
-        self.model_error = ""
+        self.init_model_picker()
         self.request: SegmentRequest | None = None
-        self._programmatic = False
-        self.loader = ModelInfoLoader(self)
-        self.loader.loaded.connect(self._model_loaded)
-        self.loader.failed.connect(self._model_failed)
         self._build()
         self._restore()
         self.check_environment()
@@ -103,14 +68,7 @@ class SegmentDialog(QDialog):
             self.raster_combo.setLayer(active)
         form.addRow(tr("Raster layer"), self.raster_combo)
 
-        self.model_widget = QgsFileWidget(self)
-        self.model_widget.setStorageMode(QgsFileWidget.GetFile)
-        self.model_widget.setFilter(MODEL_FILTER)
-        self.model_widget.lineEdit().setPlaceholderText(tr("[Default model]"))
-        self.model_widget.fileChanged.connect(self._model_changed)
-        form.addRow(tr("Model"), self.model_widget)
-        self.model_label = QLabel(tr("Reading the model…"), self)
-        form.addRow("", self.model_label)
+        self.add_model_rows(form, self, tr("Model"), MODEL_FILTER)
 
         self.conf_spin = QDoubleSpinBox(self)
         self.conf_spin.setRange(0.01, 1.0)
@@ -129,10 +87,7 @@ class SegmentDialog(QDialog):
         self.overlap_spin.setSuffix(" px")
         form.addRow(tr("Tile overlap"), self.overlap_spin)
 
-        self.device_combo = QComboBox(self)
-        for device in settings.DEVICES:
-            self.device_combo.addItem(device_label(device, None), device)
-        form.addRow(tr("Device"), self.device_combo)
+        self.add_device_row(form, self)
 
         self.min_area_spin = QDoubleSpinBox(self)
         self.min_area_spin.setRange(0.0, 1e9)
@@ -167,26 +122,14 @@ class SegmentDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _restore(self) -> None:
-        self._programmatic = True
-        self.model_widget.setFilePath(initial_model())
-        self._programmatic = False
+        self.set_model_path(initial_model())
         self.conf_spin.setValue(settings.value(settings.CONFIDENCE, 0.25, float))
         self.tile_spin.setValue(settings.value(settings.TILE_SIZE, 512, int))
         self.overlap_spin.setValue(settings.value(settings.OVERLAP, 64, int))
-        device = settings.value(settings.DEVICE, "auto", str)
-        index = self.device_combo.findData(device)
-        self.device_combo.setCurrentIndex(max(index, 0))
         self.min_area_spin.setValue(settings.value(settings.MIN_AREA, 1.0, float))
         self.simplify_spin.setValue(settings.value(settings.SIMPLIFY, 0.0, float))
 
     # --- environment and model ------------------------------------------------------------
-    def check_environment(self) -> None:
-        if self.env is None:
-            self.bar.pushWarning(
-                tr("LandSeg environment missing"),
-                environment.missing_message(environment.configured_python() or None),
-            )
-
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
 
@@ -197,32 +140,8 @@ class SegmentDialog(QDialog):
             self.check_environment()
             self.request_model_info()
 
-    def model_path(self) -> str:
-        return self.model_widget.filePath().strip()
-
-    def _model_changed(self, _path: str) -> None:
-        if not self._programmatic:
-            self.request_model_info()
-
-    def request_model_info(self) -> None:
-        self.model_info, self.model_error = None, ""
-        if self.env is None:
-            self.model_label.setText(tr("The model's metadata needs the LandSeg environment."))
-            return
-        model = self.model_path()
-        if model and not Path(model).is_file():
-            self.model_label.setText(tr("This file does not exist."))
-            return
-        self.model_label.setText(tr("Reading the model…"))
-        self.loader.request(self.env.python, model, "auto")
-
     def _model_loaded(self, model: str, info: dict) -> None:
-        self.model_info, self.model_error = info, ""
-        if not model and info.get("path"):
-            self._programmatic = True
-            self.model_widget.setFilePath(info["path"])
-            self._programmatic = False
-        self.model_label.setText(describe_model(info))
+        super()._model_loaded(model, info)
         current = self.model_path()
         if settings.value(settings.TILE_MODEL, "") == current and current:
             self.tile_spin.setValue(settings.value(settings.TILE_SIZE, 512, int))
@@ -230,13 +149,6 @@ class SegmentDialog(QDialog):
         else:
             self.tile_spin.setValue(int(info.get("tile_size_px") or 512))
             self.overlap_spin.setValue(int(info.get("overlap_px") or 0))
-        self.device_combo.setItemText(0, device_label("auto", info))
-
-    def _model_failed(self, model: str, message: str, details: str) -> None:
-        self.model_info, self.model_error = None, message
-        self.model_label.setText(
-            tr("The model could not be read: {message}").format(message=message)
-        )
 
     # --- validation and request -------------------------------------------------------------
     def output_path(self) -> str:
@@ -244,25 +156,19 @@ class SegmentDialog(QDialog):
 
     def validate(self) -> list[str]:
         """Problems that stop a run, as messages saying what to do."""
-        errors = []
-        if self.env is None:
-            errors.append(environment.missing_message(environment.configured_python() or None))
+        errors = self.environment_errors()
         try:
             raster_path(self.raster_combo.currentLayer())
         except ValueError as error:
             errors.append(str(error))
-        model = self.model_path()
-        if model and not Path(model).is_file():
-            errors.append(
-                tr(
-                    "Model file '{path}' does not exist: choose a .pt or .onnx file, or clear "
-                    "the field to use the default model."
-                ).format(path=model)
+        problem = self.model_problem(
+            tr(
+                "Model file '{path}' does not exist: choose a .pt or .onnx file, or clear "
+                "the field to use the default model."
             )
-        elif self.model_error:
-            errors.append(
-                tr("The model could not be read: {message}").format(message=self.model_error)
-            )
+        )
+        if problem:
+            errors.append(problem)
         tile, overlap = self.tile_spin.value(), self.overlap_spin.value()
         if tile % 32:
             errors.append(

@@ -20,6 +20,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from . import environment, settings
+from .model_picker import MODEL_FILTER, model_file_widget
 from .translation import tr
 from .worker import worker_environment
 
@@ -164,10 +165,9 @@ class SettingsDialog(QDialog):
 
         model_group = QGroupBox(tr("Models"), self)
         model_form = QFormLayout(model_group)
-        self.model_widget = QgsFileWidget(model_group)
-        self.model_widget.setStorageMode(QgsFileWidget.GetFile)
-        self.model_widget.setFilter("Models (*.pt *.onnx)")
-        self.model_widget.lineEdit().setPlaceholderText(tr("[Model shipped with LandSeg]"))
+        self.model_widget = model_file_widget(
+            model_group, MODEL_FILTER, tr("[Model shipped with LandSeg]")
+        )
         self.model_widget.setFilePath(str(settings.value(settings.DEFAULT_MODEL, "") or ""))
         model_form.addRow(tr("Default model"), self.model_widget)
         layout.addWidget(model_group)

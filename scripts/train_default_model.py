@@ -166,8 +166,8 @@ def write_model_card(work: Path, card: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--continue-epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--continue-epochs", type=int, default=8)
     parser.add_argument("--work", type=Path, default=Path("runs/default-model"))
     parser.add_argument(
         "--card-only",

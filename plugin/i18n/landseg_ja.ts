@@ -25,8 +25,7 @@
         </message>
         <message>
             <location filename="../algorithms.py" />
-            <location filename="../finetune_dialog.py" />
-            <location filename="../segment_dialog.py" />
+            <location filename="../model_picker.py" />
             <source>Device</source>
             <translation>デバイス</translation>
         </message>
@@ -114,12 +113,6 @@ The work runs in LandSeg's own Python environment, outside QGIS; cancelling stop
             <location filename="../algorithms.py" />
             <source>The output must be a GeoPackage (.gpkg), not '{path}'.</source>
             <translation>出力は GeoPackage (.gpkg) にしてください。'{path}' は使えません。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../landseg_plugin.py" />
-            <source>{count} polygons ({classes}) in {seconds:.1f} s on {device}.</source>
-            <translation>{count} 個のポリゴン（{classes}）、{device} で {seconds:.1f} 秒。</translation>
         </message>
         <message>
             <location filename="../algorithms.py" />
@@ -412,12 +405,6 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
-            <location filename="../segment_dialog.py" />
-            <source>LandSeg environment missing</source>
-            <translation>LandSeg の環境がありません</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
             <source>Training data</source>
             <translation>学習データ</translation>
         </message>
@@ -448,20 +435,8 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
-            <location filename="../segment_dialog.py" />
-            <source>[Default model]</source>
-            <translation>[既定のモデル]</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
             <source>Base model</source>
             <translation>ベースモデル</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
-            <location filename="../segment_dialog.py" />
-            <source>Reading the model…</source>
-            <translation>モデルを読み込み中…</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -517,24 +492,6 @@ The figures are written as JSON and shown in the log.</source>
             <location filename="../finetune_dialog.py" />
             <source>shown once the model's classes are known</source>
             <translation>モデルのクラスが分かると表示されます</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
-            <location filename="../segment_dialog.py" />
-            <source>The model's metadata needs the LandSeg environment.</source>
-            <translation>モデルのメタデータを読むには LandSeg の環境が必要です。</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
-            <location filename="../segment_dialog.py" />
-            <source>This file does not exist.</source>
-            <translation>このファイルは存在しません。</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
-            <location filename="../segment_dialog.py" />
-            <source>The model could not be read: {message}</source>
-            <translation>モデルを読み込めませんでした: {message}</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -713,6 +670,11 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../messages.py" />
+            <source>{count} polygons ({classes}) in {seconds:.1f} s on {device}.</source>
+            <translation>{count} 個のポリゴン（{classes}）、{device} で {seconds:.1f} 秒。</translation>
+        </message>
+        <message>
+            <location filename="../messages.py" />
             <source>Details…</source>
             <translation>詳細…</translation>
         </message>
@@ -732,36 +694,66 @@ The figures are written as JSON and shown in the log.</source>
             <translation>モデルの読み込みはキャンセルされました。</translation>
         </message>
         <message>
-            <location filename="../provider.py" />
-            <source>LandSeg land-cover segmentation</source>
-            <translation>LandSeg 土地被覆セグメンテーション</translation>
-        </message>
-        <message>
-            <location filename="../segment_dialog.py" />
+            <location filename="../model_picker.py" />
             <source>auto (detected: {device})</source>
             <translation>auto（検出: {device}）</translation>
         </message>
         <message>
-            <location filename="../segment_dialog.py" />
+            <location filename="../model_picker.py" />
             <source>auto (detecting…)</source>
             <translation>auto（検出中…）</translation>
         </message>
         <message>
-            <location filename="../segment_dialog.py" />
+            <location filename="../model_picker.py" />
             <source>CPU</source>
             <translation>CPU</translation>
         </message>
         <message>
-            <location filename="../segment_dialog.py" />
+            <location filename="../model_picker.py" />
             <source>CUDA GPU</source>
             <translation>CUDA GPU</translation>
         </message>
         <message>
-            <location filename="../segment_dialog.py" />
+            <location filename="../model_picker.py" />
             <source>Classes: {classes}
 Tile {tile} px, overlap {overlap} px</source>
             <translation>クラス: {classes}
 タイル {tile} px、オーバーラップ {overlap} px</translation>
+        </message>
+        <message>
+            <location filename="../model_picker.py" />
+            <source>The model could not be read: {message}</source>
+            <translation>モデルを読み込めませんでした: {message}</translation>
+        </message>
+        <message>
+            <location filename="../model_picker.py" />
+            <source>[Default model]</source>
+            <translation>[既定のモデル]</translation>
+        </message>
+        <message>
+            <location filename="../model_picker.py" />
+            <source>Reading the model…</source>
+            <translation>モデルを読み込み中…</translation>
+        </message>
+        <message>
+            <location filename="../model_picker.py" />
+            <source>LandSeg environment missing</source>
+            <translation>LandSeg の環境がありません</translation>
+        </message>
+        <message>
+            <location filename="../model_picker.py" />
+            <source>The model's metadata needs the LandSeg environment.</source>
+            <translation>モデルのメタデータを読むには LandSeg の環境が必要です。</translation>
+        </message>
+        <message>
+            <location filename="../model_picker.py" />
+            <source>This file does not exist.</source>
+            <translation>このファイルは存在しません。</translation>
+        </message>
+        <message>
+            <location filename="../provider.py" />
+            <source>LandSeg land-cover segmentation</source>
+            <translation>LandSeg 土地被覆セグメンテーション</translation>
         </message>
         <message>
             <location filename="../segment_dialog.py" />

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import zipfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.plugin.repo_scripts import REPO_ROOT, load_script
+
 QGIS_PYTHON = "/usr/bin/python3"  # QGIS's own interpreter: it cannot import the backend
 
 LOAD_SCRIPT = r"""
@@ -44,15 +44,6 @@ app.exitQgis()
 """
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location(
-        "build_plugin_zip", REPO_ROOT / "scripts" / "build_plugin_zip.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def install_and_load(zip_path: Path, profile: Path, locale: str) -> dict:
     plugins = profile / "profiles" / "default" / "python" / "plugins"
     plugins.mkdir(parents=True)
@@ -75,7 +66,7 @@ def install_and_load(zip_path: Path, profile: Path, locale: str) -> dict:
 
 
 def test_zip_contents(tmp_path):
-    path = load_script().build(tmp_path / "landseg.zip")
+    path = load_script("build_plugin_zip").build(tmp_path / "landseg.zip")
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         metadata = archive.read("landseg_qgis/metadata.txt").decode()
@@ -95,7 +86,7 @@ def test_zip_contents(tmp_path):
 
 
 def test_zip_installs_and_loads_in_a_fresh_profile(tmp_path):
-    zip_path = load_script().build(tmp_path / "dist" / "landseg.zip")
+    zip_path = load_script("build_plugin_zip").build(tmp_path / "dist" / "landseg.zip")
     english = install_and_load(zip_path, tmp_path / "profile_en", "en_US")
     assert english["available"] and english["loaded"]
     assert "/profile_en/profiles/default/python/plugins/landseg_qgis/" in english["module_file"]

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.plugin.repo_scripts import REPO_ROOT, load_script
+
 TS = REPO_ROOT / "plugin" / "i18n" / "landseg_ja.ts"
 QM = REPO_ROOT / "plugin" / "i18n" / "landseg_ja.qm"
 
 
 def tools():
-    spec = importlib.util.spec_from_file_location(
-        "update_translations", REPO_ROOT / "scripts" / "update_translations.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("update_translations")
 
 
 def translate_with(qm: Path, sources):
