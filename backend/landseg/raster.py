@@ -39,9 +39,15 @@ def _is_local_path(uri: str) -> bool:
     return not (uri.startswith(("/vsi", "<")) or "://" in uri or uri.upper().startswith("WMS:"))
 
 
+# GDAL's block cache defaults to 5% of RAM and fills up on a large raster, so memory would grow
+# with raster size. Tiles are read row by row: a few rows of blocks are all that is ever reused.
+GDAL_CACHE_MB = 96
+
+
 def _gdal_environment() -> rasterio.Env:
-    """Network time-outs, and no probing of side-car files on servers."""
+    """A bounded block cache, network time-outs, and no probing of side-car files on servers."""
     return rasterio.Env(
+        GDAL_CACHEMAX=GDAL_CACHE_MB,
         GDAL_HTTP_TIMEOUT=HTTP_TIMEOUT_S,
         GDAL_HTTP_CONNECTTIMEOUT=HTTP_TIMEOUT_S,
         GDAL_HTTP_MAX_RETRY=1,
