@@ -5,14 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.yolo_dataset import write_yolo_dataset
-
 PROBE = Path(__file__).with_name("offline_probe.py")
 
 
 @pytest.mark.slow
-def test_ultralytics_makes_no_network_attempt(small_scene, tmp_path):
-    data = write_yolo_dataset(small_scene, tmp_path / "dataset")
+def test_ultralytics_makes_no_network_attempt(tiny_dataset, tmp_path):
+    data = tiny_dataset / "data.yaml"
     result = subprocess.run(
         [sys.executable, str(PROBE), str(data), str(tmp_path / "runs")],
         capture_output=True,
