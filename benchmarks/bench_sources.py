@@ -41,18 +41,27 @@ def aoi(args: argparse.Namespace) -> None:
             left, bottom, right, top = src.bounds
         side = (right - left) * 0.1**0.5  # a square of 10% of the raster's area
         centre_x, centre_y = (left + right) / 2, (bottom + top) / 2
-        area = shapely.box(centre_x - side / 2, centre_y - side / 2, centre_x + side / 2,
-                           centre_y + side / 2)
+        area = shapely.box(
+            centre_x - side / 2, centre_y - side / 2, centre_x + side / 2, centre_y + side / 2
+        )
         sent = {}
         for label, region in (("whole raster", None), ("10% area of interest", area)):
             with serve(served) as server:
                 url = f"http://127.0.0.1:{server.server_port}/scene.tif"
                 started = time.perf_counter()
-                segment(url, Path(folder) / f"out-{len(sent)}.gpkg", model=EmptySegmenter(),
-                        aoi=region, tile_size_px=512, overlap_px=64)
+                segment(
+                    url,
+                    Path(folder) / f"out-{len(sent)}.gpkg",
+                    model=EmptySegmenter(),
+                    aoi=region,
+                    tile_size_px=512,
+                    overlap_px=64,
+                )
                 sent[label] = server.bytes_sent
-                print(f"{label:22} {server.bytes_sent / 2**20:8.2f} MiB read over HTTP "
-                      f"in {time.perf_counter() - started:.2f} s")
+                print(
+                    f"{label:22} {server.bytes_sent / 2**20:8.2f} MiB read over HTTP "
+                    f"in {time.perf_counter() - started:.2f} s"
+                )
         whole, part = sent.values()
         print(f"bytes read, area of interest / whole raster = {part / whole:.3f}")
 
@@ -60,28 +69,33 @@ def aoi(args: argparse.Namespace) -> None:
 def resample(args: argparse.Namespace) -> None:
     model = load(args.model, device="cpu")
     with tempfile.TemporaryDirectory() as folder:
-        fine = write_scene(Path(folder) / "fine", size_px=3 * args.size, seed=401,
-                           pixel_size_m=0.1)
-        coarse = write_scene(Path(folder) / "coarse", size_px=args.size, seed=401,
-                             pixel_size_m=0.3)
+        fine = write_scene(Path(folder) / "fine", size_px=3 * args.size, seed=401, pixel_size_m=0.1)
+        coarse = write_scene(Path(folder) / "coarse", size_px=args.size, seed=401, pixel_size_m=0.3)
         times = {}
-        for label, raster in (("native 30 cm", coarse.raster_path),
-                              ("10 cm read at 30 cm", fine.raster_path)):
-            segment(raster, Path(folder) / "warm.gpkg", model=model, pixel_size_m=0.3,
-                    overwrite=True)  # warm caches and the model
+        for label, raster in (
+            ("native 30 cm", coarse.raster_path),
+            ("10 cm read at 30 cm", fine.raster_path),
+        ):
+            segment(
+                raster, Path(folder) / "warm.gpkg", model=model, pixel_size_m=0.3, overwrite=True
+            )  # warm caches and the model
             started = time.perf_counter()
-            result = segment(raster, Path(folder) / "out.gpkg", model=model, pixel_size_m=0.3,
-                             overwrite=True)
+            result = segment(
+                raster, Path(folder) / "out.gpkg", model=model, pixel_size_m=0.3, overwrite=True
+            )
             times[label] = time.perf_counter() - started
-            print(f"{label:20} {times[label]:6.2f} s, {result.tiles_run} tiles, "
-                  f"{sum(result.counts.values())} polygons")
+            print(
+                f"{label:20} {times[label]:6.2f} s, {result.tiles_run} tiles, "
+                f"{sum(result.counts.values())} polygons"
+            )
         native, resampled = times.values()
         print(f"time resampled / native = {resampled / native:.3f}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("aoi").add_argument("--size", type=int, default=8192)
     command = sub.add_parser("resample")

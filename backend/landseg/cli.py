@@ -302,6 +302,24 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
     help="Simplification tolerance in metres; default one pixel.",
 )
 @click.option("--square-roofs", is_flag=True, help="Square off nearly rectangular roofs.")
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Dask scheduler address (e.g. tcp://host:8786): segment on its workers.",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Segment on a local Dask cluster of this many worker processes.",
+)
+@click.option(
+    "--chunk-tiles",
+    type=int,
+    default=8,
+    show_default=True,
+    help="With --scheduler or --workers: one Dask task segments a block of N x N tiles.",
+)
 @overwrite_option
 @progress_option
 def segment(

@@ -38,6 +38,10 @@ class DeviceUnavailableError(LandSegError, RuntimeError):
     """The requested compute device is not present on this machine."""
 
 
+class ClusterError(LandSegError, RuntimeError):
+    """The Dask cluster could not be reached or lost a chunk for good."""
+
+
 class Cancelled(LandSegError):
     """The user cancelled the run; nothing was written."""
 

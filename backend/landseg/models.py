@@ -115,6 +115,44 @@ def resolve_device(device: str = "auto") -> str:
     return f"cuda:{index}"
 
 
+def resolve_devices(device: str = "auto") -> list[str]:
+    """Like :func:`resolve_device`, and also a comma list of CUDA GPUs for training on several.
+
+    ``0,1`` or ``cuda:0,cuda:1`` gives ``["cuda:0", "cuda:1"]`` (ultralytics then trains with
+    DistributedDataParallel); a single device gives a list of one.
+
+    Raises:
+        InvalidParameterError: An entry of the list is not a CUDA GPU index, or repeats one.
+        DeviceUnavailableError: torch does not see every GPU of the list.
+    """
+    parts = [part.strip().lower() for part in device.split(",")]
+    if len(parts) == 1:
+        return [resolve_device(device)]
+    indices = [part.removeprefix("cuda:") for part in parts]
+    if not all(index.isdigit() for index in indices):
+        raise InvalidParameterError(
+            f"Device list '{device}' may only name CUDA GPUs: give their indices, e.g. 0,1 or "
+            "cuda:0,cuda:1 (or one device: auto, cpu, cuda:N)."
+        )
+    numbers = [int(index) for index in indices]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidParameterError(
+            f"Device list '{device}' names a GPU more than once: name each GPU once, e.g. 0,1."
+        )
+    import torch
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    missing = [n for n in numbers if n >= count]
+    if missing:
+        found = f"{count} CUDA GPU(s) (indices 0 to {count - 1})" if count else "no CUDA GPU"
+        raise DeviceUnavailableError(
+            f"GPU(s) {', '.join(map(str, missing))} of device list '{device}' were requested "
+            f"but torch sees {found} on this machine: list only GPUs it has, or use --device "
+            "auto."
+        )
+    return [f"cuda:{n}" for n in numbers]
+
+
 def describe_device(device: str) -> str:
     """Human-readable name of a resolved device, e.g. ``CUDA: NVIDIA H100`` or ``CPU``."""
     if device.startswith("cuda"):

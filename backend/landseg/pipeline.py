@@ -2,6 +2,10 @@
 
 raster -> tiles (read ahead) -> model (batched) -> pieces -> seam merge -> map polygons -> file.
 Progress and cancellation come in as arguments; nothing here knows about tqdm or QGIS.
+
+:func:`segment_tiles` turns tiles into pieces; a local run calls it once for every tile, a
+distributed run (:mod:`landseg.distributed`, imported only when asked for) calls it on Dask
+workers for chunks of tiles. Everything else (merge, vectorize, write) happens here, once.
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +32,7 @@ from landseg.models import Segmenter, load
 from landseg.outputs import check_output
 from landseg.raster import (
     RasterSource,
+    Scaling,
     compute_scaling,
     ground_pixel_size_m,
     mosaic_vrt,
@@ -63,6 +68,70 @@ class SegmentationResult:
     tiles_total: int
     tiles_run: int
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TilePieces:
+    """What the model made of some tiles: their pieces, and how many tiles held data."""
+
+    pieces: list[Piece]
+    tiles_run: int
+
+
+def segment_tiles(
+    source: RasterSource,
+    specs: Sequence[TileSpec],
+    bands: Sequence[int],
+    scaling: Scaling,
+    segmenter: Segmenter,
+    *,
+    batch_size: int,
+    should_stop: Callable[[], bool] = lambda: False,
+    within: Window | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> TilePieces:
+    """Read ``specs`` ahead of the model, predict in batches and turn masks into pieces.
+
+    The one place tiles become pieces, whether for a whole raster (a local run) or for one
+    chunk of it on a Dask worker: both runs therefore give the same pieces.
+
+    Args:
+        source: The raster to read.
+        specs: Tiles to segment; pieces carry each spec's ``index``.
+        bands: 1-based raster bands for the model's channels.
+        scaling: The raster-wide scaling to 8-bit.
+        segmenter: The model.
+        batch_size: Tiles per call of ``segmenter.predict``.
+        should_stop: Checked between batches; when true, the run stops.
+        within: Only this window of the raster is read (area of interest).
+        progress: Called after each batch with the number of specs it consumed.
+
+    Raises:
+        Cancelled: ``should_stop`` turned true.
+    """
+    pieces: list[Piece] = []
+    tiles_run = 0
+    known_classes = len(segmenter.class_names)
+    for batch, consumed in read_ahead(
+        source,
+        specs,
+        bands,
+        scaling,
+        batch_size=batch_size,
+        should_stop=should_stop,
+        within=within,
+    ):
+        if should_stop():
+            break
+        if batch:
+            predictions = segmenter.predict([read.tile for read in batch])
+            pieces.extend(_pieces(batch, predictions, known_classes=known_classes))
+            tiles_run += len(batch)
+        if progress is not None:
+            progress(consumed)
+    if should_stop():
+        raise Cancelled("Segmentation was cancelled; no output was written.")
+    return TilePieces(pieces, tiles_run)
 
 
 def _pieces(batch: list[ReadTile], predictions, *, known_classes: int) -> list[Piece]:
@@ -105,6 +174,9 @@ def segment(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    scheduler: str | Any | None = None,
+    workers: int | None = None,
+    chunk_tiles: int = 8,
 ) -> SegmentationResult:
     """Segment a georeferenced raster into land-cover polygons written to a GeoPackage.
 
@@ -132,6 +204,12 @@ def segment(
         overwrite: Replace an existing output file.
         progress: Called with (fraction done, message).
         cancel: Checked between batches; when set, the run stops and writes nothing.
+        scheduler: Segment on the workers of this Dask scheduler: its address
+            (``tcp://host:8786``) or a ``distributed.Client``. The output is the same as a
+            local run's. Workers need LandSeg, the raster and the model file.
+        workers: Segment on a local Dask cluster of this many worker processes.
+        chunk_tiles: With ``scheduler`` or ``workers``: a chunk (one Dask task) is a square
+            block of ``chunk_tiles`` x ``chunk_tiles`` tiles.
     """
     started = time.perf_counter()
     output_path = Path(output_path)
@@ -142,11 +220,16 @@ def segment(
     check_output(output_path.absolute(), overwrite=overwrite)
     report = progress or (lambda fraction, message: None)
     is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
+    on_cluster = scheduler is not None or workers is not None
+    if on_cluster:
+        _check_cluster_options(scheduler, workers, chunk_tiles)
 
     uri = _source_uri(raster_path)
     with open_raster(uri) as src:
         native_pixel_m = ground_pixel_size_m(src)
-    segmenter = _segmenter(model, device, conf, iou, batch_size, classes)
+    # On a cluster the workers run the model (``device`` resolves there); this process only
+    # needs its metadata, so it loads a file on the CPU.
+    segmenter = _segmenter(model, "cpu" if on_cluster else device, conf, iou, batch_size, classes)
     load_s = time.perf_counter() - started
     info = getattr(segmenter, "info", None)
     if tile_size_px is None:
@@ -172,28 +255,52 @@ def segment(
     if region is not None:
         specs = _tiles_touching(specs, region, transform)
 
-    report(0.0, f"Segmenting {len(specs)} tiles on {getattr(segmenter, 'device', 'model')}")
-    pieces: list[Piece] = []
-    done = tiles_run = 0
-    for batch, consumed in read_ahead(
-        source,
-        specs,
-        chosen_bands,
-        scaling,
-        batch_size=batch_size,
-        should_stop=is_cancelled,
-        within=within,
-    ):
-        if is_cancelled():
-            break
-        if batch:
-            predictions = segmenter.predict([read.tile for read in batch])
-            pieces.extend(_pieces(batch, predictions, known_classes=len(segmenter.class_names)))
-            tiles_run += len(batch)
-        done += consumed
-        report(0.9 * done / len(specs), f"{done}/{len(specs)} tiles")
-    if is_cancelled():
-        raise Cancelled("Segmentation was cancelled; no output was written.")
+    run_device = getattr(segmenter, "device", "n/a")
+    forward_s = None
+    if on_cluster:
+        from landseg.distributed import segment_on_cluster
+
+        cluster_run = segment_on_cluster(
+            source,
+            specs,
+            chosen_bands,
+            scaling,
+            model=model,
+            segmenter=segmenter,
+            device=device,
+            conf=conf,
+            iou=iou,
+            batch_size=batch_size,
+            within=within,
+            scheduler=scheduler,
+            workers=workers,
+            chunk_tiles=chunk_tiles,
+            progress=report,
+            should_stop=is_cancelled,
+        )
+        outcome = cluster_run.tiles
+        run_device, forward_s = cluster_run.device, cluster_run.forward_s
+    else:
+        report(0.0, f"Segmenting {len(specs)} tiles on {run_device}")
+        done = 0
+
+        def tiles_done(consumed: int) -> None:
+            nonlocal done
+            done += consumed
+            report(0.9 * done / len(specs), f"{done}/{len(specs)} tiles")
+
+        outcome = segment_tiles(
+            source,
+            specs,
+            chosen_bands,
+            scaling,
+            segmenter,
+            batch_size=batch_size,
+            should_stop=is_cancelled,
+            within=within,
+            progress=tiles_done,
+        )
+    pieces, tiles_run = outcome.pieces, outcome.tiles_run
     inference_s = time.perf_counter() - started - load_s
 
     report(0.9, f"Merging {len(pieces)} pieces across tile seams")
@@ -233,6 +340,7 @@ def segment(
         raise Cancelled("Segmentation was cancelled; no output was written.")
     report(0.95, f"Writing {len(frame)} polygons")
     metadata = _run_metadata(segmenter, raster_path, tile_size_px, overlap_px, conf)
+    metadata["device"] = run_device
     metadata["pixel_size_m"] = f"{native_pixel_m * source.scale:.4g}"
     metadata["resampled_from_m"] = f"{native_pixel_m:.4g}" if source.scale != 1.0 else ""
     metadata["area_of_interest"] = region.wkt[:2000] if region is not None else ""
@@ -254,13 +362,15 @@ def segment(
         "write": total_s - load_s - inference_s - stitch_s,
         "total": total_s,
     }
-    if hasattr(segmenter, "forward_seconds"):
+    if forward_s is not None:
+        timings["model_forward"] = forward_s
+    elif hasattr(segmenter, "forward_seconds") and not on_cluster:
         timings["model_forward"] = segmenter.forward_seconds
     return SegmentationResult(
         output_path=output_path,
         counts=counts,
         timings_s=timings,
-        device=getattr(segmenter, "device", "n/a"),
+        device=run_device,
         tiles_total=len(specs),
         tiles_run=tiles_run,
         warnings=messages,
@@ -328,11 +438,31 @@ def _whole_pixels(window: Window) -> Window:
 
 
 def _tiles_touching(specs: list[TileSpec], region, transform) -> list[TileSpec]:
+    """The tiles that touch ``region``, numbered again from 0.
+
+    ``merge_pieces`` finds a piece's tile by position (``specs[piece.tile_index]``), so the
+    kept tiles' indices must be their positions in the returned list.
+    """
     inverse = ~transform
     matrix = [inverse.a, inverse.b, inverse.d, inverse.e, inverse.xoff, inverse.yoff]
     pixel_region = shapely.affinity.affine_transform(region, matrix)
     shapely.prepare(pixel_region)
-    return [s for s in specs if pixel_region.intersects(_window_box(s))]
+    kept = [s for s in specs if pixel_region.intersects(_window_box(s))]
+    return [replace(s, index=i) for i, s in enumerate(kept)]
+
+
+def _check_cluster_options(scheduler, workers: int | None, chunk_tiles: int) -> None:
+    if scheduler is not None and workers is not None:
+        raise InvalidParameterError(
+            "Both a Dask scheduler and a number of local workers were given: give --scheduler "
+            "to use a running cluster, or --workers to start a local one, not both."
+        )
+    if workers is not None and workers < 1:
+        raise InvalidParameterError(f"Workers {workers} must be at least 1.")
+    if chunk_tiles < 1:
+        raise InvalidParameterError(
+            f"Chunk size {chunk_tiles} tiles must be at least 1: try 8 (chunks of 8 x 8 tiles)."
+        )
 
 
 def _window_box(spec: TileSpec) -> shapely.Polygon:

@@ -4,6 +4,12 @@ A run folder holds one ultralytics run per phase (``main/``, ``continued/``), th
 ``best.pt`` (carrying LandSeg's model metadata), ``record.json`` and ``epochs.csv``. The
 record is rewritten after every epoch, so an interrupted run keeps what it learnt and can be
 resumed with :func:`resume`.
+
+``device`` may list several CUDA GPUs (``0,1``): ultralytics then trains with
+DistributedDataParallel in worker processes it starts itself, ``batch`` is split over the
+GPUs (so it must divide evenly), and the epochs are recorded by the first GPU's process.
+Progress and the cancel token stay in this process and cannot reach those workers: with
+several GPUs, per-epoch progress is not reported and a run stops on Ctrl-C (or when it ends).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from landseg.errors import (
     OutputExistsError,
 )
 from landseg.evaluate import data_yaml, evaluate_dataset, metrics_to_dict
-from landseg.models import ModelInfo, file_sha256, resolve_device, write_model_info
+from landseg.models import ModelInfo, file_sha256, resolve_devices, write_model_info
 
 RECORD_NAME = "record.json"
 EPOCHS_CSV = "epochs.csv"
@@ -244,6 +250,11 @@ class _Callbacks:
         self.epochs_total = epochs_total
         self.epoch_pending = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Multi-GPU training pickles the callbacks into its worker processes; the progress
+        # callback and the cancel token belong to this process (and hold locks and streams).
+        return self.__dict__ | {"progress": None, "cancel": None}
+
     def on_train_start(self, trainer: Any) -> None:
         import torch
         from ultralytics.utils.torch_utils import unwrap_model
@@ -270,6 +281,10 @@ class _Callbacks:
     def on_fit_epoch_end(self, trainer: Any) -> None:
         if not self.epoch_pending:  # ultralytics' final validation of best.pt, not an epoch
             return
+        from ultralytics.utils import RANK
+
+        if RANK > 0:  # multi-GPU training: the first GPU's process keeps the record
+            return
         self.epoch_pending = False
         phase_epoch = trainer.epoch + 1
         global_epoch = self.epochs_before + phase_epoch
@@ -293,12 +308,26 @@ def _check_options(options: TrainOptions) -> None:
         )
     if options.epochs < 1 or options.continue_epochs < 0:
         raise InvalidParameterError("Epochs must be at least 1 (continued epochs at least 0).")
+    _training_devices(options.device, options.batch)
     base = options.base_model
     if not base.endswith(".yaml") and not Path(base).is_file():
         raise ModelLoadError(
             f"Base model '{base}' does not exist: give a .pt file, or a model .yaml such as "
             "yolov8n-seg.yaml to start from scratch."
         )
+
+
+def _training_devices(device: str, batch: int) -> list[str]:
+    """The devices to train on; with several GPUs, ``batch`` must split evenly over them."""
+    devices = resolve_devices(device)
+    gpus = len(devices)
+    if gpus > 1 and (batch < 1 or batch % gpus):
+        raise InvalidParameterError(
+            f"Batch {batch} cannot be split evenly over {gpus} GPUs ('{device}'): multi-GPU "
+            f"training gives each GPU batch / {gpus} images, so give a multiple of {gpus}, "
+            f"e.g. --batch {gpus * max(1, batch // gpus)}."
+        )
+    return devices
 
 
 def train(
@@ -359,7 +388,7 @@ def train(
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "arguments": asdict(options) | {"imgsz": imgsz},
             "library_versions": _library_versions(),
-            "device": resolve_device(options.device),
+            "device": ",".join(_training_devices(options.device, options.batch)),
             "dataset": {"data_yaml": str(yaml_path), "class_names": class_names, **stats},
             "class_weights": dict(zip(class_names, weights, strict=True)) if weights else None,
             "base_model": {
@@ -453,6 +482,8 @@ def _run_phases(record: RunRecord, *, progress, cancel, resume: bool) -> Path:
         record.save()
         try:
             model.train(**arguments)
+            if "," in content["device"]:  # the GPUs' worker processes wrote the epochs
+                _reload_epochs(record, phase["name"])
         except BaseException as error:
             phase["status"] = "interrupted"
             phase["interruption"] = type(error).__name__
@@ -488,14 +519,24 @@ def _best_of_phases(record: RunRecord) -> Path:
     return best_path
 
 
+def _reload_epochs(record: RunRecord, phase_name: str) -> None:
+    """Take the epochs that multi-GPU worker processes recorded on disk into ``record``."""
+    on_disk = RunRecord.load(record.run_dir)
+    record.content["epochs"] = on_disk.content["epochs"]
+    for key in ("epochs_done", "class_weights_in_loss"):
+        if key in on_disk.phase(phase_name):
+            record.phase(phase_name)[key] = on_disk.phase(phase_name)[key]
+
+
 def _ultralytics_arguments(options: dict[str, Any], phase: dict[str, Any], data: str) -> dict:
-    device = resolve_device(options["device"])
+    devices = _training_devices(options["device"], options["batch"])
+    device = devices[0]
     return {
         "data": data,
         "epochs": phase["epochs"],
         "imgsz": phase["imgsz"],
-        "batch": options["batch"],
-        "device": "cpu" if device == "cpu" else device.split(":")[1],
+        "batch": options["batch"],  # with several GPUs, the total over all of them
+        "device": "cpu" if device == "cpu" else ",".join(d.split(":")[1] for d in devices),
         "optimizer": "AdamW",  # an explicit optimizer, so that lr0 is honoured
         "lr0": phase["lr0"],
         "lrf": phase["lrf"],
@@ -538,7 +579,10 @@ def _finish(record: RunRecord, best_weights: Path) -> Path:
     os.replace(temporary, final)
     started = time.perf_counter()
     evaluation = evaluate_dataset(
-        final, stats["data_yaml"], device=content["device"], batch=content["arguments"]["batch"]
+        final,
+        stats["data_yaml"],
+        device=content["device"].split(",")[0],  # one GPU is plenty for validation
+        batch=content["arguments"]["batch"],
     )
     content["final"] = {
         "model": BEST_NAME,

@@ -1,0 +1,439 @@
+"""Segmenting a mosaic on a Dask cluster: chunks of tiles run on workers, merged here.
+
+The mosaic's own tile grid is cut into *chunks*, square blocks of tiles (the tiles' overlap is
+the halo, so no chunk needs its neighbours). Each chunk is one Dask task that runs
+:func:`landseg.pipeline.segment_tiles`, the code a local run uses, on a worker: the worker
+loads the model once (cached per worker process; ``device="auto"`` resolves there, so a
+worker with a GPU uses it) and returns the chunk's pieces. This process takes each chunk's
+pieces exactly once, puts them in tile order and hands them to the same seam merge as a local
+run, so the output is identical to a local run's. Dask re-runs the chunks of a worker that
+dies.
+
+This module is imported only for a run on a cluster; a local run never imports Dask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+import uuid
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rasterio.windows import Window
+
+from landseg.errors import (
+    Cancelled,
+    ClusterError,
+    InvalidParameterError,
+    ModelLoadError,
+)
+from landseg.models import Segmenter, load
+from landseg.pipeline import TilePieces, segment_tiles
+from landseg.raster import RasterSource, Scaling
+from landseg.stitch import Piece
+from landseg.tiling import TileSpec
+
+CONNECT_TIMEOUT_S = 20  # to reach a scheduler
+WORKER_WAIT_S = 60  # for a scheduler without workers to get one
+POLL_S = 0.05  # how often the cancel token is checked while chunks run
+MAX_CACHED_MODELS = 2  # per worker process; a long-lived worker serves many runs
+CHUNK_RETRIES = 1  # a chunk that fails (a server that hiccups) runs once more
+
+
+@dataclass(frozen=True)
+class WorkerModel:
+    """How a worker gets the model: a model file and its load options, or a pickled model.
+
+    Only plain values travel, so it pickles; :meth:`load` runs on the worker.
+    """
+
+    key: str  # cache key: the same key on a worker means the same loaded model
+    path: str | None = None  # None with no ``pickled``: the worker's shipped default model
+    device: str = "auto"
+    conf: float = 0.25
+    iou: float = 0.5
+    batch_size: int = 8
+    class_names: tuple[str, ...] = ()
+    sha256: str = ""  # of the file the run was started with; a worker's copy must match
+    pickled: bytes | None = None  # a Segmenter object, cloudpickled
+
+    def load(self) -> Segmenter:
+        """The model, loaded in this (worker) process."""
+        if self.pickled is not None:
+            import cloudpickle
+
+            try:
+                return cloudpickle.loads(self.pickled)
+            except (ImportError, AttributeError) as error:
+                raise ModelLoadError(
+                    f"A Dask worker could not rebuild the model object ({error}): install the "
+                    "module that defines it on every worker, or give a model file instead."
+                ) from None
+        segmenter = load(
+            self.path,
+            device=self.device,
+            conf=self.conf,
+            iou=self.iou,
+            batch_size=self.batch_size,
+            expected_classes=list(self.class_names) or None,
+        )
+        if self.sha256 and segmenter.info.sha256 != self.sha256:
+            raise ModelLoadError(
+                f"The model file '{self.path or 'shipped default'}' on Dask worker "
+                f"{_worker_address()} differs from the one this run started with (SHA-256 "
+                f"{segmenter.info.sha256[:12]}... instead of {self.sha256[:12]}...): give every "
+                "worker the same model file."
+            )
+        return segmenter
+
+
+def worker_model(
+    model: str | Path | Segmenter | None,
+    segmenter: Segmenter,
+    *,
+    device: str,
+    conf: float,
+    iou: float,
+    batch_size: int,
+) -> WorkerModel:
+    """What workers need to get ``model``; ``segmenter`` is this process's loaded copy.
+
+    Raises:
+        InvalidParameterError: ``model`` is an object that cannot be pickled.
+    """
+    if model is None or isinstance(model, str | Path):
+        path = None if model is None else str(Path(model).absolute())
+        sha256 = segmenter.info.sha256
+        options = (path, sha256, device, conf, iou, batch_size)
+        return WorkerModel(
+            key="file:" + "|".join(map(str, options)),
+            path=path,
+            device=device,
+            conf=conf,
+            iou=iou,
+            batch_size=batch_size,
+            class_names=tuple(segmenter.class_names),
+            sha256=sha256,
+        )
+    import cloudpickle
+
+    try:
+        pickled = cloudpickle.dumps(model)
+    except Exception as error:
+        raise InvalidParameterError(
+            f"The model object ({type(model).__name__}) cannot be sent to Dask workers "
+            f"({type(error).__name__}: {error}): give a model file (.pt or .onnx) instead."
+        ) from None
+    return WorkerModel(key="object:" + hashlib.sha256(pickled).hexdigest(), pickled=pickled)
+
+
+_models: OrderedDict[str, tuple[Segmenter, threading.Lock]] = OrderedDict()
+_models_lock = threading.Lock()
+
+
+def cached_segmenter(model: WorkerModel) -> tuple[Segmenter, threading.Lock]:
+    """This worker process's copy of ``model`` (loaded on first use) and the lock that keeps
+    two threads of one worker from using it at once."""
+    with _models_lock:
+        if model.key not in _models:
+            _models[model.key] = (model.load(), threading.Lock())
+            while len(_models) > MAX_CACHED_MODELS:
+                _models.popitem(last=False)
+        _models.move_to_end(model.key)
+        return _models[model.key]
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """What every chunk of a run shares: the raster, how to read it, and the model."""
+
+    uri: str
+    scale: float
+    bands: tuple[int, ...]
+    scaling: Scaling
+    within: Window | None
+    batch_size: int
+    model: WorkerModel
+
+
+@dataclass
+class ChunkResult:
+    """One chunk's pieces (raster pixel coordinates) and what ran it."""
+
+    chunk_id: int
+    pieces: list[Piece]
+    tiles_run: int
+    device: str
+    forward_s: float | None
+    worker: str
+
+
+def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkResult:
+    """Segment one chunk of tiles; runs on a Dask worker."""
+    segmenter, lock = cached_segmenter(job.model)
+    with lock:
+        before = getattr(segmenter, "forward_seconds", None)
+        outcome = segment_tiles(
+            RasterSource(job.uri, job.scale),
+            specs,
+            job.bands,
+            job.scaling,
+            segmenter,
+            batch_size=job.batch_size,
+            within=job.within,
+        )
+        after = getattr(segmenter, "forward_seconds", None)
+    return ChunkResult(
+        chunk_id=chunk_id,
+        pieces=outcome.pieces,
+        tiles_run=outcome.tiles_run,
+        device=str(getattr(segmenter, "device", "n/a")),
+        forward_s=None if before is None or after is None else after - before,
+        worker=_worker_address(),
+    )
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return "(not a Dask worker)"
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def partition(specs: Sequence[TileSpec], chunk_tiles: int) -> list[list[TileSpec]]:
+    """Square blocks of ``chunk_tiles`` x ``chunk_tiles`` tiles, block row by block row.
+
+    Tiles keep their order inside a block; every tile lands in exactly one block.
+    """
+    columns = {c: i for i, c in enumerate(sorted({s.window.col_off for s in specs}))}
+    rows = {r: i for i, r in enumerate(sorted({s.window.row_off for s in specs}))}
+    blocks: defaultdict[tuple[int, int], list[TileSpec]] = defaultdict(list)
+    for spec in specs:
+        key = (
+            rows[spec.window.row_off] // chunk_tiles,
+            columns[spec.window.col_off] // chunk_tiles,
+        )
+        blocks[key].append(spec)
+    return [blocks[key] for key in sorted(blocks)]
+
+
+@dataclass
+class ClusterRun:
+    """What a run on a cluster gives back to the pipeline."""
+
+    tiles: TilePieces  # pieces in tile order, as a local run makes them
+    device: str
+    forward_s: float | None
+    chunks: int
+    workers: int
+
+
+@contextlib.contextmanager
+def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
+    """A Dask client: the caller's, one connected to ``scheduler``, or a local cluster's."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler  # the caller's client: the caller closes it
+        return
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise ClusterError(
+                f"Could not reach the Dask scheduler at '{scheduler}' ({error}): start one "
+                "(dask scheduler) and give its address, e.g. tcp://host:8786; check the port "
+                "and any firewall between here and it."
+            ) from None
+        with client:
+            yield client
+        return
+    # One thread per worker: a worker's model runs one chunk at a time anyway. Port 0 for the
+    # HTTP server: another cluster on this machine may hold the default 8787.
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
+def _wait_for_workers(client: Any, should_stop: Callable[[], bool]) -> int:
+    """How many workers the cluster has, once it has one."""
+    deadline = time.monotonic() + WORKER_WAIT_S
+    while not (workers := client.scheduler_info(n_workers=-1)["workers"]):
+        if should_stop():
+            raise Cancelled("Segmentation was cancelled; no output was written.")
+        if time.monotonic() > deadline:
+            address = client.scheduler.address
+            raise ClusterError(
+                f"The Dask scheduler at '{address}' has had no workers for {WORKER_WAIT_S} s: "
+                f"start some (dask worker {address})."
+            )
+        time.sleep(0.2)
+    return len(workers)
+
+
+def segment_on_cluster(
+    source: RasterSource,
+    specs: Sequence[TileSpec],
+    bands: Sequence[int],
+    scaling: Scaling,
+    *,
+    model: str | Path | Segmenter | None,
+    segmenter: Segmenter,
+    device: str,
+    conf: float,
+    iou: float,
+    batch_size: int,
+    within: Window | None,
+    scheduler: Any,
+    workers: int | None,
+    chunk_tiles: int,
+    progress: Callable[[float, str], None],
+    should_stop: Callable[[], bool],
+) -> ClusterRun:
+    """Segment ``specs`` on Dask workers, chunk by chunk; pieces come back in tile order.
+
+    Args:
+        source: The raster; every worker must be able to open ``source.uri``.
+        specs: The run's tiles; ``spec.index`` must be the tile's position in ``specs``.
+        bands: 1-based raster bands for the model's channels.
+        scaling: The raster-wide scaling to 8-bit.
+        model: What the user gave: a model file, ``None`` (shipped model) or a picklable
+            ``Segmenter``.
+        segmenter: This process's loaded copy of ``model`` (for its metadata).
+        device: Device each worker resolves for itself (``auto``: its GPU when it has one).
+        conf: Minimum score of an instance.
+        iou: Non-maximum-suppression IoU inside a tile.
+        batch_size: Tiles per forward pass on a worker.
+        within: Only this window of the raster is read.
+        scheduler: A scheduler address or a ``distributed.Client``; or ``None`` with
+            ``workers``.
+        workers: Start a local cluster of this many worker processes.
+        chunk_tiles: Tiles per side of a chunk.
+        progress: Called with (fraction done, message) as chunks complete (up to 0.9).
+        should_stop: Checked while chunks run; when true, the chunks are cancelled.
+
+    Raises:
+        Cancelled: ``should_stop`` turned true.
+        ClusterError: The scheduler cannot be reached, has no workers, or lost a chunk with
+            its workers more often than Dask allows.
+    """
+    chunks = partition(specs, chunk_tiles)
+    job = ChunkJob(
+        uri=source.uri,
+        scale=source.scale,
+        bands=tuple(bands),
+        scaling=scaling,
+        within=within,
+        batch_size=batch_size,
+        model=worker_model(
+            model, segmenter, device=device, conf=conf, iou=iou, batch_size=batch_size
+        ),
+    )
+    progress(
+        0.0,
+        f"Starting a local Dask cluster of {workers} workers"
+        if workers
+        else "Connecting to the Dask scheduler",
+    )
+    with _client(scheduler, workers) as client:
+        n_workers = _wait_for_workers(client, should_stop)
+        on = f"{n_workers} Dask worker{'s' if n_workers > 1 else ''}"
+        progress(0.0, f"Segmenting {len(specs)} tiles in {len(chunks)} chunks on {on}")
+        results = _run_chunks(client, job, chunks, len(specs), progress, should_stop)
+    pieces = [piece for chunk_id in sorted(results) for piece in results[chunk_id].pieces]
+    pieces.sort(key=lambda piece: piece.tile_index)  # stable: a tile's pieces keep their order
+    devices = sorted({r.device for r in results.values()})
+    forwards = [r.forward_s for r in results.values()]
+    return ClusterRun(
+        tiles=TilePieces(pieces, sum(r.tiles_run for r in results.values())),
+        device=f"{on} ({', '.join(devices)})",
+        forward_s=None if None in forwards else sum(f for f in forwards if f is not None),
+        chunks=len(chunks),
+        workers=n_workers,
+    )
+
+
+def _run_chunks(
+    client: Any,
+    job: ChunkJob,
+    chunks: list[list[TileSpec]],
+    total_tiles: int,
+    progress: Callable[[float, str], None],
+    should_stop: Callable[[], bool],
+) -> dict[int, ChunkResult]:
+    """Submit every chunk, take each one's result exactly once, cancel all on the way out."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    token = uuid.uuid4().hex[:12]
+    # The job travels once, as a task of its own: a worker fetches it from a peer, and Dask
+    # recomputes it, like any task, if every copy is lost with its workers.
+    job_future = client.submit(_identity, job, key=f"landseg-job-{token}")
+    futures = {
+        chunk_id: client.submit(
+            run_chunk,
+            chunk_id,
+            chunk,
+            job_future,
+            key=f"landseg-chunk-{token}-{chunk_id}",
+            retries=CHUNK_RETRIES,
+        )
+        for chunk_id, chunk in enumerate(chunks)
+    }
+    chunk_of = {future.key: chunk_id for chunk_id, future in futures.items()}
+    results: dict[int, ChunkResult] = {}
+    tiles_done = 0
+    try:
+        finished = as_completed(list(futures.values()), loop=client.loop)
+        while not finished.is_empty():
+            if should_stop():
+                raise Cancelled("Segmentation was cancelled; no output was written.")
+            ready = finished.next_batch(block=False)
+            if not ready:
+                time.sleep(POLL_S)
+                continue
+            for future in ready:
+                chunk_id = chunk_of[future.key]
+                try:
+                    result = future.result()
+                except KilledWorker as error:
+                    raise ClusterError(
+                        f"Chunk {chunk_id} was lost with its worker too many times ({error}): "
+                        "workers may run out of memory; give them more, or use smaller chunks "
+                        "(--chunk-tiles)."
+                    ) from None
+                if chunk_id in results:  # taken already: a chunk counts once
+                    continue
+                results[chunk_id] = result
+                futures.pop(chunk_id).release()
+                tiles_done += len(chunks[chunk_id])
+                progress(
+                    0.9 * tiles_done / total_tiles,
+                    f"{tiles_done}/{total_tiles} tiles ({len(results)}/{len(chunks)} chunks)",
+                )
+        if should_stop():
+            raise Cancelled("Segmentation was cancelled; no output was written.")
+    finally:
+        if futures:
+            client.cancel(list(futures.values()))
+        job_future.release()
+    return results
