@@ -112,3 +112,20 @@ def test_object_seen_only_in_a_margin_is_kept():
     piece = _square(230, 10, 250, 30, 0)  # inside tile 0's margin, which tile 1 owns
     (merged,) = merge_pieces([piece], specs)
     assert merged.geometry.equals(piece.geometry)
+
+
+def test_pieces_that_meet_along_the_seam_are_joined():
+    specs = tile_grid(448, 256, 256, 64)  # cores split at column 224
+    # tile 0 saw the field only up to column 230, tile 1 only from column 224 on: they barely
+    # overlap inside the shared band, but meet along the whole seam.
+    left = _square(100, 50, 230, 150, 0)
+    right = _square(224, 50, 400, 150, 1)
+    (merged,) = merge_pieces([left, right], specs, link_threshold=0.99)
+    assert merged.geometry.equals(box(100, 50, 400, 150))
+
+
+def test_objects_that_only_brush_the_seam_stay_apart():
+    specs = tile_grid(448, 256, 256, 64)
+    upper = _square(150, 20, 224, 60, 0)  # touches the seam over 40 px
+    lower = _square(224, 58, 300, 120, 1)  # touches it over 62 px, sharing only 2 px with upper
+    assert len(merge_pieces([upper, lower], specs)) == 2

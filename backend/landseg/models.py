@@ -202,13 +202,21 @@ class UltralyticsSegmenter:
             start += len(chunk)
         return results
 
+    def _input_size(self, tile_px: int) -> int:
+        """Network input size for a tile: the tile's own size, scaled as in training when the
+        model learnt on tiles resized to another input size (a multiple of 32)."""
+        info = self.info
+        if not info.input_size_px or info.input_size_px == info.tile_size_px:
+            return tile_px
+        return max(32, round(tile_px * info.input_size_px / info.tile_size_px / 32) * 32)
+
     def _predict_batch(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
         # ultralytics takes numpy images as BGR (OpenCV's order); tiles are RGB.
         images = [np.ascontiguousarray(tile.image[..., ::-1]) for tile in tiles]
         started = time.perf_counter()
         outputs = self.yolo.predict(
             images,
-            imgsz=self.info.input_size_px or max(images[0].shape[:2]),
+            imgsz=self._input_size(max(images[0].shape[:2])),
             conf=self.conf,
             iou=self.iou,
             device=self.device,

@@ -1,11 +1,17 @@
 """Merging instances across tile seams.
 
 Each tile's instances become *pieces* (outlines in raster pixel coordinates). Pieces of the
-same class from overlapping tiles are linked when they agree inside the area both tiles saw
-(intersection over the smaller of the two, measured in that shared area); linked pieces form
-chains across any number of tiles (connected components). Each chain becomes one instance:
-the union of its pieces, each cut to the core its tile owns, so every part of an object comes
-from the tile that saw it best (farthest from a tile edge).
+same class from overlapping tiles are linked when either
+
+- they agree inside the area both tiles saw (intersection over the smaller of the two,
+  measured in that shared area), or
+- cut to the cores their tiles own, they meet along the seam between the two cores over most
+  of the length where either reaches it (a large object that a model sees only partly near a
+  tile edge still continues across the seam).
+
+Linked pieces form chains across any number of tiles (connected components). Each chain becomes
+one instance: the union of its pieces, each cut to the core its tile owns, so every part of an
+object comes from the tile that saw it best (farthest from a tile edge).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from shapely.geometry import box
 from landseg.tiling import TileSpec
 
 LINK_THRESHOLD = 0.5
+SEAM_CONTACT_THRESHOLD = 0.5  # share of the shorter reach along the seam that must touch
+MIN_SEAM_CONTACT_PX = 3.0
 
 
 @dataclass
@@ -49,16 +57,19 @@ def _window_box(spec: TileSpec) -> shapely.Polygon:
     return box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
 
 
-def _links(pieces: Sequence[Piece], specs: Sequence[TileSpec], threshold: float) -> np.ndarray:
-    """Pairs (i, j) of pieces that show the same object from two overlapping tiles."""
-    geometries = np.array([p.geometry for p in pieces], dtype=object)
+def _same_class_pairs(
+    geometries: np.ndarray, tiles: np.ndarray, classes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of intersecting or touching geometries of one class from two tiles."""
     left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
-    tiles = np.array([p.tile_index for p in pieces])
-    classes = np.array([p.class_id for p in pieces])
-    candidate = (left < right) & (tiles[left] != tiles[right]) & (classes[left] == classes[right])
-    left, right = left[candidate], right[candidate]
-    if left.size == 0:
-        return np.empty((0, 2), dtype=int)
+    keep = (left < right) & (tiles[left] != tiles[right]) & (classes[left] == classes[right])
+    return left[keep], right[keep]
+
+
+def _agree_in_shared_area(
+    geometries: np.ndarray, tiles: np.ndarray, classes: np.ndarray, specs, threshold: float
+) -> np.ndarray:
+    left, right = _same_class_pairs(geometries, tiles, classes)
     shared = shapely.intersection(
         [_window_box(specs[t]) for t in tiles[left]], [_window_box(specs[t]) for t in tiles[right]]
     )
@@ -70,13 +81,56 @@ def _links(pieces: Sequence[Piece], specs: Sequence[TileSpec], threshold: float)
     return np.c_[left[agree], right[agree]]
 
 
+def _meet_at_seam(
+    cores: np.ndarray, tiles: np.ndarray, classes: np.ndarray, specs, threshold: float
+) -> np.ndarray:
+    """Pairs whose core parts touch along the seam between their tiles' cores."""
+    left, right = _same_class_pairs(cores, tiles, classes)
+    core_boxes = [box(*spec.core) for spec in specs]
+    seam = shapely.intersection(
+        shapely.boundary([core_boxes[t] for t in tiles[left]]),
+        shapely.boundary([core_boxes[t] for t in tiles[right]]),
+    )
+    reach_left = shapely.length(shapely.intersection(shapely.boundary(cores[left]), seam))
+    reach_right = shapely.length(shapely.intersection(shapely.boundary(cores[right]), seam))
+    contact = shapely.length(
+        shapely.intersection(shapely.boundary(cores[left]), shapely.boundary(cores[right]))
+    )
+    shorter = np.minimum(reach_left, reach_right)
+    meet = (contact >= MIN_SEAM_CONTACT_PX) & (contact >= threshold * shorter)
+    return np.c_[left[meet], right[meet]]
+
+
+def _core_parts(pieces: Sequence[Piece], specs: Sequence[TileSpec]) -> np.ndarray:
+    return np.array(
+        [shapely.intersection(p.geometry, box(*specs[p.tile_index].core)) for p in pieces],
+        dtype=object,
+    )
+
+
+def _links(
+    pieces: Sequence[Piece], specs: Sequence[TileSpec], cores: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Pairs (i, j) of pieces that show the same object from two overlapping tiles."""
+    geometries = np.array([p.geometry for p in pieces], dtype=object)
+    tiles = np.array([p.tile_index for p in pieces])
+    classes = np.array([p.class_id for p in pieces])
+    return np.vstack(
+        [
+            _agree_in_shared_area(geometries, tiles, classes, specs, threshold),
+            _meet_at_seam(cores, tiles, classes, specs, SEAM_CONTACT_THRESHOLD),
+        ]
+    ).astype(int)
+
+
 def merge_pieces(
     pieces: Sequence[Piece], specs: Sequence[TileSpec], *, link_threshold: float = LINK_THRESHOLD
 ) -> list[MergedInstance]:
     """One instance per object, however many tiles saw it."""
     if not pieces:
         return []
-    links = _links(pieces, specs, link_threshold)
+    cores = _core_parts(pieces, specs)
+    links = _links(pieces, specs, cores, link_threshold)
     n = len(pieces)
     graph = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
@@ -85,8 +139,7 @@ def merge_pieces(
         np.argsort(labels, kind="stable"), np.flatnonzero(np.diff(np.sort(labels))) + 1
     ):
         members = [pieces[i] for i in group]
-        cores = [shapely.intersection(p.geometry, box(*specs[p.tile_index].core)) for p in members]
-        geometry = shapely.union_all(cores)
+        geometry = shapely.union_all(cores[group])
         if shapely.area(geometry) == 0:  # only tiles that do not own it saw it: keep their view
             geometry = shapely.union_all([p.geometry for p in members])
         merged.append(
