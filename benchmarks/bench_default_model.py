@@ -2,7 +2,7 @@
 per-class mask mAP50 and mAP50-95 (target: mask mAP50 >= 0.80).
 
 Usage: .venv/bin/python benchmarks/bench_default_model.py [--epochs N] [--continue-epochs N]
-This is scripts/train_default_model.py without installing the result; about an hour on two
+This is scripts/train_default_model.py without installing the result; about 30 minutes on two
 cores with the default epochs.
 """
 
