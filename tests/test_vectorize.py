@@ -7,7 +7,7 @@ from pyproj import CRS
 from landseg.vectorize import (
     areas_m2,
     clean,
-    mask_to_geometry,
+    masks_to_geometries,
     metres_to_crs_units,
     pixels_to_map,
     square_off,
@@ -18,11 +18,24 @@ def test_mask_outline_keeps_holes_and_offsets():
     mask = np.zeros((20, 20), dtype=bool)
     mask[2:12, 3:13] = True
     mask[5:8, 6:9] = False
-    geometry = mask_to_geometry(mask, col_off=100, row_off=50)
+    everywhere = np.ones((20, 20), dtype=bool)
+    (geometry,) = masks_to_geometries([mask], everywhere, col_off=100, row_off=50)
     (polygon,) = geometry.geoms
     assert polygon.bounds == (103, 52, 113, 62)
     assert len(polygon.interiors) == 1 and polygon.area == 100 - 9
-    assert mask_to_geometry(np.zeros((4, 4), bool), 0, 0) is None
+    assert masks_to_geometries([np.zeros((4, 4), bool)], np.ones((4, 4), bool), 0, 0) == [None]
+
+
+def test_overlapping_masks_go_to_the_later_one_and_nodata_to_none():
+    first = np.zeros((10, 10), dtype=bool)
+    first[0:6, 0:6] = True
+    second = np.zeros((10, 10), dtype=bool)
+    second[4:10, 4:10] = True
+    valid = np.ones((10, 10), dtype=bool)
+    valid[:, 9] = False
+    a, b = masks_to_geometries([first, second], valid, 0, 0)
+    assert a.area == 36 - 4 and b.area == 36 - 6
+    assert not a.intersection(b).area
 
 
 def test_pixels_to_map_and_areas():

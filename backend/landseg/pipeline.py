@@ -15,6 +15,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,7 +42,13 @@ from landseg.raster import (
 )
 from landseg.stitch import Piece, merge_pieces
 from landseg.tiling import ReadTile, TileSpec, read_ahead, tile_grid, validate_tiling
-from landseg.vectorize import areas_m2, clean, mask_to_geometry, metres_to_crs_units, pixels_to_map
+from landseg.vectorize import (
+    areas_m2,
+    clean,
+    masks_to_geometries,
+    metres_to_crs_units,
+    pixels_to_map,
+)
 from landseg.vectors import AreaOfInterest, area_of_interest, polygonal_parts
 
 ProgressCallback = Callable[[float, str], None]
@@ -109,26 +116,31 @@ def segment_tiles(
     Raises:
         Cancelled: ``should_stop`` turned true.
     """
-    pieces: list[Piece] = []
     tiles_run = 0
     known_classes = len(segmenter.class_names)
-    for batch, consumed in read_ahead(
-        source,
-        specs,
-        bands,
-        scaling,
-        batch_size=batch_size,
-        should_stop=should_stop,
-        within=within,
-    ):
-        if should_stop():
-            break
-        if batch:
-            predictions = segmenter.predict([read.tile for read in batch])
-            pieces.extend(_pieces(batch, predictions, known_classes=known_classes))
-            tiles_run += len(batch)
-        if progress is not None:
-            progress(consumed)
+    # Masks become polygons on a second thread while the model works on the next batch.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landseg-vectorize") as vectorizer:
+        vectorized = []
+        for batch, consumed in read_ahead(
+            source,
+            specs,
+            bands,
+            scaling,
+            batch_size=batch_size,
+            should_stop=should_stop,
+            within=within,
+        ):
+            if should_stop():
+                break
+            if batch:
+                predictions = segmenter.predict([read.tile for read in batch])
+                vectorized.append(
+                    vectorizer.submit(_pieces, batch, predictions, known_classes=known_classes)
+                )
+                tiles_run += len(batch)
+            if progress is not None:
+                progress(consumed)
+        pieces = [piece for future in vectorized for piece in future.result()]
     if should_stop():
         raise Cancelled("Segmentation was cancelled; no output was written.")
     return TilePieces(pieces, tiles_run)
@@ -137,18 +149,25 @@ def segment_tiles(
 def _pieces(batch: list[ReadTile], predictions, *, known_classes: int) -> list[Piece]:
     pieces = []
     for read, instances in zip(batch, predictions, strict=True):
-        window = read.tile.window
         for instance in instances:
             if not 0 <= instance.class_id < known_classes:
                 raise ModelLoadError(
                     f"The model returned class id {instance.class_id} but names only "
                     f"{known_classes} classes: its class names do not match its head."
                 )
-            geometry = mask_to_geometry(
-                instance.mask & read.valid, int(window.col_off), int(window.row_off)
-            )
-            if geometry is not None:
-                pieces.append(Piece(read.spec.index, instance.class_id, instance.score, geometry))
+        ranked = sorted(instances, key=lambda instance: instance.score)
+        window = read.tile.window
+        geometries = masks_to_geometries(
+            [instance.mask for instance in ranked],
+            read.valid,
+            int(window.col_off),
+            int(window.row_off),
+        )
+        pieces.extend(
+            Piece(read.spec.index, instance.class_id, instance.score, geometry)
+            for instance, geometry in zip(ranked, geometries, strict=True)
+            if geometry is not None
+        )
     return pieces
 
 

@@ -52,11 +52,6 @@ class MergedInstance:
     tile_count: int
 
 
-def _window_box(spec: TileSpec) -> shapely.Polygon:
-    w = spec.window
-    return box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
-
-
 def _same_class_pairs(
     geometries: np.ndarray, tiles: np.ndarray, classes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -70,15 +65,33 @@ def _agree_in_shared_area(
     geometries: np.ndarray, tiles: np.ndarray, classes: np.ndarray, specs, threshold: float
 ) -> np.ndarray:
     left, right = _same_class_pairs(geometries, tiles, classes)
-    shared = shapely.intersection(
-        [_window_box(specs[t]) for t in tiles[left]], [_window_box(specs[t]) for t in tiles[right]]
+    windows = np.array([_window_bounds(spec) for spec in specs], dtype=float).reshape(-1, 4)
+    shared = np.c_[
+        np.maximum(windows[tiles[left], :2], windows[tiles[right], :2]),
+        np.minimum(windows[tiles[left], 2:], windows[tiles[right], 2:]),
+    ]
+    # Both tiles saw the object only in the shared area: compare them there (a cheap clip to
+    # that rectangle first keeps the polygon operations small).
+    seen_left = _clip_each(geometries[left], shared)
+    seen_right = _clip_each(geometries[right], shared)
+    overlap = shapely.area(
+        shapely.intersection(shapely.make_valid(seen_left), shapely.make_valid(seen_right))
     )
-    seen_left = shapely.area(shapely.intersection(geometries[left], shared))
-    seen_right = shapely.area(shapely.intersection(geometries[right], shared))
-    overlap = shapely.area(shapely.intersection(geometries[left], geometries[right]))
-    smaller = np.minimum(seen_left, seen_right)
+    smaller = np.minimum(shapely.area(seen_left), shapely.area(seen_right))
     agree = overlap >= threshold * np.where(smaller > 0, smaller, np.inf)
     return np.c_[left[agree], right[agree]]
+
+
+def _window_bounds(spec: TileSpec) -> tuple[float, float, float, float]:
+    w = spec.window
+    return w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height
+
+
+def _clip_each(geometries: np.ndarray, rectangles: np.ndarray) -> np.ndarray:
+    return np.array(
+        [shapely.clip_by_rect(g, *r) for g, r in zip(geometries, rectangles, strict=True)],
+        dtype=object,
+    ).reshape(-1)
 
 
 def _meet_at_seam(
@@ -102,10 +115,18 @@ def _meet_at_seam(
 
 
 def _core_parts(pieces: Sequence[Piece], specs: Sequence[TileSpec]) -> np.ndarray:
-    return np.array(
-        [shapely.intersection(p.geometry, box(*specs[p.tile_index].core)) for p in pieces],
-        dtype=object,
+    """Each piece cut to its tile's core (most pieces lie inside it and are kept as they are)."""
+    parts = np.array([p.geometry for p in pieces], dtype=object)
+    bounds = shapely.bounds(parts)
+    cores = np.array([specs[p.tile_index].core for p in pieces], dtype=float).reshape(-1, 4)
+    crossing = np.flatnonzero(
+        (bounds[:, 0] < cores[:, 0])
+        | (bounds[:, 1] < cores[:, 1])
+        | (bounds[:, 2] > cores[:, 2])
+        | (bounds[:, 3] > cores[:, 3])
     )
+    parts[crossing] = shapely.intersection(parts[crossing], shapely.box(*cores[crossing].T))
+    return parts
 
 
 def _links(
@@ -139,7 +160,7 @@ def merge_pieces(
         np.argsort(labels, kind="stable"), np.flatnonzero(np.diff(np.sort(labels))) + 1
     ):
         members = [pieces[i] for i in group]
-        geometry = shapely.union_all(cores[group])
+        geometry = cores[group[0]] if len(group) == 1 else shapely.union_all(cores[group])
         if shapely.area(geometry) == 0:  # only tiles that do not own it saw it: keep their view
             geometry = shapely.union_all([p.geometry for p in members])
         merged.append(

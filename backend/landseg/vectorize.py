@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
+
 import numpy as np
 import shapely
 from affine import Affine
 from pyproj import CRS, Geod
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import shapes
 from shapely.geometry import MultiPolygon, shape
 
@@ -14,23 +18,33 @@ from landseg.vectors import polygonal_parts
 _METRES_PER_DEGREE = 111_320.0
 
 
-def mask_to_geometry(mask: np.ndarray, col_off: int, row_off: int) -> MultiPolygon | None:
-    """Outline of a boolean mask (holes kept) in raster pixel coordinates.
+def masks_to_geometries(
+    masks: Sequence[np.ndarray], valid: np.ndarray, col_off: int, row_off: int
+) -> list[MultiPolygon | None]:
+    """Outlines (holes kept) of a tile's instance masks, in raster pixel coordinates.
 
-    ``col_off``/``row_off`` place the mask's top-left pixel in the raster.
+    One raster-to-vector pass per tile: the masks are painted into one label image, so where
+    masks overlap the later one wins (pass them in rising score order). Pixels outside
+    ``valid`` (nodata, padding) belong to no instance. ``col_off``/``row_off`` place the tile's
+    top-left pixel in the raster. An instance left with no pixel gets ``None``.
     """
-    rows = np.flatnonzero(mask.any(axis=1))
+    labels = np.zeros(valid.shape, dtype=np.int32)
+    for value, mask in enumerate(masks, start=1):
+        labels[mask] = value
+    labels[~valid] = 0
+    rows = np.flatnonzero(labels.any(axis=1))
     if rows.size == 0:
-        return None
-    cols = np.flatnonzero(mask.any(axis=0))
+        return [None] * len(masks)
+    cols = np.flatnonzero(labels.any(axis=0))
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    crop = np.ascontiguousarray(mask[r0:r1, c0:c1])
+    crop = np.ascontiguousarray(labels[r0:r1, c0:c1])
     transform = Affine.translation(col_off + c0, row_off + r0)
-    parts = [
-        shape(geometry)
-        for geometry, _ in shapes(crop.view(np.uint8), mask=crop, transform=transform)
-    ]
-    return MultiPolygon(parts)
+    parts: dict[int, list] = {}
+    with warnings.catch_warnings():  # a tile at the raster's origin has an identity transform
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        for geometry, value in shapes(crop, mask=crop > 0, transform=transform):
+            parts.setdefault(int(value), []).append(shape(geometry))
+    return [MultiPolygon(parts[v]) if v in parts else None for v in range(1, len(masks) + 1)]
 
 
 def pixels_to_map(geometries: list, transform: Affine) -> np.ndarray:
