@@ -41,13 +41,13 @@ def _is_local_path(uri: str) -> bool:
 
 # GDAL's block cache defaults to 5% of RAM and fills up on a large raster, so memory would grow
 # with raster size. Tiles are read row by row: a few rows of blocks are all that is ever reused.
-GDAL_CACHE_MB = 96
+GDAL_CACHE_BYTES = 96 * 2**20  # rasterio passes integers to GDAL as bytes
 
 
 def _gdal_environment() -> rasterio.Env:
     """A bounded block cache, network time-outs, and no probing of side-car files on servers."""
     return rasterio.Env(
-        GDAL_CACHEMAX=GDAL_CACHE_MB,
+        GDAL_CACHEMAX=GDAL_CACHE_BYTES,
         GDAL_HTTP_TIMEOUT=HTTP_TIMEOUT_S,
         GDAL_HTTP_CONNECTTIMEOUT=HTTP_TIMEOUT_S,
         GDAL_HTTP_MAX_RETRY=1,
