@@ -41,7 +41,7 @@ def _is_local_path(uri: str) -> bool:
 
 # GDAL's block cache defaults to 5% of RAM and fills up on a large raster, so memory would grow
 # with raster size. Tiles are read row by row: a few rows of blocks are all that is ever reused.
-GDAL_CACHE_BYTES = 96 * 2**20  # rasterio passes integers to GDAL as bytes
+GDAL_CACHE_BYTES = 32 * 2**20  # rasterio passes integers to GDAL as bytes
 
 
 def _gdal_environment() -> rasterio.Env:
