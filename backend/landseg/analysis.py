@@ -34,6 +34,18 @@ NEAR_ZERO = 1e-2  # |x| below this counts as near zero
 _DOWNSAMPLING = ("Conv", "ADown", "SCDown", "Upsample", "Concat", "Index")
 _FALLBACK_LAYERS = {"backbone": [2, 4, 6, 8, 9], "neck": [12, 15, 18, 21], "head": [-1]}
 
+# Text keys of the feature-map table columns (report_text), shared with the report.
+FEATURE_COLUMNS = (
+    "col_layer",
+    "col_shape",
+    "col_stride",
+    "col_mean",
+    "col_std",
+    "col_sparsity",
+    "col_near_zero",
+    "col_dynamic_range",
+)
+
 
 @dataclass(frozen=True)
 class GradientThresholds:
@@ -567,19 +579,7 @@ def format_analysis(result: dict[str, Any], *, language: str = "en") -> str:
         "",
         say("features_title"),
         _text_table(
-            [
-                say(k)
-                for k in (
-                    "col_layer",
-                    "col_shape",
-                    "col_stride",
-                    "col_mean",
-                    "col_std",
-                    "col_sparsity",
-                    "col_near_zero",
-                    "col_dynamic_range",
-                )
-            ],
+            [say(k) for k in FEATURE_COLUMNS],
             feature_rows(result),
         ),
         say("features_definitions", near_zero=NEAR_ZERO),

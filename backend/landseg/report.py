@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from landseg import __version__
-from landseg.analysis import GradientThresholds
+from landseg.analysis import FEATURE_COLUMNS, GradientThresholds
 from landseg.errors import InvalidParameterError, RunRecordError, RunRecordNotFoundError
 from landseg.report_text import Bi, check_languages, same, text
 
@@ -1310,19 +1310,7 @@ def _section_features(
     )
     section.blocks.append(
         Table(
-            [
-                text(k)
-                for k in (
-                    "col_layer",
-                    "col_shape",
-                    "col_stride",
-                    "col_mean",
-                    "col_std",
-                    "col_sparsity",
-                    "col_near_zero",
-                    "col_dynamic_range",
-                )
-            ],
+            [text(k) for k in FEATURE_COLUMNS],
             feature_rows(analysis),
             caption=text("features_definitions", near_zero=NEAR_ZERO),
             key="features",
