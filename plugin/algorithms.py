@@ -25,6 +25,8 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -38,7 +40,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QIcon
 
-from . import backend, environment, layers, settings
+from . import backend, environment, layers, settings, sources
 from .messages import segment_summary
 from .translation import tr
 from .worker import WorkerCancelled, WorkerError, WorkerRun, remove_partial_outputs, run_worker
@@ -244,12 +246,34 @@ class SegmentAlgorithm(LandSegAlgorithm):
             "empty uses the values stored in the model. Minimum area (m²) drops small "
             "polygons; simplification (m) defaults to one pixel. Device 'auto' uses a CUDA "
             "GPU when there is one.\n\n"
+            "Area: polygons (any CRS; 'selected features only' is honoured) and/or an extent "
+            "limit the work to tiles touching them and clip the result to them. XYZ tile "
+            "layers need one of them. Pixel size (m): empty uses the model's training pixel "
+            "size.\n\n"
             "The work runs in LandSeg's own Python environment, outside QGIS; cancelling stops "
             "it and writes nothing."
         )
 
     def initAlgorithm(self, config: dict | None = None) -> None:
         self.addParameter(QgsProcessingParameterRasterLayer("INPUT", tr("Raster layer")))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "AOI",
+                tr("Area of interest polygons (optional)"),
+                types=[QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterExtent("EXTENT", tr("Extent (optional)"), optional=True)
+        )
+        self._add_number(
+            "PIXEL_SIZE",
+            tr("Pixel size in metres (empty: the model's training pixel size)"),
+            float,
+            optional=True,
+            minimum=0.0,
+        )
         self._add_model_file("MODEL", tr("Model file (empty: default model)"))
         self._add_confidence(tr("Minimum confidence"))
         self._add_number(
@@ -287,12 +311,54 @@ class SegmentAlgorithm(LandSegAlgorithm):
         self.addOutput(QgsProcessingOutputString("DEVICE_USED", tr("Device used")))
         self.addOutput(QgsProcessingOutputNumber("TIME_S", tr("Run time (s)")))
 
+    @staticmethod
+    def _given(parameters: dict, name: str) -> bool:
+        value = parameters.get(name)
+        return value is not None and value != ""
+
+    def checkParameterValues(self, parameters: dict, context: QgsProcessingContext):
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
+        try:
+            sources.backend_source(layer)
+        except ValueError as error:
+            return False, str(error)
+        has_area = self._given(parameters, "AOI") or self._given(parameters, "EXTENT")
+        if sources.is_xyz(layer) and not has_area:
+            return False, tr(
+                "XYZ layer '{name}' covers the whole world: give an area of interest or an extent."
+            ).format(name=layer.name())
+        return ok, message
+
+    def _area(self, parameters, context, layer) -> dict[str, Any]:
+        """``aoi`` (a GeoPackage of the polygons) and ``bbox`` (in the raster's CRS)."""
+        area: dict[str, Any] = {}
+        if self._given(parameters, "AOI"):
+            source = self.parameterAsSource(parameters, "AOI", context)
+            if source is not None:
+                with layer_errors():
+                    area["aoi"] = layers.write_polygons(
+                        source.getFeatures(), source.sourceCrs(), source.wkbType()
+                    )
+        if self._given(parameters, "EXTENT"):
+            extent = self.parameterAsExtent(parameters, "EXTENT", context, layer.crs())
+            if not extent.isNull() and not extent.isEmpty():
+                area["bbox"] = (
+                    extent.xMinimum(),
+                    extent.yMinimum(),
+                    extent.xMaximum(),
+                    extent.yMaximum(),
+                )
+        return area
+
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
         layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
         with layer_errors():
-            raster = layers.raster_path(layer)
+            raster = sources.backend_source(layer)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         if Path(output).suffix.lower() != ".gpkg":
             raise QgsProcessingException(
@@ -309,6 +375,8 @@ class SegmentAlgorithm(LandSegAlgorithm):
             min_area_m2=self.parameterAsDouble(parameters, "MIN_AREA", context),
             simplify_m=self._optional_number(parameters, "SIMPLIFY", context, float),
             overwrite=True,  # Processing replaces its destinations
+            pixel_size_m=self._optional_number(parameters, "PIXEL_SIZE", context, float),
+            **self._area(parameters, context, layer),
         )
         result = run_backend(args, feedback, output=output).result
         counts = result.get("counts", {})

@@ -33,8 +33,18 @@ def segment_args(
     min_area_m2: float = 1.0,
     simplify_m: float | None = None,
     overwrite: bool = False,
+    aoi: str | None = None,
+    bbox: Sequence[float] | None = None,
+    pixel_size_m: float | None = None,
 ) -> list[str]:
+    """``landseg segment``; ``aoi`` a polygon file, ``bbox`` in the raster's CRS."""
     args = ["segment", raster, "-o", output, "--conf", _number(conf), "--device", device]
+    if aoi:
+        args += ["--aoi", aoi]
+    if bbox is not None:
+        args += ["--bbox", ",".join(repr(float(v)) for v in bbox)]
+    if pixel_size_m:
+        args += ["--pixel-size", _number(pixel_size_m)]
     if model:
         args += ["--model", model]
     if tile_size_px:

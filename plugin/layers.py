@@ -7,7 +7,9 @@ import tempfile
 from pathlib import Path
 
 from qgis.core import (
+    QgsFeature,
     QgsFeatureRequest,
+    QgsFields,
     QgsProject,
     QgsProviderRegistry,
     QgsRasterLayer,
@@ -76,6 +78,37 @@ def vector_path(layer: QgsVectorLayer | None, *, folder: str | None = None) -> s
                 name=layer.name(), path=target, error=result[1]
             )
         )
+    return str(target)
+
+
+def write_polygons(features, crs, wkb_type, *, folder: str | None = None, name="aoi") -> str:
+    """Write the geometries of ``features`` (no attributes) to a new GeoPackage; its path."""
+    out_dir = Path(folder or tempfile.mkdtemp(prefix="landseg-aoi-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{name}.gpkg"
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = name
+    writer = QgsVectorFileWriter.create(
+        str(target), QgsFields(), wkb_type, crs, QgsProject.instance().transformContext(), options
+    )
+    if writer.hasError() != QgsVectorFileWriter.NoError:
+        raise ValueError(
+            tr("Could not write the area of interest to '{path}': {error}").format(
+                path=target, error=writer.errorMessage()
+            )
+        )
+    written = 0
+    for feature in features:
+        if not feature.hasGeometry():
+            continue
+        out = QgsFeature(QgsFields())
+        out.setGeometry(feature.geometry())
+        writer.addFeature(out)
+        written += 1
+    del writer  # closes the file
+    if not written:
+        raise ValueError(tr("The area of interest has no polygons."))
     return str(target)
 
 

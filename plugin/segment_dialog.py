@@ -7,10 +7,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from qgis.core import QgsMapLayerProxyModel, QgsRasterLayer
+from qgis.core import (
+    QgsCoordinateTransform,
+    QgsMapLayerProxyModel,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRectangle,
+)
 from qgis.gui import QgsFileWidget, QgsMapLayerComboBox, QgsMessageBar
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -20,10 +27,11 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from . import backend, environment, settings
-from .layers import raster_path
+from . import backend, environment, layers, settings, sources
 from .model_picker import MODEL_FILTER, ModelPickerMixin, initial_model
 from .translation import tr
+
+AREA_LAYER, AREA_CANVAS, AREA_SELECTION = "layer", "canvas", "selection"
 
 
 @dataclass
@@ -67,6 +75,27 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         if isinstance(active, QgsRasterLayer):
             self.raster_combo.setLayer(active)
         form.addRow(tr("Raster layer"), self.raster_combo)
+
+        self.area_combo = QComboBox(self)
+        self.area_combo.addItem(tr("Whole layer"), AREA_LAYER)
+        self.area_combo.addItem(tr("Visible map extent"), AREA_CANVAS)
+        self.area_combo.addItem(tr("Selected features of a polygon layer"), AREA_SELECTION)
+        if self.canvas() is None:
+            self.area_combo.model().item(1).setEnabled(False)
+        form.addRow(tr("Area"), self.area_combo)
+        self.aoi_combo = QgsMapLayerComboBox(self)
+        self.aoi_combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        form.addRow(tr("Polygon layer"), self.aoi_combo)
+        self.area_combo.currentIndexChanged.connect(self._area_changed)
+        self._area_changed()
+
+        self.pixel_spin = QDoubleSpinBox(self)
+        self.pixel_spin.setRange(0.0, 1000.0)
+        self.pixel_spin.setDecimals(3)
+        self.pixel_spin.setSingleStep(0.05)
+        self.pixel_spin.setSuffix(" m")
+        self.pixel_spin.setSpecialValueText(tr("model's default"))
+        form.addRow(tr("Pixel size"), self.pixel_spin)
 
         self.add_model_rows(form, self, tr("Model"), MODEL_FILTER)
 
@@ -121,6 +150,77 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
+    def canvas(self):
+        """The map canvas of ``iface`` (None headless or without one)."""
+        get = getattr(self.iface, "mapCanvas", None) if self.iface is not None else None
+        return get() if get is not None else None
+
+    def area_choice(self) -> str:
+        return self.area_combo.currentData()
+
+    def set_area_choice(self, choice: str) -> None:
+        self.area_combo.setCurrentIndex(self.area_combo.findData(choice))
+
+    def _area_changed(self, *_args) -> None:
+        self.aoi_combo.setEnabled(self.area_choice() == AREA_SELECTION)
+
+    def canvas_extent(self, layer: QgsRasterLayer) -> QgsRectangle | None:
+        """The visible map extent in the raster layer's CRS."""
+        canvas = self.canvas()
+        if canvas is None:
+            return None
+        extent = canvas.extent()
+        crs = canvas.mapSettings().destinationCrs()
+        if crs.isValid() and layer.crs().isValid() and crs != layer.crs():
+            transform = QgsCoordinateTransform(crs, layer.crs(), QgsProject.instance())
+            extent = transform.transformBoundingBox(extent)
+        return extent
+
+    def area_errors(self, layer) -> list[str]:
+        choice = self.area_choice()
+        if choice == AREA_LAYER and sources.is_xyz(layer):
+            return [
+                tr(
+                    "XYZ layer '{name}' covers the whole world: choose the visible map extent "
+                    "or selected polygons as the area."
+                ).format(name=layer.name())
+            ]
+        if choice == AREA_CANVAS:
+            extent = self.canvas_extent(layer) if layer is not None else None
+            if self.canvas() is None or extent is None or extent.isEmpty():
+                return [tr("There is no visible map extent to segment.")]
+        if choice == AREA_SELECTION:
+            aoi = self.aoi_combo.currentLayer()
+            if aoi is None:
+                return [tr("Choose the polygon layer whose selected features limit the area.")]
+            if aoi.selectedFeatureCount() == 0:
+                return [
+                    tr("Select one or more polygons in layer '{name}' first.").format(
+                        name=aoi.name()
+                    )
+                ]
+        return []
+
+    def area_args(self, layer: QgsRasterLayer) -> dict:
+        """``aoi`` / ``bbox`` for :func:`backend.segment_args` from the area choice."""
+        choice = self.area_choice()
+        if choice == AREA_CANVAS:
+            extent = self.canvas_extent(layer)
+            return {
+                "bbox": (
+                    extent.xMinimum(),
+                    extent.yMinimum(),
+                    extent.xMaximum(),
+                    extent.yMaximum(),
+                )
+            }
+        if choice == AREA_SELECTION:
+            aoi = self.aoi_combo.currentLayer()
+            return {
+                "aoi": layers.write_polygons(aoi.getSelectedFeatures(), aoi.crs(), aoi.wkbType())
+            }
+        return {}
+
     def _restore(self) -> None:
         self.set_model_path(initial_model())
         self.conf_spin.setValue(settings.value(settings.CONFIDENCE, 0.25, float))
@@ -157,10 +257,13 @@ class SegmentDialog(ModelPickerMixin, QDialog):
     def validate(self) -> list[str]:
         """Problems that stop a run, as messages saying what to do."""
         errors = self.environment_errors()
+        layer = self.raster_combo.currentLayer()
         try:
-            raster_path(self.raster_combo.currentLayer())
+            sources.backend_source(layer)
         except ValueError as error:
             errors.append(str(error))
+        else:
+            errors += self.area_errors(layer)
         problem = self.model_problem(
             tr(
                 "Model file '{path}' does not exist: choose a .pt or .onnx file, or clear "
@@ -213,8 +316,9 @@ class SegmentDialog(ModelPickerMixin, QDialog):
             tile == info.get("tile_size_px") and overlap == info.get("overlap_px")
         )
         device = self.device_combo.currentData()
+        raster = sources.backend_source(layer)
         args = backend.segment_args(
-            raster_path(layer),
+            raster,
             output,
             model=self.model_path() or None,
             tile_size_px=None if from_model else tile,
@@ -224,10 +328,12 @@ class SegmentDialog(ModelPickerMixin, QDialog):
             min_area_m2=self.min_area_spin.value(),
             simplify_m=self.simplify_spin.value() or None,
             overwrite=self.overwrite_check.isChecked(),
+            pixel_size_m=self.pixel_spin.value() or None,
+            **self.area_args(layer),
         )
         return SegmentRequest(
             python=self.env.python,
-            raster=raster_path(layer),
+            raster=raster,
             layer_name=tr("{raster} land cover").format(raster=layer.name()),
             output=output,
             temporary_output=temporary,

@@ -40,18 +40,37 @@
 
 Model: a .pt or .onnx file; empty uses the default model. Tile size and overlap: empty uses the values stored in the model. Minimum area (m²) drops small polygons; simplification (m) defaults to one pixel. Device 'auto' uses a CUDA GPU when there is one.
 
+Area: polygons (any CRS; 'selected features only' is honoured) and/or an extent limit the work to tiles touching them and clip the result to them. XYZ tile layers need one of them. Pixel size (m): empty uses the model's training pixel size.
+
 The work runs in LandSeg's own Python environment, outside QGIS; cancelling stops it and writes nothing.</source>
-            <translation>位置情報付きの空中写真ラスタを、YOLOv8 インスタンスセグメンテーションモデルでタイルごとに処理し、土地被覆のポリゴン（屋根・畑・水田・裸地）に変換します。タイルの継ぎ目で切れた物体は結合されます。結果はクラスごとに色分けされた GeoPackage です。
+            <translation>地理参照された航空写真ラスタを、YOLOv8 インスタンスセグメンテーションモデルでタイルごとに土地被覆ポリゴン（屋根、畑、水田、裸地）に分割し、タイルの継ぎ目で切れたオブジェクトを結合します。結果はクラスごとに色分けされた GeoPackage です。
 
-モデル: .pt または .onnx ファイル。空欄の場合は既定のモデルを使います。タイルサイズとオーバーラップ: 空欄の場合はモデルに保存された値を使います。最小面積 (m²) より小さいポリゴンは除かれます。単純化 (m) の既定値は 1 ピクセルです。デバイス「auto」は CUDA GPU があればそれを使います。
+モデル: .pt または .onnx ファイル。空欄の場合は既定のモデルを使います。タイルサイズとオーバーラップ: 空欄の場合はモデルに保存された値を使います。最小面積（m²）未満の小さなポリゴンは除かれます。単純化（m）の既定値は 1 ピクセルです。デバイス 'auto' は CUDA GPU があればそれを使います。
 
-処理は QGIS の外で、LandSeg 専用の Python 環境で実行されます。キャンセルすると処理を停止し、何も書き込みません。</translation>
+範囲: ポリゴン（任意の CRS。「選択した地物のみ」に対応）と領域（エクステント）の一方または両方を指定すると、それに接するタイルだけを処理し、結果をその範囲で切り抜きます。XYZ タイルレイヤではどちらかが必要です。ピクセルサイズ（m）: 空欄の場合はモデルの学習時のピクセルサイズを使います。
+
+処理は QGIS の外にある LandSeg 専用の Python 環境で実行されます。キャンセルすると処理を停止し、何も書き込みません。</translation>
         </message>
         <message>
             <location filename="../algorithms.py" />
             <location filename="../segment_dialog.py" />
             <source>Raster layer</source>
             <translation>ラスタレイヤ</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Area of interest polygons (optional)</source>
+            <translation>対象範囲のポリゴン（任意）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Extent (optional)</source>
+            <translation>領域（任意）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Pixel size in metres (empty: the model's training pixel size)</source>
+            <translation>ピクセルサイズ（m、空欄: モデルの学習時のピクセルサイズ）</translation>
         </message>
         <message>
             <location filename="../algorithms.py" />
@@ -108,6 +127,11 @@ The work runs in LandSeg's own Python environment, outside QGIS; cancelling stop
             <location filename="../algorithms.py" />
             <source>Run time (s)</source>
             <translation>実行時間（秒）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>XYZ layer '{name}' covers the whole world: give an area of interest or an extent.</source>
+            <translation>XYZ レイヤ '{name}' は全世界を覆っています。対象範囲のポリゴンか領域を指定してください。</translation>
         </message>
         <message>
             <location filename="../algorithms.py" />
@@ -650,11 +674,13 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../layers.py" />
+            <location filename="../sources.py" />
             <source>Choose a raster layer to segment (add one to the project first).</source>
             <translation>セグメンテーションするラスタレイヤを選んでください（先にプロジェクトに追加してください）。</translation>
         </message>
         <message>
             <location filename="../layers.py" />
+            <location filename="../sources.py" />
             <source>Raster layer '{name}' is not a file GDAL can read (provider {provider}): save it as a GeoTIFF first (Export ▸ Save As…).</source>
             <translation>ラスタレイヤ '{name}' は GDAL で読めるファイルではありません（プロバイダ {provider}）。先に GeoTIFF として保存してください（エクスポート ▸ 名前を付けて保存…）。</translation>
         </message>
@@ -667,6 +693,16 @@ The figures are written as JSON and shown in the log.</source>
             <location filename="../layers.py" />
             <source>Could not write layer '{name}' to '{path}': {error}</source>
             <translation>レイヤ '{name}' を '{path}' に書き込めませんでした: {error}</translation>
+        </message>
+        <message>
+            <location filename="../layers.py" />
+            <source>Could not write the area of interest to '{path}': {error}</source>
+            <translation>対象範囲を '{path}' に書き込めませんでした: {error}</translation>
+        </message>
+        <message>
+            <location filename="../layers.py" />
+            <source>The area of interest has no polygons.</source>
+            <translation>対象範囲にポリゴンがありません。</translation>
         </message>
         <message>
             <location filename="../messages.py" />
@@ -762,6 +798,41 @@ Tile {tile} px, overlap {overlap} px</source>
         </message>
         <message>
             <location filename="../segment_dialog.py" />
+            <source>Whole layer</source>
+            <translation>レイヤ全体</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Visible map extent</source>
+            <translation>表示中の地図の範囲</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Selected features of a polygon layer</source>
+            <translation>ポリゴンレイヤの選択した地物</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Area</source>
+            <translation>範囲</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Polygon layer</source>
+            <translation>ポリゴンレイヤ</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>model's default</source>
+            <translation>モデルの既定値</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Pixel size</source>
+            <translation>ピクセルサイズ</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
             <source>Model</source>
             <translation>モデル</translation>
         </message>
@@ -814,6 +885,26 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../segment_dialog.py" />
             <source>Settings…</source>
             <translation>設定…</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>XYZ layer '{name}' covers the whole world: choose the visible map extent or selected polygons as the area.</source>
+            <translation>XYZ レイヤ '{name}' は全世界を覆っています。範囲として表示中の地図の範囲か選択したポリゴンを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>There is no visible map extent to segment.</source>
+            <translation>分割する表示中の地図の範囲がありません。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Choose the polygon layer whose selected features limit the area.</source>
+            <translation>選択した地物で範囲を限定するポリゴンレイヤを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Select one or more polygons in layer '{name}' first.</source>
+            <translation>先にレイヤ '{name}' でポリゴンを 1 つ以上選択してください。</translation>
         </message>
         <message>
             <location filename="../segment_dialog.py" />
@@ -954,6 +1045,16 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../settings_dialog.py" />
             <source>Model file '{path}' does not exist.</source>
             <translation>モデルファイル '{path}' が存在しません。</translation>
+        </message>
+        <message>
+            <location filename="../sources.py" />
+            <source>XYZ layer '{name}' has no tile URL.</source>
+            <translation>XYZ レイヤ '{name}' にタイルの URL がありません。</translation>
+        </message>
+        <message>
+            <location filename="../sources.py" />
+            <source>Raster layer '{name}' is a WMS/WMTS service: LandSeg does not read those yet. Use an XYZ tile layer or save the area as a GeoTIFF (Export ▸ Save As…).</source>
+            <translation>ラスタレイヤ '{name}' は WMS/WMTS サービスです。LandSeg はまだこれを読めません。XYZ タイルレイヤを使うか、範囲を GeoTIFF として保存してください（エクスポート ▸ 名前を付けて保存…）。</translation>
         </message>
     </context>
 </TS>

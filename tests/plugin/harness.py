@@ -28,6 +28,7 @@ class IfaceHarness:
         self.window.addToolBar(self.toolbar)
         self.menus: dict[str, QMenu] = {}
         self._active = None
+        self.canvas = None  # a QgsMapCanvas when a test gives one (QGIS desktop always has one)
 
     def mainWindow(self) -> QMainWindow:
         return self.window
@@ -53,6 +54,9 @@ class IfaceHarness:
 
     def setActiveLayer(self, layer) -> None:
         self._active = layer
+
+    def mapCanvas(self):
+        return self.canvas
 
     def project(self) -> QgsProject:
         return QgsProject.instance()
