@@ -45,6 +45,16 @@ FEATURE_COLUMNS = (
     "col_near_zero",
     "col_dynamic_range",
 )
+# ... and of the gradient-flow table.
+GRADIENT_COLUMNS = (
+    "col_layer",
+    "col_parameters",
+    "col_grad_norm",
+    "col_param_norm",
+    "col_ratio",
+    "col_flags",
+    "col_flagged_tensors",
+)
 
 
 @dataclass(frozen=True)
@@ -591,18 +601,7 @@ def format_analysis(result: dict[str, Any], *, language: str = "en") -> str:
             total=_number(gradients["total_grad_norm"]),
         ),
         _text_table(
-            [
-                say(k)
-                for k in (
-                    "col_layer",
-                    "col_parameters",
-                    "col_grad_norm",
-                    "col_param_norm",
-                    "col_ratio",
-                    "col_flags",
-                    "col_flagged_tensors",
-                )
-            ],
+            [say(k) for k in GRADIENT_COLUMNS],
             gradient_rows(result, flags),
         ),
         say(

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from landseg import __version__
-from landseg.analysis import FEATURE_COLUMNS, GradientThresholds
+from landseg.analysis import FEATURE_COLUMNS, GRADIENT_COLUMNS, GradientThresholds
 from landseg.errors import InvalidParameterError, RunRecordError, RunRecordNotFoundError
 from landseg.report_text import Bi, check_languages, same, text
+from landseg.train import RECORD_NAME
 
-RECORD_NAME = "record.json"
 BEST_NAME = "best.pt"
 KINDS = ("mask", "box")
 METRICS = ("precision", "recall", "map50", "map50_95")
@@ -1382,18 +1382,7 @@ def _section_gradients(
     ]
     section.blocks.append(
         Table(
-            [
-                text(k)
-                for k in (
-                    "col_layer",
-                    "col_parameters",
-                    "col_grad_norm",
-                    "col_param_norm",
-                    "col_ratio",
-                    "col_flags",
-                    "col_flagged_tensors",
-                )
-            ],
+            [text(k) for k in GRADIENT_COLUMNS],
             rows,
             caption=text(
                 "gradient_rule",
