@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from landseg.models import Tile, TileInstance
-from landseg.pipeline import segment
-from landseg.synthetic import CLASS_NAMES, write_scene
+from landseg.inference.models import Tile, TileInstance
+from landseg.inference.pipeline import segment
+from landseg.io.synthetic import CLASS_NAMES, write_scene
 
 TILE_SIZE_PX, OVERLAP_PX = 256, 32
 

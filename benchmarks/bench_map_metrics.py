@@ -33,7 +33,7 @@ import shapely
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from landseg.map_metrics import evaluate_map
+from landseg.evaluation.maps import evaluate_map
 
 CLASSES = ("roof", "farm", "rice-fields", "Baren-Land")
 CELL_M = 6.0

@@ -23,11 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from landseg.models import DEFAULT_MODEL_PATH, export_onnx, load
-from landseg.pipeline import LAYER_NAME, segment
-from landseg.raster import compute_scaling, open_raster, select_bands
-from landseg.synthetic import write_scene
-from landseg.tiling import read_tile, tile_grid
+from landseg.inference.models import DEFAULT_MODEL_PATH, export_onnx, load
+from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.tiling import read_tile, tile_grid
+from landseg.io.rasters import compute_scaling, open_raster, select_bands
+from landseg.io.synthetic import write_scene
 
 SCENE_SEED = 300
 
@@ -72,7 +72,7 @@ def _segment_peak_rss(raster: Path, output: Path, model: Path) -> float:
     """Run one segmentation in a fresh process; its peak RSS in MiB."""
     code = (
         "import resource, sys\n"
-        "from landseg.pipeline import segment\n"
+        "from landseg.inference.pipeline import segment\n"
         "segment(sys.argv[1], sys.argv[2], model=sys.argv[3], device='cpu')\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
     )
@@ -107,7 +107,7 @@ def sahi(args: argparse.Namespace) -> None:
     from sahi import AutoDetectionModel
     from sahi.predict import get_sliced_prediction
 
-    from landseg import map_metrics
+    from landseg.evaluation import maps as map_metrics
 
     model_info = load(args.model, device="cpu").info
     tile, overlap = model_info.tile_size_px, model_info.overlap_px

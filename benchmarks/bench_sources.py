@@ -24,9 +24,9 @@ from rasterio.shutil import copy as copy_raster
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from landseg.models import DEFAULT_MODEL_PATH, load
-from landseg.pipeline import segment
-from landseg.synthetic import write_scene
+from landseg.inference.models import DEFAULT_MODEL_PATH, load
+from landseg.inference.pipeline import segment
+from landseg.io.synthetic import write_scene
 from tests.http_server import serve
 from tests.standins import EmptySegmenter
 

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from landseg.synthetic import write_scene
+from landseg.io.synthetic import write_scene
 
 
 def main(sizes: list[int]) -> None:

@@ -231,8 +231,8 @@ WEIGHT_CAP = 10.0
 def balanced_weights(counts: Mapping[str, int], *, cap: float = WEIGHT_CAP) -> dict[str, float]:
     """Preview of the backend's balanced class weights, ``N / (K * n_c)`` capped at ``cap``.
 
-    Mirrors ``landseg.dataset.balanced_class_weights``; the weights training uses are computed
-    by the backend from the exported tiles (``stats.json``), so they can differ slightly.
+    Mirrors ``landseg.training.dataset.balanced_class_weights``; the weights training uses are
+    computed by the backend from the exported tiles (``stats.json``), so they can differ slightly.
     """
     total, k = float(sum(counts.values())), len(counts)
     return {name: (min(cap, total / (k * n)) if n else cap) for name, n in counts.items()}

@@ -5,7 +5,7 @@ Usage (from the repository root, in the project's .venv)::
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/make_screenshots.py [--model PATH]
 
-Runs real headless QGIS with the plugin loaded, on a synthetic scene (``landseg.synthetic``):
+Runs real headless QGIS with the plugin loaded, on a synthetic scene (``landseg.io.synthetic``):
 the segmentation dialog, the fine-tuning dialog and the settings dialog are grabbed with
 ``QWidget.grab()``; then a toolbar segmentation task runs with the model (default: the
 shipped model) and the raster plus the result layer are rendered with
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 
     import plugin
-    from landseg.synthetic import write_scene
+    from landseg.io.synthetic import write_scene
     from plugin import settings
     from tests.plugin.harness import IfaceHarness, wait_until
 

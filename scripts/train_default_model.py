@@ -13,11 +13,11 @@ import json
 import shutil
 from pathlib import Path
 
-from landseg.dataset import export_dataset
-from landseg.evaluate import evaluate_dataset, format_table
-from landseg.models import DEFAULT_MODEL_PATH
-from landseg.synthetic import CLASS_NAMES, write_scene
-from landseg.train import TrainOptions, train
+from landseg.evaluation.tiles import evaluate_dataset, format_table
+from landseg.inference.models import DEFAULT_MODEL_PATH
+from landseg.io.synthetic import CLASS_NAMES, write_scene
+from landseg.training.dataset import export_dataset
+from landseg.training.train import TrainOptions, train
 
 TRAIN_SEEDS = (100, 101, 102, 103, 104, 105)
 HELDOUT_SEEDS = (200, 201)
@@ -75,7 +75,7 @@ def merge_parts(out: Path, name: str) -> Path:
             totals[n] += stats["instances"][n]
         for key, value in stats["tiles"].items():
             tiles[key] = tiles.get(key, 0) + value
-    from landseg.dataset import balanced_class_weights
+    from landseg.training.dataset import balanced_class_weights
 
     assert stats is not None
     all_n = sum(totals.values())
@@ -106,8 +106,8 @@ def _pct(value: float | None) -> str:
 
 def map_level_rows(work: Path, model: Path) -> list[str]:
     """Segment a whole held-out scene and score the polygons on the map (COCO semantics)."""
-    from landseg.map_metrics import evaluate_map
-    from landseg.pipeline import segment
+    from landseg.evaluation.maps import evaluate_map
+    from landseg.inference.pipeline import segment
 
     scene = write_scene(work / "map-scene", size_px=2048, seed=HELDOUT_SEEDS[0], overwrite=True)
     output = work / "map-scene" / "landcover.gpkg"
@@ -158,7 +158,7 @@ def write_model_card(work: Path, card: Path) -> None:
         "resampled to it)",
         "Tiling at inference": f"{dataset['tile_size_px']} px tiles, {dataset['overlap_px']} px "
         "overlap (stored in the file)",
-        "Training data": f"`landseg.synthetic` scenes, seeds {', '.join(map(str, TRAIN_SEEDS))} "
+        "Training data": f"`landseg.io.synthetic` scenes, seeds {', '.join(map(str, TRAIN_SEEDS))} "
         f"(2048 px, 0.5 m, 8- and 16-bit, some with nodata borders): "
         f"{dataset['tiles'].get('train')} train and {dataset['tiles'].get('val')} validation "
         f"tiles; instances {dataset['instances']}",
@@ -240,7 +240,7 @@ def main() -> None:
             copy_paste=0.3,
             continue_epochs=args.continue_epochs,
             continue_lr=5e-5,
-            workers=2,
+            loader_workers=2,
             seed=0,
             patience=100,
         ),

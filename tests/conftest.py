@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from landseg.synthetic import SyntheticScene, write_scene
+from landseg.io.synthetic import SyntheticScene, write_scene
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPACENET_DIR = REPO_ROOT.parent / "shared" / "data" / "spacenet-atlanta"
@@ -29,8 +29,8 @@ def scene_16bit(tmp_path_factory: pytest.TempPathFactory) -> SyntheticScene:
 @pytest.fixture(scope="session")
 def tiny_dataset(small_scene, tmp_path_factory):
     """A YOLO-seg dataset of 128 px tiles exported from ``small_scene``."""
-    from landseg.dataset import export_dataset
-    from landseg.synthetic import CLASS_NAMES
+    from landseg.io.synthetic import CLASS_NAMES
+    from landseg.training.dataset import export_dataset
 
     out = tmp_path_factory.mktemp("tiny_dataset") / "data"
     export_dataset(
@@ -48,7 +48,7 @@ def tiny_dataset(small_scene, tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_run(tiny_dataset, tmp_path_factory):
     """A real two-phase training run (1 + 1 epochs at 128 px) and its record."""
-    from landseg.train import TrainOptions, train
+    from landseg.training.train import TrainOptions, train
 
     run_dir = tmp_path_factory.mktemp("tiny_run") / "run"
     progress = []
@@ -59,7 +59,7 @@ def tiny_run(tiny_dataset, tmp_path_factory):
             epochs=1,
             batch=4,
             continue_epochs=1,
-            workers=0,
+            loader_workers=0,
         ),
         progress=lambda fraction, message: progress.append((fraction, message)),
     )
@@ -71,7 +71,7 @@ def tiny_analysis(tiny_run):
     """Feature-map and gradient analysis of ``tiny_run``'s best.pt on its validation tiles."""
     import json
 
-    from landseg.analysis import analyze_model
+    from landseg.reporting.analysis import analyze_model
 
     run_dir, _ = tiny_run
     record = json.loads((run_dir / "record.json").read_text())

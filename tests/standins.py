@@ -9,8 +9,8 @@ import numpy as np
 import rasterio
 from rasterio.features import rasterize
 
-from landseg.models import Tile, TileInstance
-from landseg.synthetic import CLASS_NAMES
+from landseg.inference.models import Tile, TileInstance
+from landseg.io.synthetic import CLASS_NAMES
 
 
 class GroundTruthSegmenter:

@@ -9,21 +9,21 @@ from pathlib import Path
 import pytest
 import torch
 
-from landseg.analysis import (
+from landseg.errors import InvalidParameterError, ModelLoadError
+from landseg.reporting.analysis import (
     GradientThresholds,
     _head_tensors,
     analyze_model,
     format_analysis,
     select_feature_layers,
 )
-from landseg.errors import InvalidParameterError, ModelLoadError
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def model(tiny_run):
-    from landseg.models import load
+    from landseg.inference.models import load
 
     return load(tiny_run[0] / "best.pt", device="cpu").yolo.model
 
@@ -55,7 +55,7 @@ def test_head_outputs_are_unpacked_named_and_deduplicated():
 
 
 def test_feature_statistics_match_a_direct_computation(tiny_analysis, tiny_run, model):
-    from landseg import analysis
+    from landseg.reporting import analysis
 
     rows = {(r["layer"], r["output"]): r for r in tiny_analysis["features"]}
     assert {layer for layer, _ in rows} == {2, 4, 6, 8, 9, 12, 15, 18, 21, 22}

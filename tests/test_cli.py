@@ -70,7 +70,7 @@ def test_segment_bad_input_one_line_exit_2(small_scene, tmp_path, capsys, args, 
 
 
 def test_sigterm_cancels_cleanly(tiny_model, tmp_path):
-    from landseg.synthetic import write_scene
+    from landseg.io.synthetic import write_scene
 
     scene = write_scene(tmp_path / "big", size_px=2048, seed=2)
     out = tmp_path / "out.gpkg"

@@ -9,14 +9,14 @@ import pytest
 import rasterio
 import shapely
 
-from landseg.dataset import balanced_class_weights, export_dataset
 from landseg.errors import (
     InvalidParameterError,
     LandSegWarning,
     OutputExistsError,
     VectorReadError,
 )
-from landseg.synthetic import CLASS_NAMES, write_scene
+from landseg.io.synthetic import CLASS_NAMES, write_scene
+from landseg.training.dataset import balanced_class_weights, export_dataset
 from tests.conftest import SPACENET_DIR
 
 
@@ -76,7 +76,7 @@ def test_labels_line_up_with_the_scene(export):
 
 
 def test_holes_survive_as_bridged_rings():
-    from landseg.dataset import _ring_with_holes
+    from landseg.training.dataset import _ring_with_holes
 
     polygon = shapely.box(0, 0, 100, 100).difference(shapely.box(40, 40, 60, 60))
     ring = (_ring_with_holes(polygon)).round().astype(np.int32)

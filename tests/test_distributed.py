@@ -21,7 +21,6 @@ import rasterio
 import shapely
 import torch
 
-from landseg import distributed
 from landseg.cli import main
 from landseg.errors import (
     Cancelled,
@@ -30,10 +29,11 @@ from landseg.errors import (
     InvalidParameterError,
     ModelLoadError,
 )
-from landseg.models import TileInstance, resolve_devices
-from landseg.pipeline import LAYER_NAME, segment
-from landseg.synthetic import write_scene
-from landseg.tiling import tile_grid
+from landseg.inference import distributed
+from landseg.inference.models import TileInstance, resolve_devices
+from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.tiling import tile_grid
+from landseg.io.synthetic import write_scene
 from tests.standins import GroundTruthSegmenter
 
 TILING = {"tile_size_px": 256, "overlap_px": 32}  # a 1024 px scene: 5 x 5 tiles
@@ -308,11 +308,11 @@ def test_command_line_with_local_workers_and_a_model_file(small_scene, tmp_path)
 def test_a_local_run_imports_no_dask(small_scene, tmp_path):
     code = (
         "import sys\n"
-        "from landseg.pipeline import segment\n"
+        "from landseg.inference.pipeline import segment\n"
         "from tests.standins import EmptySegmenter\n"
         "segment(sys.argv[1], sys.argv[2], model=EmptySegmenter(), tile_size_px=256)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('dask', 'distributed') or m == 'landseg.distributed'))\n"
+        "('dask', 'distributed') or m == 'landseg.inference.distributed'))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, str(small_scene.raster_path), str(tmp_path / "o.gpkg")],
@@ -352,7 +352,7 @@ def test_device_list_without_gpus(monkeypatch):
 
 
 def test_training_on_two_gpus_passes_them_to_ultralytics(two_gpus, tmp_path):
-    from landseg.train import TrainOptions, _check_options, _ultralytics_arguments
+    from landseg.training.train import TrainOptions, _check_options, _ultralytics_arguments
 
     phase = {
         "name": "main",
@@ -364,7 +364,7 @@ def test_training_on_two_gpus_passes_them_to_ultralytics(two_gpus, tmp_path):
         "augmentation": {},
     }
     options = {"device": "0,1", "batch": 16, "copy_paste_mode": "flip", "patience": 5}
-    options |= {"seed": 0, "workers": 2}
+    options |= {"seed": 0, "loader_workers": 2}
     arguments = _ultralytics_arguments(options, phase, "data.yaml")
     assert arguments["device"] == "0,1" and arguments["batch"] == 16 and arguments["amp"]
     assert _ultralytics_arguments(options | {"device": "1"}, phase, "d")["device"] == "1"
@@ -379,7 +379,8 @@ def test_training_callbacks_pickle_for_multi_gpu_workers(tmp_path):
     """ultralytics pickles the callbacks into its DDP worker processes."""
     import cloudpickle
 
-    from landseg.train import RunRecord, _Callbacks
+    from landseg.training.record import RunRecord
+    from landseg.training.train import _Callbacks
 
     record = RunRecord(tmp_path, {"phases": [], "epochs": []})
     callbacks = _Callbacks(record, "main", [1.0], print, threading.Event(), 0, 3)

@@ -22,7 +22,7 @@ from landseg.errors import (
     OutputExistsError,
     VectorReadError,
 )
-from landseg.map_metrics import (
+from landseg.evaluation.maps import (
     BACKGROUND,
     IOU_THRESHOLDS,
     evaluate_map,

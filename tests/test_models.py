@@ -4,10 +4,17 @@ import geopandas as gpd
 import pytest
 import torch
 
-from landseg import models
 from landseg.errors import DeviceUnavailableError, InvalidParameterError, ModelLoadError
-from landseg.models import ModelInfo, Segmenter, Tile, UltralyticsSegmenter, load, resolve_device
-from landseg.pipeline import LAYER_NAME, segment
+from landseg.inference import models
+from landseg.inference.models import (
+    ModelInfo,
+    Segmenter,
+    Tile,
+    UltralyticsSegmenter,
+    load,
+    resolve_device,
+)
+from landseg.inference.pipeline import LAYER_NAME, segment
 
 
 @pytest.fixture(scope="module")

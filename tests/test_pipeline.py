@@ -18,7 +18,7 @@ from landseg.errors import (
     OutputNotWritableError,
     RasterReadError,
 )
-from landseg.pipeline import LAYER_NAME, segment
+from landseg.inference.pipeline import LAYER_NAME, segment
 from tests.conftest import SPACENET_DIR
 from tests.standins import EmptySegmenter, GroundTruthSegmenter
 
@@ -163,7 +163,7 @@ def test_progress_reaches_one_and_accepts_threading_event(small_scene, tmp_path)
 
 
 def test_geographic_raster(tmp_path):
-    from landseg.synthetic import write_scene
+    from landseg.io.synthetic import write_scene
 
     scene = write_scene(tmp_path / "geo", size_px=512, seed=8, crs="EPSG:4326", pixel_size_m=0.5)
     out = tmp_path / "out.gpkg"

@@ -4,7 +4,7 @@ import rasterio
 from affine import Affine
 
 from landseg.errors import InvalidParameterError, RasterReadError
-from landseg.raster import compute_scaling, open_raster, select_bands
+from landseg.io.rasters import compute_scaling, open_raster, select_bands
 from tests.conftest import SPACENET_DIR
 
 SPACENET = SPACENET_DIR / "ortho_pan_16bit.tif"

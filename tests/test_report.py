@@ -20,13 +20,13 @@ from landseg.errors import (
     RunRecordError,
     RunRecordNotFoundError,
 )
-from landseg.report import (
+from landseg.reporting.report import (
     build_report,
     compare_runs,
     overfitting_risk,
     parse_milestones,
 )
-from landseg.report_text import LANGUAGES, TEXT, check_languages
+from landseg.reporting.texts import LANGUAGES, TEXT, check_languages
 from tests.run_records import copy_run, edit_record, user_record
 
 pytestmark = pytest.mark.slow
@@ -314,7 +314,7 @@ def test_embedded_plots_are_valid_pngs(full):
 def test_japanese_plot_text_uses_a_cjk_font(full):
     from matplotlib.ft2font import FT2Font
 
-    from landseg.plots import cjk_font
+    from landseg.reporting.plots import cjk_font
 
     path = cjk_font()
     font = FT2Font(str(path))
@@ -518,8 +518,8 @@ def test_complete_run_reports_nothing_missing(full, tiny_run, tmp_path):
 def test_missing_japanese_font_is_a_clear_error(tiny_run, tmp_path, monkeypatch):
     from matplotlib import font_manager
 
-    from landseg import plots
     from landseg.errors import FontNotFoundError
+    from landseg.reporting import plots
 
     monkeypatch.setattr(plots, "_fontconfig_candidates", lambda: [])
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])

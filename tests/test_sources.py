@@ -9,9 +9,9 @@ from rasterio.shutil import copy as copy_raster
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError, RasterReadError, VectorReadError
-from landseg.models import ModelInfo
-from landseg.pipeline import LAYER_NAME, segment
-from landseg.synthetic import write_scene
+from landseg.inference.models import ModelInfo
+from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.io.synthetic import write_scene
 from tests.http_server import serve, silent_server
 from tests.standins import GroundTruthSegmenter
 
@@ -227,9 +227,9 @@ def test_xyz_tiles_over_http(tmp_path):
 def test_url_that_does_not_answer_fails_in_time(tmp_path, monkeypatch, scene):
     import time
 
-    import landseg.raster
+    import landseg.io.rasters
 
-    monkeypatch.setattr(landseg.raster, "HTTP_TIMEOUT_S", 2)
+    monkeypatch.setattr(landseg.io.rasters, "HTTP_TIMEOUT_S", 2)
     with silent_server() as port:
         started = time.perf_counter()
         with pytest.raises(RasterReadError, match="could not be opened"):

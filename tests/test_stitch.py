@@ -6,10 +6,10 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from landseg.pipeline import LAYER_NAME, segment
-from landseg.stitch import Piece, merge_pieces
-from landseg.synthetic import write_scene
-from landseg.tiling import tile_grid
+from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.stitch import Piece, merge_pieces
+from landseg.inference.tiling import tile_grid
+from landseg.io.synthetic import write_scene
 from tests.standins import GroundTruthSegmenter
 
 

@@ -9,7 +9,7 @@ from rasterio.windows import from_bounds
 
 from landseg.cli import cli, main
 from landseg.errors import InvalidParameterError, OutputExistsError
-from landseg.synthetic import CLASS_MIX, CLASS_NAMES, PALETTE, write_scene
+from landseg.io.synthetic import CLASS_MIX, CLASS_NAMES, PALETTE, write_scene
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def test_cli_unwritable_output(tmp_path, capsys):
 
 
 def test_failed_write_leaves_no_partial_files(tmp_path, monkeypatch):
-    import landseg.synthetic as synthetic
+    import landseg.io.synthetic as synthetic
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")

@@ -3,8 +3,8 @@ import pytest
 import rasterio
 
 from landseg.errors import InvalidParameterError
-from landseg.raster import RasterSource, Scaling
-from landseg.tiling import read_ahead, read_tile, tile_grid
+from landseg.inference.tiling import read_ahead, read_tile, tile_grid
+from landseg.io.rasters import RasterSource, Scaling
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ from landseg.errors import (
     ModelLoadError,
     OutputExistsError,
 )
-from landseg.train import RECORD_NAME, TrainOptions, resolve_class_weights, resume, train
+from landseg.training.record import RECORD_NAME
+from landseg.training.train import TrainOptions, resolve_class_weights, resume, train
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +83,7 @@ def test_interrupt_then_resume(tiny_dataset, tmp_path):
         run_dir=str(run_dir),
         epochs=2,
         batch=4,
-        workers=0,
+        loader_workers=0,
         class_weights="none",
     )
     with pytest.raises(Cancelled, match="--resume"):
@@ -101,7 +102,7 @@ def test_interrupt_then_resume(tiny_dataset, tmp_path):
 
 
 def test_base_model_with_other_classes_gets_a_new_head(tiny_run, tmp_path):
-    from landseg.dataset import export_dataset
+    from landseg.training.dataset import export_dataset
     from tests.conftest import SPACENET_DIR
 
     data = tmp_path / "atlanta"
@@ -121,7 +122,7 @@ def test_base_model_with_other_classes_gets_a_new_head(tiny_run, tmp_path):
                 run_dir=str(tmp_path / "run"),
                 epochs=1,
                 batch=4,
-                workers=0,
+                loader_workers=0,
                 base_model=str(tiny_run[0] / "best.pt"),
             )
         )

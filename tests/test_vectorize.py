@@ -4,7 +4,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from landseg.vectorize import (
+from landseg.inference.vectorize import (
     areas_m2,
     clean,
     masks_to_geometries,

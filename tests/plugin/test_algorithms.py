@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from landseg.synthetic import CLASS_NAMES
+from landseg.io.synthetic import CLASS_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,7 +133,7 @@ def test_cancel_stops_the_worker_and_writes_nothing(provider, tiny_model, tmp_pa
     import psutil
     from qgis.core import QgsProcessingException
 
-    from landseg.synthetic import write_scene
+    from landseg.io.synthetic import write_scene
     from plugin.worker import pid_alive
 
     scene = write_scene(tmp_path_factory.mktemp("large_scene"), size_px=2048, seed=11)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from landseg.synthetic import CLASS_NAMES
+from landseg.io.synthetic import CLASS_NAMES
 from tests.plugin.harness import wait_until
 
 
@@ -56,7 +56,7 @@ def test_segment_dialog_defaults(gui_plugin, iface, project, small_scene, tiny_m
 
 
 def test_segment_dialog_preselects_the_shipped_model(gui_plugin, iface, project, small_scene):
-    from landseg.models import DEFAULT_MODEL_PATH
+    from landseg.inference.models import DEFAULT_MODEL_PATH
 
     add_scene(project, small_scene)
     dialog = gui_plugin.show_segment_dialog()
@@ -162,7 +162,7 @@ def test_failed_task_shows_the_backend_message_with_details(gui_plugin, iface, t
 
 
 def test_cancelling_a_toolbar_task(gui_plugin, iface, tiny_model, tmp_path_factory):
-    from landseg.synthetic import write_scene
+    from landseg.io.synthetic import write_scene
     from plugin import environment
     from plugin.backend import segment_args
     from plugin.segment_dialog import SegmentRequest

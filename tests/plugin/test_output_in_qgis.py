@@ -1,6 +1,6 @@
 """LandSeg's GeoPackage as QGIS sees it: valid layer, coloured by class from the stored style."""
 
-from landseg.pipeline import LAYER_NAME, segment
+from landseg.inference.pipeline import LAYER_NAME, segment
 from tests.standins import GroundTruthSegmenter
 
 

@@ -3,10 +3,10 @@ and the result as QGIS shows it."""
 
 import pytest
 
-from landseg.map_metrics import evaluate_map
-from landseg.models import DEFAULT_MODEL_PATH
-from landseg.pipeline import LAYER_NAME, segment
-from landseg.synthetic import write_scene
+from landseg.evaluation.maps import evaluate_map
+from landseg.inference.models import DEFAULT_MODEL_PATH
+from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.io.synthetic import write_scene
 
 pytestmark = pytest.mark.slow
 

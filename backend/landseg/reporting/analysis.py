@@ -445,8 +445,8 @@ def analyze_model(
         InvalidParameterError: The dataset or an option is unusable.
     """
     from landseg.errors import ModelLoadError
-    from landseg.evaluate import data_yaml
-    from landseg.models import load, resolve_device
+    from landseg.evaluation.tiles import data_yaml
+    from landseg.inference.models import load, resolve_device
     from landseg.offline import import_ultralytics
 
     import_ultralytics()  # before any ultralytics import: no network, no telemetry
@@ -510,7 +510,7 @@ def _number(value: float | None) -> str:
 
 
 def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    from landseg.report_text import display_width
+    from landseg.reporting.texts import display_width
 
     widths = [
         max(display_width(str(cell)) for cell in column)
@@ -567,7 +567,7 @@ def format_analysis(result: dict[str, Any], *, language: str = "en") -> str:
         result: What :func:`analyze_model` returned.
         language: ``en`` or ``ja``.
     """
-    from landseg.report_text import check_languages, text
+    from landseg.reporting.texts import check_languages, text
 
     (language,) = check_languages([language])
 

@@ -14,7 +14,6 @@ several GPUs, per-epoch progress is not reported and a run stops on Ctrl-C (or w
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
@@ -26,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from landseg import __version__
+from landseg import __version__, defaults
 from landseg.errors import (
     Cancelled,
     InvalidParameterError,
@@ -34,12 +33,10 @@ from landseg.errors import (
     ModelLoadError,
     OutputExistsError,
 )
-from landseg.evaluate import data_yaml, evaluate_dataset, metrics_to_dict
-from landseg.models import ModelInfo, file_sha256, resolve_devices, write_model_info
+from landseg.evaluation.tiles import data_yaml, evaluate_dataset, metrics_to_dict
+from landseg.inference.models import ModelInfo, file_sha256, resolve_devices, write_model_info
+from landseg.training.record import BEST_NAME, RunRecord
 
-RECORD_NAME = "record.json"
-EPOCHS_CSV = "epochs.csv"
-BEST_NAME = "best.pt"
 PHASES = ("main", "continued")
 ProgressCallback = Callable[[float, str], None]
 
@@ -76,7 +73,7 @@ class TrainOptions:
     augment: float = 1.0
     patience: int = 50
     seed: int = 0
-    workers: int = 2
+    loader_workers: int = defaults.LOADER_WORKERS  # data-loader processes
     continue_epochs: int = 0
     continue_lr: float = 5e-5
     continue_augment: float = 0.5
@@ -107,7 +104,7 @@ def resolve_class_weights(
             return None
         if option == "balanced":
             if not stats.get("class_weights"):
-                from landseg.dataset import balanced_class_weights
+                from landseg.training.dataset import balanced_class_weights
 
                 return balanced_class_weights([1] * len(class_names))
             return [float(stats["class_weights"][n]) for n in class_names]
@@ -149,50 +146,6 @@ def _library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "python": platform.python_version(),
     }
-
-
-class RunRecord:
-    """The run record on disk: ``record.json`` plus ``epochs.csv``, rewritten atomically."""
-
-    def __init__(self, run_dir: Path, content: dict[str, Any]) -> None:
-        self.run_dir = run_dir
-        self.content = content
-
-    @classmethod
-    def load(cls, run_dir: Path) -> RunRecord:
-        from landseg.report import load_record
-
-        return cls(run_dir, load_record(run_dir))
-
-    def save(self) -> None:
-        temporary = self.run_dir / f".{RECORD_NAME}.partial"
-        temporary.write_text(json.dumps(self.content, indent=2))
-        os.replace(temporary, self.run_dir / RECORD_NAME)
-        self._save_csv()
-
-    def _save_csv(self) -> None:
-        rows = [_flatten(epoch) for epoch in self.content["epochs"]]
-        columns = list(dict.fromkeys(k for row in rows for k in row))
-        temporary = self.run_dir / f".{EPOCHS_CSV}.partial"
-        with open(temporary, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(temporary, self.run_dir / EPOCHS_CSV)
-
-    def phase(self, name: str) -> dict[str, Any]:
-        return next(p for p in self.content["phases"] if p["name"] == name)
-
-
-def _flatten(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat = {}
-    for key, value in entry.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def _epoch_entry(trainer: Any, phase: str, phase_epoch: int, global_epoch: int) -> dict[str, Any]:
@@ -547,7 +500,8 @@ def _ultralytics_arguments(options: dict[str, Any], phase: dict[str, Any], data:
         "patience": options["patience"],
         "seed": options["seed"],
         "deterministic": True,
-        "workers": options["workers"],
+        # records of version 0.1 named it "workers"
+        "workers": options.get("loader_workers", options.get("workers", defaults.LOADER_WORKERS)),
         "close_mosaic": 0 if phase["name"] == "continued" else max(1, phase["epochs"] // 5),
         "amp": device != "cpu",
         "plots": False,

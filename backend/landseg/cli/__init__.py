@@ -218,7 +218,7 @@ def cli() -> None:
 @overwrite_option
 def synth(out_dir: Path, bits: str, **options: Any) -> None:
     """Write a synthetic aerial scene (scene.tif) and its labels (labels.gpkg) to OUT_DIR."""
-    from landseg.synthetic import write_scene
+    from landseg.io.synthetic import write_scene
 
     scene = write_scene(out_dir, bits=int(bits), **options)
     counts = ", ".join(f"{name} {n}" for name, n in scene.class_counts.items())
@@ -335,8 +335,8 @@ def segment(
     RASTERS is one raster (file, VRT, URL, GDAL WMS/XYZ XML) or several orthophoto sheets
     (files, folders or glob patterns) in one CRS, segmented as one mosaic.
     """
-    from landseg.pipeline import LAYER_NAME
-    from landseg.pipeline import segment as run_segment
+    from landseg.inference.pipeline import LAYER_NAME
+    from landseg.inference.pipeline import segment as run_segment
 
     result = run_segment(
         _expand_sheets(rasters),
@@ -391,7 +391,6 @@ def segment(
 )
 @click.option(
     "--aoi",
-    "aoi_path",
     type=click.Path(path_type=Path),
     default=None,
     help="Polygons limiting where tiles are cut.",
@@ -434,7 +433,7 @@ def export_dataset_command(rasters, labels, output, class_map, classes, bands, *
     """Export a YOLO-seg dataset from RASTERS and labelled polygons."""
     from dataclasses import asdict
 
-    from landseg.dataset import export_dataset
+    from landseg.training.dataset import export_dataset
 
     stats = export_dataset(
         rasters,
@@ -531,7 +530,7 @@ def export_dataset_command(rasters, labels, output, class_map, classes, bands, *
 @progress_option
 def train_command(data, run_dir, resume_dir, class_weights, overwrite, progress, cancel, **options):
     """Fine-tune a YOLO-seg model on a dataset (with an optional continued phase)."""
-    from landseg.train import TrainOptions, resume, train
+    from landseg.training.train import TrainOptions, resume, train
 
     if resume_dir is not None:
         best = resume(resume_dir, progress=progress, cancel=cancel)
@@ -607,7 +606,7 @@ def evaluate_command(
     if predictions or labels:
         if not (predictions and labels):
             raise click.UsageError("map-level evaluation needs both --predictions and --labels")
-        from landseg import map_metrics
+        from landseg.evaluation import maps as map_metrics
 
         metrics = map_metrics.evaluate_map(
             predictions, labels, class_field=class_field, aoi=aoi, conf=conf
@@ -618,8 +617,8 @@ def evaluate_command(
         return
     if not data:
         raise click.UsageError("give --data (with --model) or --predictions and --labels")
-    from landseg.evaluate import evaluate_dataset, format_table
-    from landseg.outputs import atomic_output
+    from landseg.evaluation.tiles import evaluate_dataset, format_table
+    from landseg.io.atomic import atomic_output
 
     result = evaluate_dataset(model, data, split=split, device=device)
     click.echo(format_table(result))
@@ -635,7 +634,7 @@ def model_info(model: Path | None, device: str) -> None:
     """Print MODEL's metadata (default: the shipped model) and its device as JSON."""
     from dataclasses import asdict
 
-    from landseg.models import DEFAULT_MODEL_PATH, describe_device, load
+    from landseg.inference.models import DEFAULT_MODEL_PATH, describe_device, load
 
     segmenter = load(model, device=device)
     click.echo(
@@ -662,7 +661,7 @@ def model_info(model: Path | None, device: str) -> None:
 @overwrite_option
 def export_model(model: Path, output: Path, overwrite: bool) -> None:
     """Export MODEL (.pt) to ONNX, which runs about twice as fast on CPU."""
-    from landseg.models import export_onnx
+    from landseg.inference.models import export_onnx
 
     click.echo(f"Wrote {export_onnx(model, output, overwrite=overwrite)}")
 
@@ -724,7 +723,7 @@ def report_command(
     cancel,
 ):
     """Bilingual (English / 日本語) HTML report of a training run in RUN_DIR."""
-    from landseg.report import build_report, parse_milestones
+    from landseg.reporting.report import build_report, parse_milestones
 
     thresholds = {"milestones": parse_milestones(milestones)} if milestones else None
     path = build_report(
@@ -770,9 +769,9 @@ def analyze_command(
     model, data, split, max_images, batch_size, language, device, json_path, overwrite
 ):
     """Feature-map statistics and gradient flow of MODEL (.pt) on a dataset's images."""
-    from landseg.analysis import analyze_model, format_analysis
-    from landseg.outputs import atomic_output
-    from landseg.report_text import check_languages
+    from landseg.io.atomic import atomic_output
+    from landseg.reporting.analysis import analyze_model, format_analysis
+    from landseg.reporting.texts import check_languages
 
     check_languages([language])  # fail before the model loads
     result = analyze_model(
@@ -804,8 +803,8 @@ def analyze_command(
 @overwrite_option
 def compare_command(run_a, run_b, languages, output, overwrite):
     """Per-class deltas of the final metrics, RUN_B minus RUN_A: did the fine-tune help?"""
-    from landseg.outputs import atomic_output
-    from landseg.report import compare_runs
+    from landseg.io.atomic import atomic_output
+    from landseg.reporting.report import compare_runs
 
     html = output is not None and output.suffix.lower() in (".html", ".htm")
     result = compare_runs(

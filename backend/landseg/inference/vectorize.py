@@ -13,7 +13,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import shapes
 from shapely.geometry import MultiPolygon, shape
 
-from landseg.vectors import polygonal_parts
+from landseg.io.vectors import polygonal_parts
 
 _METRES_PER_DEGREE = 111_320.0
 

@@ -20,8 +20,8 @@ from rasterio.errors import WindowError
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError
-from landseg.models import Tile
-from landseg.raster import RasterSource, Scaling, valid_mask
+from landseg.inference.models import Tile
+from landseg.io.rasters import RasterSource, Scaling, valid_mask
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import box
 
-from landseg.tiling import TileSpec
+from landseg.inference.tiling import TileSpec
 
 LINK_THRESHOLD = 0.5
 SEAM_CONTACT_THRESHOLD = 0.5  # share of the shorter reach along the seam that must touch

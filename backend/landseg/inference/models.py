@@ -23,7 +23,7 @@ from rasterio.windows import Window
 from landseg.errors import DeviceUnavailableError, InvalidParameterError, ModelLoadError
 
 METADATA_KEY = "landseg"  # key in a .pt checkpoint and in ONNX metadata_props
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "data" / "landseg-default-seg.pt"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "landseg-default-seg.pt"
 
 
 @dataclass
@@ -361,7 +361,7 @@ def export_onnx(
     model_path: str | Path, output_path: str | Path, *, overwrite: bool = False
 ) -> Path:
     """Export a ``.pt`` model to ONNX (faster on CPU), carrying its LandSeg metadata along."""
-    from landseg.outputs import atomic_output
+    from landseg.io.atomic import atomic_output
 
     segmenter = load(model_path, device="cpu")
     info = segmenter.info

@@ -31,9 +31,9 @@ from landseg.errors import (
     OutputNotWritableError,
     VectorReadError,
 )
-from landseg.raster import compute_scaling, open_raster, select_bands
-from landseg.tiling import TileSpec, read_tile, tile_grid
-from landseg.vectors import CRS_FIX, area_of_interest, read_vector, repair_polygons
+from landseg.inference.tiling import TileSpec, read_tile, tile_grid
+from landseg.io.rasters import compute_scaling, open_raster, select_bands
+from landseg.io.vectors import CRS_FIX, area_of_interest, read_vector, repair_polygons
 
 WEIGHT_CAP = 10.0  # weight of a class with no (or very few) instances
 STATS_NAME = "stats.json"
@@ -212,7 +212,7 @@ def export_dataset(
     class_field: str | None = "class",
     class_value: str | None = None,
     class_map: Mapping[str, str] | None = None,
-    aoi_path: str | Path | None = None,
+    aoi: str | Path | None = None,
     tile_size_px: int = 512,
     overlap_px: int = 64,
     bands: Sequence[int] | None = None,
@@ -235,7 +235,7 @@ def export_dataset(
         class_field: Attribute holding the class.
         class_value: One class for every feature instead of a class field.
         class_map: Renames label values to model classes (e.g. ``{"building": "roof"}``).
-        aoi_path: Polygons limiting where tiles are cut.
+        aoi: Polygons limiting where tiles are cut.
         tile_size_px: Tile size (multiple of 32).
         overlap_px: Overlap between tiles.
         bands: Raster bands for the three channels (one band is repeated).
@@ -279,8 +279,8 @@ def export_dataset(
                     abs(src.transform.a) * (1.0 if not crs.is_geographic else 111_320.0)
                 )
                 footprint = box(*src.bounds)
-                if aoi_path is not None:
-                    footprint = footprint.intersection(area_of_interest(aoi_path, crs, None))
+                if aoi is not None:
+                    footprint = footprint.intersection(area_of_interest(aoi, crs, None))
                 local = local[local.intersects(footprint)]
                 specs = [
                     s

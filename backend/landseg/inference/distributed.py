@@ -2,7 +2,7 @@
 
 The mosaic's own tile grid is cut into *chunks*, square blocks of tiles (the tiles' overlap is
 the halo, so no chunk needs its neighbours). Each chunk is one Dask task that runs
-:func:`landseg.pipeline.segment_tiles`, the code a local run uses, on a worker: the worker
+:func:`landseg.inference.pieces.segment_tiles`, the code a local run uses, on a worker: the worker
 loads the model once (cached per worker process; ``device="auto"`` resolves there, so a
 worker with a GPU uses it) and returns the chunk's pieces. This process takes each chunk's
 pieces exactly once, puts them in tile order and hands them to the same seam merge as a local
@@ -33,11 +33,11 @@ from landseg.errors import (
     InvalidParameterError,
     ModelLoadError,
 )
-from landseg.models import Segmenter, load
-from landseg.pipeline import TilePieces, segment_tiles
-from landseg.raster import RasterSource, Scaling
-from landseg.stitch import Piece
-from landseg.tiling import TileSpec
+from landseg.inference.models import Segmenter, load
+from landseg.inference.pieces import TilePieces, segment_tiles
+from landseg.inference.stitch import Piece
+from landseg.inference.tiling import TileSpec
+from landseg.io.rasters import RasterSource, Scaling
 
 CONNECT_TIMEOUT_S = 20  # to reach a scheduler
 WORKER_WAIT_S = 60  # for a scheduler without workers to get one

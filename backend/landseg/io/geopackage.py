@@ -14,7 +14,7 @@ from xml.sax.saxutils import quoteattr
 import geopandas as gpd
 import pyogrio
 
-from landseg.outputs import atomic_output
+from landseg.io.atomic import atomic_output
 
 # Colours per known class; other classes get colours from a fallback cycle.
 CLASS_COLOURS = {

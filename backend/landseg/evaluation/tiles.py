@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from landseg.errors import InvalidParameterError
-from landseg.models import resolve_device
+from landseg.inference.models import resolve_device
 
 METRIC_NAMES = ("precision", "recall", "map50", "map50_95")
 
@@ -70,7 +70,7 @@ def evaluate_dataset(
     iou: float = 0.7,
 ) -> dict[str, Any]:
     """Validate a ``.pt``/``.onnx`` model on a YOLO-seg dataset split; per-class figures."""
-    from landseg.models import load
+    from landseg.inference.models import load
 
     segmenter = load(model_path, device=device)
     yaml_path = data_yaml(data)

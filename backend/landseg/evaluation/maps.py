@@ -51,8 +51,8 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from landseg.errors import InvalidParameterError, LandSegWarning, VectorReadError
-from landseg.outputs import atomic_output
-from landseg.vectors import (
+from landseg.io.atomic import atomic_output
+from landseg.io.vectors import (
     CRS_FIX,
     AreaOfInterest,
     VectorSource,

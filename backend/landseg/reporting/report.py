@@ -1,8 +1,8 @@
 """Bilingual (English / 日本語) training reports, computed from a run record.
 
-:func:`build_report` reads ``RUN_DIR/record.json`` (written by :mod:`landseg.train`), derives
-every table, observation and rating from its numbers, optionally adds the feature-map and
-gradient analysis of ``best.pt`` (:mod:`landseg.analysis`), and writes one self-contained HTML
+:func:`build_report` reads ``RUN_DIR/record.json`` (written by :mod:`landseg.training.train`),
+derives every table, observation and rating from its numbers, optionally adds the feature-map and
+gradient analysis of ``best.pt`` (:mod:`landseg.reporting.analysis`), and writes one self-contained HTML
 file (plots embedded as PNG data URIs, no network resources) and, if asked, a Markdown file
 whose figures go to a ``<name>_figures/`` folder beside it. :func:`compare_runs` gives the
 per-class deltas between two runs in the same bilingual form.
@@ -10,7 +10,7 @@ per-class deltas between two runs in the same bilingual form.
 The report is first assembled as plain blocks (tables, paragraphs, bullet lists, notes and
 figures, each carrying its text in every language), then rendered, so Markdown and HTML always
 say the same thing. Numbers and class names are shared across languages; words come from
-:mod:`landseg.report_text`.
+:mod:`landseg.reporting.texts`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import base64
 import datetime as dt
 import html
 import itertools
-import json
 import os
 import shutil
 import uuid
@@ -29,12 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from landseg import __version__
-from landseg.analysis import FEATURE_COLUMNS, GRADIENT_COLUMNS, GradientThresholds
-from landseg.errors import InvalidParameterError, RunRecordError, RunRecordNotFoundError
-from landseg.report_text import Bi, check_languages, same, text
-from landseg.train import RECORD_NAME
+from landseg.errors import InvalidParameterError, RunRecordError
+from landseg.reporting.analysis import FEATURE_COLUMNS, GRADIENT_COLUMNS, GradientThresholds
+from landseg.reporting.texts import Bi, check_languages, same, text
+from landseg.training.record import BEST_NAME, load_record
 
-BEST_NAME = "best.pt"
 KINDS = ("mask", "box")
 METRICS = ("precision", "recall", "map50", "map50_95")
 LOSSES = ("box", "seg", "cls", "dfl")
@@ -170,40 +168,6 @@ def _thresholds(value: ReportThresholds | Mapping[str, Any] | None) -> ReportThr
 
 
 # --------------------------------------------------------------------------- the run
-
-
-def load_record(run_dir: str | Path) -> dict[str, Any]:
-    """The run record of ``run_dir``.
-
-    Raises:
-        RunRecordNotFoundError: The folder or its ``record.json`` does not exist.
-        RunRecordError: ``record.json`` is not a LandSeg run record.
-    """
-    folder = Path(run_dir)
-    path = folder / RECORD_NAME
-    if not folder.is_dir():
-        raise RunRecordNotFoundError(
-            f"Run folder '{folder}' does not exist: give the folder landseg train wrote "
-            "(its -o/--output)."
-        )
-    if not path.is_file():
-        raise RunRecordNotFoundError(
-            f"'{folder}' holds no training run ({RECORD_NAME} is missing): give the folder "
-            "landseg train wrote, which contains record.json, epochs.csv and best.pt."
-        )
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise RunRecordError(
-            f"'{path}' is not valid JSON ({error}): the file is damaged; restore it or "
-            "re-run the training."
-        ) from None
-    if not isinstance(record, dict) or not isinstance(record.get("epochs", []), list):
-        raise RunRecordError(
-            f"'{path}' is not a LandSeg run record (no 'epochs' list): give the record.json "
-            "that landseg train wrote."
-        )
-    return record
 
 
 class _Run:
@@ -1291,7 +1255,7 @@ def _phase_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Bi]:
 def _section_features(
     analysis: dict[str, Any] | None, note: Bi | None, figures: _Figures
 ) -> Section:
-    from landseg.analysis import NEAR_ZERO, feature_rows
+    from landseg.reporting.analysis import NEAR_ZERO, feature_rows
 
     section = Section("features", text("sec_features"))
     if analysis is None:
@@ -1345,7 +1309,7 @@ def _feature_observations(analysis: dict[str, Any]) -> list[Bi]:
 def _section_gradients(
     analysis: dict[str, Any] | None, note: Bi | None, figures: _Figures
 ) -> Section:
-    from landseg.analysis import _number, gradient_rows
+    from landseg.reporting.analysis import _number, gradient_rows
 
     section = Section("gradients", text("sec_gradients"))
     if analysis is None:
@@ -1611,7 +1575,7 @@ class _Figures:
         return lines
 
     def metrics(self, run: _Run, thresholds: ReportThresholds) -> Figure:
-        from landseg.plots import Panel, line_figure
+        from landseg.reporting.plots import Panel, line_figure
 
         x = [e["epoch"] for e in run.epochs]
         boundaries = self._boundaries(run)
@@ -1647,7 +1611,7 @@ class _Figures:
         return Figure("metrics", png, text("fig_metrics"))
 
     def losses(self, run: _Run) -> Figure:
-        from landseg.plots import Panel, line_figure
+        from landseg.reporting.plots import Panel, line_figure
 
         x = [e["epoch"] for e in run.epochs]
         boundaries = self._boundaries(run)
@@ -1671,7 +1635,7 @@ class _Figures:
         return Figure("losses", line_figure(panels), text("fig_losses"))
 
     def classes(self, run: _Run) -> Figure:
-        from landseg.plots import Panel, bar_figure
+        from landseg.reporting.plots import Panel, bar_figure
 
         names = run.class_names
         panels = [
@@ -1695,7 +1659,7 @@ class _Figures:
         )
 
     def distribution(self, run: _Run) -> Figure:
-        from landseg.plots import Panel, bar_figure
+        from landseg.reporting.plots import Panel, bar_figure
 
         names = run.class_names
         stats = run.dataset
@@ -1726,7 +1690,7 @@ class _Figures:
         )
 
     def features(self, analysis: dict[str, Any]) -> Figure:
-        from landseg.plots import Panel, bar_figure
+        from landseg.reporting.plots import Panel, bar_figure
 
         # spatial maps only: the head's per-anchor outputs have other scales and meanings
         rows = [r for r in analysis["features"] if len(r["shape"]) == 3]
@@ -1766,7 +1730,7 @@ class _Figures:
         )
 
     def gradients(self, analysis: dict[str, Any]) -> Figure:
-        from landseg.plots import Panel, bar_figure
+        from landseg.reporting.plots import Panel, bar_figure
 
         rows = analysis["gradients"]["layers"]
         names = [f"{r['role']}.{r['layer']} {r['module']}" for r in rows]
@@ -1818,10 +1782,10 @@ def assemble_report(
     run = _Run(run_dir, load_record(run_dir))
     figures = _Figures(languages)
     if "ja" in languages:
-        from landseg.plots import cjk_font
+        from landseg.reporting.plots import cjk_font
 
         cjk_font()  # fail early, with advice, when no Japanese font exists
-    from landseg.plots import plotting
+    from landseg.reporting.plots import plotting
 
     with plotting(languages):
         missing = _missing(run, analysis_note if analysis is None else None)
@@ -2113,7 +2077,7 @@ def build_report(
         thresholds: :class:`ReportThresholds`, or a mapping of the fields to change.
         analysis: Add the feature-map and gradient analysis of ``best.pt`` on the run's
             validation images (needs the model and the dataset; skipped with a note otherwise);
-            ``False`` leaves it out; a result of :func:`landseg.analysis.analyze_model` is
+            ``False`` leaves it out; a result of :func:`landseg.reporting.analysis.analyze_model` is
             used as it is.
         device: Device for the analysis.
         max_images: Validation images the analysis uses.
@@ -2129,14 +2093,14 @@ def build_report(
         OutputExistsError: An output exists and ``overwrite`` is false.
         FontNotFoundError: Japanese is asked for and no Japanese font is installed.
     """
-    from landseg.outputs import atomic_output, check_output
+    from landseg.io.atomic import atomic_output, check_output
 
     languages = check_languages(languages)
     thresholds = _thresholds(thresholds)
     run_dir = Path(run_dir).absolute()
     record = load_record(run_dir)
     if "ja" in languages:
-        from landseg.plots import cjk_font
+        from landseg.reporting.plots import cjk_font
 
         cjk_font()  # before the analysis, which takes a while
     output_html = Path(output_html).absolute()
@@ -2170,7 +2134,7 @@ def build_report(
 def _write_markdown(
     report: Report, languages: Sequence[str], target: Path, *, overwrite: bool
 ) -> None:
-    from landseg.outputs import atomic_output
+    from landseg.io.atomic import atomic_output
 
     folder = _figures_folder(target)
     figures = [b for s in report.sections for b in s.blocks if isinstance(b, Figure)]
@@ -2203,7 +2167,7 @@ def _run_analysis(
     device: str,
     max_images: int,
 ) -> tuple[dict[str, Any] | None, Bi | None]:
-    from landseg.analysis import analyze_model
+    from landseg.reporting.analysis import analyze_model
 
     model = run_dir / BEST_NAME
     data = (record.get("dataset") or {}).get("data_yaml")

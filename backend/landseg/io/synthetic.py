@@ -31,7 +31,7 @@ from rasterio.windows import Window
 from shapely.geometry import Polygon, box
 
 from landseg.errors import InvalidParameterError, OutputNotWritableError
-from landseg.outputs import atomic_output, check_output, check_writable_folder
+from landseg.io.atomic import atomic_output, check_output, check_writable_folder
 
 CLASS_NAMES: tuple[str, ...] = ("roof", "farm", "rice-fields", "Baren-Land")
 # Instance share per class, as in the reference deployment's labels.

@@ -1,0 +1,1 @@
+"""Per-class metrics: on dataset tiles (through ultralytics) and on the map (COCO-exact)."""

@@ -1,0 +1,1 @@
+"""Reading rasters and vector inputs, and writing outputs atomically."""

@@ -1,0 +1,1 @@
+"""The bilingual performance report, run comparison, plots and model analysis."""

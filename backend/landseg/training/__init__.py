@@ -1,0 +1,1 @@
+"""Fine-tuning: dataset export from labelled polygons, training, and the run record."""

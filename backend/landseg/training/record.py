@@ -1,0 +1,94 @@
+"""The run record: ``record.json`` (the one source of truth) and ``epochs.csv`` beside it.
+
+``train`` writes it, ``report``/``compare`` read it; this module alone knows its file names.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from landseg.errors import RunRecordError, RunRecordNotFoundError
+
+RECORD_NAME = "record.json"
+EPOCHS_CSV = "epochs.csv"
+BEST_NAME = "best.pt"
+
+
+def load_record(run_dir: str | Path) -> dict[str, Any]:
+    """The run record of ``run_dir``.
+
+    Raises:
+        RunRecordNotFoundError: The folder or its ``record.json`` does not exist.
+        RunRecordError: ``record.json`` is not a LandSeg run record.
+    """
+    folder = Path(run_dir)
+    path = folder / RECORD_NAME
+    if not folder.is_dir():
+        raise RunRecordNotFoundError(
+            f"Run folder '{folder}' does not exist: give the folder landseg train wrote "
+            "(its -o/--output)."
+        )
+    if not path.is_file():
+        raise RunRecordNotFoundError(
+            f"'{folder}' holds no training run ({RECORD_NAME} is missing): give the folder "
+            "landseg train wrote, which contains record.json, epochs.csv and best.pt."
+        )
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise RunRecordError(
+            f"'{path}' is not valid JSON ({error}): the file is damaged; restore it or "
+            "re-run the training."
+        ) from None
+    if not isinstance(record, dict) or not isinstance(record.get("epochs", []), list):
+        raise RunRecordError(
+            f"'{path}' is not a LandSeg run record (no 'epochs' list): give the record.json "
+            "that landseg train wrote."
+        )
+    return record
+
+
+class RunRecord:
+    """The run record on disk: ``record.json`` plus ``epochs.csv``, rewritten atomically."""
+
+    def __init__(self, run_dir: Path, content: dict[str, Any]) -> None:
+        self.run_dir = run_dir
+        self.content = content
+
+    @classmethod
+    def load(cls, run_dir: Path) -> RunRecord:
+        return cls(run_dir, load_record(run_dir))
+
+    def save(self) -> None:
+        temporary = self.run_dir / f".{RECORD_NAME}.partial"
+        temporary.write_text(json.dumps(self.content, indent=2))
+        os.replace(temporary, self.run_dir / RECORD_NAME)
+        self._save_csv()
+
+    def _save_csv(self) -> None:
+        rows = [_flatten(epoch) for epoch in self.content["epochs"]]
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        temporary = self.run_dir / f".{EPOCHS_CSV}.partial"
+        with open(temporary, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(temporary, self.run_dir / EPOCHS_CSV)
+
+    def phase(self, name: str) -> dict[str, Any]:
+        return next(p for p in self.content["phases"] if p["name"] == name)
+
+
+def _flatten(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in entry.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
