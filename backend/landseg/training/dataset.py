@@ -10,7 +10,6 @@ split.
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -24,19 +23,18 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import Polygon, box
 
-from landseg.errors import (
-    Cancelled,
-    LandSegWarning,
-    OutputExistsError,
-    OutputNotWritableError,
-    VectorReadError,
-)
-from landseg.inference.tiling import TileSpec, read_tile, tile_grid
-from landseg.io.rasters import compute_scaling, open_raster, select_bands
+from landseg import defaults
+from landseg.checks import check_class_names, check_fraction, check_positive, require
+from landseg.errors import Cancelled, LandSegWarning, VectorReadError
+from landseg.inference.tiling import TileSpec, read_tile, tile_grid, validate_tiling
+from landseg.io.folders import atomic_folder, check_replaceable_folder
+from landseg.io.rasters import compute_scaling, ground_pixel_size_m, open_raster, select_bands
 from landseg.io.vectors import CRS_FIX, area_of_interest, read_vector, repair_polygons
 
-WEIGHT_CAP = 10.0  # weight of a class with no (or very few) instances
+WEIGHT_CAP = defaults.WEIGHT_CAP
 STATS_NAME = "stats.json"
+# What a dataset folder of version 0.1 (before marker files) held: such a folder may be replaced.
+DATASET_ENTRIES = (STATS_NAME, "data.yaml", "images", "labels")
 # A fragment this large (pixels) is kept whatever share of its polygon it is: big fields cut
 # by a tile edge must stay labelled, or the model learns their texture as background.
 MIN_FRAGMENT_PX = 256
@@ -184,23 +182,68 @@ def _window_box(spec: TileSpec) -> Polygon:
     )
 
 
-def _prepare_output(out_dir: Path, overwrite: bool) -> None:
-    if out_dir.exists() and any(out_dir.iterdir()):
-        if not overwrite:
-            raise OutputExistsError(
-                f"Dataset folder '{out_dir}' is not empty: choose an empty folder or allow "
-                "overwriting (--overwrite)."
-            )
-        shutil.rmtree(out_dir)
-    try:
-        for side in ("train", "val"):
-            (out_dir / "images" / side).mkdir(parents=True, exist_ok=True)
-            (out_dir / "labels" / side).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputNotWritableError(
-            f"Cannot create dataset folder '{out_dir}' ({error.strerror}): choose a writable "
-            "location."
-        ) from None
+@dataclass(frozen=True)
+class _Plan:
+    """The export's options, checked."""
+
+    class_names: list[str]
+    tile_size_px: int
+    overlap_px: int
+    min_fragment: float
+    empty_ratio: float
+    val_fraction: float
+    block_size_px: int | None
+    seed: int
+    aoi: str | Path | None
+    bands: Sequence[int] | None
+
+
+@dataclass
+class _Tally:
+    """What the export wrote so far."""
+
+    counts: dict[str, dict[str, int]]
+    tiles: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("train", "val", "empty_kept", "empty_skipped", "nodata_skipped"), 0
+        )
+    )
+    split_records: list[dict[str, object]] = field(default_factory=list)
+    pixel_sizes: list[float] = field(default_factory=list)
+    bands: list[int] = field(default_factory=list)
+
+
+def _check_options(
+    rasters: Sequence[str | Path],
+    tile_size_px: int,
+    overlap_px: int,
+    min_fragment: float,
+    empty_ratio: float,
+    val_fraction: float,
+    block_size_px: int | None,
+) -> None:
+    require(len(rasters) > 0, "No raster given: give the raster(s) the labels were drawn on.")
+    validate_tiling(tile_size_px, overlap_px)
+    check_fraction(min_fragment, "--min-fragment", example=0.2)
+    check_positive(empty_ratio, "--empty-ratio", example=0.1, zero_ok=True)
+    check_fraction(val_fraction, "--val-fraction", example=0.2, allow_one=False)
+    if block_size_px is not None:
+        check_positive(block_size_px, "--block-size", example=4 * (tile_size_px - overlap_px))
+
+
+def _class_list(
+    labels: gpd.GeoDataFrame, class_names: Sequence[str] | None
+) -> tuple[list[str], dict[str, int], list[str]]:
+    """Model classes in order, label values outside them (with counts), and warnings."""
+    names = check_class_names(class_names) if class_names else sorted(set(labels["class"]))
+    unknown = labels[~labels["class"].isin(names)]["class"].value_counts().to_dict()
+    messages = []
+    if unknown:
+        messages.append(
+            f"Label values {sorted(unknown)} are not among the classes {names}: those "
+            f"{sum(unknown.values())} polygons were not exported (map them with a class mapping)."
+        )
+    return names, unknown, messages
 
 
 def export_dataset(
@@ -213,24 +256,28 @@ def export_dataset(
     class_value: str | None = None,
     class_map: Mapping[str, str] | None = None,
     aoi: str | Path | None = None,
-    tile_size_px: int = 512,
-    overlap_px: int = 64,
+    tile_size_px: int = defaults.TILE_SIZE_PX,
+    overlap_px: int = defaults.OVERLAP_PX,
     bands: Sequence[int] | None = None,
-    min_fragment: float = 0.2,
-    empty_ratio: float = 0.1,
-    val_fraction: float = 0.2,
+    min_fragment: float = defaults.MIN_FRAGMENT,
+    empty_ratio: float = defaults.EMPTY_RATIO,
+    val_fraction: float = defaults.VAL_FRACTION,
     block_size_px: int | None = None,
-    seed: int = 0,
+    seed: int = defaults.SEED,
     overwrite: bool = False,
     progress: Callable[[float, str], None] | None = None,
     cancel: Any = None,
 ) -> DatasetStats:
     """Cut ``rasters`` and their labels into a YOLO-seg dataset in ``out_dir``.
 
+    The dataset is built in a staging folder beside ``out_dir`` and swapped in when complete:
+    a failed or cancelled export leaves ``out_dir`` as it was. ``overwrite`` replaces only a
+    dataset LandSeg wrote, and never a folder holding an input.
+
     Args:
         rasters: Georeferenced rasters the labels were drawn on.
         labels_path: Polygon layer (GeoPackage, Shapefile, GeoJSON); any CRS.
-        out_dir: Empty (or new) folder for ``images/``, ``labels/``, ``data.yaml``, ``stats.json``.
+        out_dir: Folder for ``images/``, ``labels/``, ``data.yaml``, ``stats.json``.
         class_names: Classes in model order; default: the label values, sorted.
         class_field: Attribute holding the class.
         class_value: One class for every feature instead of a class field.
@@ -245,138 +292,149 @@ def export_dataset(
         val_fraction: Share of spatial blocks used for validation.
         block_size_px: Side of a split block; default four tile steps (fewer on small rasters).
         seed: Seed of the split and of the choice of empty tiles.
-        overwrite: Replace a non-empty output folder.
+        overwrite: Replace an existing dataset folder.
         progress: Called with (fraction done, message).
         cancel: Anything with ``is_set()``; when set, the export stops and leaves no folder.
     """
+    _check_options(
+        rasters, tile_size_px, overlap_px, min_fragment, empty_ratio, val_fraction, block_size_px
+    )
     out = Path(out_dir).absolute()
+    inputs = [*rasters, labels_path, *([aoi] if isinstance(aoi, str | Path) else [])]
+    folder = {"overwrite": overwrite, "kind": "dataset", "inputs": inputs}
+    check_replaceable_folder(out, known_entries=DATASET_ENTRIES, **folder)
     labels = read_labels(
         labels_path, class_field=class_field, class_value=class_value, class_map=class_map
     )
-    found_classes = sorted(set(labels["class"]))
-    names = list(class_names) if class_names else found_classes
-    unknown = labels[~labels["class"].isin(names)]["class"].value_counts().to_dict()
-    messages = []
-    if unknown:
-        messages.append(
-            f"Label values {sorted(unknown)} are not among the classes {names}: those "
-            f"{sum(unknown.values())} polygons were not exported (map them with a class mapping)."
-        )
-    _prepare_output(out, overwrite)
-    counts = {side: dict.fromkeys(names, 0) for side in ("train", "val")}
-    tiles = {"train": 0, "val": 0, "empty_kept": 0, "empty_skipped": 0, "nodata_skipped": 0}
-    split_records, pixel_sizes, used_bands = [], [], []
+    names, unknown, messages = _class_list(labels, class_names)
+    plan = _Plan(
+        names, tile_size_px, overlap_px, min_fragment, empty_ratio, val_fraction,
+        block_size_px, seed, aoi, bands,
+    )  # fmt: skip
+    tally = _Tally({side: dict.fromkeys(names, 0) for side in ("train", "val")})
     rng = np.random.default_rng(seed)
-    try:
+    with atomic_folder(out, known_entries=DATASET_ENTRIES, **folder) as staging:
+        for side in ("train", "val"):
+            (staging / "images" / side).mkdir(parents=True)
+            (staging / "labels" / side).mkdir(parents=True)
         for n_raster, raster in enumerate(rasters):
-            with open_raster(raster) as src:
-                chosen = select_bands(src, bands)
-                used_bands = chosen
-                scaling = compute_scaling(src, chosen)
-                crs = CRS.from_user_input(src.crs)
-                local = labels.to_crs(crs)
-                pixel_sizes.append(
-                    abs(src.transform.a) * (1.0 if not crs.is_geographic else 111_320.0)
-                )
-                footprint = box(*src.bounds)
-                if aoi is not None:
-                    footprint = footprint.intersection(area_of_interest(aoi, crs, None))
-                local = local[local.intersects(footprint)]
-                specs = [
-                    s
-                    for s in tile_grid(src.width, src.height, tile_size_px, overlap_px)
-                    if footprint.intersects(box(*_map_bounds(src, s)))
-                ]
-                block_px = block_size_px or _default_block_px(src, tile_size_px - overlap_px)
-                train, val, record = _blocked_split(specs, block_px, val_fraction, seed)
-                record["raster"] = str(Path(raster).absolute())
-                split_records.append(record)
-                empty_candidates = []
-                stem = Path(raster).stem
-                for k, spec in enumerate(specs):
-                    if cancel is not None and cancel.is_set():
-                        raise Cancelled("Dataset export was cancelled; nothing was kept.")
-                    if progress is not None and k % 16 == 0:
-                        share = (n_raster + k / len(specs)) / len(rasters)
-                        progress(share, f"{Path(raster).name}: tile {k + 1}/{len(specs)}")
-                    side = "val" if spec.index in val else "train" if spec.index in train else None
-                    if side is None:
-                        continue
-                    window_transform = src.window_transform(spec.window)
-                    inverse = ~window_transform
-                    matrix = [
-                        inverse.a,
-                        inverse.b,
-                        inverse.d,
-                        inverse.e,
-                        inverse.xoff,
-                        inverse.yoff,
-                    ]
-                    nearby = local.iloc[local.sindex.query(box(*_map_bounds(src, spec)))]
-                    found = _tile_labels(nearby, names, spec, matrix, min_fragment)
-                    if not found:
-                        empty_candidates.append((spec, side))
-                        continue
-                    if _write_tile(src, spec, chosen, scaling, found, out, side, stem):
-                        tiles[side] += 1
-                        for class_id, _ in found:
-                            counts[side][names[class_id]] += 1
-                    else:
-                        tiles["nodata_skipped"] += 1
-                n_empty = min(
-                    len(empty_candidates), int(empty_ratio * (tiles["train"] + tiles["val"]))
-                )
-                for k in rng.permutation(len(empty_candidates))[:n_empty]:
-                    spec, side = empty_candidates[k]
-                    if _write_tile(src, spec, chosen, scaling, [], out, side, stem):
-                        tiles["empty_kept"] += 1
-                tiles["empty_skipped"] += len(empty_candidates) - n_empty
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
-    if tiles["train"] + tiles["val"] == 0:
-        shutil.rmtree(out, ignore_errors=True)
-        raise VectorReadError(
-            f"No labelled polygon of the classes {names} overlaps the raster(s): check that the "
-            "labels belong to these rasters (CRS, extent) and the class field."
-        )
-    totals = {n: counts["train"][n] + counts["val"][n] for n in names}
-    for name, n in totals.items():
-        if n == 0:
-            messages.append(
-                f"Class '{name}' has no instances: its weight is capped at {WEIGHT_CAP}."
+
+            def report(share: float, message: str, n_raster: int = n_raster) -> None:
+                if progress is not None:
+                    progress((n_raster + share) / len(rasters), message)
+
+            _export_raster(raster, labels, plan, staging, tally, rng, report, cancel)
+        if tally.tiles["train"] + tally.tiles["val"] == 0:
+            raise VectorReadError(
+                f"No labelled polygon of the classes {names} overlaps the raster(s): check that "
+                "the labels belong to these rasters (CRS, extent) and the class field."
             )
-    for message in messages:
+        stats = _stats(plan, tally, labels, unknown, rasters, messages)
+        _write_description(staging, stats)
+    for message in stats.warnings:
         warnings.warn(message, LandSegWarning, stacklevel=2)
+    if progress is not None:
+        progress(1.0, f"Dataset written to {out}")
+    return stats
+
+
+def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, report, cancel):
+    """Cut one raster's tiles into ``out`` and count them in ``tally``."""
+    with open_raster(raster) as src:
+        bands = select_bands(src, plan.bands)
+        tally.bands = list(bands)
+        tally.pixel_sizes.append(ground_pixel_size_m(src))
+        scaling = compute_scaling(src, bands)
+        local, specs = _labels_and_tiles(src, labels, plan)
+        stride = plan.tile_size_px - plan.overlap_px
+        block_px = plan.block_size_px or _default_block_px(src, stride)
+        train, val, record = _blocked_split(specs, block_px, plan.val_fraction, plan.seed)
+        tally.split_records.append(record | {"raster": str(Path(raster).absolute())})
+        stem, empty = Path(raster).stem, []
+        for k, spec in enumerate(specs):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("Dataset export was cancelled; nothing was kept.")
+            if k % 16 == 0:
+                report(k / len(specs), f"{Path(raster).name}: tile {k + 1}/{len(specs)}")
+            side = "val" if spec.index in val else "train" if spec.index in train else None
+            if side is None:
+                continue
+            nearby = local.iloc[local.sindex.query(box(*src.window_bounds(spec.window)))]
+            matrix = _pixel_matrix(src, spec)
+            found = _tile_labels(nearby, plan.class_names, spec, matrix, plan.min_fragment)
+            if not found:
+                empty.append((spec, side))
+            elif _write_tile(src, spec, bands, scaling, found, out, side, stem):
+                tally.tiles[side] += 1
+                for class_id, _ in found:
+                    tally.counts[side][plan.class_names[class_id]] += 1
+            else:
+                tally.tiles["nodata_skipped"] += 1
+        labelled = tally.tiles["train"] + tally.tiles["val"]
+        n_empty = min(len(empty), int(plan.empty_ratio * labelled))
+        for k in rng.permutation(len(empty))[:n_empty]:
+            spec, side = empty[k]
+            if _write_tile(src, spec, bands, scaling, [], out, side, stem):
+                tally.tiles["empty_kept"] += 1
+        tally.tiles["empty_skipped"] += len(empty) - n_empty
+
+
+def _labels_and_tiles(src, labels, plan: _Plan) -> tuple[gpd.GeoDataFrame, list[TileSpec]]:
+    """The labels in the raster's CRS over its footprint (and AOI), and the tiles there."""
+    crs = CRS.from_user_input(src.crs)
+    footprint = box(*src.bounds)
+    if plan.aoi is not None:
+        footprint = footprint.intersection(area_of_interest(plan.aoi, crs, None))
+    local = labels.to_crs(crs)
+    specs = [
+        spec
+        for spec in tile_grid(src.width, src.height, plan.tile_size_px, plan.overlap_px)
+        if footprint.intersects(box(*src.window_bounds(spec.window)))
+    ]
+    return local[local.intersects(footprint)], specs
+
+
+def _pixel_matrix(src, spec: TileSpec) -> list[float]:
+    """Shapely's affine matrix from map coordinates to the tile's pixels."""
+    inverse = ~src.window_transform(spec.window)
+    return [inverse.a, inverse.b, inverse.d, inverse.e, inverse.xoff, inverse.yoff]
+
+
+def _stats(plan: _Plan, tally: _Tally, labels, unknown, rasters, messages) -> DatasetStats:
+    names = plan.class_names
+    totals = {n: tally.counts["train"][n] + tally.counts["val"][n] for n in names}
+    messages = messages + [
+        f"Class '{name}' has no instances: its weight is capped at {WEIGHT_CAP}."
+        for name, n in totals.items()
+        if n == 0
+    ]
     n_all = sum(totals.values())
     weights = balanced_class_weights([totals[n] for n in names])
-    stats = DatasetStats(
+    return DatasetStats(
         class_names=names,
         instances=totals,
         ratios={n: round(totals[n] / n_all, 4) if n_all else 0.0 for n in names},
         class_weights={n: round(w, 4) for n, w in zip(names, weights, strict=True)},
-        train_instances=counts["train"],
-        val_instances=counts["val"],
-        tiles=tiles,
-        split={"blocks": split_records},
+        train_instances=tally.counts["train"],
+        val_instances=tally.counts["val"],
+        tiles=tally.tiles,
+        split={"blocks": tally.split_records},
         repaired_geometries=labels.attrs["repaired"],
         unknown_classes={str(k): int(v) for k, v in unknown.items()},
         sources=[str(Path(r).absolute()) for r in rasters],
-        tile_size_px=tile_size_px,
-        overlap_px=overlap_px,
-        bands=list(used_bands),
-        pixel_size_m=round(float(np.mean(pixel_sizes)), 4) if pixel_sizes else None,
+        tile_size_px=plan.tile_size_px,
+        overlap_px=plan.overlap_px,
+        bands=tally.bands,
+        pixel_size_m=round(float(np.mean(tally.pixel_sizes)), 4) if tally.pixel_sizes else None,
         warnings=messages,
     )
+
+
+def _write_description(out: Path, stats: DatasetStats) -> None:
+    """``stats.json`` and a ``data.yaml`` with no ``path:``, so a moved dataset still works."""
     (out / STATS_NAME).write_text(json.dumps(asdict(stats), indent=2))
-    if progress is not None:
-        progress(1.0, f"Dataset written to {out}")
-    yaml_names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(names))
-    (out / "data.yaml").write_text(
-        f"path: {json.dumps(str(out))}\ntrain: images/train\nval: images/val\n"
-        f"names:\n{yaml_names}\n"
-    )
-    return stats
+    yaml_names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(stats.class_names))
+    (out / "data.yaml").write_text(f"train: images/train\nval: images/val\nnames:\n{yaml_names}\n")
 
 
 def _default_block_px(src, stride: int) -> int:
@@ -384,16 +442,14 @@ def _default_block_px(src, stride: int) -> int:
     return stride * max(1, min(4, min(src.width, src.height) // (3 * stride)))
 
 
-def _map_bounds(src, spec: TileSpec) -> tuple[float, float, float, float]:
-    return src.window_bounds(spec.window)
-
-
 def _write_tile(src, spec, bands, scaling, found, out: Path, side: str, stem: str) -> bool:
     read = read_tile(src, spec, bands, scaling)
     if read is None:
         return False
     name = f"{stem}_r{int(spec.window.row_off)}_c{int(spec.window.col_off)}"
-    cv2.imwrite(str(out / "images" / side / f"{name}.png"), read.tile.image[..., ::-1])
+    image_path = out / "images" / side / f"{name}.png"
+    if not cv2.imwrite(str(image_path), read.tile.image[..., ::-1]):
+        raise OSError(f"could not write {image_path.name} (disk full?)")
     size = float(spec.window.width)
     lines = [
         f"{class_id} " + " ".join(f"{v:.6f}" for v in np.clip(ring / size, 0, 1).ravel())
