@@ -5,7 +5,8 @@ Progress and cancellation come in as arguments; nothing here knows about tqdm or
 
 :func:`segment_tiles` turns tiles into pieces; a local run calls it once for every tile, a
 distributed run (:mod:`landseg.inference.distributed`, imported only when asked for) calls
-it on Dask workers for chunks of tiles. Everything else (merge, vectorize, write) happens here, once.
+it on Dask workers for chunks of tiles. Everything else (merge, vectorize, write) happens here,
+once.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import shapely
+from affine import Affine
 from pyproj import CRS
 from rasterio.windows import Window, from_bounds
 
-from landseg import __version__
+from landseg import __version__, defaults
+from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning, ModelLoadError
 from landseg.inference.models import Segmenter, load
 from landseg.inference.pieces import segment_tiles
-from landseg.inference.stitch import merge_pieces
+from landseg.inference.stitch import Piece, merge_pieces
 from landseg.inference.tiling import TileSpec, tile_grid, validate_tiling
 from landseg.inference.vectorize import (
     areas_m2,
@@ -41,6 +44,7 @@ from landseg.io.atomic import check_output
 from landseg.io.geopackage import write_layer
 from landseg.io.rasters import (
     RasterSource,
+    Scaling,
     compute_scaling,
     ground_pixel_size_m,
     mosaic_vrt,
@@ -50,9 +54,7 @@ from landseg.io.rasters import (
 from landseg.io.vectors import AreaOfInterest, area_of_interest, polygonal_parts
 
 ProgressCallback = Callable[[float, str], None]
-DEFAULT_TILE_SIZE_PX = 512
-DEFAULT_OVERLAP_PX = 64
-LAYER_NAME = "landcover"
+LAYER_NAME = defaults.LAYER_NAME
 RESAMPLE_TOLERANCE = 0.10  # pixel sizes closer than this to the model's are used as they are
 
 
@@ -75,6 +77,51 @@ class SegmentationResult:
     warnings: list[str] = field(default_factory=list)
 
 
+class _Stopwatch:
+    """Seconds spent in each stage of a run, and in all of them."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = now - self.last
+        self.last = now
+
+    def timings(self) -> dict[str, float]:
+        return {**self.stages, "total": self.last - self.started}
+
+
+@dataclass
+class _Plan:
+    """What a run reads and where: the raster, its tiles and the area, in the raster's CRS."""
+
+    source: RasterSource
+    specs: list[TileSpec]
+    bands: list[int]
+    scaling: Scaling
+    within: Window | None
+    region: shapely.Geometry | None
+    crs: CRS
+    transform: Affine
+    centre_latitude: float
+    native_pixel_m: float
+    tile_size_px: int
+    overlap_px: int
+    messages: list[str]
+
+
+@dataclass
+class _Inference:
+    """What the model made of the plan's tiles."""
+
+    pieces: list[Piece]
+    tiles_run: int
+    device: str
+    forward_s: float | None
+
+
 def segment(
     raster_path: str | Path | Sequence[str | Path],
     output_path: str | Path,
@@ -85,13 +132,13 @@ def segment(
     pixel_size_m: float | None = None,
     tile_size_px: int | None = None,
     overlap_px: int | None = None,
-    conf: float = 0.25,
-    iou: float = 0.5,
-    batch_size: int = 8,
-    device: str = "auto",
+    conf: float = defaults.CONFIDENCE,
+    iou: float = defaults.NMS_IOU,
+    batch_size: int = defaults.BATCH_TILES,
+    device: str = defaults.DEVICE,
     bands: Sequence[int] | None = None,
     classes: Sequence[str] | None = None,
-    min_area_m2: float = 1.0,
+    min_area_m2: float = defaults.MIN_AREA_M2,
     simplify_tolerance_m: float | None = None,
     square_roofs: bool = False,
     overwrite: bool = False,
@@ -99,7 +146,7 @@ def segment(
     cancel: CancelToken | None = None,
     scheduler: str | Any | None = None,
     workers: int | None = None,
-    chunk_tiles: int = 8,
+    chunk_tiles: int = defaults.CHUNK_TILES,
 ) -> SegmentationResult:
     """Segment a georeferenced raster into land-cover polygons written to a GeoPackage.
 
@@ -134,18 +181,15 @@ def segment(
         chunk_tiles: With ``scheduler`` or ``workers``: a chunk (one Dask task) is a square
             block of ``chunk_tiles`` x ``chunk_tiles`` tiles.
     """
-    started = time.perf_counter()
+    stopwatch = _Stopwatch()
     output_path = Path(output_path)
-    if output_path.suffix.lower() != ".gpkg":
-        raise InvalidParameterError(
-            f"Output '{output_path}' must be a GeoPackage: give a path ending in .gpkg."
-        )
+    _check_options(output_path, conf, iou, batch_size, min_area_m2, simplify_tolerance_m)
     check_output(output_path.absolute(), overwrite=overwrite)
-    report = progress or (lambda fraction, message: None)
-    is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
     on_cluster = scheduler is not None or workers is not None
     if on_cluster:
         _check_cluster_options(scheduler, workers, chunk_tiles)
+    report = progress or (lambda fraction, message: None)
+    is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
 
     uri = _source_uri(raster_path)
     with open_raster(uri) as src:
@@ -153,12 +197,118 @@ def segment(
     # On a cluster the workers run the model (``device`` resolves there); this process only
     # needs its metadata, so it loads a file on the CPU.
     segmenter = _segmenter(model, "cpu" if on_cluster else device, conf, iou, batch_size, classes)
-    load_s = time.perf_counter() - started
-    info = getattr(segmenter, "info", None)
+    stopwatch.lap("model_load")
+    plan = _plan(
+        uri,
+        native_pixel_m,
+        getattr(segmenter, "info", None),
+        aoi=aoi,
+        bbox=bbox,
+        pixel_size_m=pixel_size_m,
+        tile_size_px=tile_size_px,
+        overlap_px=overlap_px,
+        bands=bands,
+    )
+    if on_cluster:
+        outcome = _infer_on_cluster(
+            plan,
+            model,
+            segmenter,
+            device=device,
+            conf=conf,
+            iou=iou,
+            batch_size=batch_size,
+            scheduler=scheduler,
+            workers=workers,
+            chunk_tiles=chunk_tiles,
+            progress=report,
+            should_stop=is_cancelled,
+        )
+    else:
+        outcome = _infer_locally(plan, segmenter, batch_size, report, is_cancelled)
+    stopwatch.lap("inference")
+
+    report(0.9, f"Merging {len(outcome.pieces)} pieces across tile seams")
+    frame = _polygons(
+        outcome.pieces,
+        plan,
+        segmenter.class_names,
+        min_area_m2=min_area_m2,
+        simplify_tolerance_m=simplify_tolerance_m,
+        square_roofs=square_roofs,
+    )
+    stopwatch.lap("stitch_and_vectorize")
+    if is_cancelled():
+        raise Cancelled("Segmentation was cancelled; no output was written.")
+    _write_output(
+        frame, output_path, plan, outcome, segmenter, raster_path, conf, overwrite, report
+    )
+    stopwatch.lap("write")
+    timings = stopwatch.timings()
+    if outcome.forward_s is not None:
+        timings["model_forward"] = outcome.forward_s
+    return SegmentationResult(
+        output_path=output_path,
+        counts={name: int((frame["class"] == name).sum()) for name in segmenter.class_names},
+        timings_s=timings,
+        device=outcome.device,
+        tiles_total=len(plan.specs),
+        tiles_run=outcome.tiles_run,
+        warnings=plan.messages,
+    )
+
+
+def _write_output(
+    frame, output_path, plan, outcome, segmenter, raster_path, conf, overwrite, report
+) -> None:
+    """Write the styled layer with the run's metadata (a notice when the raster held no data)."""
+    if outcome.tiles_run == 0:
+        plan.messages.append(
+            f"Raster '{raster_path}' holds no data (every pixel is nodata): wrote an empty layer."
+        )
+        warnings.warn(plan.messages[-1], LandSegWarning, stacklevel=3)
+    report(0.95, f"Writing {len(frame)} polygons")
+    write_layer(
+        frame,
+        output_path,
+        layer=LAYER_NAME,
+        class_names=segmenter.class_names,
+        metadata=_run_metadata(segmenter, raster_path, plan, conf, outcome.device),
+        overwrite=overwrite,
+    )
+    report(1.0, f"Wrote {len(frame)} polygons to {output_path}")
+
+
+def _check_options(output_path: Path, conf, iou, batch_size, min_area_m2, simplify_m) -> None:
+    require(
+        output_path.suffix.lower() == ".gpkg",
+        f"Output '{output_path}' must be a GeoPackage: give a path ending in .gpkg.",
+    )
+    check_fraction(conf, "Confidence", example=defaults.CONFIDENCE)
+    check_fraction(iou, "IoU", example=defaults.NMS_IOU)
+    require(batch_size >= 1, f"Batch {batch_size} must be at least 1 tile: use e.g. 8.")
+    check_positive(min_area_m2, "Minimum area (m²)", example=defaults.MIN_AREA_M2, zero_ok=True)
+    if simplify_m is not None:
+        check_positive(simplify_m, "Simplification tolerance (m)", example=0.5, zero_ok=True)
+
+
+def _plan(
+    uri: str,
+    native_pixel_m: float,
+    info: Any,
+    *,
+    aoi: AreaOfInterest | None,
+    bbox: tuple[float, float, float, float] | None,
+    pixel_size_m: float | None,
+    tile_size_px: int | None,
+    overlap_px: int | None,
+    bands: Sequence[int] | None,
+) -> _Plan:
+    """Tile size, resampling, area, bands, scaling and the tiles to read."""
     if tile_size_px is None:
-        tile_size_px = info.tile_size_px if info else DEFAULT_TILE_SIZE_PX
+        tile_size_px = info.tile_size_px if info else defaults.TILE_SIZE_PX
     if overlap_px is None:
-        overlap_px = info.overlap_px if info else DEFAULT_OVERLAP_PX
+        overlap_px = info.overlap_px if info else defaults.OVERLAP_PX
     validate_tiling(tile_size_px, overlap_px)
     messages: list[str] = []
     source = RasterSource(uri, _resampling_scale(native_pixel_m, pixel_size_m, info, messages))
@@ -174,129 +324,107 @@ def segment(
         scaling = compute_scaling(src, chosen_bands, within=within)
         specs = tile_grid(src.width, src.height, tile_size_px, overlap_px, within=within)
         centre_latitude = _centre_latitude(src)
-        pixel_size = abs(transform.a)
     if region is not None:
         specs = _tiles_touching(specs, region, transform)
-
-    run_device = getattr(segmenter, "device", "n/a")
-    forward_s = None
-    if on_cluster:
-        from landseg.inference.distributed import segment_on_cluster
-
-        cluster_run = segment_on_cluster(
-            source,
-            specs,
-            chosen_bands,
-            scaling,
-            model=model,
-            segmenter=segmenter,
-            device=device,
-            conf=conf,
-            iou=iou,
-            batch_size=batch_size,
-            within=within,
-            scheduler=scheduler,
-            workers=workers,
-            chunk_tiles=chunk_tiles,
-            progress=report,
-            should_stop=is_cancelled,
-        )
-        outcome = cluster_run.tiles
-        run_device, forward_s = cluster_run.device, cluster_run.forward_s
-    else:
-        report(0.0, f"Segmenting {len(specs)} tiles on {run_device}")
-        done = 0
-
-        def tiles_done(consumed: int) -> None:
-            nonlocal done
-            done += consumed
-            report(0.9 * done / len(specs), f"{done}/{len(specs)} tiles")
-
-        outcome = segment_tiles(
-            source,
-            specs,
-            chosen_bands,
-            scaling,
-            segmenter,
-            batch_size=batch_size,
-            should_stop=is_cancelled,
-            within=within,
-            progress=tiles_done,
-        )
-    pieces, tiles_run = outcome.pieces, outcome.tiles_run
-    inference_s = time.perf_counter() - started - load_s
-
-    report(0.9, f"Merging {len(pieces)} pieces across tile seams")
-    merged = merge_pieces(pieces, specs)
-    map_geometries = pixels_to_map([m.geometry for m in merged], transform)
-    tolerance = (
-        metres_to_crs_units(simplify_tolerance_m, crs, centre_latitude)
-        if (simplify_tolerance_m is not None)
-        else pixel_size
+    return _Plan(
+        source,
+        specs,
+        chosen_bands,
+        scaling,
+        within,
+        region,
+        crs,
+        transform,
+        centre_latitude,
+        native_pixel_m,
+        tile_size_px,
+        overlap_px,
+        messages,
     )
-    names = segmenter.class_names
+
+
+def _infer_locally(plan: _Plan, segmenter: Segmenter, batch_size: int, report, is_cancelled):
+    """Run the model over the plan's tiles in this process."""
+    device = getattr(segmenter, "device", "n/a")
+    total = len(plan.specs)
+    report(0.0, f"Segmenting {total} tiles on {device}")
+    done = 0
+
+    def tiles_done(consumed: int) -> None:
+        nonlocal done
+        done += consumed
+        report(0.9 * done / total, f"{done}/{total} tiles")
+
+    tiles = segment_tiles(
+        plan.source,
+        plan.specs,
+        plan.bands,
+        plan.scaling,
+        segmenter,
+        batch_size=batch_size,
+        should_stop=is_cancelled,
+        within=plan.within,
+        progress=tiles_done,
+    )
+    forward_s = getattr(segmenter, "forward_seconds", None)
+    return _Inference(tiles.pieces, tiles.tiles_run, device, forward_s)
+
+
+def _infer_on_cluster(
+    plan: _Plan, model, segmenter: Segmenter, *, progress, should_stop, **options: Any
+) -> _Inference:
+    """Run the model over the plan's tiles on Dask workers (imported only for such a run)."""
+    from landseg.inference.distributed import segment_on_cluster
+
+    run = segment_on_cluster(
+        plan.source,
+        plan.specs,
+        plan.bands,
+        plan.scaling,
+        model=model,
+        segmenter=segmenter,
+        within=plan.within,
+        progress=progress,
+        should_stop=should_stop,
+        **options,
+    )
+    return _Inference(run.tiles.pieces, run.tiles.tiles_run, run.device, run.forward_s)
+
+
+def _polygons(
+    pieces: list[Piece],
+    plan: _Plan,
+    names: Sequence[str],
+    *,
+    min_area_m2: float,
+    simplify_tolerance_m: float | None,
+    square_roofs: bool,
+) -> gpd.GeoDataFrame:
+    """Merge the pieces across seams into clean, clipped map polygons with their fields."""
+    merged = merge_pieces(pieces, plan.specs)
+    map_geometries = pixels_to_map([m.geometry for m in merged], plan.transform)
+    tolerance = (
+        metres_to_crs_units(simplify_tolerance_m, plan.crs, plan.centre_latitude)
+        if simplify_tolerance_m is not None
+        else abs(plan.transform.a)
+    )
     class_ids = np.array([m.class_id for m in merged], dtype=int)
     square = np.array([names[c] == "roof" for c in class_ids], dtype=bool) if square_roofs else None
     geometries = clean(map_geometries, simplify_tolerance=tolerance, square=square)
-    if region is not None:
-        geometries = polygonal_parts(shapely.intersection(geometries, region))
-    areas = areas_m2(geometries, crs) if len(geometries) else np.empty(0)
+    if plan.region is not None:
+        geometries = polygonal_parts(shapely.intersection(geometries, plan.region))
+    areas = areas_m2(geometries, plan.crs) if len(geometries) else np.empty(0)
     keep = (areas >= min_area_m2) & ~shapely.is_empty(geometries)
-    frame = gpd.GeoDataFrame(
+    scores = np.array([m.score for m in merged], dtype=float)
+    return gpd.GeoDataFrame(
         {
             "class": [names[c] for c in class_ids[keep]],
             "class_id": class_ids[keep].astype("int32"),
-            "score": np.round([m.score for m, k in zip(merged, keep, strict=True) if k], 4),
+            "score": np.round(scores[keep], 4),
             "area_m2": np.round(areas[keep], 2),
         },
         geometry=list(geometries[keep]),
-        crs=crs,
-    )
-    stitch_s = time.perf_counter() - started - load_s - inference_s
-
-    if tiles_run == 0:
-        messages.append(
-            f"Raster '{raster_path}' holds no data (every pixel is nodata): wrote an empty layer."
-        )
-        warnings.warn(messages[-1], LandSegWarning, stacklevel=2)
-    if is_cancelled():
-        raise Cancelled("Segmentation was cancelled; no output was written.")
-    report(0.95, f"Writing {len(frame)} polygons")
-    metadata = _run_metadata(segmenter, raster_path, tile_size_px, overlap_px, conf)
-    metadata["device"] = run_device
-    metadata["pixel_size_m"] = f"{native_pixel_m * source.scale:.4g}"
-    metadata["resampled_from_m"] = f"{native_pixel_m:.4g}" if source.scale != 1.0 else ""
-    metadata["area_of_interest"] = region.wkt[:2000] if region is not None else ""
-    write_layer(
-        frame,
-        output_path,
-        layer=LAYER_NAME,
-        class_names=names,
-        metadata=metadata,
-        overwrite=overwrite,
-    )
-    total_s = time.perf_counter() - started
-    counts = {name: int((frame["class"] == name).sum()) for name in names}
-    report(1.0, f"Wrote {len(frame)} polygons to {output_path}")
-    timings = {
-        "model_load": load_s,
-        "inference": inference_s,
-        "stitch_and_vectorize": stitch_s,
-        "write": total_s - load_s - inference_s - stitch_s,
-        "total": total_s,
-    }
-    if forward_s is not None:
-        timings["model_forward"] = forward_s
-    elif hasattr(segmenter, "forward_seconds") and not on_cluster:
-        timings["model_forward"] = segmenter.forward_seconds
-    return SegmentationResult(
-        output_path=output_path,
-        counts=counts,
-        timings_s=timings,
-        device=run_device,
-        tiles_total=len(specs),
-        tiles_run=tiles_run,
-        warnings=messages,
+        crs=plan.crs,
     )
 
 
@@ -417,8 +545,10 @@ def _centre_latitude(src) -> float:
     return (src.bounds.bottom + src.bounds.top) / 2
 
 
-def _run_metadata(segmenter, raster_path, tile_size_px, overlap_px, conf) -> dict[str, str]:
+def _run_metadata(segmenter, raster_path, plan: _Plan, conf: float, device: str) -> dict:
+    """What the output's metadata says of the run."""
     info = getattr(segmenter, "info", None)
+    resampled = plan.source.scale != 1.0
     return {
         "landseg_version": __version__,
         "run_time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -428,8 +558,11 @@ def _run_metadata(segmenter, raster_path, tile_size_px, overlap_px, conf) -> dic
         "model_name": info.name if info else type(segmenter).__name__,
         "model_sha256": info.sha256 if info else "",
         "class_names": ",".join(segmenter.class_names),
-        "tile_size_px": str(tile_size_px),
-        "overlap_px": str(overlap_px),
+        "tile_size_px": str(plan.tile_size_px),
+        "overlap_px": str(plan.overlap_px),
         "confidence_threshold": str(conf),
-        "device": getattr(segmenter, "device", "n/a"),
+        "device": device,
+        "pixel_size_m": f"{plan.native_pixel_m * plan.source.scale:.4g}",
+        "resampled_from_m": f"{plan.native_pixel_m:.4g}" if resampled else "",
+        "area_of_interest": plan.region.wkt[:2000] if plan.region is not None else "",
     }
