@@ -308,9 +308,17 @@ def export_dataset(
     )
     names, unknown, messages = _class_list(labels, class_names)
     plan = _Plan(
-        names, tile_size_px, overlap_px, min_fragment, empty_ratio, val_fraction,
-        block_size_px, seed, aoi, bands,
-    )  # fmt: skip
+        names,
+        tile_size_px,
+        overlap_px,
+        min_fragment,
+        empty_ratio,
+        val_fraction,
+        block_size_px,
+        seed,
+        aoi,
+        bands,
+    )
     tally = _Tally({side: dict.fromkeys(names, 0) for side in ("train", "val")})
     rng = np.random.default_rng(seed)
     with atomic_folder(out, known_entries=DATASET_ENTRIES, **folder) as staging:
