@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from landseg import defaults
 from landseg.errors import InvalidParameterError
 from landseg.inference.models import resolve_device
 
@@ -64,8 +65,8 @@ def evaluate_dataset(
     *,
     split: str = "val",
     imgsz: int | None = None,
-    batch: int = 8,
-    device: str = "auto",
+    batch: int = defaults.BATCH_TILES,
+    device: str = defaults.DEVICE,
     conf: float = 0.001,
     iou: float = 0.7,
 ) -> dict[str, Any]:

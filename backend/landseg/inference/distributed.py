@@ -27,6 +27,7 @@ from typing import Any
 
 from rasterio.windows import Window
 
+from landseg import defaults
 from landseg.errors import (
     Cancelled,
     ClusterError,
@@ -55,10 +56,10 @@ class WorkerModel:
 
     key: str  # cache key: the same key on a worker means the same loaded model
     path: str | None = None  # None with no ``pickled``: the worker's shipped default model
-    device: str = "auto"
-    conf: float = 0.25
-    iou: float = 0.5
-    batch_size: int = 8
+    device: str = defaults.DEVICE
+    conf: float = defaults.CONFIDENCE
+    iou: float = defaults.NMS_IOU
+    batch_size: int = defaults.BATCH_TILES
     class_names: tuple[str, ...] = ()
     sha256: str = ""  # of the file the run was started with; a worker's copy must match
     pickled: bytes | None = None  # a Segmenter object, cloudpickled

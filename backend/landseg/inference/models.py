@@ -20,6 +20,7 @@ import numpy as np
 from affine import Affine
 from rasterio.windows import Window
 
+from landseg import defaults
 from landseg.errors import DeviceUnavailableError, InvalidParameterError, ModelLoadError
 
 METADATA_KEY = "landseg"  # key in a .pt checkpoint and in ONNX metadata_props
@@ -60,8 +61,8 @@ class ModelInfo:
     """What a model file carries about how it wants to be used."""
 
     class_names: list[str]
-    tile_size_px: int = 512
-    overlap_px: int = 64
+    tile_size_px: int = defaults.TILE_SIZE_PX
+    overlap_px: int = defaults.OVERLAP_PX
     bands: list[int] = field(default_factory=lambda: [1, 2, 3])
     pixel_size_m: float | None = None
     input_size_px: int | None = None  # network input size when it differs from the tile size
@@ -85,7 +86,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def resolve_device(device: str = "auto") -> str:
+def resolve_device(device: str = defaults.DEVICE) -> str:
     """Turn ``auto``, ``cpu``, ``cuda`` or ``cuda:N`` into a device torch can use.
 
     ``auto`` picks the first CUDA GPU when torch sees one, else the CPU.
@@ -115,7 +116,7 @@ def resolve_device(device: str = "auto") -> str:
     return f"cuda:{index}"
 
 
-def resolve_devices(device: str = "auto") -> list[str]:
+def resolve_devices(device: str = defaults.DEVICE) -> list[str]:
     """Like :func:`resolve_device`, and also a comma list of CUDA GPUs for training on several.
 
     ``0,1`` or ``cuda:0,cuda:1`` gives ``["cuda:0", "cuda:1"]`` (ultralytics then trains with
@@ -171,9 +172,9 @@ class UltralyticsSegmenter:
         info: ModelInfo,
         *,
         device: str,
-        conf: float = 0.25,
-        iou: float = 0.5,
-        batch_size: int = 8,
+        conf: float = defaults.CONFIDENCE,
+        iou: float = defaults.NMS_IOU,
+        batch_size: int = defaults.BATCH_TILES,
     ) -> None:
         self.yolo = yolo
         self.info = info
@@ -279,10 +280,10 @@ def read_model_info(path: Path, yolo: Any) -> ModelInfo:
 def load(
     path: str | Path | None = None,
     *,
-    device: str = "auto",
-    conf: float = 0.25,
-    iou: float = 0.5,
-    batch_size: int = 8,
+    device: str = defaults.DEVICE,
+    conf: float = defaults.CONFIDENCE,
+    iou: float = defaults.NMS_IOU,
+    batch_size: int = defaults.BATCH_TILES,
     expected_classes: Sequence[str] | None = None,
 ) -> UltralyticsSegmenter:
     """Load a segmentation model from a ``.pt`` or ``.onnx`` file (default: the shipped model).

@@ -60,22 +60,22 @@ class TrainOptions:
 
     data: str
     run_dir: str
-    base_model: str = "yolov8n-seg.yaml"
-    epochs: int = 50
+    base_model: str = defaults.BASE_MODEL
+    epochs: int = defaults.EPOCHS
     imgsz: int | None = None  # default: the dataset's tile size
-    batch: int = 8
-    device: str = "auto"
-    lr0: float = 1e-3
-    lrf: float = 0.1
-    class_weights: str | list[float] = "balanced"
-    copy_paste: float = 0.3
+    batch: int = defaults.TRAIN_BATCH
+    device: str = defaults.DEVICE
+    lr0: float = defaults.LEARNING_RATE
+    lrf: float = defaults.FINAL_LR_FRACTION
+    class_weights: str | list[float] = defaults.CLASS_WEIGHTS
+    copy_paste: float = defaults.COPY_PASTE
     copy_paste_mode: str = "flip"
     augment: float = 1.0
-    patience: int = 50
-    seed: int = 0
+    patience: int = defaults.PATIENCE
+    seed: int = defaults.SEED
     loader_workers: int = defaults.LOADER_WORKERS  # data-loader processes
     continue_epochs: int = 0
-    continue_lr: float = 5e-5
+    continue_lr: float = defaults.CONTINUE_LR
     continue_augment: float = 0.5
     extra: dict[str, Any] = field(default_factory=dict)  # passed to ultralytics as is
 
@@ -305,7 +305,7 @@ def train(
     class_names = _class_names(yaml_path)
     stats = _dataset_stats(yaml_path)
     weights = resolve_class_weights(options.class_weights, class_names, stats)
-    imgsz = options.imgsz or int(stats.get("tile_size_px", 512))
+    imgsz = options.imgsz or int(stats.get("tile_size_px", defaults.TILE_SIZE_PX))
     phases = [
         {
             "name": "main",
