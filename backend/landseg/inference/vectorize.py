@@ -13,9 +13,8 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import shapes
 from shapely.geometry import MultiPolygon, shape
 
+from landseg.io.rasters import metres_per_crs_unit
 from landseg.io.vectors import polygonal_parts
-
-_METRES_PER_DEGREE = 111_320.0
 
 
 def masks_to_geometries(
@@ -55,9 +54,7 @@ def pixels_to_map(geometries: list, transform: Affine) -> np.ndarray:
 
 def metres_to_crs_units(metres: float, crs: CRS, latitude: float = 0.0) -> float:
     """A ground distance in the CRS's units (degrees near ``latitude`` for geographic CRSs)."""
-    if crs.is_geographic:
-        return metres / (_METRES_PER_DEGREE * max(np.cos(np.radians(latitude)), 1e-6))
-    return metres / crs.axis_info[0].unit_conversion_factor
+    return metres / metres_per_crs_unit(crs, latitude)
 
 
 def areas_m2(geometries: np.ndarray, crs: CRS) -> np.ndarray:

@@ -97,14 +97,25 @@ def _short(uri: str) -> str:
     return uri if len(uri) < 120 else f"{uri[:117]}..."
 
 
-def ground_pixel_size_m(src) -> float:
-    """Ground size of a pixel in metres (at the raster's centre for geographic CRSs)."""
-    crs = CRS.from_user_input(src.crs)
-    size = (abs(src.transform.a) + abs(src.transform.e)) / 2
+METRES_PER_DEGREE = 111_320.0  # along the equator; times cos(latitude) along a parallel
+
+
+def metres_per_crs_unit(crs: CRS, latitude: float = 0.0) -> float:
+    """Metres in one unit of ``crs`` (a degree of longitude near ``latitude`` if geographic)."""
     if crs.is_geographic:
-        latitude = (src.bounds.bottom + src.bounds.top) / 2
-        return size * 111_320.0 * float(np.cos(np.radians(latitude)))
-    return size * crs.axis_info[0].unit_conversion_factor
+        return METRES_PER_DEGREE * max(float(np.cos(np.radians(latitude))), 1e-6)
+    return crs.axis_info[0].unit_conversion_factor
+
+
+def ground_pixel_size_m(src) -> float:
+    """Ground size of a pixel in metres (at the raster's centre for geographic CRSs).
+
+    The one definition of a pixel's size in metres: segmentation, dataset export and the model
+    metadata all use it, so a model trained on one CRS resamples correctly on another.
+    """
+    size = (abs(src.transform.a) + abs(src.transform.e)) / 2
+    latitude = (src.bounds.bottom + src.bounds.top) / 2
+    return size * metres_per_crs_unit(CRS.from_user_input(src.crs), latitude)
 
 
 @dataclass(frozen=True)

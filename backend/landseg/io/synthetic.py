@@ -32,6 +32,7 @@ from shapely.geometry import Polygon, box
 
 from landseg.errors import InvalidParameterError, OutputNotWritableError
 from landseg.io.atomic import atomic_output, check_output, check_writable_folder
+from landseg.io.rasters import metres_per_crs_unit
 
 CLASS_NAMES: tuple[str, ...] = ("roof", "farm", "rice-fields", "Baren-Land")
 # Instance share per class, as in the reference deployment's labels.
@@ -338,8 +339,8 @@ def write_scene(
         check_output(raster_path, overwrite=overwrite)
         check_output(labels_path, overwrite=overwrite)
         layout = _layout(size_px, seed, pixel_size_m, nodata_border_px)
-        step = pixel_size_m / 111_320.0 if parsed_crs.is_geographic else pixel_size_m
         x0, y0 = _origin(parsed_crs)
+        step = pixel_size_m / metres_per_crs_unit(parsed_crs, y0)
         transform = Affine(step, 0, x0, 0, -step, y0)
         with atomic_output(labels_path, overwrite=overwrite) as tmp_labels:
             _labels_frame(layout, transform, parsed_crs).to_file(
