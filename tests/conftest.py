@@ -9,7 +9,7 @@ import pytest
 from landseg.io.synthetic import SyntheticScene, write_scene
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SPACENET_DIR = REPO_ROOT.parent / "shared" / "data" / "spacenet-atlanta"
+SPACENET_DIR = REPO_ROOT / "tests" / "data" / "spacenet-atlanta"  # with its licence
 
 
 @pytest.fixture(scope="session")
