@@ -8,8 +8,11 @@ first import of ultralytics. Import ultralytics only through :func:`import_ultra
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -56,6 +59,19 @@ def import_ultralytics() -> ModuleType:
     if quiet:
         SETTINGS.update(quiet)
     return ultralytics
+
+
+@contextlib.contextmanager
+def quiet_ultralytics() -> Iterator[None]:
+    """Keep ultralytics' info lines (e.g. "Loading x.onnx ...") off the output; warnings stay."""
+    from ultralytics.utils import LOGGER
+
+    level = LOGGER.level
+    LOGGER.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        LOGGER.setLevel(level)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -307,25 +310,7 @@ def load(
             "YOLOv8/11-seg model (.pt) or its ONNX export."
         )
     resolved = resolve_device(device)
-    from landseg.offline import import_ultralytics
-
-    import_ultralytics()
-    from ultralytics import YOLO
-
-    try:
-        yolo = YOLO(str(model_path), task="segment")
-    except Exception as error:
-        raise ModelLoadError(
-            f"Model file '{model_path}' could not be read ({type(error).__name__}: "
-            f"{str(error).strip().splitlines()[0] if str(error).strip() else 'corrupt file'}): "
-            "give an ultralytics YOLOv8/11-seg .pt or .onnx file."
-        ) from None
-    if model_path.suffix == ".pt" and yolo.task != "segment":
-        raise ModelLoadError(
-            f"Model file '{model_path}' is a '{yolo.task}' model, not a segmentation model: "
-            "use a YOLO '-seg' model (e.g. trained with landseg train)."
-        )
-    info = read_model_info(model_path, yolo)
+    yolo, info = _read_model(model_path)
     if expected_classes is not None and list(expected_classes) != info.class_names:
         raise ModelLoadError(
             f"Model '{model_path.name}' knows the classes {info.class_names}, not "
@@ -335,6 +320,40 @@ def load(
     return UltralyticsSegmenter(
         yolo, info, device=resolved, conf=conf, iou=iou, batch_size=batch_size
     )
+
+
+def _read_model(model_path: Path) -> tuple[Any, ModelInfo]:
+    """The ultralytics model and its metadata; one clear error for any file that is not one."""
+    from landseg.offline import import_ultralytics, quiet_ultralytics
+
+    import_ultralytics()
+    from ultralytics import YOLO
+
+    try:
+        with quiet_ultralytics():
+            yolo = YOLO(str(model_path), task="segment")
+            info = read_model_info(model_path, yolo)
+            task = yolo.task if model_path.suffix == ".pt" else _onnx_task(model_path)
+    except Exception as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "corrupt file"
+        raise ModelLoadError(
+            f"Model file '{model_path}' could not be read ({type(error).__name__}: "
+            f"{first_line}): give an ultralytics YOLOv8/11-seg .pt or .onnx file."
+        ) from None
+    if task != "segment":
+        raise ModelLoadError(
+            f"Model file '{model_path}' is a '{task}' model, not a segmentation model: "
+            "use a YOLO '-seg' model (e.g. trained with landseg train)."
+        )
+    return yolo, info
+
+
+def _onnx_task(path: Path) -> str:
+    """The task ultralytics recorded in an exported ONNX file (``segment`` when unrecorded)."""
+    import onnx
+
+    props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    return props.get("task", "segment")
 
 
 def write_model_info(path: str | Path, info: ModelInfo) -> None:
@@ -361,14 +380,37 @@ def write_model_info(path: str | Path, info: ModelInfo) -> None:
 def export_onnx(
     model_path: str | Path, output_path: str | Path, *, overwrite: bool = False
 ) -> Path:
-    """Export a ``.pt`` model to ONNX (faster on CPU), carrying its LandSeg metadata along."""
-    from landseg.io.atomic import atomic_output
+    """Export a ``.pt`` model to ONNX (faster on CPU), carrying its LandSeg metadata along.
 
+    ultralytics writes its export beside the model it reads, so the model is first copied into
+    a temporary folder beside ``output_path``: nothing is written next to the source model, and
+    the final rename never crosses file systems.
+    """
+    from landseg.io.atomic import atomic_output, check_output
+    from landseg.offline import quiet_ultralytics
+
+    model_path, output_path = Path(model_path), Path(output_path).absolute()
+    if model_path.suffix.lower() != ".pt":
+        raise InvalidParameterError(
+            f"'{model_path}' is not a .pt model: export-model converts a PyTorch model to ONNX "
+            "(an .onnx file needs no export)."
+        )
+    if output_path.suffix.lower() != ".onnx":
+        raise InvalidParameterError(
+            f"Output '{output_path}' must end in .onnx: give e.g. -o {model_path.stem}.onnx."
+        )
+    check_output(output_path, overwrite=overwrite)
     segmenter = load(model_path, device="cpu")
     info = segmenter.info
-    with atomic_output(output_path, overwrite=overwrite) as temporary:
-        exported = Path(
-            segmenter.yolo.export(
+    with (
+        tempfile.TemporaryDirectory(prefix=".landseg-export-", dir=output_path.parent) as folder,
+        atomic_output(output_path, overwrite=overwrite) as temporary,
+    ):
+        copy = Path(folder) / "model.pt"
+        shutil.copyfile(model_path, copy)
+        yolo = _read_model(copy)[0]
+        with quiet_ultralytics():
+            exported = yolo.export(
                 format="onnx",
                 imgsz=info.input_size_px or info.tile_size_px,
                 dynamic=True,
@@ -376,7 +418,6 @@ def export_onnx(
                 device="cpu",
                 verbose=False,
             )
-        )
-        exported.replace(temporary)
+        os.replace(exported, temporary)
         write_model_info(temporary, info)
-    return Path(output_path)
+    return output_path
