@@ -17,7 +17,8 @@ from landseg.evaluation.tiles import evaluate_dataset, format_table
 from landseg.inference.models import DEFAULT_MODEL_PATH
 from landseg.io.synthetic import CLASS_NAMES, write_scene
 from landseg.training.dataset import export_dataset
-from landseg.training.train import TrainOptions, train
+from landseg.training.options import TrainOptions
+from landseg.training.train import train
 
 TRAIN_SEEDS = (100, 101, 102, 103, 104, 105)
 HELDOUT_SEEDS = (200, 201)

@@ -48,7 +48,8 @@ def tiny_dataset(small_scene, tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_run(tiny_dataset, tmp_path_factory):
     """A real two-phase training run (1 + 1 epochs at 128 px) and its record."""
-    from landseg.training.train import TrainOptions, train
+    from landseg.training.options import TrainOptions
+    from landseg.training.train import train
 
     run_dir = tmp_path_factory.mktemp("tiny_run") / "run"
     progress = []

@@ -352,7 +352,8 @@ def test_device_list_without_gpus(monkeypatch):
 
 
 def test_training_on_two_gpus_passes_them_to_ultralytics(two_gpus, tmp_path):
-    from landseg.training.train import TrainOptions, _check_options, _ultralytics_arguments
+    from landseg.training.options import TrainOptions, check_options
+    from landseg.training.train import _ultralytics_arguments
 
     phase = {
         "name": "main",
@@ -372,18 +373,18 @@ def test_training_on_two_gpus_passes_them_to_ultralytics(two_gpus, tmp_path):
     with pytest.raises(InvalidParameterError, match="Batch 9 cannot be split evenly over 2 GPUs"):
         _ultralytics_arguments(options | {"batch": 9}, phase, "d")
     with pytest.raises(InvalidParameterError, match="--batch 8"):  # checked before any work
-        _check_options(TrainOptions(data="d", run_dir="r", device="0,1", batch=9))
+        check_options(TrainOptions(data="d", run_dir="r", device="0,1", batch=9))
 
 
 def test_training_callbacks_pickle_for_multi_gpu_workers(tmp_path):
     """ultralytics pickles the callbacks into its DDP worker processes."""
     import cloudpickle
 
+    from landseg.training.callbacks import Callbacks
     from landseg.training.record import RunRecord
-    from landseg.training.train import _Callbacks
 
     record = RunRecord(tmp_path, {"phases": [], "epochs": []})
-    callbacks = _Callbacks(record, "main", [1.0], print, threading.Event(), 0, 3)
+    callbacks = Callbacks(record, "main", [1.0], print, threading.Event(), 0, 3)
     copy = cloudpickle.loads(cloudpickle.dumps(callbacks))
     assert copy.progress is None and copy.cancel is None and copy.weights == [1.0]
     assert callbacks.cancel is not None  # the original keeps its own

@@ -12,8 +12,9 @@ from landseg.errors import (
     ModelLoadError,
     OutputExistsError,
 )
+from landseg.training.options import TrainOptions, resolve_class_weights
 from landseg.training.record import RECORD_NAME
-from landseg.training.train import TrainOptions, resolve_class_weights, resume, train
+from landseg.training.train import resume, train
 
 pytestmark = pytest.mark.slow
 

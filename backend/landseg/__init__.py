@@ -29,7 +29,7 @@ _API = {
     "DatasetStats": "landseg.training.dataset",
     "train": "landseg.training.train",
     "resume_training": "landseg.training.train",
-    "TrainOptions": "landseg.training.train",
+    "TrainOptions": "landseg.training.options",
     "evaluate_dataset": "landseg.evaluation.tiles",
     "evaluate_map": "landseg.evaluation.maps",
     "MapMetrics": "landseg.evaluation.maps",
@@ -71,8 +71,9 @@ if TYPE_CHECKING:
     from landseg.reporting.compare import compare_runs
     from landseg.reporting.report import build_report
     from landseg.training.dataset import DatasetStats, export_dataset
-    from landseg.training.train import TrainOptions, train
+    from landseg.training.options import TrainOptions
     from landseg.training.train import resume as resume_training
+    from landseg.training.train import train
 
 
 def __getattr__(name: str) -> Any:

@@ -6,6 +6,9 @@ that maximises F1, mAP50, mAP50-95), put into plain dictionaries for tables, JSO
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,8 +49,8 @@ def metrics_to_dict(metrics: Any, class_names: Sequence[str]) -> dict[str, Any]:
             "box": _pairs(result[:4]),
             "mask": _pairs(result[4:8]),
         }
-    for name in class_names:  # classes without labels in the validation split
-        per_class.setdefault(name, {"instances": 0, "box": None, "mask": None})
+    empty = {"instances": 0, "box": None, "mask": None}  # no labels in the validation split
+    per_class = {name: per_class.get(name, empty) for name in class_names}
     results = metrics.mean_results()
     return {
         "overall": {
@@ -70,12 +73,31 @@ def evaluate_dataset(
     conf: float = 0.001,
     iou: float = 0.7,
 ) -> dict[str, Any]:
-    """Validate a ``.pt``/``.onnx`` model on a YOLO-seg dataset split; per-class figures."""
+    """Validate a ``.pt``/``.onnx`` model on a YOLO-seg dataset split; per-class figures.
+
+    Classes are matched by name: a dataset that lists the model's classes in another order is
+    renumbered for the validation (in a temporary copy of its labels), and one with a class the
+    model does not know is refused.
+
+    Raises:
+        InvalidParameterError: The split does not exist, or the dataset has classes the model
+            does not know.
+    """
     from landseg.inference.models import load
 
-    segmenter = load(model_path, device=device)
     yaml_path = data_yaml(data)
+    dataset_names, images = dataset_split(yaml_path, split)
+    segmenter = load(model_path, device=device)
+    unknown = [name for name in dataset_names if name not in segmenter.class_names]
+    if unknown:
+        raise InvalidParameterError(
+            f"The dataset has classes {unknown} that model '{Path(model_path).name}' does not "
+            f"know (it knows {segmenter.class_names}): evaluate a model trained for them."
+        )
     with tempfile.TemporaryDirectory(prefix="landseg-val-") as runs:
+        if dataset_names != segmenter.class_names:
+            yaml_path = _renumbered(images, dataset_names, segmenter.class_names, Path(runs))
+            split = "val"
         metrics = segmenter.yolo.val(
             data=str(yaml_path),
             split=split,
@@ -91,6 +113,56 @@ def evaluate_dataset(
             workers=0,
         )
     return metrics_to_dict(metrics, segmenter.class_names)
+
+
+def dataset_split(yaml_path: Path, split: str) -> tuple[list[str], Path]:
+    """The dataset's class names and the image folder of ``split``.
+
+    Raises:
+        InvalidParameterError: ``data.yaml`` cannot be read or has no such split.
+    """
+    import yaml
+
+    try:
+        content = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+        names = content["names"]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as error:
+        raise InvalidParameterError(
+            f"'{yaml_path}' is not a dataset description ({type(error).__name__}): give the "
+            "folder landseg export-dataset wrote, or its data.yaml."
+        ) from None
+    names = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
+    splits = [key for key in ("train", "val", "test") if content.get(key)]
+    if split not in splits:
+        raise InvalidParameterError(
+            f"The dataset has no '{split}' split (it has {', '.join(splits)}): choose one of those."
+        )
+    root = Path(content.get("path") or yaml_path.parent)
+    return [str(n) for n in names], root / str(content[split])
+
+
+def _renumbered(images: Path, dataset_names, model_names, folder: Path) -> Path:
+    """A dataset view whose labels use the model's class numbers; returns its ``data.yaml``."""
+    view_images, view_labels = folder / "images" / "val", folder / "labels" / "val"
+    view_labels.mkdir(parents=True)
+    view_images.mkdir(parents=True)
+    for image in images.iterdir():  # links file by file: ultralytics resolves folder links
+        try:
+            (view_images / image.name).symlink_to(image.absolute())
+        except OSError:  # no symbolic links on this file system
+            shutil.copyfile(image, view_images / image.name)
+    new_id = [model_names.index(name) for name in dataset_names]
+    labels = Path(str(images).replace(f"{os.sep}images{os.sep}", f"{os.sep}labels{os.sep}"))
+    for label in labels.glob("*.txt"):
+        lines = [line.split(maxsplit=1) for line in label.read_text().splitlines() if line]
+        text = "".join(f"{new_id[int(parts[0])]} {parts[1]}\n" for parts in lines)
+        (view_labels / label.name).write_text(text)
+    names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(model_names))
+    description = folder / "data.yaml"
+    description.write_text(
+        f"path: {json.dumps(str(folder))}\ntrain: images/val\nval: images/val\nnames:\n{names}\n"
+    )
+    return description
 
 
 def format_table(result: dict[str, Any]) -> str:

@@ -119,7 +119,7 @@ def atomic_folder(
         staging.mkdir()
         (staging / MARKER_NAME).write_text(json.dumps({"kind": kind}), encoding="utf-8")
         yield staging
-        _swap_in(staging, target)
+        swap_in(staging, target)
     except OSError as error:
         if isinstance(error, LandSegError):  # a read error of an input says so itself
             raise
@@ -131,7 +131,7 @@ def atomic_folder(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _swap_in(staging: Path, target: Path) -> None:
+def swap_in(staging: Path, target: Path) -> None:
     """Move ``staging`` to ``target``; a replaced folder is set aside and removed last."""
     previous = None
     if target.is_dir():

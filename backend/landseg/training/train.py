@@ -20,118 +20,35 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from landseg import __version__, defaults
-from landseg.errors import (
-    Cancelled,
-    InvalidParameterError,
-    LandSegWarning,
-    ModelLoadError,
-    OutputExistsError,
+from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
+from landseg.evaluation.tiles import data_yaml, evaluate_dataset
+from landseg.inference.models import ModelInfo, file_sha256, write_model_info
+from landseg.io.folders import MARKER_NAME, check_replaceable_folder, swap_in
+from landseg.training.callbacks import Callbacks, recover_epochs
+from landseg.training.options import (
+    TrainOptions,
+    augmentation,
+    check_dataset,
+    check_options,
+    resolve_class_weights,
+    training_devices,
 )
-from landseg.evaluation.tiles import data_yaml, evaluate_dataset, metrics_to_dict
-from landseg.inference.models import ModelInfo, file_sha256, resolve_devices, write_model_info
-from landseg.training.record import BEST_NAME, RunRecord
+from landseg.training.record import BEST_NAME, EPOCHS_CSV, RECORD_NAME, RunRecord
 
 PHASES = ("main", "continued")
 ProgressCallback = Callable[[float, str], None]
-
-# Augmentation at strength 1.0; `augment` scales these, the continued phase halves them.
-BASE_AUGMENTATION = {
-    "hsv_h": 0.015,
-    "hsv_s": 0.5,
-    "hsv_v": 0.3,
-    "degrees": 10.0,
-    "translate": 0.1,
-    "scale": 0.3,
-    "fliplr": 0.5,
-    "flipud": 0.5,
-    "mosaic": 1.0,
-}
-
-
-@dataclass
-class TrainOptions:
-    """Everything a training run needs; stored verbatim in the run record."""
-
-    data: str
-    run_dir: str
-    base_model: str = defaults.BASE_MODEL
-    epochs: int = defaults.EPOCHS
-    imgsz: int | None = None  # default: the dataset's tile size
-    batch: int = defaults.TRAIN_BATCH
-    device: str = defaults.DEVICE
-    lr0: float = defaults.LEARNING_RATE
-    lrf: float = defaults.FINAL_LR_FRACTION
-    class_weights: str | list[float] = defaults.CLASS_WEIGHTS
-    copy_paste: float = defaults.COPY_PASTE
-    copy_paste_mode: str = "flip"
-    augment: float = 1.0
-    patience: int = defaults.PATIENCE
-    seed: int = defaults.SEED
-    loader_workers: int = defaults.LOADER_WORKERS  # data-loader processes
-    continue_epochs: int = 0
-    continue_lr: float = defaults.CONTINUE_LR
-    continue_augment: float = 0.5
-    extra: dict[str, Any] = field(default_factory=dict)  # passed to ultralytics as is
 
 
 def _dataset_stats(data: Path) -> dict[str, Any]:
     stats = data.parent / "stats.json"
     return json.loads(stats.read_text()) if stats.is_file() else {}
-
-
-def _class_names(yaml_path: Path) -> list[str]:
-    from landseg.offline import import_ultralytics
-
-    import_ultralytics()
-    from ultralytics.utils import YAML
-
-    names = YAML.load(yaml_path)["names"]
-    return [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
-
-
-def resolve_class_weights(
-    option: str | Sequence[float], class_names: Sequence[str], stats: dict[str, Any]
-) -> list[float] | None:
-    """The per-class weights for the classification loss, or ``None`` for unweighted."""
-    if isinstance(option, str):
-        if option == "none":
-            return None
-        if option == "balanced":
-            if not stats.get("class_weights"):
-                from landseg.training.dataset import balanced_class_weights
-
-                return balanced_class_weights([1] * len(class_names))
-            return [float(stats["class_weights"][n]) for n in class_names]
-        try:
-            option = [float(v) for v in option.split(",")]
-        except ValueError:
-            raise InvalidParameterError(
-                f"Class weights '{option}' are not understood: use balanced, none, or one "
-                f"number per class ({len(class_names)}: {', '.join(class_names)})."
-            ) from None
-    weights = [float(v) for v in option]
-    if len(weights) != len(class_names):
-        raise InvalidParameterError(
-            f"{len(weights)} class weights were given but the dataset has {len(class_names)} "
-            f"classes ({', '.join(class_names)}): give one weight per class, in that order."
-        )
-    if any(w < 0 for w in weights):
-        raise InvalidParameterError(f"Class weights {weights} must not be negative.")
-    return weights
-
-
-def _augmentation(strength: float) -> dict[str, float]:
-    scaled = {k: round(v * strength, 4) for k, v in BASE_AUGMENTATION.items()}
-    scaled["fliplr"] = BASE_AUGMENTATION["fliplr"] if strength > 0 else 0.0
-    scaled["flipud"] = BASE_AUGMENTATION["flipud"] if strength > 0 else 0.0
-    scaled["mosaic"] = min(1.0, scaled["mosaic"])
-    return scaled
 
 
 def _library_versions() -> dict[str, str]:
@@ -148,139 +65,8 @@ def _library_versions() -> dict[str, str]:
     }
 
 
-def _epoch_entry(trainer: Any, phase: str, phase_epoch: int, global_epoch: int) -> dict[str, Any]:
-    losses = trainer.label_loss_items(trainer.tloss, prefix="train")
-    metrics = trainer.metrics or {}
-
-    def pick(prefix: str) -> dict[str, float]:
-        return {
-            key.split("/")[1].removesuffix("_loss"): round(float(value), 6)
-            for key, value in {**losses, **metrics}.items()
-            if key.startswith(prefix) and key.endswith("_loss")
-        }
-
-    def block(suffix: str) -> dict[str, float]:
-        return {
-            "precision": round(float(metrics.get(f"metrics/precision({suffix})", 0.0)), 6),
-            "recall": round(float(metrics.get(f"metrics/recall({suffix})", 0.0)), 6),
-            "map50": round(float(metrics.get(f"metrics/mAP50({suffix})", 0.0)), 6),
-            "map50_95": round(float(metrics.get(f"metrics/mAP50-95({suffix})", 0.0)), 6),
-        }
-
-    validator = getattr(trainer, "validator", None)
-    class_metrics = getattr(validator, "metrics", None)
-    names = trainer.data["names"]
-    class_names = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
-    per_class = (
-        metrics_to_dict(class_metrics, class_names)["classes"]
-        if class_metrics is not None and len(getattr(class_metrics.box, "ap_class_index", []))
-        else None
-    )
-    return {
-        "epoch": global_epoch,
-        "phase": phase,
-        "phase_epoch": phase_epoch,
-        "time_s": round(float(getattr(trainer, "epoch_time", 0.0) or 0.0), 3),
-        "lr": round(float(next(iter(trainer.lr.values()))), 8),
-        "train_loss": pick("train/"),
-        "val_loss": pick("val/"),
-        "box": block("B"),
-        "mask": block("M"),
-        "classes": per_class,
-    }
-
-
-class _Callbacks:
-    """ultralytics callbacks that feed the record, the progress bar and the cancel token."""
-
-    def __init__(self, record, phase, weights, progress, cancel, epochs_before, epochs_total):
-        self.record = record
-        self.phase = phase
-        self.weights = weights
-        self.progress = progress
-        self.cancel = cancel
-        self.epochs_before = epochs_before
-        self.epochs_total = epochs_total
-        self.epoch_pending = False
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Multi-GPU training pickles the callbacks into its worker processes; the progress
-        # callback and the cancel token belong to this process (and hold locks and streams).
-        return self.__dict__ | {"progress": None, "cancel": None}
-
-    def on_train_start(self, trainer: Any) -> None:
-        import torch
-        from ultralytics.utils.torch_utils import unwrap_model
-
-        if self.weights is not None:
-            tensor = torch.tensor(self.weights, dtype=torch.float32, device=trainer.device)
-            unwrap_model(trainer.model).class_weights = tensor
-            trainer.ema.ema.class_weights = tensor.clone()
-
-    def on_train_batch_end(self, trainer: Any) -> None:
-        if "class_weights_in_loss" not in self.record.phase(self.phase):
-            criterion = getattr(trainer.model, "criterion", None)
-            detect = getattr(criterion, "detect_loss", criterion)
-            used = getattr(detect, "class_weights", None)
-            self.record.phase(self.phase)["class_weights_in_loss"] = (
-                None if used is None else [round(float(w), 6) for w in used.flatten()]
-            )
-        if self.cancel is not None and self.cancel.is_set():
-            raise Cancelled("Training was cancelled; resume it with landseg train --resume.")
-
-    def on_train_epoch_end(self, trainer: Any) -> None:
-        self.epoch_pending = True
-
-    def on_fit_epoch_end(self, trainer: Any) -> None:
-        if not self.epoch_pending:  # ultralytics' final validation of best.pt, not an epoch
-            return
-        from ultralytics.utils import RANK
-
-        if RANK > 0:  # multi-GPU training: the first GPU's process keeps the record
-            return
-        self.epoch_pending = False
-        phase_epoch = trainer.epoch + 1
-        global_epoch = self.epochs_before + phase_epoch
-        entry = _epoch_entry(trainer, self.phase, phase_epoch, global_epoch)
-        epochs = [e for e in self.record.content["epochs"] if e["epoch"] != global_epoch]
-        self.record.content["epochs"] = [*epochs, entry]
-        self.record.phase(self.phase)["epochs_done"] = phase_epoch
-        self.record.save()
-        if self.progress:
-            self.progress(
-                global_epoch / self.epochs_total,
-                f"epoch {global_epoch}/{self.epochs_total} ({self.phase}): "
-                f"mask mAP50 {entry['mask']['map50']:.3f}",
-            )
-
-
-def _check_options(options: TrainOptions) -> None:
-    if options.imgsz is not None and (options.imgsz < 32 or options.imgsz % 32):
-        raise InvalidParameterError(
-            f"Image size {options.imgsz} must be a multiple of 32 (e.g. 512 or 640)."
-        )
-    if options.epochs < 1 or options.continue_epochs < 0:
-        raise InvalidParameterError("Epochs must be at least 1 (continued epochs at least 0).")
-    _training_devices(options.device, options.batch)
-    base = options.base_model
-    if not base.endswith(".yaml") and not Path(base).is_file():
-        raise ModelLoadError(
-            f"Base model '{base}' does not exist: give a .pt file, or a model .yaml such as "
-            "yolov8n-seg.yaml to start from scratch."
-        )
-
-
-def _training_devices(device: str, batch: int) -> list[str]:
-    """The devices to train on; with several GPUs, ``batch`` must split evenly over them."""
-    devices = resolve_devices(device)
-    gpus = len(devices)
-    if gpus > 1 and (batch < 1 or batch % gpus):
-        raise InvalidParameterError(
-            f"Batch {batch} cannot be split evenly over {gpus} GPUs ('{device}'): multi-GPU "
-            f"training gives each GPU batch / {gpus} images, so give a multiple of {gpus}, "
-            f"e.g. --batch {gpus * max(1, batch // gpus)}."
-        )
-    return devices
+# What a run folder of version 0.1 (before marker files) held: such a folder may be replaced.
+RUN_ENTRIES = (RECORD_NAME, EPOCHS_CSV, BEST_NAME, *PHASES)
 
 
 def train(
@@ -290,22 +76,70 @@ def train(
     progress: ProgressCallback | None = None,
     cancel: Any = None,
 ) -> Path:
-    """Run a fine-tuning (and optional continued phase); returns the final ``best.pt``."""
-    _check_options(options)
-    yaml_path = data_yaml(options.data)
-    run_dir = Path(options.run_dir).absolute()
-    if run_dir.exists() and any(run_dir.iterdir()):
-        if not overwrite:
-            raise OutputExistsError(
-                f"Run folder '{run_dir}' is not empty: choose a new folder, resume the run "
-                "(--resume), or allow overwriting (--overwrite)."
-            )
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    class_names = _class_names(yaml_path)
+    """Run a fine-tuning (and optional continued phase); returns the final ``best.pt``.
+
+    Everything is checked before the run folder is touched. A run that replaces an earlier one
+    (``overwrite``) trains in a folder beside it and takes its place only when complete; the
+    earlier run is kept until then (an interrupted replacement is resumed from its own folder,
+    named in the message).
+    """
+    check_options(options)
+    yaml_path = data_yaml(options.data).absolute()
+    class_names = check_dataset(yaml_path)
     stats = _dataset_stats(yaml_path)
     weights = resolve_class_weights(options.class_weights, class_names, stats)
+    target = Path(options.run_dir).absolute()
+    check_replaceable_folder(
+        target,
+        overwrite=overwrite,
+        kind="run",
+        inputs=[yaml_path.parent, options.base_model],
+        known_entries=RUN_ENTRIES,
+    )
+    replacing = target.is_dir() and any(target.iterdir())
+    run_dir = target
+    if replacing:
+        run_dir = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
     imgsz = options.imgsz or int(stats.get("tile_size_px", defaults.TILE_SIZE_PX))
+    base_path = Path(options.base_model)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / MARKER_NAME).write_text(json.dumps({"kind": "run"}), encoding="utf-8")
+    record = RunRecord(
+        run_dir,
+        {
+            "landseg_version": __version__,
+            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "arguments": asdict(options) | {"imgsz": imgsz},
+            "library_versions": _library_versions(),
+            "device": ",".join(training_devices(options.device, options.batch)),
+            "dataset": {"data_yaml": str(yaml_path), "class_names": class_names, **stats},
+            "class_weights": dict(zip(class_names, weights, strict=True)) if weights else None,
+            "base_model": {
+                "path": str(base_path),
+                "sha256": file_sha256(base_path) if base_path.is_file() else None,
+            },
+            "phases": _phases(options, imgsz),
+            "epochs": [],
+            "final": None,
+            "replaces": str(target) if replacing else None,
+        },
+    )
+    record.save()
+    try:
+        return _run_phases(record, progress=progress, cancel=cancel, resume=False)
+    except BaseException as error:
+        if not record.content["epochs"]:  # nothing learnt: leave no folder in the way
+            shutil.rmtree(run_dir, ignore_errors=True)
+        elif replacing and isinstance(error, Cancelled):
+            raise Cancelled(
+                f"Training was interrupted; '{target}' is kept as it was until the new run "
+                f"completes: resume that with landseg train --resume {run_dir}"
+            ) from None
+        raise
+
+
+def _phases(options: TrainOptions, imgsz: int) -> list[dict[str, Any]]:
+    """The run's phases: the main one, and the continued one at a lower learning rate."""
     phases = [
         {
             "name": "main",
@@ -314,7 +148,7 @@ def train(
             "lrf": options.lrf,
             "imgsz": imgsz,
             "copy_paste": options.copy_paste,
-            "augmentation": _augmentation(options.augment),
+            "augmentation": augmentation(options.augment),
             "status": "pending",
         }
     ]
@@ -328,33 +162,12 @@ def train(
                 "imgsz": imgsz,
                 "copy_paste": round(options.copy_paste * options.continue_augment, 4),
                 # reduced augmentation, and whole images: no mosaic in the fine phase
-                "augmentation": _augmentation(options.augment * options.continue_augment)
+                "augmentation": augmentation(options.augment * options.continue_augment)
                 | {"mosaic": 0.0},
                 "status": "pending",
             }
         )
-    base_path = Path(options.base_model)
-    record = RunRecord(
-        run_dir,
-        {
-            "landseg_version": __version__,
-            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "arguments": asdict(options) | {"imgsz": imgsz},
-            "library_versions": _library_versions(),
-            "device": ",".join(_training_devices(options.device, options.batch)),
-            "dataset": {"data_yaml": str(yaml_path), "class_names": class_names, **stats},
-            "class_weights": dict(zip(class_names, weights, strict=True)) if weights else None,
-            "base_model": {
-                "path": str(base_path),
-                "sha256": file_sha256(base_path) if base_path.is_file() else None,
-            },
-            "phases": phases,
-            "epochs": [],
-            "final": None,
-        },
-    )
-    record.save()
-    return _run_phases(record, progress=progress, cancel=cancel, resume=False)
+    return phases
 
 
 def resume(
@@ -410,10 +223,11 @@ def _run_phases(record: RunRecord, *, progress, cancel, resume: bool) -> Path:
             previous_best = record.run_dir / phase["best_weights"]
             epochs_before += phase["epochs"]
             continue
-        callbacks = _Callbacks(
+        callbacks = Callbacks(
             record, phase["name"], weights, progress, cancel, epochs_before, total
         )
         if resume and phase["status"] == "interrupted" and last.is_file():
+            recover_epochs(record, phase, epochs_before)
             model = YOLO(str(last))
             arguments = {"resume": str(last)}
         else:
@@ -482,7 +296,7 @@ def _reload_epochs(record: RunRecord, phase_name: str) -> None:
 
 
 def _ultralytics_arguments(options: dict[str, Any], phase: dict[str, Any], data: str) -> dict:
-    devices = _training_devices(options["device"], options["batch"])
+    devices = training_devices(options["device"], options["batch"])
     device = devices[0]
     return {
         "data": data,
@@ -547,4 +361,8 @@ def _finish(record: RunRecord, best_weights: Path) -> Path:
     }
     content["finished_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     record.save()
+    if content.get("replaces"):  # the run it replaces is set aside and removed only now
+        target = Path(content["replaces"])
+        swap_in(record.run_dir, target)
+        return target / BEST_NAME
     return final

@@ -1,0 +1,194 @@
+"""What a training run is asked to do, checked before any file is touched."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from landseg import defaults
+from landseg.checks import check_fraction, check_positive, require
+from landseg.errors import InvalidParameterError, ModelLoadError
+from landseg.inference.models import resolve_devices
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+# Augmentation at strength 1.0; `augment` scales these, the continued phase halves them.
+BASE_AUGMENTATION = {
+    "hsv_h": 0.015,
+    "hsv_s": 0.5,
+    "hsv_v": 0.3,
+    "degrees": 10.0,
+    "translate": 0.1,
+    "scale": 0.3,
+    "fliplr": 0.5,
+    "flipud": 0.5,
+    "mosaic": 1.0,
+}
+
+
+@dataclass
+class TrainOptions:
+    """Everything a training run needs; stored verbatim in the run record."""
+
+    data: str
+    run_dir: str
+    base_model: str = defaults.BASE_MODEL
+    epochs: int = defaults.EPOCHS
+    imgsz: int | None = None  # default: the dataset's tile size
+    batch: int = defaults.TRAIN_BATCH
+    device: str = defaults.DEVICE
+    lr0: float = defaults.LEARNING_RATE
+    lrf: float = defaults.FINAL_LR_FRACTION
+    class_weights: str | list[float] = defaults.CLASS_WEIGHTS
+    copy_paste: float = defaults.COPY_PASTE
+    copy_paste_mode: str = "flip"
+    augment: float = 1.0
+    patience: int = defaults.PATIENCE
+    seed: int = defaults.SEED
+    loader_workers: int = defaults.LOADER_WORKERS  # data-loader processes
+    continue_epochs: int = 0
+    continue_lr: float = defaults.CONTINUE_LR
+    continue_augment: float = 0.5
+    extra: dict[str, Any] = field(default_factory=dict)  # passed to ultralytics as is
+
+
+def resolve_class_weights(
+    option: str | Sequence[float], class_names: Sequence[str], stats: dict[str, Any]
+) -> list[float] | None:
+    """The per-class weights for the classification loss, or ``None`` for unweighted."""
+    if isinstance(option, str):
+        if option == "none":
+            return None
+        if option == "balanced":
+            if not stats.get("class_weights"):
+                from landseg.training.dataset import balanced_class_weights
+
+                return balanced_class_weights([1] * len(class_names))
+            return [float(stats["class_weights"][n]) for n in class_names]
+        try:
+            option = [float(v) for v in option.split(",")]
+        except ValueError:
+            raise InvalidParameterError(
+                f"Class weights '{option}' are not understood: use balanced, none, or one "
+                f"number per class ({len(class_names)}: {', '.join(class_names)})."
+            ) from None
+    weights = [float(v) for v in option]
+    if len(weights) != len(class_names):
+        raise InvalidParameterError(
+            f"{len(weights)} class weights were given but the dataset has {len(class_names)} "
+            f"classes ({', '.join(class_names)}): give one weight per class, in that order."
+        )
+    if any(w < 0 for w in weights) or not any(w > 0 for w in weights):
+        raise InvalidParameterError(
+            f"Class weights {weights} must not be negative, and at least one must be above 0."
+        )
+    return weights
+
+
+def augmentation(strength: float) -> dict[str, float]:
+    """ultralytics' augmentation options at ``strength`` (1.0: ``BASE_AUGMENTATION``)."""
+    scaled = {k: round(v * strength, 4) for k, v in BASE_AUGMENTATION.items()}
+    scaled["fliplr"] = BASE_AUGMENTATION["fliplr"] if strength > 0 else 0.0
+    scaled["flipud"] = BASE_AUGMENTATION["flipud"] if strength > 0 else 0.0
+    scaled["mosaic"] = min(1.0, scaled["mosaic"])
+    return scaled
+
+
+def check_options(options: TrainOptions) -> None:
+    """Every option of a run, before the dataset or the run folder is touched."""
+    if options.imgsz is not None:
+        require(
+            options.imgsz >= 32 and options.imgsz % 32 == 0,
+            f"Image size {options.imgsz} must be a multiple of 32 (e.g. 512 or 640).",
+        )
+    require(
+        options.epochs >= 1 and options.continue_epochs >= 0,
+        "Epochs must be at least 1 (continued epochs at least 0).",
+    )
+    require(options.batch >= 1, f"Batch {options.batch} must be at least 1 image: use e.g. 8.")
+    check_positive(options.lr0, "Learning rate", example=defaults.LEARNING_RATE)
+    check_positive(options.continue_lr, "Continued learning rate", example=defaults.CONTINUE_LR)
+    check_positive(options.lrf, "Final learning rate fraction", example=0.1)
+    check_fraction(options.lrf, "Final learning rate fraction", example=0.1)
+    check_fraction(options.copy_paste, "Copy-paste probability", example=defaults.COPY_PASTE)
+    check_positive(options.augment, "Augmentation strength", example=1.0, zero_ok=True)
+    check_fraction(options.continue_augment, "Continued augmentation share", example=0.5)
+    check_positive(options.patience, "Patience", example=defaults.PATIENCE, zero_ok=True)
+    check_positive(options.loader_workers, "Loader workers", example=2, zero_ok=True)
+    require(
+        options.copy_paste_mode in ("flip", "mixup"),
+        f"Copy-paste mode '{options.copy_paste_mode}' is not flip or mixup.",
+    )
+    training_devices(options.device, options.batch)
+    _check_base_model(options.base_model)
+
+
+def _check_base_model(base: str) -> None:
+    """A segmentation ``.pt`` file, or a model ``.yaml`` ultralytics knows."""
+    if base.endswith(".yaml"):
+        from landseg.offline import import_ultralytics
+
+        import_ultralytics()
+        from ultralytics.nn.tasks import yaml_model_load
+
+        try:
+            config = yaml_model_load(base)
+        except Exception:
+            config = {}
+        require(
+            "-seg" in Path(base).stem and bool(config),
+            f"Base model '{base}' is not a segmentation model configuration ultralytics knows: "
+            "give e.g. yolov8n-seg.yaml, or a -seg .pt file to fine-tune.",
+        )
+        return
+    if not Path(base).is_file():
+        raise ModelLoadError(
+            f"Base model '{base}' does not exist: give a .pt file, or a model .yaml such as "
+            "yolov8n-seg.yaml to start from scratch."
+        )
+    from landseg.inference.models import load
+
+    load(base, device="cpu")  # a corrupt file or a detection model is refused here
+
+
+def check_dataset(yaml_path: Path) -> list[str]:
+    """The dataset's class names, after checking it has images to train and validate on."""
+    from landseg.offline import import_ultralytics
+
+    import_ultralytics()
+    from ultralytics.utils import YAML
+
+    try:
+        content = YAML.load(yaml_path)
+        names = content["names"]
+    except Exception as error:
+        raise InvalidParameterError(
+            f"'{yaml_path}' is not a dataset description ({type(error).__name__}): give the "
+            "folder landseg export-dataset wrote, or its data.yaml."
+        ) from None
+    class_names = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
+    root = Path(content.get("path") or yaml_path.parent)
+    for split in ("train", "val"):
+        folder = root / str(content.get(split, f"images/{split}"))
+        images = [f for f in folder.glob("*") if f.suffix.lower() in IMAGE_SUFFIXES]
+        require(
+            bool(images),
+            f"The dataset has no {split} images ({folder}): export more area, or a smaller "
+            "--block-size / --val-fraction so that both train and val get tiles.",
+        )
+    return class_names
+
+
+def training_devices(device: str, batch: int) -> list[str]:
+    """The devices to train on; with several GPUs, ``batch`` must split evenly over them."""
+    devices = resolve_devices(device)
+    gpus = len(devices)
+    if gpus > 1 and (batch < 1 or batch % gpus):
+        raise InvalidParameterError(
+            f"Batch {batch} cannot be split evenly over {gpus} GPUs ('{device}'): multi-GPU "
+            f"training gives each GPU batch / {gpus} images, so give a multiple of {gpus}, "
+            f"e.g. --batch {gpus * max(1, batch // gpus)}."
+        )
+    return devices
