@@ -14,9 +14,9 @@ from landseg.reporting.analysis import (
     GradientThresholds,
     _head_tensors,
     analyze_model,
-    format_analysis,
     select_feature_layers,
 )
+from landseg.reporting.analysis_tables import format_analysis
 
 pytestmark = pytest.mark.slow
 

@@ -20,13 +20,11 @@ from landseg.errors import (
     RunRecordError,
     RunRecordNotFoundError,
 )
-from landseg.reporting.report import (
-    build_report,
-    compare_runs,
-    overfitting_risk,
-    parse_milestones,
-)
+from landseg.reporting.compare import compare_runs
+from landseg.reporting.report import build_report
+from landseg.reporting.sections_losses import overfitting_risk
 from landseg.reporting.texts import LANGUAGES, TEXT, check_languages
+from landseg.reporting.thresholds import parse_milestones
 from tests.run_records import copy_run, edit_record, user_record
 
 pytestmark = pytest.mark.slow

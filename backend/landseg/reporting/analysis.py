@@ -23,7 +23,7 @@ import contextlib
 import logging
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -33,28 +33,6 @@ from landseg.errors import InvalidParameterError
 NEAR_ZERO = 1e-2  # |x| below this counts as near zero
 _DOWNSAMPLING = ("Conv", "ADown", "SCDown", "Upsample", "Concat", "Index")
 _FALLBACK_LAYERS = {"backbone": [2, 4, 6, 8, 9], "neck": [12, 15, 18, 21], "head": [-1]}
-
-# Text keys of the feature-map table columns (report_text), shared with the report.
-FEATURE_COLUMNS = (
-    "col_layer",
-    "col_shape",
-    "col_stride",
-    "col_mean",
-    "col_std",
-    "col_sparsity",
-    "col_near_zero",
-    "col_dynamic_range",
-)
-# ... and of the gradient-flow table.
-GRADIENT_COLUMNS = (
-    "col_layer",
-    "col_parameters",
-    "col_grad_norm",
-    "col_param_norm",
-    "col_ratio",
-    "col_flags",
-    "col_flagged_tensors",
-)
 
 
 @dataclass(frozen=True)
@@ -302,8 +280,34 @@ def _feature_pass(model: Any, batches: list[dict[str, Any]], device: str) -> lis
 def _gradient_pass(
     model: Any, batches: list[dict[str, Any]], device: str, thresholds: GradientThresholds
 ) -> dict[str, Any]:
+    frozen = _prepare_for_loss(model)
+    total, items_sum = _backward(model, batches, device)
+    parameters, without_gradient, layers = _parameter_gradients(model, frozen, thresholds)
+    issues = [
+        {
+            "name": p["name"],
+            "layer": p["layer"],
+            "kind": flag,
+            "grad_norm": p["grad_norm"],
+            "ratio": p["ratio"],
+        }
+        for p in parameters
+        for flag in p["flags"]
+    ]
+    return {
+        "loss": {"total": total, "items": items_sum},
+        "total_grad_norm": math.sqrt(sum(p["grad_norm"] ** 2 for p in parameters)),
+        "class_weights_in_loss": _class_weights(model),
+        "layers": _layer_rows(layers, thresholds),
+        "parameters": parameters,
+        "issues": issues,
+        "frozen": frozen,
+        "without_gradient": without_gradient,
+    }
 
-    roles = layer_roles(model)
+
+def _prepare_for_loss(model: Any) -> list[str]:
+    """Training mode, cleared gradients and the loss criterion; the frozen parameters' names."""
     model.train()  # as the trainer computes the loss (batch-norm on batch statistics)
     frozen = []
     for name, parameter in model.named_parameters():
@@ -314,6 +318,13 @@ def _gradient_pass(
         if not trainable:
             frozen.append(name)
     model.criterion = model.init_criterion()
+    return frozen
+
+
+def _backward(
+    model: Any, batches: list[dict[str, Any]], device: str
+) -> tuple[float, dict[str, float]]:
+    """Accumulate the loss gradients over all batches; the summed loss and mean loss items."""
     items_sum: dict[str, float] = {}
     total = 0.0
     for batch in batches:
@@ -324,6 +335,15 @@ def _gradient_pass(
             items_sum[key.removesuffix("_loss")] = items_sum.get(key.removesuffix("_loss"), 0.0) + (
                 float(value) / len(batches)
             )
+    return total, items_sum
+
+
+def _parameter_gradients(
+    model: Any, frozen: list[str], thresholds: GradientThresholds
+) -> tuple[list[dict[str, Any]], list[str], dict[int, dict[str, Any]]]:
+    """Per trainable parameter its norms and flags, those without a gradient, and per-layer
+    sums of squares (see :func:`_layer_rows`)."""
+    roles = layer_roles(model)
     parameters = []
     without_gradient = []
     layers: dict[int, dict[str, Any]] = {}
@@ -364,6 +384,13 @@ def _gradient_pass(
         layer["grad_sq"] += grad_norm**2
         layer["param_sq"] += param_norm**2
         layer["flagged_tensors"] += bool(entry["flags"])
+    return parameters, without_gradient, layers
+
+
+def _layer_rows(
+    layers: dict[int, dict[str, Any]], thresholds: GradientThresholds
+) -> list[dict[str, Any]]:
+    """The layers in order, their sums of squares turned into norms, ratio and flags."""
     layer_rows = []
     for layer in sorted(layers.values(), key=lambda entry: entry["layer"]):
         grad_norm, param_norm = math.sqrt(layer.pop("grad_sq")), math.sqrt(layer.pop("param_sq"))
@@ -374,27 +401,7 @@ def _gradient_pass(
         )
         layer["flags"] = _flags(layer, thresholds)
         layer_rows.append(layer)
-    issues = [
-        {
-            "name": p["name"],
-            "layer": p["layer"],
-            "kind": flag,
-            "grad_norm": p["grad_norm"],
-            "ratio": p["ratio"],
-        }
-        for p in parameters
-        for flag in p["flags"]
-    ]
-    return {
-        "loss": {"total": total, "items": items_sum},
-        "total_grad_norm": math.sqrt(sum(p["grad_norm"] ** 2 for p in parameters)),
-        "class_weights_in_loss": _class_weights(model),
-        "layers": layer_rows,
-        "parameters": parameters,
-        "issues": issues,
-        "frozen": frozen,
-        "without_gradient": without_gradient,
-    }
+    return layer_rows
 
 
 def _class_weights(model: Any) -> list[float] | None:
@@ -411,6 +418,23 @@ def _flags(entry: dict[str, Any], thresholds: GradientThresholds) -> list[str]:
     if entry["ratio"] is not None and entry["ratio"] < thresholds.dead_ratio:
         flags.append("dead")
     return flags
+
+
+def _checked_model(model_path: str | Path, max_images: int, batch_size: int) -> Path:
+    """The model's path, once the options and the kind of model are known to be usable."""
+    from landseg.errors import ModelLoadError
+
+    if max_images < 1 or batch_size < 1:
+        raise InvalidParameterError(
+            f"max_images ({max_images}) and batch_size ({batch_size}) must be at least 1."
+        )
+    path = Path(model_path)
+    if path.suffix.lower() == ".onnx":
+        raise ModelLoadError(
+            f"'{path}' is an ONNX export, which has no gradients or hookable layers: give the "
+            ".pt model it was exported from."
+        )
+    return path
 
 
 def analyze_model(
@@ -444,23 +468,13 @@ def analyze_model(
         ModelLoadError: The model is missing, unreadable, ONNX, or not a segmentation model.
         InvalidParameterError: The dataset or an option is unusable.
     """
-    from landseg.errors import ModelLoadError
     from landseg.evaluation.tiles import data_yaml
     from landseg.inference.models import load, resolve_device
     from landseg.offline import import_ultralytics
 
     import_ultralytics()  # before any ultralytics import: no network, no telemetry
 
-    if max_images < 1 or batch_size < 1:
-        raise InvalidParameterError(
-            f"max_images ({max_images}) and batch_size ({batch_size}) must be at least 1."
-        )
-    path = Path(model_path)
-    if path.suffix.lower() == ".onnx":
-        raise ModelLoadError(
-            f"'{path}' is an ONNX export, which has no gradients or hookable layers: give the "
-            ".pt model it was exported from."
-        )
+    path = _checked_model(model_path, max_images, batch_size)
     thresholds = thresholds or GradientThresholds()
     yaml_path = data_yaml(data)
     resolved = resolve_device(device)
@@ -497,130 +511,3 @@ def analyze_model(
         "thresholds": asdict(thresholds),
         "near_zero": NEAR_ZERO,
     }
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value == 0:
-        return "0"
-    if 1e-3 <= abs(value) < 1e4:
-        return f"{value:.4f}"
-    return f"{value:.3e}"
-
-
-def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    from landseg.reporting.texts import display_width
-
-    widths = [
-        max(display_width(str(cell)) for cell in column)
-        for column in zip(headers, *rows, strict=True)
-    ]
-
-    def line(cells: Sequence[str]) -> str:
-        parts = []
-        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            pad = " " * (width - display_width(str(cell)))
-            parts.append(f"{cell}{pad}" if i == 0 else f"{pad}{cell}")
-        return "  ".join(parts).rstrip()
-
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
-
-
-def feature_rows(result: dict[str, Any]) -> list[list[str]]:
-    """Table rows of the feature statistics (shared by the terminal and the report)."""
-    return [
-        [
-            row["name"],
-            "x".join(str(s) for s in row["shape"]),
-            f"{row['stride']}" if row["stride"] else "-",
-            _number(row["mean"]),
-            _number(row["std"]),
-            f"{row['sparsity'] * 100:.2f}%",
-            f"{row['near_zero'] * 100:.2f}%",
-            _number(row["dynamic_range"]),
-        ]
-        for row in result["features"]
-    ]
-
-
-def gradient_rows(result: dict[str, Any], flag_names: dict[str, str]) -> list[list[str]]:
-    """Table rows of the per-layer gradient figures; ``flag_names`` translates the flags."""
-    return [
-        [
-            f"{row['role']}.{row['layer']} {row['module']}",
-            f"{row['parameters']:,}",
-            _number(row["grad_norm"]),
-            _number(row["param_norm"]),
-            _number(row["ratio"]),
-            ", ".join(flag_names[f] for f in row["flags"]) or flag_names["ok"],
-            f"{row['flagged_tensors']}/{row['tensors']}",
-        ]
-        for row in result["gradients"]["layers"]
-    ]
-
-
-def format_analysis(result: dict[str, Any], *, language: str = "en") -> str:
-    """The feature-map and gradient tables of :func:`analyze_model` as terminal text.
-
-    Args:
-        result: What :func:`analyze_model` returned.
-        language: ``en`` or ``ja``.
-    """
-    from landseg.reporting.texts import check_languages, text
-
-    (language,) = check_languages([language])
-
-    def say(key: str, **values: Any) -> str:
-        return text(key, **values)[language]
-
-    flags = {k: say(f"flag_{k}") for k in ("vanishing", "exploding", "dead", "ok")}
-    gradients = result["gradients"]
-    thresholds = result["thresholds"]
-    lines = [
-        say(
-            "analysis_intro",
-            model=result["model"],
-            images=result["images"],
-            split=result["split"],
-            imgsz=result["imgsz"],
-            device=result["device"],
-        ),
-        "",
-        say("features_title"),
-        _text_table(
-            [say(k) for k in FEATURE_COLUMNS],
-            feature_rows(result),
-        ),
-        say("features_definitions", near_zero=NEAR_ZERO),
-        "",
-        say("gradients_title"),
-        say(
-            "gradient_loss",
-            loss=_number(gradients["loss"]["total"]),
-            total=_number(gradients["total_grad_norm"]),
-        ),
-        _text_table(
-            [say(k) for k in GRADIENT_COLUMNS],
-            gradient_rows(result, flags),
-        ),
-        say(
-            "gradient_rule",
-            vanishing=thresholds["vanishing"],
-            exploding=thresholds["exploding"],
-            dead=thresholds["dead_ratio"],
-        ),
-    ]
-    issues = gradients["issues"]
-    if issues:
-        lines.append(say("gradient_issues", count=len(issues)))
-        lines.extend(
-            f"  - {flags[i['kind']]}: {i['name']} "
-            f"({say('col_grad_norm')} {_number(i['grad_norm'])})"
-            for i in issues[:40]
-        )
-        if len(issues) > 40:
-            lines.append("  " + say("and_more", count=len(issues) - 40))
-    else:
-        lines.append(say("gradient_no_issues"))
-    return "\n".join(lines)
