@@ -320,7 +320,7 @@ def _plan(
             within = _whole_pixels(from_bounds(*region.bounds, transform=transform)).intersection(
                 Window(0, 0, src.width, src.height)
             )
-        chosen_bands = select_bands(src, bands if bands else (info.bands if info else None))
+        chosen_bands = _bands(src, bands, info.bands if info else None, messages)
         scaling = compute_scaling(src, chosen_bands, within=within)
         specs = tile_grid(src.width, src.height, tile_size_px, overlap_px, within=within)
         centre_latitude = _centre_latitude(src)
@@ -341,6 +341,19 @@ def _plan(
         overlap_px,
         messages,
     )
+
+
+def _bands(src, chosen, model_bands, messages: list[str]) -> list[int]:
+    """The user's bands, else the model's, else (a raster with fewer bands) LandSeg's choice."""
+    if chosen or not model_bands or max(model_bands) <= src.count:
+        return select_bands(src, chosen or model_bands)
+    bands = select_bands(src, None)
+    messages.append(
+        f"The model learnt on bands {list(model_bands)}, but the raster has {src.count} "
+        f"band(s): using bands {bands} (choose others with --bands)."
+    )
+    warnings.warn(messages[-1], LandSegWarning, stacklevel=4)
+    return bands
 
 
 def _infer_locally(plan: _Plan, segmenter: Segmenter, batch_size: int, report, is_cancelled):

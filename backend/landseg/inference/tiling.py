@@ -19,9 +19,10 @@ import numpy as np
 from rasterio.errors import WindowError
 from rasterio.windows import Window
 
+from landseg import defaults
 from landseg.errors import InvalidParameterError
 from landseg.inference.models import Tile
-from landseg.io.rasters import RasterSource, Scaling, valid_mask
+from landseg.io.rasters import RasterSource, Scaling, read_window, valid_mask
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class TileSpec:
 
 def validate_tiling(tile_size_px: int, overlap_px: int) -> None:
     """Raise :class:`InvalidParameterError` for tile sizes and overlaps that cannot work."""
+    if tile_size_px > defaults.MAX_TILE_SIZE_PX:
+        raise InvalidParameterError(
+            f"Tile size {tile_size_px} px is larger than {defaults.MAX_TILE_SIZE_PX} px, which "
+            "no model is trained for and which would need many GB of memory: try 512 or 640."
+        )
     if tile_size_px < 32 or tile_size_px % 32:
         raise InvalidParameterError(
             f"Tile size {tile_size_px} px must be a multiple of 32 and at least 32 "
@@ -118,7 +124,7 @@ def read_tile(
         return None
     row0, col0 = int(inside.row_off - window.row_off), int(inside.col_off - window.col_off)
     h, w = int(inside.height), int(inside.width)
-    data = src.read(list(bands), window=inside)
+    data = read_window(src, bands, inside)
     valid_inside = valid_mask(src, data, inside)
     if not valid_inside.any():
         return None

@@ -20,7 +20,7 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 from rasterio.enums import MaskFlags, Resampling
-from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
@@ -84,13 +84,28 @@ def open_raster(path: str | Path) -> Iterator[rasterio.DatasetReader]:
                 "your network or proxy settings."
             ) from None
         with src:
-            if src.crs is None or src.transform.is_identity:
-                raise RasterReadError(
-                    f"Raster '{_short(uri)}' has no georeferencing (CRS and geotransform): "
-                    "georeference it first (QGIS Georeferencer, or gdal_translate -a_srs "
-                    "EPSG:XXXX -a_ullr ...)."
-                )
+            _check_georeferencing(src, uri)
             yield src
+
+
+def _check_georeferencing(src: rasterio.DatasetReader, uri: str) -> None:
+    """Say exactly what is missing: the CRS, the geotransform, or both."""
+    missing = [
+        what
+        for what, absent in (("CRS", src.crs is None), ("geotransform", src.transform.is_identity))
+        if absent
+    ]
+    if missing == ["CRS"]:
+        raise RasterReadError(
+            f"Raster '{_short(uri)}' has a geotransform but no CRS: assign its CRS (QGIS: "
+            "Raster > Projections > Assign Projection, or gdal_edit -a_srs EPSG:XXXX)."
+        )
+    if missing:
+        raise RasterReadError(
+            f"Raster '{_short(uri)}' has no georeferencing ({' and '.join(missing)}): "
+            "georeference it first (QGIS Georeferencer, or gdal_translate -a_srs EPSG:XXXX "
+            "-a_ullr ...)."
+        )
 
 
 def _short(uri: str) -> str:
@@ -136,8 +151,12 @@ class RasterSource:
             if self.scale == 1.0:
                 yield src
                 return
-            width = max(1, round(src.width / self.scale))
-            height = max(1, round(src.height / self.scale))
+            width, height = round(src.width / self.scale), round(src.height / self.scale)
+            if min(width, height) < 1:
+                raise InvalidParameterError(
+                    f"At the chosen pixel size the raster '{_short(self.uri)}' would be smaller "
+                    "than one pixel: give a pixel size finer than the raster's extent."
+                )
             transform = src.transform * Affine.scale(src.width / width, src.height / height)
             resampling = Resampling.average if self.scale > 1 else Resampling.bilinear
             with WarpedVRT(
@@ -248,8 +267,10 @@ def select_bands(
         )
     chosen = list(bands)
     if any(b < 1 or b > src.count for b in chosen):
+        have = "band 1" if src.count == 1 else f"bands 1 to {src.count}"
         raise InvalidParameterError(
-            f"Bands {chosen} do not exist in '{src.name}', which has bands 1 to {src.count}."
+            f"Bands {chosen} do not exist in '{_short(src.name)}', which has {have}: choose "
+            f"bands among those (one band, e.g. --bands 1, is repeated for the model)."
         )
     if len(chosen) == 1:
         return chosen * needed
@@ -304,7 +325,7 @@ def compute_scaling(
         Window(0, 0, src.width, src.height)
     )
     for window in _sample_windows(area):
-        data = src.read(list(bands), window=window)
+        data = read_window(src, bands, window)
         valid = valid_mask(src, data, window)
         samples.append(data[:, valid])
     values = np.concatenate(samples, axis=1) if samples else np.empty((n, 0))
@@ -312,6 +333,27 @@ def compute_scaling(
         return Scaling(np.zeros(n, np.float32), np.full(n, 255, np.float32))
     low, high = np.percentile(values, STRETCH_PERCENTILES, axis=1).astype(np.float32)
     return Scaling(low, high)
+
+
+def read_window(src: rasterio.DatasetReader, bands: Sequence[int], window: Window) -> np.ndarray:
+    """The pixels of ``bands`` in ``window``; one clear error when the file cannot give them.
+
+    Raises:
+        RasterReadError: A damaged block, a mosaic sheet that went missing, a server that
+            stopped answering: the message names the file and the window.
+    """
+    try:
+        return src.read(list(bands), window=window)
+    except RasterioError as error:
+        where = (
+            f"rows {int(window.row_off)}-{int(window.row_off + window.height)}, "
+            f"columns {int(window.col_off)}-{int(window.col_off + window.width)}"
+        )
+        cause = str(error).strip().splitlines()[0][:200] if str(error).strip() else "read failed"
+        raise RasterReadError(
+            f"Cannot read {where} of '{_short(src.name)}' ({cause}): the file is damaged or a "
+            "file it refers to is missing; repair or restore it, then run again."
+        ) from None
 
 
 def valid_mask(src: rasterio.DatasetReader, data: np.ndarray, window: Window) -> np.ndarray:
