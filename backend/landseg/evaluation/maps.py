@@ -36,17 +36,21 @@ take part in the area metrics (the map a user would publish).
 import json
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from landseg import defaults
-from landseg.errors import InvalidParameterError, LandSegWarning
+from landseg.checks import check_fraction
+from landseg.errors import InvalidParameterError, LandSegWarning, VectorReadError
 from landseg.evaluation.area import area_confusion
 from landseg.evaluation.layers import (
     PREDICTION_CLASS_FIELD,
@@ -63,7 +67,13 @@ from landseg.evaluation.matching import (
     match,
 )
 from landseg.io.atomic import atomic_output
-from landseg.io.vectors import AreaOfInterest, VectorSource, area_of_interest, read_vector
+from landseg.io.vectors import (
+    AreaOfInterest,
+    VectorSource,
+    area_of_interest,
+    read_vector,
+    require_polygons,
+)
 
 __all__ = [
     "BACKGROUND",
@@ -217,7 +227,10 @@ def evaluate_map(
     predictions: VectorSource,
     labels: VectorSource,
     *,
-    class_field: str = "class",
+    class_field: str = defaults.CLASS_FIELD,
+    class_value: str | None = None,
+    class_map: Mapping[str, str] | None = None,
+    labels_layer: str | None = None,
     aoi: AreaOfInterest | None = None,
     conf: float = defaults.CONFIDENCE,
     class_names: Sequence[str] | None = None,
@@ -229,6 +242,10 @@ def evaluate_map(
             ``class`` field and, ideally, a ``score`` field (missing: every score is 1.0).
         labels: Path or GeoDataFrame of labelled polygons; reprojected to the predictions' CRS.
         class_field: Field of ``labels`` holding the class names.
+        class_value: One class for every label instead of a class field (e.g. ``roof`` for
+            building footprints).
+        class_map: Renames label values to the predictions' classes (``{"building": "roof"}``).
+        labels_layer: The layer of ``labels`` to read, for files with several.
         aoi: Area of interest (path, GeoDataFrame, GeoSeries or a shapely geometry in the
             predictions' CRS). Both sides are clipped to it and it is the evaluated extent.
         conf: Minimum score of the predictions counted in precision, recall, F1 and the area
@@ -240,18 +257,22 @@ def evaluate_map(
         The metrics; see :class:`MapMetrics` and the module docs for the exact semantics.
 
     Raises:
-        VectorReadError: A file is missing or unreadable, a layer has no CRS, the labels lack
-            ``class_field``, predictions lack a ``class`` field or have non-numeric scores.
+        VectorReadError: A file is missing or unreadable, a layer has no CRS, the labels are
+            empty or not polygons or lack ``class_field``, the two layers do not overlap,
+            predictions lack a ``class`` field or have non-numeric scores.
         InvalidParameterError: ``conf`` is outside [0, 1] or a class is named ``background``.
 
     Warns:
         LandSegWarning: Predictions have no ``score`` field, or predict unknown classes.
     """
-    if not 0.0 <= conf <= 1.0:
-        raise InvalidParameterError(
-            f"Confidence threshold {conf} is outside [0, 1]: use e.g. 0.25."
+    check_fraction(conf, "Confidence threshold", example=defaults.CONFIDENCE)
+    label_frame, label_name = read_vector(labels, "Labels", layer=labels_layer)
+    require_polygons(label_frame, label_name)
+    if class_value is not None or class_map:
+        label_frame, class_field = _assigned_classes(
+            label_frame, class_field, class_value, class_map
         )
-    pred, label, crs, region = _read_sides(predictions, labels, class_field, aoi)
+    pred, label, crs, region = _read_sides(predictions, (label_frame, label_name), class_field, aoi)
     classes, unknown = _class_order(pred, label, class_names)
     codes = {name: i for i, name in enumerate(classes)}
     pred_codes = np.array([codes[n] for n in pred.names], dtype=np.int64)
@@ -291,13 +312,13 @@ def evaluate_map(
 
 def _read_sides(
     predictions: VectorSource,
-    labels: VectorSource,
+    labels: tuple[gpd.GeoDataFrame, str],
     class_field: str,
     aoi: AreaOfInterest | None,
 ) -> tuple[Layer, Layer, CRS, BaseGeometry | None]:
     """Both sides read, in the evaluation CRS and clipped to the area of interest, if any."""
     pred_frame, pred_name = read_vector(predictions, "Predictions")
-    label_frame, label_name = read_vector(labels, "Labels")
+    label_frame, label_name = labels
     crs = evaluation_crs(pred_frame, pred_name, label_frame, label_name)
     region = area_of_interest(aoi, crs, pred_frame.crs or label_frame.crs)
     # stacklevel 3: a missing-score warning points at the caller of evaluate_map.
@@ -306,7 +327,31 @@ def _read_sides(
     if region is not None:
         clip(pred, region)
         clip(label, region)
+    if len(pred.geometries) and len(label.geometries):
+        extents = [shapely.box(*shapely.total_bounds(side.geometries)) for side in (pred, label)]
+        if not extents[0].intersects(extents[1]):
+            raise VectorReadError(
+                f"{pred_name} and {label_name} do not overlap anywhere: check that they cover "
+                "the same place (and that each layer's CRS is right)."
+            )
     return pred, label, crs, region
+
+
+def _assigned_classes(
+    frame: gpd.GeoDataFrame,
+    class_field: str,
+    class_value: str | None,
+    class_map: Mapping[str, str] | None,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Labels with their class in a field of its own: one value for all, or renamed values."""
+    field = "__landseg_class"
+    if class_value is not None:
+        values = pd.Series(class_value, index=frame.index, dtype=object)
+    elif class_field in frame.columns:
+        values = frame[class_field].map(lambda v: class_map.get(str(v), v) if pd.notna(v) else v)
+    else:
+        return frame, class_field  # prepare() names the missing field
+    return frame.assign(**{field: values}), field
 
 
 def _class_order(

@@ -29,31 +29,79 @@ CRS_FIX = (
 )
 
 
-def _data_layer(path: Path) -> str | int:
-    """The first layer that holds data: QGIS's ``layer_styles`` table is not one."""
+def split_layer(source: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """``file.gpkg|layername=roads`` (QGIS's way of naming a layer) as path and layer name."""
+    text = os.fspath(source)
+    if "|" not in text:
+        return Path(text), None
+    path, _, option = text.partition("|")
+    key, _, value = option.partition("=")
+    return Path(path), value if key.strip().lower() == "layername" and value else None
+
+
+def _data_layer(path: Path, layer: str | None, name: str) -> str | int:
+    """The layer to read: the one asked for, or the file's only data layer.
+
+    QGIS's ``layer_styles`` table is not a data layer. A file with several layers and no choice
+    is refused with their names, rather than silently reading the first.
+    """
     import pyogrio
 
-    names = [name for name, _ in pyogrio.list_layers(path) if name != "layer_styles"]
+    try:
+        names = [n for n, _ in pyogrio.list_layers(path) if n != "layer_styles"]
+    except Exception:  # not a vector file: read_file says so below
+        return layer or 0
+    if layer is not None:
+        if layer not in names:
+            raise VectorReadError(
+                f"{name} has no layer '{layer}' (layers: {', '.join(names) or 'none'}): choose "
+                "one of those."
+            )
+        return layer
+    if len(names) > 1:
+        raise VectorReadError(
+            f"{name} has {len(names)} layers ({', '.join(names)}): choose one, e.g. "
+            f"--labels-layer {names[0]} (or {path}|layername={names[0]})."
+        )
     return names[0] if names else 0
 
 
-def read_vector(source: VectorSource, role: str) -> tuple[gpd.GeoDataFrame, str]:
-    """The layer and the name used for it in messages."""
+def read_vector(
+    source: VectorSource, role: str, *, layer: str | None = None
+) -> tuple[gpd.GeoDataFrame, str]:
+    """The layer and the name used for it in messages.
+
+    ``source`` may name its layer as ``path|layername=NAME``; ``layer`` names it otherwise.
+    """
     if isinstance(source, gpd.GeoDataFrame):
         return source, f"{role} GeoDataFrame"
     if isinstance(source, gpd.GeoSeries):
         return gpd.GeoDataFrame(geometry=source), f"{role} GeoSeries"
-    path = Path(source)
+    path, named = split_layer(source)
     name = f"{role} file '{path}'"
     if not path.exists():
         raise VectorReadError(f"{name} does not exist: check the path.")
+    chosen = _data_layer(path, layer or named, name)
     try:
-        frame = gpd.read_file(path, layer=_data_layer(path))
+        frame = gpd.read_file(path, layer=chosen)
     except Exception as error:  # pyogrio raises several types for unreadable data
         raise VectorReadError(
             f"{name} cannot be read ({error}): give a GeoPackage, Shapefile or GeoJSON of polygons."
         ) from None
     return frame, name
+
+
+def require_polygons(frame: gpd.GeoDataFrame, name: str) -> None:
+    """Refuse a layer with no features, or with points or lines only, saying which it is."""
+    if len(frame) == 0:
+        raise VectorReadError(f"{name} holds no features: give the layer with your polygons.")
+    types = set(frame.geometry.geom_type.dropna())
+    if not types & {"Polygon", "MultiPolygon", "GeometryCollection"}:
+        found = ", ".join(sorted(types)) or "empty geometries"
+        raise VectorReadError(
+            f"{name} holds {found}, not polygons: give a polygon layer (QGIS: Buffer turns "
+            "points or lines into polygons)."
+        )
 
 
 def area_of_interest(

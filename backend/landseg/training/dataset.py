@@ -29,7 +29,13 @@ from landseg.errors import Cancelled, LandSegWarning, VectorReadError
 from landseg.inference.tiling import TileSpec, read_tile, tile_grid, validate_tiling
 from landseg.io.folders import atomic_folder, check_replaceable_folder
 from landseg.io.rasters import compute_scaling, ground_pixel_size_m, open_raster, select_bands
-from landseg.io.vectors import CRS_FIX, area_of_interest, read_vector, repair_polygons
+from landseg.io.vectors import (
+    CRS_FIX,
+    area_of_interest,
+    read_vector,
+    repair_polygons,
+    require_polygons,
+)
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
 STATS_NAME = "stats.json"
@@ -74,16 +80,19 @@ class DatasetStats:
 def read_labels(
     path: str | Path,
     *,
-    class_field: str | None = "class",
+    class_field: str | None = defaults.CLASS_FIELD,
     class_value: str | None = None,
     class_map: Mapping[str, str] | None = None,
+    layer: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons with a ``class`` column (mapped), repaired; ``repaired`` counted in ``attrs``.
 
     Either ``class_field`` names the attribute holding classes, or ``class_value`` gives every
     feature the same class (for layers without a class field, such as building outlines).
+    Features whose class is empty (NULL) are left out with a warning.
     """
-    frame, name = read_vector(path, "Label layer")
+    frame, name = read_vector(path, "Label layer", layer=layer)
+    require_polygons(frame, name)
     if frame.crs is None:
         raise VectorReadError(f"{name} has no CRS: {CRS_FIX}.")
     if class_value is not None:
@@ -95,6 +104,21 @@ def read_labels(
             "field that holds the class, or give one class for all features."
         )
     else:
+        values = frame[class_field]
+        unset = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
+        if unset.all():
+            raise VectorReadError(
+                f"{name}: field '{class_field}' is empty in every feature: choose the field "
+                "that holds the class, or give one class for all features."
+            )
+        if unset.any():
+            warnings.warn(
+                f"{name}: {int(unset.sum())} features have no '{class_field}' value and were "
+                "left out: fill in their class to use them.",
+                LandSegWarning,
+                stacklevel=3,
+            )
+        frame = frame[~unset]
         classes = frame[class_field].astype(str).to_numpy()
     if class_map:
         classes = np.array([class_map.get(c, c) for c in classes], dtype=object)
@@ -252,9 +276,10 @@ def export_dataset(
     out_dir: str | Path,
     *,
     class_names: Sequence[str] | None = None,
-    class_field: str | None = "class",
+    class_field: str | None = defaults.CLASS_FIELD,
     class_value: str | None = None,
     class_map: Mapping[str, str] | None = None,
+    labels_layer: str | None = None,
     aoi: str | Path | None = None,
     tile_size_px: int = defaults.TILE_SIZE_PX,
     overlap_px: int = defaults.OVERLAP_PX,
@@ -282,6 +307,7 @@ def export_dataset(
         class_field: Attribute holding the class.
         class_value: One class for every feature instead of a class field.
         class_map: Renames label values to model classes (e.g. ``{"building": "roof"}``).
+        labels_layer: The layer of ``labels_path`` to read, for files with several.
         aoi: Polygons limiting where tiles are cut.
         tile_size_px: Tile size (multiple of 32).
         overlap_px: Overlap between tiles.
@@ -304,7 +330,11 @@ def export_dataset(
     folder = {"overwrite": overwrite, "kind": "dataset", "inputs": inputs}
     check_replaceable_folder(out, known_entries=DATASET_ENTRIES, **folder)
     labels = read_labels(
-        labels_path, class_field=class_field, class_value=class_value, class_map=class_map
+        labels_path,
+        class_field=class_field,
+        class_value=class_value,
+        class_map=class_map,
+        layer=labels_layer,
     )
     names, unknown, messages = _class_list(labels, class_names)
     plan = _Plan(
@@ -333,10 +363,7 @@ def export_dataset(
 
             _export_raster(raster, labels, plan, staging, tally, rng, report, cancel)
         if tally.tiles["train"] + tally.tiles["val"] == 0:
-            raise VectorReadError(
-                f"No labelled polygon of the classes {names} overlaps the raster(s): check that "
-                "the labels belong to these rasters (CRS, extent) and the class field."
-            )
+            raise VectorReadError(_nothing_to_export(names, tally))
         stats = _stats(plan, tally, labels, unknown, rasters, messages)
         _write_description(staging, stats)
     for message in stats.warnings:
@@ -344,6 +371,19 @@ def export_dataset(
     if progress is not None:
         progress(1.0, f"Dataset written to {out}")
     return stats
+
+
+def _nothing_to_export(names: list[str], tally: _Tally) -> str:
+    """Why no tile was written, in the user's terms."""
+    if tally.tiles["nodata_skipped"]:
+        return (
+            "Every tile under the labels is nodata in the raster(s): check that the rasters "
+            "hold imagery where the labels are."
+        )
+    return (
+        f"No labelled polygon of the classes {names} overlaps the raster(s): check that the "
+        "labels belong to these rasters (CRS, extent) and the class field."
+    )
 
 
 def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, report, cancel):
