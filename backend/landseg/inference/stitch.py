@@ -30,6 +30,7 @@ from landseg.inference.tiling import TileSpec
 LINK_THRESHOLD = 0.5
 SEAM_CONTACT_THRESHOLD = 0.5  # share of the shorter reach along the seam that must touch
 MIN_SEAM_CONTACT_PX = 3.0
+_EMPTY = shapely.Polygon()
 
 
 @dataclass
@@ -88,8 +89,13 @@ def _window_bounds(spec: TileSpec) -> tuple[float, float, float, float]:
 
 
 def _clip_each(geometries: np.ndarray, rectangles: np.ndarray) -> np.ndarray:
+    """Each geometry cut to its rectangle; empty where the rectangle has no area (tiles that
+    only touch, as without overlap, share no area)."""
     return np.array(
-        [shapely.clip_by_rect(g, *r) for g, r in zip(geometries, rectangles, strict=True)],
+        [
+            shapely.clip_by_rect(g, *r) if r[0] < r[2] and r[1] < r[3] else _EMPTY
+            for g, r in zip(geometries, rectangles, strict=True)
+        ],
         dtype=object,
     ).reshape(-1)
 

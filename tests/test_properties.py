@@ -1,0 +1,110 @@
+"""Property-based tests (Hypothesis) of the geometric invariants of tiling, merging and vectorizing.
+
+For random raster sizes, tile sizes, overlaps and object layouts: every pixel belongs to
+exactly one tile's core, every object comes back exactly once from the seam merge, and
+vectorized outlines cover exactly the mask's pixels, holes kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from landseg.inference.stitch import Piece, merge_pieces
+from landseg.inference.tiling import tile_grid
+from landseg.inference.vectorize import masks_to_geometries
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def grids(draw):
+    """A raster size and a tiling LandSeg accepts (overlap under half a tile)."""
+    tile = 32 * draw(st.integers(1, 8))
+    overlap = draw(st.integers(0, tile // 2 - 1))
+    width, height = draw(st.integers(1, 700)), draw(st.integers(1, 700))
+    return width, height, tile, overlap
+
+
+@SETTINGS
+@given(grids())
+def test_tile_cores_cover_every_pixel_exactly_once(grid):
+    width, height, tile, overlap = grid
+    owners = np.zeros((height, width), dtype=np.int32)
+    for spec in tile_grid(width, height, tile, overlap):
+        c0, r0, c1, r1 = spec.core
+        window = spec.window
+        assert window.width == window.height == tile
+        assert window.col_off <= c0 < c1 <= window.col_off + tile
+        assert window.row_off <= r0 < r1 <= window.row_off + tile
+        owners[r0:r1, c0:c1] += 1
+    assert (owners == 1).all()
+
+
+@st.composite
+def layouts(draw):
+    """A tiling and non-touching rectangles (2 px apart or more) on a raster."""
+    width, height, tile, overlap = draw(grids().filter(lambda g: g[0] >= 64 and g[1] >= 64))
+    boxes = []
+    for _ in range(draw(st.integers(1, 12))):
+        w, h = draw(st.integers(3, width // 2)), draw(st.integers(3, height // 2))
+        x, y = draw(st.integers(0, width - w)), draw(st.integers(0, height - h))
+        candidate = shapely.box(x, y, x + w, y + h)
+        if all(candidate.distance(other) >= 2 for other in boxes):
+            boxes.append(candidate)
+    return width, height, tile, overlap, boxes
+
+
+@SETTINGS
+@given(layouts(), st.integers(0, 3))
+def test_every_object_comes_back_once_whatever_the_tiling(layout, class_id):
+    """A perfect model's pieces (each object cut to each tile that sees it) merge back whole."""
+    width, height, tile, overlap, boxes = layout
+    specs = tile_grid(width, height, tile, overlap)
+    pieces = []
+    for spec in specs:
+        w = spec.window
+        view = shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
+        for rectangle in boxes:
+            part = shapely.intersection(rectangle, view)
+            if part.area > 0:
+                pieces.append(Piece(spec.index, class_id, 0.9, shapely.MultiPolygon([part])))
+    merged = merge_pieces(pieces, specs)
+    assert len(merged) == len(boxes)
+    for rectangle in boxes:
+        matches = [m for m in merged if m.geometry.intersects(rectangle)]
+        assert len(matches) == 1
+        assert shapely.symmetric_difference(matches[0].geometry, rectangle).area < 1e-6
+        assert matches[0].class_id == class_id
+
+
+@SETTINGS
+@given(
+    st.integers(8, 64),
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(4, 24)), max_size=5),
+    st.booleans(),
+)
+def test_outlines_cover_exactly_the_mask_pixels(size, squares, with_hole):
+    masks = []
+    for row, col, side in squares:
+        mask = np.zeros((size, size), dtype=bool)
+        mask[row : row + side, col : col + side] = True
+        if with_hole and side >= 5:
+            mask[row + 2 : row + side - 2, col + 2 : col + side - 2] = False
+        masks.append(mask)
+    valid = np.ones((size, size), dtype=bool)
+    geometries = masks_to_geometries(masks, valid, 100, 200)
+    painted = np.zeros((size, size), dtype=np.int32)
+    for value, mask in enumerate(masks, start=1):  # later masks win, as documented
+        painted[mask] = value
+    for value, geometry in enumerate(geometries, start=1):
+        pixels = int((painted == value).sum())
+        if pixels == 0:
+            assert geometry is None
+            continue
+        assert geometry.area == pixels
+        minx, miny, _, _ = geometry.bounds
+        rows, cols = np.nonzero(painted == value)
+        assert (minx, miny) == (100 + cols.min(), 200 + rows.min())
