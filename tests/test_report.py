@@ -529,3 +529,16 @@ def test_missing_japanese_font_is_a_clear_error(tiny_run, tmp_path, monkeypatch)
         build_report(tiny_run[0], tmp_path / "en.html", analysis=False, languages="en")
     finally:
         plots.cjk_font.cache_clear()
+
+
+def test_compare_summary_names_gains_and_losses_by_their_sign():
+    from landseg.reporting.compare import _class_summary
+
+    all_better = _class_summary("mask", {"roof": 0.05, "farm": 0.01})["en"]
+    assert "largest gain roof" in all_better and "smallest gain farm" in all_better
+    assert "loss" not in all_better
+    all_worse = _class_summary("mask", {"roof": -0.05, "farm": -0.01})["en"]
+    assert "smallest loss farm" in all_worse and "largest loss roof" in all_worse
+    assert "gain" not in all_worse
+    mixed = _class_summary("mask", {"roof": 0.05, "farm": -0.01})["ja"]
+    assert "最大の向上 roof" in mixed and "最大の低下 farm" in mixed

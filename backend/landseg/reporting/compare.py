@@ -177,13 +177,19 @@ def _class_summary(kind: str, gains: dict[str, float]) -> Bi:
     """How many classes improved in mAP50, and which gained and lost most."""
     best = max(gains, key=gains.get)
     worst = min(gains, key=gains.get)
+
+    def label(change: float, *, when_gain: str, when_loss: str) -> Bi:
+        return text(when_gain if change > 0 else when_loss if change < 0 else "no_change")
+
     return text(
         "compare_summary",
         kind=text(f"kind_{kind}"),
         better=sum(g > 0 for g in gains.values()),
         total=len(gains),
+        best_label=label(gains[best], when_gain="largest_gain", when_loss="smallest_loss"),
         best=best,
         best_gain=pp(gains[best]),
+        worst_label=label(gains[worst], when_gain="smallest_gain", when_loss="largest_loss"),
         worst=worst,
         worst_gain=pp(gains[worst]),
     )

@@ -759,9 +759,15 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "compare_verdict": {"en": "Verdict", "ja": "判定"},
     "compare_summary": {
-        "en": "{kind} mAP50: B is better on {better} of {total} classes; largest gain "
-        "{best} ({best_gain}), largest loss {worst} ({worst_gain}).",
-        "ja": "{kind} mAP50: B は {total} クラス中 {better} クラスで向上。最大の向上 {best} "
-        "({best_gain})、最大の低下 {worst} ({worst_gain})。",
+        "en": "{kind} mAP50: B is better on {better} of {total} classes; {best_label} "
+        "{best} ({best_gain}), {worst_label} {worst} ({worst_gain}).",
+        "ja": "{kind} mAP50: B は {total} クラス中 {better} クラスで向上。{best_label} {best} "
+        "({best_gain})、{worst_label} {worst} ({worst_gain})。",
     },
+    # The two extremes of the per-class changes, named by their sign.
+    "largest_gain": {"en": "largest gain", "ja": "最大の向上"},
+    "smallest_gain": {"en": "smallest gain", "ja": "最小の向上"},
+    "largest_loss": {"en": "largest loss", "ja": "最大の低下"},
+    "smallest_loss": {"en": "smallest loss", "ja": "最小の低下"},
+    "no_change": {"en": "no change", "ja": "変化なし"},
 }
