@@ -19,8 +19,6 @@ touches the network.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import math
 import re
 from collections.abc import Iterator
@@ -29,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from landseg.errors import InvalidParameterError
+from landseg.evaluation.tiles import data_yaml, dataset_split
+from landseg.offline import quiet_ultralytics
 
 NEAR_ZERO = 1e-2  # |x| below this counts as near zero
 _DOWNSAMPLING = ("Conv", "ADown", "SCDown", "Upsample", "Concat", "Index")
@@ -172,18 +172,6 @@ def _head_tensors(inputs: Any, output: Any) -> list[tuple[str, Any]]:
     return [(named[key], tensors[key]) for key in named]
 
 
-@contextlib.contextmanager
-def _quiet_ultralytics() -> Iterator[None]:
-    from ultralytics.utils import LOGGER
-
-    level = LOGGER.level
-    LOGGER.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        LOGGER.setLevel(level)
-
-
 def _hyperparameters(checkpoint_args: dict[str, Any], imgsz: int) -> Any:
     """ultralytics' default hyperparameters, updated with those the model was trained with."""
     from ultralytics.utils import DEFAULT_CFG_DICT, IterableSimpleNamespace
@@ -200,21 +188,18 @@ def _load_batches(
     from ultralytics.data.build import build_yolo_dataset
     from ultralytics.data.utils import check_det_dataset
 
-    with _quiet_ultralytics():
-        data = check_det_dataset(str(data_yaml))
-        if not data.get(split):
-            raise InvalidParameterError(
-                f"Dataset '{data_yaml}' has no '{split}' split: choose train or val."
-            )
-        dataset = build_yolo_dataset(
-            cfg, data[split], batch_size, data, mode="val", rect=False, stride=stride
-        )
-    count = min(max_images, len(dataset))
-    if count == 0:
+    _, images = dataset_split(data_yaml, split)
+    if not any(images.glob("*")):
         raise InvalidParameterError(
             f"The '{split}' split of '{data_yaml}' has no images: give a dataset with images "
             "in that split."
         )
+    with quiet_ultralytics():
+        data = check_det_dataset(str(data_yaml))
+        dataset = build_yolo_dataset(
+            cfg, data[split], batch_size, data, mode="val", rect=False, stride=stride
+        )
+    count = min(max_images, len(dataset))
     batches = []
     for start in range(0, count, batch_size):
         items = [dataset[i] for i in range(start, min(count, start + batch_size))]
@@ -468,7 +453,6 @@ def analyze_model(
         ModelLoadError: The model is missing, unreadable, ONNX, or not a segmentation model.
         InvalidParameterError: The dataset or an option is unusable.
     """
-    from landseg.evaluation.tiles import data_yaml
     from landseg.inference.models import load, resolve_device
     from landseg.offline import import_ultralytics
 
