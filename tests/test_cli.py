@@ -136,7 +136,7 @@ def test_export_train_evaluate_flow(small_scene, tmp_path, capsys):
             "1",
             "--batch",
             "4",
-            "--workers",
+            "--loader-workers",
             "0",
             "--device",
             "cpu",
@@ -181,3 +181,28 @@ def test_evaluate_needs_one_mode(capsys):
         main(["evaluate", "--predictions", "a.gpkg"])
     assert exit_info.value.code == 2
     assert "needs both --predictions and --labels" in capsys.readouterr().err
+
+
+def test_train_workers_is_a_deprecated_alias_of_loader_workers(tmp_path, monkeypatch, capsys):
+    from landseg.training import train as training
+
+    seen = []
+    monkeypatch.setattr(
+        training, "train", lambda options, **_: seen.append(options) or tmp_path / "best.pt"
+    )
+    args = ["train", "--data", str(tmp_path), "-o", str(tmp_path / "run"), "--progress", "none"]
+    main([*args, "--workers", "0"])
+    assert seen[-1].loader_workers == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "landseg: warning: train --workers is deprecated, use --loader-workers "
+        "(it will be removed in 0.3)."
+    ]
+    main([*args, "--loader-workers", "3"])
+    assert seen[-1].loader_workers == 3 and capsys.readouterr().err == ""
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--workers", "0", "--loader-workers", "1"])
+    assert exit_info.value.code == 2 and len(seen) == 2
+    assert "give --loader-workers only" in capsys.readouterr().err
+    main(["train", "--help"])
+    help_text = capsys.readouterr().out
+    assert "--loader-workers" in help_text and "--workers" not in help_text

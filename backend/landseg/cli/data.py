@@ -1,0 +1,127 @@
+"""``landseg synth`` and ``landseg export-dataset``: scenes and training datasets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from landseg import defaults
+from landseg.cli import parsing
+from landseg.cli.options import (
+    aoi_option,
+    bands_option,
+    class_field_option,
+    classes_option,
+    labels_option,
+    option,
+    output_option,
+    overlap_option,
+    overwrite_option,
+    parsed,
+    path,
+    pixel_size_option,
+    progress_option,
+    seed_option,
+    tile_size_option,
+)
+from landseg.cli.progress import Progress
+
+
+@click.command("synth")
+@click.argument("out_dir", type=path(file=False))
+@option(
+    "--size",
+    "size_px",
+    type=int,
+    default=defaults.SCENE_SIZE_PX,
+    help="Width and height of the scene in pixels.",
+)
+@seed_option("Layout and texture seed.")
+@option("--crs", default=defaults.SCENE_CRS, help="CRS of the scene.")
+@pixel_size_option("Ground size of a pixel in metres.", default=defaults.SCENE_PIXEL_SIZE_M)
+@option(
+    "--bits",
+    type=click.Choice(["8", "16"]),
+    default=str(defaults.SCENE_BITS),
+    help="Bit depth of the raster.",
+)
+@option(
+    "--nodata-border",
+    "nodata_border_px",
+    type=int,
+    default=defaults.SCENE_NODATA_BORDER_PX,
+    help="Width in pixels of a nodata frame around the scene.",
+)
+@overwrite_option()
+def synth(out_dir: Path, bits: str, **options: Any) -> None:
+    """Write a synthetic aerial scene (scene.tif) and its labels (labels.gpkg) to OUT_DIR."""
+    from landseg.io.synthetic import write_scene
+
+    scene = write_scene(out_dir, bits=int(bits), **options)
+    counts = ", ".join(f"{name} {n}" for name, n in scene.class_counts.items())
+    click.echo(f"Wrote {scene.raster_path} and {scene.labels_path} ({counts}).")
+
+
+@click.command("export-dataset")
+@click.argument("rasters", nargs=-1, required=True, type=path())
+@labels_option("Polygon layer (GeoPackage, Shapefile, GeoJSON) with the classes.", required=True)
+@output_option("Dataset folder to create.", folder=True)
+@class_field_option("Label attribute holding the class.")
+@option("--class-value", help="One class for every feature (for layers without a class field).")
+@option(
+    "--class-map",
+    callback=parsed(parsing.mapping),
+    help="Rename label values, e.g. building=roof.",
+)
+@classes_option(
+    "Model classes in order, e.g. roof,farm,rice-fields,Baren-Land.", name="class_names"
+)
+@aoi_option("Polygons limiting where tiles are cut.")
+@tile_size_option(default=defaults.TILE_SIZE_PX)
+@overlap_option(default=defaults.OVERLAP_PX)
+@bands_option()
+@option(
+    "--min-fragment",
+    type=float,
+    default=defaults.MIN_FRAGMENT,
+    help="Drop polygon fragments (cut by a tile edge) below this share of the polygon.",
+)
+@option(
+    "--empty-ratio",
+    type=float,
+    default=defaults.EMPTY_RATIO,
+    help="Tiles without labels kept, as a share of labelled tiles.",
+)
+@option(
+    "--val-fraction",
+    type=float,
+    default=defaults.VAL_FRACTION,
+    help="Share of spatial blocks used for validation.",
+)
+@option(
+    "--block-size",
+    "block_size_px",
+    type=int,
+    help="Side of a split block in pixels; default four tile steps.",
+)
+@seed_option()
+@overwrite_option()
+@progress_option()
+def export_dataset_command(
+    rasters: tuple[Path, ...], labels: Path, output: Path, progress: Progress, **options: Any
+) -> dict[str, Any]:
+    """Export a YOLO-seg dataset from RASTERS and labelled polygons."""
+    from landseg.training.dataset import export_dataset
+
+    stats = export_dataset(rasters, labels, output, progress=progress, **options)
+    shares = ", ".join(
+        f"{n} {stats.instances[n]} (weight {stats.class_weights[n]:.2f})" for n in stats.class_names
+    )
+    progress.say(
+        f"Wrote {stats.tiles['train']} train and {stats.tiles['val']} validation tiles to "
+        f"{output}: {shares}."
+    )
+    return {"output": str(output), **asdict(stats)}

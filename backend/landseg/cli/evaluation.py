@@ -1,0 +1,81 @@
+"""``landseg evaluate``: per-class metrics of a model on a dataset, or of polygons on a map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from landseg.cli.options import (
+    aoi_option,
+    class_field_option,
+    conf_option,
+    data_option,
+    device_option,
+    json_option,
+    labels_option,
+    model_option,
+    option,
+    overwrite_option,
+    path,
+    split_option,
+)
+from landseg.cli.outputs import write_json
+
+
+@click.command("evaluate")
+@model_option("Model to validate on --data.")
+@data_option("YOLO-seg dataset folder (dataset level).")
+@split_option("Dataset split to validate on.")
+@option(
+    "--predictions",
+    type=path(),
+    help="Predicted polygons, e.g. from landseg segment (map level).",
+)
+@labels_option("Labelled polygons (map level).")
+@class_field_option("Label attribute holding the class (map level).")
+@aoi_option("Polygons limiting the evaluated area (map level).")
+@conf_option("Score threshold for precision, recall and F1 (map level).")
+@device_option()
+@json_option()
+@overwrite_option()
+def evaluate_command(
+    model: Path | None,
+    data: Path | None,
+    split: str,
+    predictions: Path | None,
+    labels: Path | None,
+    device: str,
+    json_path: Path | None,
+    overwrite: bool,
+    **map_options: Any,
+) -> None:
+    """Per-class metrics: of a model on a dataset, or of predicted polygons against labels."""
+    if (model or data) and (predictions or labels):
+        raise click.UsageError("give either --model/--data or --predictions/--labels, not both")
+    if predictions or labels:
+        if not (predictions and labels):
+            raise click.UsageError("map-level evaluation needs both --predictions and --labels")
+        _evaluate_map(predictions, labels, json_path, overwrite=overwrite, **map_options)
+        return
+    if not data:
+        raise click.UsageError("give --data (with --model) or --predictions and --labels")
+    from landseg.evaluation.tiles import evaluate_dataset, format_table
+
+    result = evaluate_dataset(model, data, split=split, device=device)
+    click.echo(format_table(result))
+    if json_path:
+        write_json(json_path, result, overwrite=overwrite)
+
+
+def _evaluate_map(
+    predictions: Path, labels: Path, json_path: Path | None, *, overwrite: bool, **options: Any
+) -> None:
+    """Map level: predicted polygons against labelled ones (``class_field``, ``aoi``, ``conf``)."""
+    from landseg.evaluation import maps
+
+    metrics = maps.evaluate_map(predictions, labels, **options)
+    click.echo(maps.format_table(metrics))
+    if json_path:
+        maps.write_json(metrics, json_path, overwrite=overwrite)

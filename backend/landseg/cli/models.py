@@ -1,0 +1,42 @@
+"""``landseg model-info`` and ``landseg export-model``: inspect and convert models."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from landseg.cli.options import device_option, output_option, overwrite_option, path
+
+
+@click.command("model-info")
+@click.argument("model", type=path(), required=False)
+@device_option()
+def model_info(model: Path | None, device: str) -> None:
+    """Print MODEL's metadata (default: the shipped model) and its device as JSON."""
+    from landseg.inference.models import DEFAULT_MODEL_PATH, describe_device, load
+
+    segmenter = load(model, device=device)
+    click.echo(
+        json.dumps(
+            {
+                **asdict(segmenter.info),
+                "path": str((model or DEFAULT_MODEL_PATH).absolute()),
+                "device": segmenter.device,
+                "device_name": describe_device(segmenter.device),
+            }
+        )
+    )
+
+
+@click.command("export-model")
+@click.argument("model", type=path())
+@output_option("ONNX file to write.")
+@overwrite_option()
+def export_model(model: Path, output: Path, overwrite: bool) -> None:
+    """Export MODEL (.pt) to ONNX, which runs about twice as fast on CPU."""
+    from landseg.inference.models import export_onnx
+
+    click.echo(f"Wrote {export_onnx(model, output, overwrite=overwrite)}")

@@ -1,0 +1,222 @@
+"""Options shared by several commands: each flag defined once, with one parameter name."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from landseg import defaults
+from landseg.cli import parsing
+from landseg.cli.progress import Progress, cancel_on_sigterm
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def option(*decls: str, default: Any = None, **attrs: Any) -> Decorator:
+    """``click.option`` that shows its default in the help whenever it has one."""
+    if default is not None:
+        attrs.setdefault("show_default", True)
+        attrs["default"] = default
+    elif not attrs.get("required"):
+        attrs["default"] = None
+    return click.option(*decls, **attrs)
+
+
+def path(*, file: bool = True, folder: bool = True) -> click.Path:
+    """A path type giving :class:`~pathlib.Path`; ``file``/``folder``: what may exist there."""
+    return click.Path(file_okay=file, dir_okay=folder, path_type=Path)
+
+
+def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that turns the option's text into the API's value with ``parse``."""
+    return lambda _context, _parameter, value: parse(value)
+
+
+def device_option() -> Decorator:
+    """``--device``: where the model runs."""
+    return option(
+        "--device",
+        default=defaults.DEVICE,
+        help="auto (CUDA when present), cpu, cuda or cuda:N.",
+    )
+
+
+def overwrite_option() -> Decorator:
+    """``--overwrite``: replace existing outputs."""
+    return click.option("--overwrite", is_flag=True, help="Replace outputs that already exist.")
+
+
+def output_option(
+    help: str, *, folder: bool = False, required: bool = True, name: str = "output"
+) -> Decorator:
+    """``-o/--output``: the file (or ``folder``) a command writes."""
+    kind = path(file=not folder, folder=folder)
+    return option("-o", "--output", name, type=kind, required=required, help=help)
+
+
+def model_option(help: str, *, name: str = "model", default: str | None = None) -> Decorator:
+    """``--model``: a model file; with a ``default``, a base model name or file (train)."""
+    return option("--model", name, type=None if default else path(), default=default, help=help)
+
+
+def data_option(help: str, *, required: bool = False) -> Decorator:
+    """``--data``: a YOLO-seg dataset folder or its data.yaml."""
+    return option("--data", type=path(), required=required, help=help)
+
+
+def labels_option(help: str, *, required: bool = False) -> Decorator:
+    """``--labels``: a labelled polygon layer."""
+    return option("--labels", type=path(), required=required, help=help)
+
+
+def aoi_option(help: str) -> Decorator:
+    """``--aoi``: polygons of an area of interest."""
+    return option("--aoi", type=path(), help=help)
+
+
+def bbox_option() -> Decorator:
+    """``--bbox``: a box in the raster's CRS, as a 4-tuple."""
+    return option(
+        "--bbox",
+        callback=parsed(parsing.bbox),
+        help="min_x,min_y,max_x,max_y in the raster's CRS.",
+    )
+
+
+def bands_option() -> Decorator:
+    """``--bands``: raster band numbers, as a list."""
+    return option(
+        "--bands",
+        callback=parsed(parsing.int_list),
+        help="Raster bands for the model, e.g. 1,2,3 or 1.",
+    )
+
+
+def classes_option(help: str, *, name: str = "classes") -> Decorator:
+    """``--classes``: class names in model order, as a list."""
+    return option("--classes", name, callback=parsed(parsing.name_list), help=help)
+
+
+def class_field_option(help: str) -> Decorator:
+    """``--class-field``: the label attribute holding the class."""
+    return option("--class-field", default=defaults.CLASS_FIELD, help=help)
+
+
+def pixel_size_option(help: str, *, default: float | None = None) -> Decorator:
+    """``--pixel-size``: a ground pixel size in metres."""
+    return option("--pixel-size", "pixel_size_m", type=float, default=default, help=help)
+
+
+def tile_size_option(help: str | None = None, *, default: int | None = None) -> Decorator:
+    """``--tile-size``: tile size in pixels."""
+    return option("--tile-size", "tile_size_px", type=int, default=default, help=help)
+
+
+def overlap_option(help: str | None = None, *, default: int | None = None) -> Decorator:
+    """``--overlap``: overlap between tiles in pixels."""
+    return option("--overlap", "overlap_px", type=int, default=default, help=help)
+
+
+def conf_option(help: str) -> Decorator:
+    """``--conf``: a score threshold."""
+    return option("--conf", type=float, default=defaults.CONFIDENCE, help=help)
+
+
+def batch_option(name: str, default: int, help: str | None = None) -> Decorator:
+    """``--batch``; ``name`` is the API's keyword (``batch_size``, or ``batch`` for train)."""
+    return option("--batch", name, type=int, default=default, help=help)
+
+
+def seed_option(help: str | None = None) -> Decorator:
+    """``--seed``: a random seed."""
+    return option("--seed", type=int, default=defaults.SEED, help=help)
+
+
+def split_option(help: str) -> Decorator:
+    """``--split``: a dataset split."""
+    return option("--split", default=defaults.SPLIT, help=help)
+
+
+def max_images_option(help: str) -> Decorator:
+    """``--max-images``: images of the feature-map and gradient analysis."""
+    return option("--max-images", type=int, default=defaults.ANALYSIS_IMAGES, help=help)
+
+
+def lang_option(
+    help: str, *, name: str = "languages", default: str = defaults.LANGUAGES
+) -> Decorator:
+    """``--lang``: output languages (``languages``), or the one language (``language``)."""
+    return option("--lang", name, default=default, help=help)
+
+
+def json_option() -> Decorator:
+    """``--json``: also write the figures as JSON."""
+    return option(
+        "--json",
+        "json_path",
+        type=path(folder=False),
+        help="Also write the figures as JSON.",
+    )
+
+
+def progress_option() -> Decorator:
+    """``--progress bar|json|none``, passed on as ``progress`` and ``cancel`` (SIGTERM) callbacks.
+
+    With ``--progress json`` the dict a command returns is emitted as the ``result`` event.
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @option(
+            "--progress",
+            "progress_mode",
+            type=click.Choice(["bar", "json", "none"]),
+            default=defaults.PROGRESS,
+            help="How to report progress.",
+        )
+        @functools.wraps(command)
+        def wrapper(progress_mode: str, **kwargs: Any) -> Any:
+            progress = Progress(progress_mode)
+            try:
+                result = command(progress=progress, cancel=cancel_on_sigterm(), **kwargs)
+                if progress_mode == "json" and result is not None:
+                    progress.emit("result", **result)
+            finally:
+                progress.close()
+            return result
+
+        return wrapper
+
+    return decorate
+
+
+def renamed_option(old: str, new: str, name: str, *, command: str, **attrs: Any) -> Decorator:
+    """A hidden ``old`` flag that still sets ``name`` (the ``new`` flag's) for one release.
+
+    Using it prints one warning line on stderr; giving both flags is a usage error.
+    """
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        @click.option(old, f"deprecated_{name}", default=None, hidden=True, **attrs)
+        @functools.wraps(function)
+        def wrapper(**kwargs: Any) -> Any:
+            value = kwargs.pop(f"deprecated_{name}")
+            if value is not None:
+                source = click.get_current_context().get_parameter_source(name)
+                if source is ParameterSource.COMMANDLINE:
+                    raise click.UsageError(f"give {new} only ({old} is its deprecated name)")
+                click.echo(
+                    f"landseg: warning: {command} {old} is deprecated, use {new} "
+                    "(it will be removed in 0.3).",
+                    err=True,
+                )
+                kwargs[name] = value
+            return function(**kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,69 @@
+"""Option text to the values the Python API takes: band lists, boxes, mappings, raster sheets."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import click
+
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2", ".img")
+
+
+def int_list(value: str | None) -> list[int] | None:
+    """``1,2,3`` as ``[1, 2, 3]`` (raster band numbers)."""
+    if not value:
+        return None
+    try:
+        return [int(v) for v in value.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a list of band numbers such as 1,2,3") from None
+
+
+def name_list(value: str | None) -> list[str] | None:
+    """``roof,farm`` as ``["roof", "farm"]`` (class names)."""
+    return value.split(",") if value else None
+
+
+def bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """``min_x,min_y,max_x,max_y`` as four floats."""
+    if not value:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"'{value}' is not a bounding box min_x,min_y,max_x,max_y"
+        ) from None
+    return x0, y0, x1, y1
+
+
+def mapping(value: str | None) -> dict[str, str] | None:
+    """``building=roof,field=farm`` as a dict."""
+    if not value:
+        return None
+    pairs = [item.split("=", 1) for item in value.split(",")]
+    if any(len(p) != 2 for p in pairs):
+        raise click.BadParameter(f"'{value}' is not a mapping such as building=roof,field=farm")
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def expand_sheets(arguments: tuple[str, ...]) -> list[str]:
+    """Raster arguments with folders and glob patterns expanded, in a stable order."""
+    sheets: list[str] = []
+    for argument in arguments:
+        if Path(argument).is_dir():
+            found = sorted(
+                str(p) for p in Path(argument).iterdir() if p.suffix.lower() in RASTER_SUFFIXES
+            )
+            if not found:
+                raise click.BadParameter(f"folder '{argument}' holds no raster (.tif, .vrt, ...)")
+            sheets.extend(found)
+        elif any(c in argument for c in "*?[") and "://" not in argument:
+            found = sorted(glob.glob(argument))
+            if not found:
+                raise click.BadParameter(f"no raster matches '{argument}'")
+            sheets.extend(found)
+        else:
+            sheets.append(argument)
+    return sheets

@@ -1,0 +1,72 @@
+"""Progress as a tqdm bar on stderr or JSON lines on stdout, and SIGTERM as a clean cancel."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+
+class Progress:
+    """Adapts the backend's (fraction, message) callback to tqdm or JSON lines.
+
+    In JSON mode, stdout carries nothing but the JSON lines: everything else that would be
+    printed there (libraries' logs included) is sent to stderr instead.
+    """
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.bar = None
+        self.json_stream = None
+        if mode == "json":
+            sys.stdout.flush()
+            self.json_stream = os.fdopen(os.dup(1), "w", buffering=1)
+            os.dup2(2, 1)
+
+    def emit(self, event: str, **fields: Any) -> None:
+        """One JSON line on the original stdout."""
+        assert self.json_stream is not None
+        self.json_stream.write(json.dumps({"event": event, **fields}, default=str) + "\n")
+
+    def say(self, message: str) -> None:
+        """A command's summary line: on stderr in JSON mode, where stdout is JSON only."""
+        click.echo(message, err=self.mode == "json")
+
+    def __call__(self, fraction: float, message: str) -> None:
+        """Report ``fraction`` (0 to 1) done, with what is being done."""
+        if self.mode == "json":
+            self.emit("progress", fraction=round(fraction, 4), message=message)
+        elif self.mode == "bar":
+            if self.bar is None:  # created on first use, so errors before it print alone
+                from tqdm import tqdm
+
+                self.bar = tqdm(
+                    total=1000,
+                    unit="‰",
+                    file=sys.stderr,
+                    leave=False,
+                    dynamic_ncols=True,
+                    disable=None,
+                )
+            self.bar.set_description_str(message[:60])
+            self.bar.update(int(fraction * 1000) - self.bar.n)
+
+    def close(self) -> None:
+        """Close the bar and the JSON stream."""
+        if self.bar is not None:
+            self.bar.close()
+        if self.json_stream is not None:
+            self.json_stream.close()
+
+
+def cancel_on_sigterm() -> threading.Event:
+    """An event that SIGTERM sets (when called on the main thread)."""
+    event = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: event.set())
+    return event

@@ -1,0 +1,107 @@
+"""``landseg segment``: land-cover polygons from one raster or a mosaic of sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from landseg import defaults
+from landseg.cli import parsing
+from landseg.cli.options import (
+    aoi_option,
+    bands_option,
+    batch_option,
+    bbox_option,
+    classes_option,
+    conf_option,
+    device_option,
+    model_option,
+    option,
+    output_option,
+    overlap_option,
+    overwrite_option,
+    parsed,
+    pixel_size_option,
+    progress_option,
+    tile_size_option,
+)
+from landseg.cli.progress import Progress
+
+
+@click.command("segment")
+@click.argument("rasters", nargs=-1, required=True, callback=parsed(parsing.expand_sheets))
+@output_option("GeoPackage to write (.gpkg).")
+@aoi_option("Polygons (any vector file, any CRS): segment only there, clip to them.")
+@bbox_option()
+@pixel_size_option("Ground pixel size (m) to segment at; default the model's training size.")
+@model_option("Model file (.pt or .onnx); default: the shipped model.")
+@tile_size_option("Tile size in pixels; default from the model.")
+@overlap_option("Tile overlap in pixels; default from the model.")
+@conf_option("Minimum score.")
+@option(
+    "--iou",
+    type=float,
+    default=defaults.NMS_IOU,
+    help="Non-maximum-suppression IoU inside a tile.",
+)
+@batch_option("batch_size", defaults.BATCH_TILES, "Tiles per forward pass.")
+@device_option()
+@bands_option()
+@classes_option("Class names the model must know, in order, e.g. roof,farm (checked).")
+@option(
+    "--min-area-m2",
+    "min_area_m2",
+    type=float,
+    default=defaults.MIN_AREA_M2,
+    help="Drop polygons smaller than this.",
+)
+@option(
+    "--simplify-m",
+    "simplify_tolerance_m",
+    type=float,
+    help="Simplification tolerance in metres; default one pixel.",
+)
+@click.option("--square-roofs", is_flag=True, help="Square off nearly rectangular roofs.")
+@option(
+    "--scheduler",
+    help="Dask scheduler address (e.g. tcp://host:8786): segment on its workers.",
+)
+@option(
+    "--workers",
+    type=int,
+    help="Segment on a local Dask cluster of this many worker processes.",
+)
+@option(
+    "--chunk-tiles",
+    type=int,
+    default=defaults.CHUNK_TILES,
+    help="With --scheduler or --workers: one Dask task segments a block of N x N tiles.",
+)
+@overwrite_option()
+@progress_option()
+def segment_command(
+    rasters: list[str], output: Path, progress: Progress, **options: Any
+) -> dict[str, Any]:
+    """Segment RASTERS into land-cover polygons written to a styled GeoPackage.
+
+    RASTERS is one raster (file, VRT, URL, GDAL WMS/XYZ XML) or several orthophoto sheets
+    (files, folders or glob patterns) in one CRS, segmented as one mosaic.
+    """
+    from landseg.inference.pipeline import segment
+
+    result = segment(rasters, output, progress=progress, **options)
+    counts = ", ".join(f"{name} {n}" for name, n in result.counts.items())
+    progress.say(
+        f"Wrote {sum(result.counts.values())} polygons ({counts}) to {result.output_path} "
+        f"in {result.timings_s['total']:.1f} s on {result.device}."
+    )
+    return {
+        "output": str(result.output_path),
+        "layer": defaults.LAYER_NAME,
+        "counts": result.counts,
+        "timings_s": result.timings_s,
+        "device": result.device,
+        "warnings": result.warnings,
+    }
