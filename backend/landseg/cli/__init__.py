@@ -8,6 +8,7 @@ is left behind.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -37,8 +38,14 @@ for _command in (
     cli.add_command(_command)
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as users read them: one line, without the source line that raised them."""
+    click.echo(f"landseg: warning: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every error is one line on stderr with exit code 2."""
+    warnings.showwarning = _one_line_warning
     try:
         cli.main(args=argv, prog_name="landseg", standalone_mode=False)
     except Cancelled as error:

@@ -9,18 +9,19 @@ from typing import Any
 import click
 
 from landseg import defaults
-from landseg.cli import parsing
 from landseg.cli.options import (
     aoi_option,
     bands_option,
     class_field_option,
+    class_map_option,
+    class_value_option,
     classes_option,
+    labels_layer_option,
     labels_option,
     option,
     output_option,
     overlap_option,
     overwrite_option,
-    parsed,
     path,
     pixel_size_option,
     progress_option,
@@ -69,13 +70,10 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
 @click.argument("rasters", nargs=-1, required=True, type=path())
 @labels_option("Polygon layer (GeoPackage, Shapefile, GeoJSON) with the classes.", required=True)
 @output_option("Dataset folder to create.", folder=True)
+@labels_layer_option()
 @class_field_option("Label attribute holding the class.")
-@option("--class-value", help="One class for every feature (for layers without a class field).")
-@option(
-    "--class-map",
-    callback=parsed(parsing.mapping),
-    help="Rename label values, e.g. building=roof.",
-)
+@class_value_option()
+@class_map_option()
 @classes_option(
     "Model classes in order, e.g. roof,farm,rice-fields,Baren-Land.", name="class_names"
 )

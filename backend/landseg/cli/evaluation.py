@@ -10,10 +10,13 @@ import click
 from landseg.cli.options import (
     aoi_option,
     class_field_option,
+    class_map_option,
+    class_value_option,
     conf_option,
     data_option,
     device_option,
     json_option,
+    labels_layer_option,
     labels_option,
     model_option,
     option,
@@ -22,6 +25,7 @@ from landseg.cli.options import (
     split_option,
 )
 from landseg.cli.outputs import write_json
+from landseg.io.atomic import check_output
 
 
 @click.command("evaluate")
@@ -34,7 +38,10 @@ from landseg.cli.outputs import write_json
     help="Predicted polygons, e.g. from landseg segment (map level).",
 )
 @labels_option("Labelled polygons (map level).")
+@labels_layer_option()
 @class_field_option("Label attribute holding the class (map level).")
+@class_value_option()
+@class_map_option()
 @aoi_option("Polygons limiting the evaluated area (map level).")
 @conf_option("Score threshold for precision, recall and F1 (map level).")
 @device_option()
@@ -52,6 +59,8 @@ def evaluate_command(
     **map_options: Any,
 ) -> None:
     """Per-class metrics: of a model on a dataset, or of predicted polygons against labels."""
+    if json_path is not None:  # before any work: a run must not end in a refused write
+        check_output(json_path.absolute(), overwrite=overwrite)
     if (model or data) and (predictions or labels):
         raise click.UsageError("give either --model/--data or --predictions/--labels, not both")
     if predictions or labels:
@@ -72,7 +81,7 @@ def evaluate_command(
 def _evaluate_map(
     predictions: Path, labels: Path, json_path: Path | None, *, overwrite: bool, **options: Any
 ) -> None:
-    """Map level: predicted polygons against labelled ones (``class_field``, ``aoi``, ``conf``)."""
+    """Map level: predicted polygons against labelled ones (class options, ``aoi``, ``conf``)."""
     from landseg.evaluation import maps
 
     metrics = maps.evaluate_map(predictions, labels, **options)

@@ -12,7 +12,7 @@ from click.core import ParameterSource
 
 from landseg import defaults
 from landseg.cli import parsing
-from landseg.cli.progress import Progress, cancel_on_sigterm
+from landseg.cli.progress import Progress, cancel_on_signals
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -107,6 +107,30 @@ def class_field_option(help: str) -> Decorator:
     return option("--class-field", default=defaults.CLASS_FIELD, help=help)
 
 
+def class_value_option() -> Decorator:
+    """``--class-value``: one class for every label (layers without a class field)."""
+    return option(
+        "--class-value", help="One class for every feature (for layers without a class field)."
+    )
+
+
+def class_map_option() -> Decorator:
+    """``--class-map``: label values renamed to the model's classes."""
+    return option(
+        "--class-map",
+        callback=parsed(parsing.mapping),
+        help="Rename label values, e.g. building=roof.",
+    )
+
+
+def labels_layer_option() -> Decorator:
+    """``--labels-layer``: which layer of a label file with several."""
+    return option(
+        "--labels-layer",
+        help="Layer of the label file to read, for files with several (or FILE|layername=NAME).",
+    )
+
+
 def pixel_size_option(help: str, *, default: float | None = None) -> Decorator:
     """``--pixel-size``: a ground pixel size in metres."""
     return option("--pixel-size", "pixel_size_m", type=float, default=default, help=help)
@@ -164,10 +188,12 @@ def json_option() -> Decorator:
     )
 
 
-def progress_option() -> Decorator:
-    """``--progress bar|json|none``, passed on as ``progress`` and ``cancel`` (SIGTERM) callbacks.
+def progress_option(*, cancellable: bool = True) -> Decorator:
+    """``--progress bar|json|none``, passed on as a ``progress`` callback.
 
-    With ``--progress json`` the dict a command returns is emitted as the ``result`` event.
+    A ``cancellable`` command also gets a ``cancel`` token that SIGTERM or a first Ctrl-C set;
+    others keep the default signals (they write atomically, so stopping them is safe). With
+    ``--progress json`` the dict a command returns is emitted as the ``result`` event.
     """
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -182,7 +208,9 @@ def progress_option() -> Decorator:
         def wrapper(progress_mode: str, **kwargs: Any) -> Any:
             progress = Progress(progress_mode)
             try:
-                result = command(progress=progress, cancel=cancel_on_sigterm(), **kwargs)
+                if cancellable:
+                    kwargs["cancel"] = cancel_on_signals()
+                result = command(progress=progress, **kwargs)
                 if progress_mode == "json" and result is not None:
                     progress.emit("result", **result)
             finally:

@@ -64,9 +64,23 @@ class Progress:
             self.json_stream.close()
 
 
-def cancel_on_sigterm() -> threading.Event:
-    """An event that SIGTERM sets (when called on the main thread)."""
+def cancel_on_signals() -> threading.Event:
+    """An event that SIGTERM, or a first Ctrl-C, sets (when called on the main thread).
+
+    The run then stops at its next check and leaves nothing half-written; a run that has
+    already written its output finishes normally, so the exit status always matches what is on
+    disk. A second Ctrl-C stops at once.
+    """
     event = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: event.set())
+    if threading.current_thread() is not threading.main_thread():
+        return event
+
+    def interrupt(*_: Any) -> None:
+        if event.is_set():
+            raise KeyboardInterrupt
+        event.set()
+        print("landseg: stopping... (Ctrl-C again to stop at once)", file=sys.stderr)
+
+    signal.signal(signal.SIGTERM, lambda *_: event.set())
+    signal.signal(signal.SIGINT, interrupt)
     return event

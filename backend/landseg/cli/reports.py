@@ -49,14 +49,13 @@ from landseg.cli.progress import Progress
 @max_images_option("Validation images for the feature-map and gradient analysis.")
 @device_option()
 @overwrite_option()
-@progress_option()
+@progress_option(cancellable=False)
 def report_command(
     run_dir: Path,
     output: Path,
     milestones: tuple[str, ...],
     no_analysis: bool,
     progress: Progress,
-    cancel: Any,
     **options: Any,
 ) -> dict[str, Any]:
     """Bilingual (English / 日本語) HTML report of a training run in RUN_DIR."""

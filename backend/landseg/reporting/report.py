@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from landseg import __version__
+from landseg.checks import require
 from landseg.reporting.blocks import Figure, Report
 from landseg.reporting.figures import Figures
 from landseg.reporting.formatting import plain
@@ -164,6 +165,16 @@ def build_report(
         cjk_font()  # before the analysis, which takes a while
     output_html = Path(output_html).absolute()
     markdown = Path(markdown_path).absolute() if markdown_path is not None else None
+    require(
+        output_html.suffix.lower() in (".html", ".htm"),
+        f"The report is HTML: give an output ending in .html, not '{output_html.name}' (print "
+        "it to PDF from a browser; --markdown also writes Markdown).",
+    )
+    if markdown is not None:
+        require(
+            markdown.suffix.lower() in (".md", ".markdown"),
+            f"--markdown writes Markdown: give a path ending in .md, not '{markdown.name}'.",
+        )
     check_output(output_html, overwrite=overwrite)
     if markdown is not None:
         check_output(markdown, overwrite=overwrite)
