@@ -38,7 +38,7 @@ model.train(
     epochs=1,
     imgsz=128,
     batch=4,
-    loader_workers=0,
+    workers=0,
     device="cpu",
     project=sys.argv[2],
     name="probe",

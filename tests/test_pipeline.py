@@ -104,7 +104,7 @@ def test_existing_output_is_kept_unless_overwrite(small_scene, tmp_path):
         ({"overlap_px": 256}, InvalidParameterError, "less than half"),
         ({"tile_size_px": 100}, InvalidParameterError, "multiple of 32"),
         ({"bands": [4]}, InvalidParameterError, "do not exist"),
-        ({"classes": ["building"]}, ModelLoadError, "not \\['building'\\]"),
+        ({"classes": ["building"]}, ModelLoadError, "does not know the classes \\['building'\\]"),
     ],
 )
 def test_bad_options(small_scene, tmp_path, kwargs, error, message):

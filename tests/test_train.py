@@ -93,11 +93,20 @@ def test_interrupt_then_resume(tiny_dataset, tmp_path):
     assert record["phases"][0]["status"] == "interrupted"
     assert [e["epoch"] for e in record["epochs"]] == [1]
     assert (run_dir / "main" / "weights" / "last.pt").is_file()
+    # As if stopped after ultralytics saved epoch 1 but before LandSeg recorded it.
+    saved = record["epochs"][0]
+    record["epochs"], record["phases"][0]["epochs_done"] = [], 0
+    (run_dir / RECORD_NAME).write_text(json.dumps(record))
     best = resume(run_dir)
     record = json.loads((run_dir / RECORD_NAME).read_text())
     assert best.is_file() and record["phases"][0]["status"] == "complete"
     assert [e["epoch"] for e in record["epochs"]] == [1, 2]
+    recovered = record["epochs"][0]
+    assert recovered["recovered_from"] == "results.csv"
+    assert recovered["mask"] == pytest.approx(saved["mask"], abs=1e-5)
+    assert recovered["train_loss"] == pytest.approx(saved["train_loss"], abs=1e-4)
     assert record["phases"][0]["class_weights_in_loss"] is None
+    assert "epoch" in (run_dir / "epochs.csv").read_text().splitlines()[0]
     with pytest.raises(InvalidParameterError, match="already complete"):
         resume(run_dir)
 
@@ -116,7 +125,7 @@ def test_base_model_with_other_classes_gets_a_new_head(tiny_run, tmp_path):
         tile_size_px=128,
         overlap_px=0,
     )
-    with pytest.warns(LandSegWarning, match="head is re-initialised"):
+    with pytest.warns(LandSegWarning, match="learns the dataset's classes anew"):
         best = train(
             TrainOptions(
                 data=str(data),
@@ -129,6 +138,43 @@ def test_base_model_with_other_classes_gets_a_new_head(tiny_run, tmp_path):
         )
     record = json.loads((tmp_path / "run" / RECORD_NAME).read_text())
     assert record["dataset"]["class_names"] == ["roof"] and best.is_file()
+
+
+def test_base_model_in_another_class_order_gets_its_head_reordered(tiny_run, small_scene, tmp_path):
+    import torch
+
+    from landseg.training.base_model import MATCHED_NAME
+    from landseg.training.dataset import export_dataset
+
+    base = tiny_run[0] / "best.pt"
+    data = tmp_path / "alphabetical"
+    stats = export_dataset(
+        [small_scene.raster_path], small_scene.labels_path, data, tile_size_px=128, overlap_px=16
+    )
+    assert stats.class_names == sorted(stats.class_names, key=str)  # not the model's order
+    with pytest.warns(LandSegWarning, match="reordered to match them by name"):
+        train(
+            TrainOptions(
+                data=str(data),
+                run_dir=str(tmp_path / "run"),
+                epochs=1,
+                batch=4,
+                loader_workers=0,
+                base_model=str(base),
+            )
+        )
+
+    def head(path):
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        model = checkpoint.get("ema") or checkpoint["model"]
+        names = [model.names[i] for i in sorted(model.names)]
+        return names, model.model[-1].cv3[0][-1].weight.detach()
+
+    base_names, base_weights = head(base)
+    names, weights = head(tmp_path / "run" / MATCHED_NAME)
+    assert names == stats.class_names
+    for i, name in enumerate(names):
+        assert torch.equal(weights[i], base_weights[base_names.index(name)]), name
 
 
 def test_bad_training_input(tiny_dataset, tmp_path):

@@ -292,8 +292,8 @@ def load(
     """Load a segmentation model from a ``.pt`` or ``.onnx`` file (default: the shipped model).
 
     Raises:
-        ModelLoadError: The file is missing, corrupt, not a segmentation model, or its classes
-            differ from ``expected_classes``.
+        ModelLoadError: The file is missing, corrupt, not a segmentation model, or lacks one
+            of ``expected_classes`` (matched by name).
         DeviceUnavailableError: ``device`` names a GPU this machine does not have.
     """
     model_path = Path(path) if path is not None else DEFAULT_MODEL_PATH
@@ -311,15 +311,21 @@ def load(
         )
     resolved = resolve_device(device)
     yolo, info = _read_model(model_path)
-    if expected_classes is not None and list(expected_classes) != info.class_names:
-        raise ModelLoadError(
-            f"Model '{model_path.name}' knows the classes {info.class_names}, not "
-            f"{list(expected_classes)}: choose a model trained for these classes, or fine-tune "
-            "one with landseg train."
-        )
+    if expected_classes is not None:
+        check_model_classes(f"Model '{model_path.name}'", info.class_names, expected_classes)
     return UltralyticsSegmenter(
         yolo, info, device=resolved, conf=conf, iou=iou, batch_size=batch_size
     )
+
+
+def check_model_classes(model: str, known: Sequence[str], expected: Sequence[str]) -> None:
+    """Refuse a model that lacks one of the ``expected`` classes (matched by name, any order)."""
+    missing = [name for name in expected if name not in known]
+    if missing:
+        raise ModelLoadError(
+            f"{model} does not know the classes {missing} (it knows {list(known)}): choose a "
+            "model trained for them, or fine-tune one with landseg train."
+        )
 
 
 def _read_model(model_path: Path) -> tuple[Any, ModelInfo]:

@@ -29,8 +29,8 @@ from rasterio.windows import Window, from_bounds
 
 from landseg import __version__, defaults
 from landseg.checks import check_fraction, check_positive, require
-from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning, ModelLoadError
-from landseg.inference.models import Segmenter, load
+from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
+from landseg.inference.models import Segmenter, check_model_classes, load
 from landseg.inference.pieces import segment_tiles
 from landseg.inference.stitch import Piece, merge_pieces
 from landseg.inference.tiling import TileSpec, tile_grid, validate_tiling
@@ -544,11 +544,8 @@ def _segmenter(model, device, conf, iou, batch_size, classes) -> Segmenter:
             batch_size=batch_size,
             expected_classes=classes,
         )
-    if classes is not None and list(classes) != list(model.class_names):
-        raise ModelLoadError(
-            f"The model knows the classes {list(model.class_names)}, not {list(classes)}: "
-            "choose a model trained for these classes."
-        )
+    if classes is not None:
+        check_model_classes("The model", model.class_names, classes)
     return model
 
 

@@ -13,7 +13,9 @@ from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
 import pyogrio
+import pyogrio.errors
 
+from landseg.errors import OutputNotWritableError
 from landseg.io.atomic import atomic_output
 
 # Colours per known class; other classes get colours from a fallback cycle.
@@ -103,16 +105,27 @@ def write_layer(
     metadata: dict[str, str],
     overwrite: bool = False,
 ) -> Path:
-    """Write ``frame`` as a styled MultiPolygon layer into a new GeoPackage, atomically."""
+    """Write ``frame`` as a styled MultiPolygon layer into a new GeoPackage, atomically.
+
+    Raises:
+        OutputNotWritableError: The file cannot be written (a full disk, a lost network share);
+            nothing is left behind.
+    """
     with atomic_output(path, overwrite=overwrite) as temporary:
-        pyogrio.write_dataframe(
-            frame,
-            temporary,
-            layer=layer,
-            driver="GPKG",
-            geometry_type="MultiPolygon",
-            promote_to_multi=True,
-            layer_metadata=metadata,
-        )
-        _add_style(temporary, layer, categorized_qml(class_names))
+        try:
+            pyogrio.write_dataframe(
+                frame,
+                temporary,
+                layer=layer,
+                driver="GPKG",
+                geometry_type="MultiPolygon",
+                promote_to_multi=True,
+                layer_metadata=metadata,
+            )
+            _add_style(temporary, layer, categorized_qml(class_names))
+        except (OSError, sqlite3.Error, pyogrio.errors.DataSourceError) as error:
+            raise OutputNotWritableError(
+                f"Cannot write '{path}' ({str(error).strip()[:200]}): check that its disk has "
+                "free space and is still reachable, then run again."
+            ) from None
     return Path(path)

@@ -350,6 +350,12 @@ def read_window(src: rasterio.DatasetReader, bands: Sequence[int], window: Windo
             f"columns {int(window.col_off)}-{int(window.col_off + window.width)}"
         )
         cause = str(error).strip().splitlines()[0][:200] if str(error).strip() else "read failed"
+        missing = [f for f in src.files if _is_local_path(f) and not Path(f).exists()]
+        if missing:
+            raise RasterReadError(
+                f"Cannot read {where} of '{_short(src.name)}': the files it refers to are "
+                f"missing ({', '.join(missing[:5])}): restore them, then run again."
+            ) from None
         raise RasterReadError(
             f"Cannot read {where} of '{_short(src.name)}' ({cause}): the file is damaged or a "
             "file it refers to is missing; repair or restore it, then run again."

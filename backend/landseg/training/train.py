@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from landseg import __version__, defaults
-from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
+from landseg.errors import Cancelled, InvalidParameterError
 from landseg.evaluation.tiles import data_yaml, evaluate_dataset
 from landseg.inference.models import ModelInfo, file_sha256, write_model_info
 from landseg.io.folders import MARKER_NAME, check_replaceable_folder, swap_in
+from landseg.training.base_model import matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs
 from landseg.training.options import (
     TrainOptions,
@@ -180,28 +181,6 @@ def resume(
     return _run_phases(record, progress=progress, cancel=cancel, resume=True)
 
 
-def _warn_head_change(base_model: str, class_names: list[str], messages: list[str]) -> None:
-    if not base_model.endswith(".pt"):
-        return
-    import torch
-
-    checkpoint = torch.load(base_model, map_location="cpu", weights_only=False)
-    model = checkpoint.get("ema") or checkpoint.get("model")
-    names = getattr(model, "names", None) or {}
-    base_names = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
-    if base_names and base_names != class_names:
-        import warnings
-
-        message = (
-            f"Base model '{Path(base_model).name}' has {len(base_names)} classes "
-            f"({', '.join(base_names)}); the dataset has {len(class_names)} "
-            f"({', '.join(class_names)}). Its classification head is re-initialised for the "
-            "dataset's classes; the backbone and neck keep their training."
-        )
-        messages.append(message)
-        warnings.warn(message, LandSegWarning, stacklevel=3)
-
-
 def _run_phases(record: RunRecord, *, progress, cancel, resume: bool) -> Path:
     from landseg.offline import import_ultralytics
 
@@ -233,7 +212,7 @@ def _run_phases(record: RunRecord, *, progress, cancel, resume: bool) -> Path:
         else:
             start = str(previous_best) if previous_best else options["base_model"]
             if previous_best is None:
-                _warn_head_change(start, class_names, content["warnings"])
+                start = matched_base_model(start, class_names, record.run_dir, content["warnings"])
             model = YOLO(start, task="segment")
             arguments = _ultralytics_arguments(options, phase, content["dataset"]["data_yaml"])
             arguments["project"], arguments["name"] = str(record.run_dir), phase["name"]

@@ -1,0 +1,475 @@
+"""Hostile inputs, as a new user would give them: every case exits 2 with one line that names
+the problem (or works and says so), and every file that must survive still exists.
+
+Table-driven: each case is a command line, the expected exit code, a fragment of the message
+and the paths that must still exist afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+from landseg.cli import main
+from landseg.inference.models import DEFAULT_MODEL_PATH
+from landseg.io.rasters import mosaic_vrt
+from landseg.io.synthetic import CLASS_NAMES, write_scene
+from landseg.training.dataset import export_dataset
+from tests.conftest import SPACENET_DIR
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def p(tmp_path_factory) -> Path:
+    """A user's project folder full of things that go wrong."""
+    root = tmp_path_factory.mktemp("hostile")
+    scene = write_scene(root / "proj", size_px=512, seed=2)
+    export_dataset(
+        [scene.raster_path],
+        scene.labels_path,
+        root / "dataset",
+        class_names=CLASS_NAMES,
+        tile_size_px=128,
+        overlap_px=16,
+        seed=1,
+    )
+    labels = gpd.read_file(scene.labels_path)
+    _runs(root)
+    _models(root)
+    _rasters(root, scene.raster_path)
+    _label_layers(root, labels)
+    _datasets(root)
+    (root / "notes").mkdir()
+    (root / "notes" / "thesis.docx").write_text("a user's own file")
+    (root / "metrics.json").write_text("{}")
+    return root
+
+
+def _runs(root: Path) -> None:
+    run = root / "oldrun"  # a run folder as version 0.1 wrote it
+    run.mkdir()
+    (run / "record.json").write_text(json.dumps({"epochs": [], "phases": [], "final": None}))
+    (run / "epochs.csv").write_text("epoch\n")
+    shutil.copyfile(DEFAULT_MODEL_PATH, run / "best.pt")
+
+
+def _models(root: Path) -> None:
+    (root / "text.pt").write_text("not a model")
+    (root / "corrupt.onnx").write_bytes(b"\x08\x07garbage" * 100)
+
+
+def _rasters(root: Path, scene: Path) -> None:
+    profile = {"driver": "GTiff", "width": 256, "height": 256, "count": 3, "dtype": "uint8"}
+    transform = Affine(0.5, 0, 500000, 0, -0.5, 4650000)
+    pixels = np.random.default_rng(0).integers(1, 255, (3, 256, 256), dtype="uint8")
+    tiled = {"tiled": True, "blockxsize": 64, "blockysize": 64, "compress": "deflate"}
+    with rasterio.open(
+        root / "damaged.tif", "w", crs="EPSG:32654", transform=transform, **profile, **tiled
+    ) as dst:
+        dst.write(pixels)
+    data = bytearray((root / "damaged.tif").read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4000] = bytes(4000)  # a damaged block in the middle
+    (root / "damaged.tif").write_bytes(bytes(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(root / "nocrs.tif", "w", transform=transform, **profile) as dst:
+            dst.write(pixels)
+    with rasterio.open(scene) as src:  # over the labels, but holding no data
+        where = {"crs": src.crs, "transform": src.transform}
+    with rasterio.open(root / "nodata.tif", "w", nodata=0, **where, **profile) as dst:
+        dst.write(np.zeros((3, 256, 256), dtype="uint8"))
+    sheet = root / "sheet.tif"
+    shutil.copyfile(scene, sheet)
+    (root / "mosaic.vrt").write_text(mosaic_vrt([sheet, scene]))
+    sheet.unlink()  # a sheet of the mosaic went missing
+
+
+def _label_layers(root: Path, labels: gpd.GeoDataFrame) -> None:
+    two = root / "two_layers.gpkg"
+    labels.to_file(two, layer="parcels")
+    labels.to_file(two, layer="buildings")
+    points = labels.copy()
+    points["geometry"] = points.geometry.centroid
+    points.to_file(root / "points.gpkg")
+    labels.iloc[:0].to_file(root / "empty.gpkg")
+    far = labels.copy()
+    far["geometry"] = far.geometry.translate(1e6, 0)
+    far.to_file(root / "far.gpkg")
+    nulls = labels.copy()
+    nulls["class"] = nulls["class"].astype(object)
+    nulls.loc[nulls.index[:3], "class"] = None
+    nulls.to_file(root / "nulls.gpkg")
+    all_null = labels.copy()
+    all_null["class"] = None
+    all_null.to_file(root / "all_null.gpkg")
+
+
+def _datasets(root: Path) -> None:
+    for name, emptied in (("no_train", "train"), ("no_val", "val")):
+        copy = root / name
+        shutil.copytree(root / "dataset", copy)
+        for item in (copy / "images" / emptied).iterdir():
+            item.unlink()
+
+
+@dataclass
+class Case:
+    """One command line, what it must answer, and what must survive it."""
+
+    args: list[str]
+    code: int
+    message: str
+    kept: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+
+
+SCENE = "proj/scene.tif"
+LABELS = "proj/labels.gpkg"
+EXPORT = ["export-dataset", SCENE, "--labels", LABELS]
+TRAIN = ["train", "--data", "dataset", "--epochs", "1", "--batch", "2", "-o"]
+MAP = ["evaluate", "--predictions", LABELS, "--labels"]
+
+CASES = {
+    # data loss
+    "export typo deletes nothing": Case(
+        ["export-dataset", "proj/scen.tif", "--labels", LABELS, "-o", "proj", "--overwrite"],
+        2,
+        "would replace the input",
+        kept=[SCENE, LABELS],
+    ),
+    "export over a user's folder": Case(
+        [*EXPORT, "-o", "notes", "--overwrite"],
+        2,
+        "holds files LandSeg did not write",
+        kept=["notes/thesis.docx"],
+    ),
+    "bad option keeps the old dataset": Case(
+        [*EXPORT, "-o", "dataset", "--overwrite", "--tile-size", "100"],
+        2,
+        "multiple of 32",
+        kept=["dataset/stats.json", "dataset/data.yaml"],
+    ),
+    "train options checked before the old run goes": Case(
+        [*TRAIN, "oldrun", "--overwrite", "--class-weights", "1,2"],
+        2,
+        "2 class weights",
+        kept=["oldrun/best.pt"],
+    ),
+    "train into the dataset": Case(
+        [*TRAIN, "dataset", "--overwrite"], 2, "would replace the input", kept=["dataset/data.yaml"]
+    ),
+    "export-model from an onnx": Case(
+        ["export-model", "corrupt.onnx", "-o", "x.onnx"], 2, "is not a .pt model"
+    ),
+    "export-model to a .pt": Case(
+        ["export-model", str(DEFAULT_MODEL_PATH), "-o", "x.pt"],
+        2,
+        "must end in .onnx",
+        absent=["x.pt"],
+    ),
+    # silently wrong before
+    "repeated class": Case(
+        [*EXPORT, "-o", "d1", "--classes", "roof,roof,farm"], 2, "twice", absent=["d1"]
+    ),
+    "val fraction over one": Case(
+        [*EXPORT, "-o", "d2", "--val-fraction", "1.5"], 2, "outside [0, 1)", absent=["d2"]
+    ),
+    "empty label layer": Case([*MAP, "empty.gpkg"], 2, "holds no features"),
+    "point label layer": Case([*MAP, "points.gpkg"], 2, "not polygons"),
+    "labels elsewhere": Case([*MAP, "far.gpkg"], 2, "do not overlap anywhere"),
+    "two layers, no choice": Case([*MAP, "two_layers.gpkg"], 2, "has 2 layers"),
+    "two layers, chosen": Case([*MAP, "two_layers.gpkg|layername=buildings"], 0, "AP50-95"),
+    "two layers, chosen by flag": Case(
+        [*MAP, "two_layers.gpkg", "--labels-layer", "parcels"], 0, "AP50-95"
+    ),
+    "unknown layer": Case([*MAP, "two_layers.gpkg", "--labels-layer", "x"], 2, "no layer 'x'"),
+    "labels without a class field": Case(
+        [*MAP, str(SPACENET_DIR / "buildings.geojson"), "--class-value", "roof"],
+        2,
+        "do not overlap anywhere",
+    ),
+    "report as pdf": Case(
+        ["report", "oldrun", "-o", "r.pdf"], 2, "The report is HTML", absent=["r.pdf"]
+    ),
+    # tracebacks before
+    "confidence over one": Case(
+        ["segment", SCENE, "-o", "o.gpkg", "--conf", "1.5"], 2, "Confidence 1.5 is outside"
+    ),
+    "negative iou": Case(["segment", SCENE, "-o", "o.gpkg", "--iou", "-1"], 2, "IoU -1"),
+    "batch zero": Case(["segment", SCENE, "-o", "o.gpkg", "--batch", "0"], 2, "Batch 0"),
+    "negative simplification": Case(
+        ["segment", SCENE, "-o", "o.gpkg", "--simplify-m", "-1"], 2, "Simplification tolerance"
+    ),
+    "huge tiles": Case(
+        ["segment", SCENE, "-o", "o.gpkg", "--tile-size", "100000"], 2, "larger than 4096"
+    ),
+    "corrupt onnx to segment": Case(
+        ["segment", SCENE, "-o", "o.gpkg", "--model", "corrupt.onnx"], 2, "could not be read"
+    ),
+    "corrupt onnx to evaluate": Case(
+        ["evaluate", "--model", "corrupt.onnx", "--data", "dataset"], 2, "could not be read"
+    ),
+    "corrupt onnx to model-info": Case(["model-info", "corrupt.onnx"], 2, "could not be read"),
+    "damaged block": Case(
+        ["segment", "damaged.tif", "-o", "o.gpkg"], 2, "Cannot read rows", absent=["o.gpkg"]
+    ),
+    "missing mosaic sheet": Case(
+        ["segment", "mosaic.vrt", "-o", "o.gpkg"], 2, "sheet.tif", absent=["o.gpkg"]
+    ),
+    "some labels without class": Case(
+        [*EXPORT, "--labels", "nulls.gpkg", "-o", "d3"], 0, "3 features have no 'class' value"
+    ),
+    "no label has a class": Case(
+        [*EXPORT, "--labels", "all_null.gpkg", "-o", "d4"],
+        2,
+        "empty in every feature",
+        absent=["d4"],
+    ),
+    "no test split": Case(
+        ["evaluate", "--model", str(DEFAULT_MODEL_PATH), "--data", "dataset", "--split", "test"],
+        2,
+        "no 'test' split",
+    ),
+    "analyze an empty split": Case(
+        ["analyze", str(DEFAULT_MODEL_PATH), "--data", "no_val"], 2, "has no images"
+    ),
+    "export-model of a text file": Case(
+        ["export-model", "text.pt", "-o", "t.onnx"], 2, "could not be read", absent=["t.onnx"]
+    ),
+    "train without train images": Case(
+        ["train", "--data", "no_train", "-o", "r1"], 2, "no train images", absent=["r1"]
+    ),
+    "train a text file": Case(
+        [*TRAIN, "r2", "--model", "text.pt"], 2, "could not be read", absent=["r2"]
+    ),
+    "train at a negative rate": Case(
+        [*TRAIN, "r3", "--lr", "-1"], 2, "Learning rate -1 must be above 0", absent=["r3"]
+    ),
+    "train a bad yaml": Case(
+        [*TRAIN, "r4", "--model", "yolov8n-sag.yaml"],
+        2,
+        "not a segmentation model configuration",
+        absent=["r4"],
+    ),
+    "train batch zero": Case([*TRAIN, "r5", "--batch", "0"], 2, "Batch 0", absent=["r5"]),
+    # messages
+    "raster without crs": Case(
+        ["segment", "nocrs.tif", "-o", "o.gpkg"], 2, "has a geotransform but no CRS"
+    ),
+    "all nodata raster": Case(
+        [*EXPORT[:1], "nodata.tif", "--labels", LABELS, "-o", "d5"],
+        2,
+        "nodata in the raster",
+        absent=["d5"],
+    ),
+    "negative minimum area": Case(
+        ["segment", SCENE, "-o", "o.gpkg", "--min-area-m2", "-1"], 2, "must be at least 0"
+    ),
+    "negative empty ratio": Case(
+        [*EXPORT, "-o", "d6", "--empty-ratio", "-1"], 2, "--empty-ratio -1 must be at least 0"
+    ),
+    "zero block size": Case(
+        [*EXPORT, "-o", "d7", "--block-size", "0"], 2, "--block-size 0 must be above 0"
+    ),
+    "all class weights zero": Case(
+        [*TRAIN, "r6", "--class-weights", "0,0,0,0"],
+        2,
+        "at least one must be above 0",
+        absent=["r6"],
+    ),
+    "pixel size beyond the raster": Case(
+        ["segment", SCENE, "-o", "o.gpkg", "--pixel-size", "1e9"], 2, "smaller than one pixel"
+    ),
+    "json checked first": Case([*MAP, LABELS, "--json", "metrics.json"], 2, "already exists"),
+}
+
+
+@pytest.fixture
+def run_cli(p, monkeypatch, capsys):
+    """``landseg ARGS`` in the project folder: (exit code, stdout, stderr)."""
+    monkeypatch.chdir(p)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    show = warnings.showwarning
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        try:
+            main(args)
+            code = 0
+        except SystemExit as stop:
+            code = stop.code or 0
+        finally:
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
+            warnings.showwarning = show
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_input(name, p, run_cli):
+    case = CASES[name]
+    code, out, err = run_cli(case.args)
+    assert code == case.code, (out, err)
+    assert case.message in out + err, (out, err)
+    if case.code == 2:
+        lines = [line for line in err.splitlines() if line.startswith("landseg: error:")]
+        assert len(lines) == 1 and "Traceback" not in err, err
+    for path in case.kept:
+        assert (p / path).exists(), path
+    for path in case.absent:
+        assert not (p / path).exists(), path
+
+
+def test_one_band_raster_with_a_three_band_model_repeats_the_band(run_cli, tmp_path):
+    code, _, err = run_cli(
+        [
+            "segment",
+            str(SPACENET_DIR / "ortho_pan_16bit.tif"),
+            "-o",
+            str(tmp_path / "o.gpkg"),
+            "--bbox",
+            "733700,3724800,733900,3725000",
+        ]
+    )
+    assert code == 0, err
+    assert "landseg: warning: The model learnt on bands [1, 2, 3]" in err
+    assert "warnings.warn" not in err  # one line, not Python's source line
+
+
+def test_model_info_prints_only_json(run_cli, p):
+    code, out, _ = run_cli(["model-info", str(DEFAULT_MODEL_PATH)])
+    assert code == 0
+    assert json.loads(out)["class_names"] == list(CLASS_NAMES)
+
+
+def test_cancelled_re_export_keeps_the_previous_dataset(p, tmp_path):
+    from threading import Event
+
+    from landseg.errors import Cancelled
+
+    target = tmp_path / "dataset"
+    shutil.copytree(p / "dataset", target)
+    before = sorted(f.relative_to(target) for f in target.rglob("*"))
+    cancel = Event()
+    with pytest.raises(Cancelled):
+        export_dataset(
+            [p / SCENE],
+            p / LABELS,
+            target,
+            tile_size_px=128,
+            overlap_px=16,
+            overwrite=True,
+            progress=lambda fraction, message: cancel.set(),
+            cancel=cancel,
+        )
+    assert sorted(f.relative_to(target) for f in target.rglob("*")) == before
+    assert [f.name for f in tmp_path.iterdir()] == ["dataset"]  # no staging folder left
+
+
+def test_disk_full_during_export_is_one_clear_error(p, tmp_path, monkeypatch):
+    from landseg.errors import OutputNotWritableError
+
+    monkeypatch.setattr("cv2.imwrite", lambda *args: False)  # what OpenCV does on a full disk
+    with pytest.raises(OutputNotWritableError, match="enough free space"):
+        export_dataset([p / SCENE], p / LABELS, tmp_path / "d", tile_size_px=128, overlap_px=16)
+    assert not any(tmp_path.iterdir())
+
+
+def test_replacing_a_dataset_swaps_it_in_whole(p, tmp_path):
+    target = tmp_path / "dataset"
+    shutil.copytree(p / "dataset", target)
+    (target / "images" / "train" / "stale.png").write_bytes(b"old")
+    export_dataset([p / SCENE], p / LABELS, target, tile_size_px=256, overlap_px=32, overwrite=True)
+    assert not (target / "images" / "train" / "stale.png").exists()
+    assert json.loads((target / "stats.json").read_text())["tile_size_px"] == 256
+    assert "path:" not in (target / "data.yaml").read_text()  # self-contained, movable
+
+
+def test_labels_never_polygons_in_export(run_cli):
+    code, _, err = run_cli([*EXPORT[:2], "--labels", "points.gpkg", "-o", "d8"])
+    assert code == 2 and "not polygons" in err
+
+
+def test_interrupted_segment_exit_status_matches_its_output(p, tmp_path):
+    """Ctrl-C at random moments: either exit 0 with the file, or 130 without it."""
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng(0)
+    for trial, delay in enumerate(rng.uniform(0.5, 6.0, size=5)):
+        out = tmp_path / f"o{trial}.gpkg"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "landseg",
+                "segment",
+                str(p / SCENE),
+                "-o",
+                str(out),
+                "--progress",
+                "none",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode in (0, 130), (delay, process.returncode, err)
+        assert out.exists() == (process.returncode == 0), (delay, err)
+        assert "Traceback" not in err
+        assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_train_overwrite_replaces_only_when_complete(p, tmp_path):
+    """A replacement run that fails keeps the old run in place."""
+    from landseg.errors import LandSegError
+    from landseg.training.options import TrainOptions
+    from landseg.training.train import train
+
+    old = tmp_path / "run"
+    shutil.copytree(p / "oldrun", old)
+    options = TrainOptions(
+        data=str(p / "dataset"),
+        run_dir=str(old),
+        epochs=1,
+        batch=2,
+        loader_workers=0,
+        base_model=str(p / "text.pt"),
+    )
+    with pytest.raises(LandSegError):
+        train(options, overwrite=True)
+    assert (old / "best.pt").read_bytes() == DEFAULT_MODEL_PATH.read_bytes()
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["run"]
+
+
+def test_disk_full_while_writing_polygons_leaves_nothing(p, tmp_path, monkeypatch):
+    import pyogrio
+
+    from landseg.errors import OutputNotWritableError
+    from landseg.inference.pipeline import segment
+    from tests.standins import EmptySegmenter
+
+    def full_disk(*args, **kwargs):
+        raise pyogrio.errors.DataSourceError("sqlite3_exec failed: database or disk is full")
+
+    monkeypatch.setattr("pyogrio.write_dataframe", full_disk)
+    with pytest.raises(OutputNotWritableError, match="free space"):
+        segment(p / SCENE, tmp_path / "o.gpkg", model=EmptySegmenter())
+    assert not any(tmp_path.iterdir())
