@@ -405,7 +405,7 @@ def test_labels_never_polygons_in_export(run_cli):
 
 
 def test_interrupted_segment_exit_status_matches_its_output(p, tmp_path):
-    """Ctrl-C at random moments: either exit 0 with the file, or 130 without it."""
+    """Ctrl-C at random moments: either exit 0 with the file, or a failure status without it."""
     import subprocess
     import sys
     import time
@@ -431,8 +431,9 @@ def test_interrupted_segment_exit_status_matches_its_output(p, tmp_path):
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=120)
-        assert process.returncode in (0, 130), (delay, process.returncode, err)
-        assert out.exists() == (process.returncode == 0), (delay, err)
+        # 130: cancelled by LandSeg; -2: killed by the signal before LandSeg started
+        assert process.returncode in (0, 130, -signal.SIGINT), (delay, process.returncode, err)
+        assert out.exists() == (process.returncode == 0), (delay, process.returncode, err)
         assert "Traceback" not in err
         assert not list(tmp_path.glob(".*partial*"))
 
