@@ -7,6 +7,7 @@ is left behind.
 
 from __future__ import annotations
 
+import signal
 import sys
 import warnings
 
@@ -44,17 +45,33 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; every error is one line on stderr with exit code 2."""
+    """Run the CLI; every error is one line on stderr with exit code 2.
+
+    Run as the program (``argv`` None), a signal that arrives once the command has finished
+    is ignored, so the exit status always tells what is on disk (Python would otherwise die of
+    it while shutting down, after the output was written).
+    """
     warnings.showwarning = _one_line_warning
+    code = _run(argv)
+    if argv is None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+    if code:
+        sys.exit(code)
+
+
+def _run(argv: list[str] | None) -> int:
+    """The command's exit code."""
     try:
         cli.main(args=argv, prog_name="landseg", standalone_mode=False)
     except Cancelled as error:
         click.echo(f"landseg: cancelled: {error}", err=True)
-        sys.exit(defaults.EXIT_CANCELLED)
+        return defaults.EXIT_CANCELLED
     except (LandSegError, click.ClickException) as error:
         message = error.format_message() if isinstance(error, click.ClickException) else error
         click.echo(f"landseg: error: {message}", err=True)
-        sys.exit(defaults.EXIT_USAGE)
+        return defaults.EXIT_USAGE
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("landseg: cancelled", err=True)
-        sys.exit(defaults.EXIT_CANCELLED)
+        return defaults.EXIT_CANCELLED
+    return 0
