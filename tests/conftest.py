@@ -10,6 +10,8 @@ from landseg.io.synthetic import SyntheticScene, write_scene
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPACENET_DIR = REPO_ROOT / "tests" / "data" / "spacenet-atlanta"  # with its licence
+# record.json and epochs.csv of a real two-phase run (1 + 1 epochs), without its weights
+RECORDED_RUN = REPO_ROOT / "tests" / "data" / "runs" / "two-phase"
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +67,14 @@ def tiny_run(tiny_dataset, tmp_path_factory):
         progress=lambda fraction, message: progress.append((fraction, message)),
     )
     return run_dir, progress
+
+
+@pytest.fixture
+def recorded_run(tmp_path) -> Path:
+    """A copy of a recorded run folder, for tests that need a run record but no training."""
+    from tests.run_records import copy_run
+
+    return copy_run(RECORDED_RUN, tmp_path / "recorded", with_model=False)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ def tiny_model(tiny_run):
     return tiny_run[0] / "best.pt"
 
 
+@pytest.mark.slow
 def test_loaded_model_carries_its_metadata(tiny_model):
     segmenter = load(tiny_model, device="cpu")
     assert isinstance(segmenter, Segmenter)
@@ -54,6 +55,7 @@ def test_onnx_export_keeps_metadata_and_predicts(tiny_model, small_scene, tmp_pa
     assert len(segmenter.predict(tiles)) == 2
 
 
+@pytest.mark.slow
 def test_missing_corrupt_and_wrong_models(tmp_path, tiny_model):
     with pytest.raises(ModelLoadError, match="does not exist"):
         load(tmp_path / "nope.pt")

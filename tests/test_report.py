@@ -25,9 +25,8 @@ from landseg.reporting.report import build_report
 from landseg.reporting.sections_losses import overfitting_risk
 from landseg.reporting.texts import LANGUAGES, TEXT, check_languages
 from landseg.reporting.thresholds import parse_milestones
+from tests.conftest import RECORDED_RUN
 from tests.run_records import copy_run, edit_record, user_record
-
-pytestmark = pytest.mark.slow
 
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -111,9 +110,9 @@ def full(tiny_run, tiny_analysis, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def user_run(tiny_run, tmp_path_factory):
-    """A copy of the real run whose record holds the figures of the user's own report."""
-    run_dir = copy_run(tiny_run[0], tmp_path_factory.mktemp("user") / "run")
+def user_run(tmp_path_factory):
+    """A copy of a recorded run whose record holds the figures of the user's own report."""
+    run_dir = copy_run(RECORDED_RUN, tmp_path_factory.mktemp("user") / "run", with_model=False)
     edit_record(run_dir, user_record)
     return run_dir
 
@@ -126,6 +125,7 @@ def user_report(user_run, tmp_path_factory):
 # --------------------------------------------------------------------------- by value
 
 
+@pytest.mark.slow
 def test_tables_match_the_record(full):
     record, markdown = full["record"], full["md"]
     epochs = {e["epoch"]: e for e in record["epochs"]}
@@ -230,6 +230,7 @@ def test_overfitting_rule_flags_diverging_losses(user_run, tmp_path):
 # --------------------------------------------------------------------------- bilingual
 
 
+@pytest.mark.slow
 def test_every_english_part_has_its_japanese_counterpart(full):
     markdown, html = full["md"], full["html"]
     assert markdown.count("**English:**") == markdown.count("**日本語:**") > 20
@@ -258,8 +259,8 @@ def test_every_text_has_every_language_with_the_same_fields():
         assert all(n == names[0] for n in names), key
 
 
-def test_languages_subset_and_unknown(tiny_run, tmp_path):
-    run_dir = tiny_run[0]
+def test_languages_subset_and_unknown(recorded_run, tmp_path):
+    run_dir = recorded_run
     (tmp_path / "en").mkdir()
     html, markdown = build(run_dir, tmp_path / "en", languages="en")
     assert not CJK.search(markdown) and not CJK.search(html.split("<body>")[1])
@@ -277,6 +278,7 @@ def test_languages_subset_and_unknown(tiny_run, tmp_path):
 # --------------------------------------------------------------------------- HTML and plots
 
 
+@pytest.mark.slow
 def test_html_is_self_contained(full):
     html = full["html"]
     assert not re.search(r"https?://", html)
@@ -287,6 +289,7 @@ def test_html_is_self_contained(full):
     assert all(s.startswith("data:image/png;base64,") for s in sources)
 
 
+@pytest.mark.slow
 def test_embedded_plots_are_valid_pngs(full):
     import matplotlib.image
 
@@ -309,6 +312,7 @@ def test_embedded_plots_are_valid_pngs(full):
         assert f"](report_figures/{figure.name})" in full["md"]
 
 
+@pytest.mark.slow
 def test_japanese_plot_text_uses_a_cjk_font(full):
     from matplotlib.ft2font import FT2Font
 
@@ -329,6 +333,7 @@ def test_japanese_plot_text_uses_a_cjk_font(full):
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+@pytest.mark.slow
 def test_html_renders_in_headless_chromium(full, tmp_path):
     import matplotlib.image
 
@@ -361,8 +366,8 @@ def test_html_renders_in_headless_chromium(full, tmp_path):
 # --------------------------------------------------------------------------- partial input
 
 
-def test_single_phase_run_omits_continued_columns(tiny_run, tmp_path):
-    run_dir = copy_run(tiny_run[0], tmp_path / "run")
+def test_single_phase_run_omits_continued_columns(recorded_run, tmp_path):
+    run_dir = recorded_run
 
     def single_phase(record):
         record["phases"] = record["phases"][:1]
@@ -386,8 +391,8 @@ def test_single_phase_run_omits_continued_columns(tiny_run, tmp_path):
     assert "Only one phase was run" in markdown and "フェーズは1つのみ" in markdown
 
 
-def test_partial_record_builds_and_says_what_is_missing(tiny_run, tmp_path):
-    run_dir = copy_run(tiny_run[0], tmp_path / "run", with_model=False)
+def test_partial_record_builds_and_says_what_is_missing(recorded_run, tmp_path):
+    run_dir = recorded_run
 
     def interrupt(record):
         record["final"] = None
@@ -413,8 +418,8 @@ def test_partial_record_builds_and_says_what_is_missing(tiny_run, tmp_path):
     assert "Missing data" in html and "欠落データ" in html
 
 
-def test_record_without_epochs_still_builds(tiny_run, tmp_path):
-    run_dir = copy_run(tiny_run[0], tmp_path / "run", with_model=False)
+def test_record_without_epochs_still_builds(recorded_run, tmp_path):
+    run_dir = recorded_run
 
     def nothing(record):
         record["epochs"], record["final"] = [], None
@@ -438,6 +443,7 @@ def test_bad_run_folders(tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.slow
 def test_existing_outputs_need_overwrite(full, tiny_run):
     with pytest.raises(OutputExistsError, match="--overwrite"):
         build_report(tiny_run[0], full["out"] / "report.html", analysis=False)
@@ -480,9 +486,9 @@ def test_custom_milestones_in_report(user_run, tmp_path):
 # --------------------------------------------------------------------------- compare
 
 
-def test_compare_runs_gives_per_class_deltas(tiny_run, user_run):
-    record = json.loads((tiny_run[0] / "record.json").read_text())
-    markdown = compare_runs(tiny_run[0], user_run)
+def test_compare_runs_gives_per_class_deltas(recorded_run, user_run):
+    record = json.loads((recorded_run / "record.json").read_text())
+    markdown = compare_runs(recorded_run, user_run)
     mask = table(markdown, "", "Per class: Mask")
     rows = {r[0]: r for r in mask["rows"]}
     roof_a = record["final"]["classes"]["roof"]["mask"]["map50"]
@@ -491,17 +497,18 @@ def test_compare_runs_gives_per_class_deltas(tiny_run, user_run):
     assert table(markdown, "", "Per class: Mask", "ja")["header"][0] == "クラス"
     assert "B is better on" in markdown and "B は" in markdown
     assert "different validation data" in markdown
-    html = compare_runs(tiny_run[0], user_run, languages="en,ja", output_format="html")
+    html = compare_runs(recorded_run, user_run, languages="en,ja", output_format="html")
     assert html.startswith("<!DOCTYPE html>") and not re.search(r"https?://", html)
 
 
-def test_compare_needs_finished_runs(tiny_run, tmp_path):
-    run_dir = copy_run(tiny_run[0], tmp_path / "run", with_model=False)
+def test_compare_needs_finished_runs(recorded_run, tmp_path):
+    run_dir = copy_run(recorded_run, tmp_path / "run", with_model=False)
     edit_record(run_dir, lambda record: record.update(final=None))
     with pytest.raises(RunRecordError, match="--resume"):
-        compare_runs(tiny_run[0], run_dir)
+        compare_runs(recorded_run, run_dir)
 
 
+@pytest.mark.slow
 def test_complete_run_reports_nothing_missing(full, tiny_run, tmp_path):
     assert "Missing data" not in full["md"] and "欠落データ" not in full["md"]
     summary = table(full["md"], "Summary")
@@ -513,7 +520,7 @@ def test_complete_run_reports_nothing_missing(full, tiny_run, tmp_path):
     assert "landseg analyze MODEL --data DATASET" in markdown
 
 
-def test_missing_japanese_font_is_a_clear_error(tiny_run, tmp_path, monkeypatch):
+def test_missing_japanese_font_is_a_clear_error(recorded_run, tmp_path, monkeypatch):
     from matplotlib import font_manager
 
     from landseg.errors import FontNotFoundError
@@ -524,9 +531,9 @@ def test_missing_japanese_font_is_a_clear_error(tiny_run, tmp_path, monkeypatch)
     plots.cjk_font.cache_clear()
     try:
         with pytest.raises(FontNotFoundError, match="fonts-noto-cjk"):
-            build_report(tiny_run[0], tmp_path / "r.html", analysis=False)
+            build_report(recorded_run, tmp_path / "r.html", analysis=False)
         assert not (tmp_path / "r.html").exists()
-        build_report(tiny_run[0], tmp_path / "en.html", analysis=False, languages="en")
+        build_report(recorded_run, tmp_path / "en.html", analysis=False, languages="en")
     finally:
         plots.cjk_font.cache_clear()
 

@@ -84,6 +84,7 @@ def test_provider_lists_the_five_algorithms(provider):
         assert algorithm.displayName()
 
 
+@pytest.mark.slow
 def test_segment_writes_a_categorized_geopackage(provider, small_scene, tiny_model, tmp_path):
     from qgis.core import QgsRasterLayer
 
@@ -129,6 +130,7 @@ def test_segment_failure_reports_the_backend_message(provider, small_scene, tmp_
     assert not (tmp_path / "out.gpkg").exists()
 
 
+@pytest.mark.slow
 def test_cancel_stops_the_worker_and_writes_nothing(provider, tiny_model, tmp_path_factory):
     import psutil
     from qgis.core import QgsProcessingException
@@ -169,6 +171,7 @@ def _group_of(pid: int) -> int | None:
         return None
 
 
+@pytest.mark.slow
 def test_export_dataset_then_train_then_evaluate(provider, small_scene, tiny_model, tmp_path):
     dataset = tmp_path / "dataset"
     exported = run(
@@ -261,6 +264,7 @@ def report_available(python: str) -> bool:
     return done.returncode == 0
 
 
+@pytest.mark.slow
 def test_report(provider, tiny_run, worker_python, tmp_path):
     from qgis.core import QgsProcessingException
 
@@ -274,6 +278,7 @@ def test_report(provider, tiny_run, worker_python, tmp_path):
         run("landseg:report", parameters)
 
 
+@pytest.mark.slow
 def test_qgis_process_runs_segment(small_scene, tiny_model, tmp_path):
     plugins = tmp_path / "plugins"
     plugins.mkdir()

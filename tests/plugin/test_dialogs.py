@@ -31,6 +31,7 @@ def test_gui_registers_toolbar_menu_and_provider(gui_plugin, iface):
     assert len(iface.menus["&LandSeg"].actions()) == 3
 
 
+@pytest.mark.slow
 def test_segment_dialog_defaults(gui_plugin, iface, project, small_scene, tiny_model):
     from plugin import settings
 
@@ -66,6 +67,7 @@ def test_segment_dialog_preselects_the_shipped_model(gui_plugin, iface, project,
     dialog.close()
 
 
+@pytest.mark.slow
 def test_segment_dialog_validation(gui_plugin, iface, project, small_scene, tiny_model, tmp_path):
     from plugin import settings
 
@@ -161,6 +163,7 @@ def test_failed_task_shows_the_backend_message_with_details(gui_plugin, iface, t
     item.details_viewer.close()
 
 
+@pytest.mark.slow
 def test_cancelling_a_toolbar_task(gui_plugin, iface, tiny_model, tmp_path_factory):
     from landseg.io.synthetic import write_scene
     from plugin import environment

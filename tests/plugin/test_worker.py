@@ -33,6 +33,7 @@ def test_missing_interpreter_says_what_to_check(tmp_path):
         run_worker(str(tmp_path / "python"), ["--help"])
 
 
+@pytest.mark.slow
 def test_model_info_reads_metadata_through_the_worker(worker_python, tiny_model):
     info = backend.model_info(worker_python, tiny_model, "cpu")
     assert info["tile_size_px"] == 128 and info["overlap_px"] == 16
