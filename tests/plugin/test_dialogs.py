@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from landseg.io.synthetic import CLASS_NAMES
 from tests.plugin.harness import wait_until
 
