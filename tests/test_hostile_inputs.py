@@ -292,6 +292,15 @@ CASES = {
     "pixel size beyond the raster": Case(
         ["segment", SCENE, "-o", "o.gpkg", "--pixel-size", "1e9"], 2, "smaller than one pixel"
     ),
+    "crs given for a raster without one": Case(
+        ["segment", "nocrs.tif", "-o", "c.gpkg", "--crs", "EPSG:32654"], 0, "Wrote", kept=["c.gpkg"]
+    ),
+    "crs against the raster's own": Case(
+        ["segment", SCENE, "-o", "o.gpkg", "--crs", "EPSG:4326"], 2, "already has the CRS"
+    ),
+    "no validation tile": Case(
+        [*EXPORT, "-o", "d9", "--block-size", "100000"], 2, "no validation tile", absent=["d9"]
+    ),
     "json checked first": Case([*MAP, LABELS, "--json", "metrics.json"], 2, "already exists"),
 }
 

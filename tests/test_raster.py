@@ -120,5 +120,7 @@ def test_ground_pixel_size_in_metres_everywhere(tmp_path, crs, transform, expect
         square = shapely.box(*src.xy(20, 20), *src.xy(40, 40))
     labels = tmp_path / "labels.gpkg"
     gpd.GeoDataFrame({"class": ["roof"]}, geometry=[square], crs=crs).to_file(labels)
-    stats = export_dataset([raster], labels, tmp_path / "dataset", tile_size_px=64, overlap_px=0)
+    stats = export_dataset(
+        [raster], labels, tmp_path / "dataset", tile_size_px=64, overlap_px=0, val_fraction=0
+    )
     assert stats.pixel_size_m == pytest.approx(expected_m, rel=1e-3)

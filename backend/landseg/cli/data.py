@@ -16,6 +16,7 @@ from landseg.cli.options import (
     class_map_option,
     class_value_option,
     classes_option,
+    crs_option,
     labels_layer_option,
     labels_option,
     option,
@@ -78,6 +79,7 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
     "Model classes in order, e.g. roof,farm,rice-fields,Baren-Land.", name="class_names"
 )
 @aoi_option("Polygons limiting where tiles are cut.")
+@crs_option()
 @tile_size_option(default=defaults.TILE_SIZE_PX)
 @overlap_option(default=defaults.OVERLAP_PX)
 @bands_option()

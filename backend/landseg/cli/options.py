@@ -131,6 +131,14 @@ def labels_layer_option() -> Decorator:
     )
 
 
+def crs_option() -> Decorator:
+    """``--crs``: the CRS of a raster that has none."""
+    return option(
+        "--crs",
+        help="CRS of a raster that has none (e.g. EPSG:32654): assigned, not reprojected.",
+    )
+
+
 def pixel_size_option(help: str, *, default: float | None = None) -> Decorator:
     """``--pixel-size``: a ground pixel size in metres."""
     return option("--pixel-size", "pixel_size_m", type=float, default=default, help=help)

@@ -16,6 +16,7 @@ from landseg.cli.options import (
     bbox_option,
     classes_option,
     conf_option,
+    crs_option,
     device_option,
     model_option,
     option,
@@ -35,6 +36,7 @@ from landseg.cli.progress import Progress
 @output_option("GeoPackage to write (.gpkg).")
 @aoi_option("Polygons (any vector file, any CRS): segment only there, clip to them.")
 @bbox_option()
+@crs_option()
 @pixel_size_option("Ground pixel size (m) to segment at; default the model's training size.")
 @model_option("Model file (.pt or .onnx); default: the shipped model.")
 @tile_size_option("Tile size in pixels; default from the model.")

@@ -50,6 +50,7 @@ from landseg.io.rasters import (
     mosaic_vrt,
     open_raster,
     select_bands,
+    with_crs,
 )
 from landseg.io.vectors import AreaOfInterest, area_of_interest, polygonal_parts
 
@@ -129,6 +130,7 @@ def segment(
     model: str | Path | Segmenter | None = None,
     aoi: AreaOfInterest | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    crs: str | None = None,
     pixel_size_m: float | None = None,
     tile_size_px: int | None = None,
     overlap_px: int | None = None,
@@ -158,6 +160,7 @@ def segment(
         aoi: Area of interest (vector file, GeoDataFrame or geometry in the raster's CRS):
             only tiles touching it are read, and polygons are clipped to it.
         bbox: ``(min_x, min_y, max_x, max_y)`` in the raster's CRS; like ``aoi``.
+        crs: The CRS of a raster that has none (e.g. ``EPSG:32654``), assigned, not warped.
         pixel_size_m: Ground pixel size to segment at; default the model's training pixel
             size when the raster's differs from it by more than 10 %.
         tile_size_px: Tile size; default from the model's metadata, else 512.
@@ -191,7 +194,7 @@ def segment(
     report = progress or (lambda fraction, message: None)
     is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
 
-    uri = _source_uri(raster_path)
+    uri = with_crs(_source_uri(raster_path), crs)
     with open_raster(uri) as src:
         native_pixel_m = ground_pixel_size_m(src)
     # On a cluster the workers run the model (``device`` resolves there); this process only

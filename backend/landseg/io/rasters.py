@@ -97,8 +97,9 @@ def _check_georeferencing(src: rasterio.DatasetReader, uri: str) -> None:
     ]
     if missing == ["CRS"]:
         raise RasterReadError(
-            f"Raster '{_short(uri)}' has a geotransform but no CRS: assign its CRS (QGIS: "
-            "Raster > Projections > Assign Projection, or gdal_edit -a_srs EPSG:XXXX)."
+            f"Raster '{_short(uri)}' has a geotransform but no CRS: give the CRS its "
+            "coordinates are in with --crs EPSG:XXXX (or assign it in QGIS: Raster > "
+            "Projections > Assign Projection)."
         )
     if missing:
         raise RasterReadError(
@@ -106,6 +107,37 @@ def _check_georeferencing(src: rasterio.DatasetReader, uri: str) -> None:
             "georeference it first (QGIS Georeferencer, or gdal_translate -a_srs EPSG:XXXX "
             "-a_ullr ...)."
         )
+
+
+def with_crs(uri: str, crs: str | None) -> str:
+    """``uri`` read with ``crs`` assigned (for a raster that has none); ``uri`` when ``None``.
+
+    Raises:
+        InvalidParameterError: ``crs`` is not a CRS, or the raster already has another one.
+    """
+    if crs is None:
+        return uri
+    try:
+        wanted = CRS.from_user_input(crs)
+    except Exception:
+        raise InvalidParameterError(
+            f"'{crs}' is not a CRS: give an EPSG code such as EPSG:32654, or WKT."
+        ) from None
+    if uri.startswith("<"):
+        raise InvalidParameterError(
+            "--crs assigns a CRS to one raster, not to a mosaic of sheets: assign it to the "
+            "sheets (QGIS: Assign Projection), then segment them together."
+        )
+    if _is_local_path(uri):
+        if not Path(uri).exists():
+            raise RasterReadError(f"Raster '{uri}' does not exist: check the path.")
+        with rasterio.open(uri) as src:
+            if src.crs is not None and CRS.from_user_input(src.crs) != wanted:
+                raise InvalidParameterError(
+                    f"Raster '{_short(uri)}' already has the CRS {src.crs.to_string()}: --crs "
+                    "only assigns a CRS to a raster that has none; leave it out."
+                )
+    return f"vrt://{uri}?a_srs={wanted.to_string()}"
 
 
 def _short(uri: str) -> str:

@@ -25,10 +25,16 @@ from shapely.geometry import Polygon, box
 
 from landseg import defaults
 from landseg.checks import check_class_names, check_fraction, check_positive, require
-from landseg.errors import Cancelled, LandSegWarning, VectorReadError
+from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning, VectorReadError
 from landseg.inference.tiling import TileSpec, read_tile, tile_grid, validate_tiling
 from landseg.io.folders import atomic_folder, check_replaceable_folder
-from landseg.io.rasters import compute_scaling, ground_pixel_size_m, open_raster, select_bands
+from landseg.io.rasters import (
+    compute_scaling,
+    ground_pixel_size_m,
+    open_raster,
+    select_bands,
+    with_crs,
+)
 from landseg.io.vectors import (
     CRS_FIX,
     area_of_interest,
@@ -220,6 +226,7 @@ class _Plan:
     seed: int
     aoi: str | Path | None
     bands: Sequence[int] | None
+    crs: str | None
 
 
 @dataclass
@@ -281,6 +288,7 @@ def export_dataset(
     class_map: Mapping[str, str] | None = None,
     labels_layer: str | None = None,
     aoi: str | Path | None = None,
+    crs: str | None = None,
     tile_size_px: int = defaults.TILE_SIZE_PX,
     overlap_px: int = defaults.OVERLAP_PX,
     bands: Sequence[int] | None = None,
@@ -309,6 +317,7 @@ def export_dataset(
         class_map: Renames label values to model classes (e.g. ``{"building": "roof"}``).
         labels_layer: The layer of ``labels_path`` to read, for files with several.
         aoi: Polygons limiting where tiles are cut.
+        crs: The CRS of rasters that have none (e.g. ``EPSG:32654``), assigned, not warped.
         tile_size_px: Tile size (multiple of 32).
         overlap_px: Overlap between tiles.
         bands: Raster bands for the three channels (one band is repeated).
@@ -348,6 +357,7 @@ def export_dataset(
         seed,
         aoi,
         bands,
+        crs,
     )
     tally = _Tally({side: dict.fromkeys(names, 0) for side in ("train", "val")})
     rng = np.random.default_rng(seed)
@@ -364,6 +374,12 @@ def export_dataset(
             _export_raster(raster, labels, plan, staging, tally, rng, report, cancel)
         if tally.tiles["train"] + tally.tiles["val"] == 0:
             raise VectorReadError(_nothing_to_export(names, tally))
+        if tally.tiles["val"] == 0 and val_fraction > 0:
+            raise InvalidParameterError(
+                f"The split left no validation tile ({tally.tiles['train']} train tiles): "
+                "label a larger area, or give smaller blocks (--block-size) so that some "
+                "fall to validation."
+            )
         stats = _stats(plan, tally, labels, unknown, rasters, messages)
         _write_description(staging, stats)
     for message in stats.warnings:
@@ -388,7 +404,7 @@ def _nothing_to_export(names: list[str], tally: _Tally) -> str:
 
 def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, report, cancel):
     """Cut one raster's tiles into ``out`` and count them in ``tally``."""
-    with open_raster(raster) as src:
+    with open_raster(with_crs(str(raster), plan.crs)) as src:
         bands = select_bands(src, plan.bands)
         tally.bands = list(bands)
         tally.pixel_sizes.append(ground_pixel_size_m(src))
