@@ -229,7 +229,9 @@ CASES = {
         ["segment", "mosaic.vrt", "-o", "o.gpkg"], 2, "sheet.tif", absent=["o.gpkg"]
     ),
     "some labels without class": Case(
-        [*EXPORT, "--labels", "nulls.gpkg", "-o", "d3"], 0, "3 features have no 'class' value"
+        [*EXPORT, "--labels", "nulls.gpkg", "-o", "d3", "--tile-size", "128", "--overlap", "16"],
+        0,
+        "3 features have no 'class' value",
     ),
     "no label has a class": Case(
         [*EXPORT, "--labels", "all_null.gpkg", "-o", "d4"],
