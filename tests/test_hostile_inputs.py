@@ -229,7 +229,7 @@ CASES = {
         ["segment", "mosaic.vrt", "-o", "o.gpkg"], 2, "sheet.tif", absent=["o.gpkg"]
     ),
     "some labels without class": Case(
-        [*EXPORT, "--labels", "nulls.gpkg", "-o", "d3", "--tile-size", "128", "--overlap", "16"],
+        [*EXPORT, "--labels", "nulls.gpkg", "-o", "d3", "--val-fraction", "0"],
         0,
         "3 features have no 'class' value",
     ),
