@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ from qgis.PyQt.QtGui import QIcon
 from . import backend, environment, layers, settings, sources
 from .messages import segment_summary
 from .translation import tr
-from .worker import WorkerCancelled, WorkerError, WorkerRun, remove_partial_outputs, run_worker
+from .warm_worker import run_job
+from .worker import WorkerCancelled, WorkerError, WorkerRun, remove_partial_outputs
 
 PLUGIN_DIR = Path(__file__).resolve().parent
 DEVICES = list(settings.DEVICES)
@@ -84,7 +86,7 @@ def run_backend(
             feedback.setProgressText(message)
 
     try:
-        return run_worker(
+        return run_job(
             env.python,
             args,
             progress=progress,
@@ -356,6 +358,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
+        started = time.monotonic()  # TIME_S counts from here: worker start and waits included
         layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
         with layer_errors():
             raster = sources.backend_source(layer)
@@ -380,8 +383,8 @@ class SegmentAlgorithm(LandSegAlgorithm):
         )
         result = run_backend(args, feedback, output=output).result
         counts = result.get("counts", {})
-        total = float(result.get("timings_s", {}).get("total", 0.0))
-        feedback.pushInfo(segment_summary(result))
+        total = time.monotonic() - started
+        feedback.pushInfo(segment_summary(result, total))
         for warning in result.get("warnings", []):
             feedback.reportError(warning, fatalError=False)
         if context.willLoadLayerOnCompletion(output):

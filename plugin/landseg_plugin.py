@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from . import backend, settings
+from . import backend, settings, warm_worker
 from .messages import TaskProgressItem, push_error, push_message, segment_summary
 from .provider import LandSegProvider
 from .tasks import WorkerStep, WorkerTask, start
@@ -40,6 +41,7 @@ class LandSegPlugin:
     def initProcessing(self) -> None:
         """Register the Processing provider (also what ``qgis_process`` calls)."""
         if self.provider is None:
+            QgsApplication.instance().aboutToQuit.connect(warm_worker.stop_all)
             provider = LandSegProvider()
             if QgsApplication.processingRegistry().addProvider(provider):
                 self.provider = provider
@@ -72,6 +74,9 @@ class LandSegPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+            with contextlib.suppress(TypeError):  # not connected
+                QgsApplication.instance().aboutToQuit.disconnect(warm_worker.stop_all)
+        warm_worker.stop_all()
         self.translator.remove()
 
     # --- dialogs --------------------------------------------------------------------------
@@ -149,7 +154,7 @@ class LandSegPlugin:
             request.python,
             [WorkerStep("segment", request.args)],
         )
-        task.started_at = time.monotonic()
+        task.started_at = getattr(request, "clicked_at", None) or time.monotonic()
         return self._start(task, request, tr("LandSeg segmentation"), self._segmentation_finished)
 
     def _segmentation_finished(self, task: WorkerTask, title: str) -> None:
@@ -165,7 +170,7 @@ class LandSegPlugin:
             )
             return
         QgsProject.instance().addMapLayer(layer)
-        summary = segment_summary(result)
+        summary = segment_summary(result, time.monotonic() - task.started_at)
         self.last_result, self.last_layer = result, layer
         if result.get("warnings"):
             summary += " " + tr("Warnings: see Details.")

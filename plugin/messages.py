@@ -12,13 +12,18 @@ from .backend import format_counts
 from .translation import tr
 
 
-def segment_summary(result: dict) -> str:
-    """'N polygons (per class) in S s on DEVICE.' for the result of ``landseg segment``."""
+def segment_summary(result: dict, seconds: float | None = None) -> str:
+    """'N polygons (per class) in S s on DEVICE.' for the result of ``landseg segment``.
+
+    ``seconds``: the time since the user started the run (default: the backend's own time).
+    """
     counts = result.get("counts", {})
+    if seconds is None:
+        seconds = float(result.get("timings_s", {}).get("total", 0.0))
     return tr("{count} polygons ({classes}) in {seconds:.1f} s on {device}.").format(
         count=sum(counts.values()),
         classes=format_counts(counts),
-        seconds=float(result.get("timings_s", {}).get("total", 0.0)),
+        seconds=seconds,
         device=result.get("device", "?"),
     )
 

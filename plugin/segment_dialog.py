@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class SegmentRequest:
     output: str
     temporary_output: bool
     args: list[str]
+    clicked_at: float = 0.0  # time.monotonic() of the user's click: reported times count from it
 
 
 class SegmentDialog(ModelPickerMixin, QDialog):
@@ -352,6 +354,7 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         settings.set_value(settings.SIMPLIFY, self.simplify_spin.value())
 
     def accept(self) -> None:
+        clicked_at = time.monotonic()
         errors = self.validate()
         if errors:
             self.bar.clearWidgets()
@@ -359,4 +362,5 @@ class SegmentDialog(ModelPickerMixin, QDialog):
             return
         self.save_settings()
         self.request = self.build_request()
+        self.request.clicked_at = clicked_at
         super().accept()

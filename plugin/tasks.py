@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from qgis.core import QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
-from .worker import WorkerCancelled, WorkerError, WorkerRun, run_worker
+from .warm_worker import run_job
+from .worker import WorkerCancelled, WorkerError, WorkerRun
 
 
 @dataclass
@@ -79,7 +80,7 @@ class WorkerTask(QgsTask):
             if step.label:
                 self._message(step.label)
             try:
-                self.outcome.runs[step.key] = run_worker(
+                self.outcome.runs[step.key] = run_job(
                     self.python,
                     step.args,
                     progress=lambda fraction, message, s=step: self._progress(s, fraction, message),

@@ -55,6 +55,7 @@ class WorkerRun:
     stdout: list[str] = field(default_factory=list)  # non-JSON stdout lines
     stderr: list[str] = field(default_factory=list)
     pid: int | None = None
+    models_read: int | None = None  # warm worker: model files it has read so far
 
 
 def worker_environment() -> dict[str, str]:
@@ -225,26 +226,55 @@ def run_worker(
         for stream in (process.stdout, process.stderr):
             with contextlib.suppress(OSError):
                 stream.close()
+    check_outcome(
+        run, process.returncode, cancelled=cancelled, timed_out=timed_out, timeout_s=timeout_s
+    )
+    return run
+
+
+def check_outcome(
+    run: WorkerRun,
+    returncode: int | None,
+    *,
+    cancelled: bool = False,
+    timed_out: bool = False,
+    timeout_s: float | None = None,
+) -> None:
+    """Raise what a finished job means: cancelled, timed out or failed (nothing if it worked)."""
     details = "\n".join(run.stderr)
-    if cancelled or process.returncode == EXIT_CANCELLED:
+    if cancelled or returncode == EXIT_CANCELLED:
         raise WorkerCancelled(
             "Cancelled: the LandSeg worker was stopped and wrote no output.",
             details=details,
-            returncode=process.returncode,
+            returncode=returncode,
         )
     if timed_out:
         raise WorkerError(
-            f"The LandSeg worker did not finish within {timeout_s:.0f} s and was stopped.",
+            f"The LandSeg worker did not finish within {timeout_s or 0:.0f} s and was stopped.",
             details=details,
-            returncode=process.returncode,
+            returncode=returncode,
         )
-    if process.returncode != 0:
-        raise WorkerError(
-            error_message(run.stderr, process.returncode),
-            details=details,
-            returncode=process.returncode,
-        )
-    return run
+    if returncode != 0:
+        code = -1 if returncode is None else returncode
+        raise WorkerError(error_message(run.stderr, code), details=details, returncode=returncode)
+
+
+def handle_event(
+    event: dict, run: WorkerRun, progress: ProgressCallback | None, on_log: Callable | None
+) -> None:
+    """Act on one JSON event of a job: progress, result, or a line it printed."""
+    kind = event.get("event")
+    if kind == "progress":
+        if progress is not None:
+            progress(float(event.get("fraction", 0.0)), str(event.get("message", "")))
+    elif kind == "result":
+        run.result = {k: v for k, v in event.items() if k not in ("event", "id")}
+    elif kind in ("stdout", "stderr"):
+        line = str(event.get("line", ""))
+        (run.stdout if kind == "stdout" else run.stderr).append(line)
+        del run.stderr[:-DETAILS_LINES]
+        if on_log is not None and line.strip():
+            on_log(line)
 
 
 def _handle_stdout(
@@ -259,11 +289,7 @@ def _handle_stdout(
         if on_log is not None and line.strip():
             on_log(line)
         return
-    if event["event"] == "progress":
-        if progress is not None:
-            progress(float(event.get("fraction", 0.0)), str(event.get("message", "")))
-    elif event["event"] == "result":
-        run.result = {k: v for k, v in event.items() if k != "event"}
+    handle_event(event, run, progress, on_log)
 
 
 def last_json_object(lines: Sequence[str]) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ import warnings
 import click
 
 from landseg import __version__, defaults
-from landseg.cli import data, evaluation, models, reports, segment, training
+from landseg.cli import data, evaluation, models, reports, segment, serve, training
 from landseg.errors import Cancelled, LandSegError
 
 
@@ -35,6 +35,7 @@ for _command in (
     reports.report_command,
     reports.analyze_command,
     reports.compare_command,
+    serve.serve_command,
 ):
     cli.add_command(_command)
 

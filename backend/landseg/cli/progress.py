@@ -7,9 +7,22 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
+
+
+@dataclass
+class Job:
+    """A job of ``landseg serve``: where its JSON events go and the token that cancels it."""
+
+    emit: Callable[[dict[str, Any]], None]
+    cancel: threading.Event
+
+
+current_job: Job | None = None  # set by ``landseg serve`` while it runs a job
 
 
 class Progress:
@@ -23,13 +36,16 @@ class Progress:
         self.mode = mode
         self.bar = None
         self.json_stream = None
-        if mode == "json":
+        if mode == "json" and current_job is None:
             sys.stdout.flush()
             self.json_stream = os.fdopen(os.dup(1), "w", buffering=1)
             os.dup2(2, 1)
 
     def emit(self, event: str, **fields: Any) -> None:
-        """One JSON line on the original stdout."""
+        """One JSON line on the original stdout (or to the serve job's stream)."""
+        if current_job is not None:
+            current_job.emit({"event": event, **fields})
+            return
         assert self.json_stream is not None
         self.json_stream.write(json.dumps({"event": event, **fields}, default=str) + "\n")
 
@@ -69,8 +85,10 @@ def cancel_on_signals() -> threading.Event:
 
     The run then stops at its next check and leaves nothing half-written; a run that has
     already written its output finishes normally, so the exit status always matches what is on
-    disk. A second Ctrl-C stops at once.
+    disk. A second Ctrl-C stops at once. In a ``landseg serve`` job: that job's token.
     """
+    if current_job is not None:
+        return current_job.cancel
     event = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         return event
