@@ -41,7 +41,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QIcon
 
-from . import backend, environment, layers, settings, sources
+from . import backend, environment, layers, paths, settings, sources
 from .messages import segment_summary
 from .translation import tr
 from .warm_worker import run_job
@@ -225,6 +225,24 @@ class LandSegAlgorithm(QgsProcessingAlgorithm):
         fields = self.parameterAsFields(parameters, "CLASS_FIELD", context)
         return fields[0] if fields else None
 
+    def _output(self, parameters, context, kind: str = "file") -> str:
+        """The ``OUTPUT`` destination, absolute, with its folder created (as QGIS's own do).
+
+        ``kind``: ``layer`` (a vector destination), ``file`` or ``folder``.
+        """
+        if kind == "layer":
+            raw = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        elif kind == "file":
+            raw = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        else:
+            raw = self.parameterAsString(parameters, "OUTPUT", context)
+        output = paths.absolute_output(raw)
+        try:
+            paths.make_parent(output)
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        return output
+
     def _vector_path(self, parameters, name, context, folder: str) -> str:
         layer = self.parameterAsVectorLayer(parameters, name, context)
         with layer_errors():
@@ -362,7 +380,8 @@ class SegmentAlgorithm(LandSegAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
         with layer_errors():
             raster = sources.backend_source(layer)
-        output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        destination = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        output = self._output(parameters, context, "layer")
         if Path(output).suffix.lower() != ".gpkg":
             raise QgsProcessingException(
                 tr("The output must be a GeoPackage (.gpkg), not '{path}'.").format(path=output)
@@ -387,8 +406,8 @@ class SegmentAlgorithm(LandSegAlgorithm):
         feedback.pushInfo(segment_summary(result, total))
         for warning in result.get("warnings", []):
             feedback.reportError(warning, fatalError=False)
-        if context.willLoadLayerOnCompletion(output):
-            details = context.layerToLoadOnCompletionDetails(output)
+        if context.willLoadLayerOnCompletion(destination):
+            details = context.layerToLoadOnCompletionDetails(destination)
             details.forceName = True
             details.name = f"{layer.name()} {tr('land cover')}"
         return {
@@ -476,7 +495,7 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
         labels = self._vector_path(
             parameters, "LABELS", context, tempfile.mkdtemp(prefix="landseg-labels-")
         )
-        output = self.parameterAsString(parameters, "OUTPUT", context)
+        output = self._output(parameters, context, "folder")
         class_map_text = self.parameterAsString(parameters, "CLASS_MAP", context).strip()
         class_map = None
         if class_map_text:
@@ -584,7 +603,7 @@ class TrainAlgorithm(LandSegAlgorithm):
             base_model = self._shipped_model(feedback)
         args = backend.train_args(
             self.parameterAsFile(parameters, "DATA", context),
-            self.parameterAsString(parameters, "OUTPUT", context),
+            self._output(parameters, context, "folder"),
             base_model=base_model,
             epochs=self.parameterAsInt(parameters, "EPOCHS", context),
             imgsz=self._optional_number(parameters, "IMGSZ", context),
@@ -672,7 +691,7 @@ class EvaluateAlgorithm(LandSegAlgorithm):
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        output = self._output(parameters, context)
         if parameters.get("PREDICTIONS"):
             folder = tempfile.mkdtemp(prefix="landseg-evaluate-")
             args = backend.evaluate_args(
@@ -721,7 +740,7 @@ class ReportAlgorithm(LandSegAlgorithm):
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        output = self._output(parameters, context)
         args = backend.report_args(
             self.parameterAsFile(parameters, "RUN_DIR", context),
             output,

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .paths import absolute_input as _in
+from .paths import absolute_output as _out
 from .worker import WorkerError, WorkerRun, last_json_object, run_worker
 
 LAYER_NAME = "landcover"  # the layer landseg segment writes into its GeoPackage
@@ -37,16 +39,20 @@ def segment_args(
     bbox: Sequence[float] | None = None,
     pixel_size_m: float | None = None,
 ) -> list[str]:
-    """``landseg segment``; ``aoi`` a polygon file, ``bbox`` in the raster's CRS."""
-    args = ["segment", raster, "-o", output, "--conf", _number(conf), "--device", device]
+    """``landseg segment``; ``aoi`` a polygon file, ``bbox`` in the raster's CRS.
+
+    Here and in the other ``*_args``, relative paths become absolute (see :mod:`.paths`).
+    """
+    args = ["segment", _in(raster), "-o", _out(output), "--conf", _number(conf)]
+    args += ["--device", device]
     if aoi:
-        args += ["--aoi", aoi]
+        args += ["--aoi", _in(aoi)]
     if bbox is not None:
         args += ["--bbox", ",".join(repr(float(v)) for v in bbox)]
     if pixel_size_m:
         args += ["--pixel-size", _number(pixel_size_m)]
     if model:
-        args += ["--model", model]
+        args += ["--model", _in(model)]
     if tile_size_px:
         args += ["--tile-size", str(int(tile_size_px))]
     if overlap_px is not None:
@@ -83,7 +89,7 @@ def export_dataset_args(
     val_fraction: float | None = None,
     seed: int | None = None,
 ) -> list[str]:
-    args = ["export-dataset", *rasters, "--labels", labels, "-o", output]
+    args = ["export-dataset", *map(_in, rasters), "--labels", _in(labels), "-o", _out(output)]
     if class_value:
         args += ["--class-value", class_value]
     elif class_field:
@@ -118,9 +124,9 @@ def train_args(
     continue_epochs: int = 0,
     continue_lr: float | None = None,
 ) -> list[str]:
-    args = ["train", "--data", data, "-o", run_dir, "--epochs", str(int(epochs))]
+    args = ["train", "--data", _in(data), "-o", _out(run_dir), "--epochs", str(int(epochs))]
     if base_model:
-        args += ["--model", base_model]
+        args += ["--model", _in(base_model)]
     if imgsz:
         args += ["--imgsz", str(int(imgsz))]
     if batch:
@@ -150,25 +156,25 @@ def evaluate_args(
 ) -> list[str]:
     args = ["evaluate"]
     if predictions or labels:
-        args += ["--predictions", str(predictions), "--labels", str(labels)]
+        args += ["--predictions", _in(str(predictions)), "--labels", _in(str(labels))]
         if class_field:
             args += ["--class-field", class_field]
         if conf is not None:
             args += ["--conf", _number(conf)]
     else:
         if model:
-            args += ["--model", model]
-        args += ["--data", str(data), "--device", device]
-    return [*args, "--json", json_path, "--overwrite"]
+            args += ["--model", _in(model)]
+        args += ["--data", _in(str(data)), "--device", device]
+    return [*args, "--json", _out(json_path), "--overwrite"]
 
 
 def report_args(run_dir: str, output: str, *, overwrite: bool = False) -> list[str]:
-    args = ["report", run_dir, "-o", output]
+    args = ["report", _in(run_dir), "-o", _out(output)]
     return [*args, "--overwrite"] if overwrite else args
 
 
 def model_info_args(model: str | None, device: str = "auto") -> list[str]:
-    return ["model-info", *([model] if model else []), "--device", device]
+    return ["model-info", *([_in(model)] if model else []), "--device", device]
 
 
 def is_missing_command(error: WorkerError, command: str) -> bool:

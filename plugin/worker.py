@@ -69,6 +69,7 @@ def worker_environment() -> dict[str, str]:
         env.pop(name, None)
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
+    env["LANDSEG_ABSOLUTE_PATHS"] = "1"  # the worker's folder is not the user's: no guessing
     return env
 
 

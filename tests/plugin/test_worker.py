@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_helpers():
         "c": 10.0,
     }
     args = backend.segment_args("in.tif", "out.gpkg", overlap_px=0, simplify_m=None)
-    assert args[:4] == ["segment", "in.tif", "-o", "out.gpkg"]
+    assert args[:4] == ["segment", f"{Path.cwd()}/in.tif", "-o", f"{Path.cwd()}/out.gpkg"]
     assert (
         "--overlap" in args and "--simplify-m" not in args and args[-2:] == ["--progress", "json"]
     )

@@ -27,9 +27,18 @@ def option(*decls: str, default: Any = None, **attrs: Any) -> Decorator:
     return click.option(*decls, **attrs)
 
 
+class _PathType(click.Path):
+    """``click.Path`` that refuses relative paths where the caller requires absolute ones."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            parsing.check_absolute(value)
+        return super().convert(value, param, ctx)
+
+
 def path(*, file: bool = True, folder: bool = True) -> click.Path:
     """A path type giving :class:`~pathlib.Path`; ``file``/``folder``: what may exist there."""
-    return click.Path(file_okay=file, dir_okay=folder, path_type=Path)
+    return _PathType(file_okay=file, dir_okay=folder, path_type=Path)
 
 
 def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:

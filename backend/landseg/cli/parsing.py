@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import glob
+import os
 from pathlib import Path
 
 import click
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2", ".img")
+# Set by the QGIS plugin for its worker, whose working folder is not the user's: a relative path
+# there would silently mean a file in the worker's private folder, so it is refused.
+ABSOLUTE_PATHS_ENV = "LANDSEG_ABSOLUTE_PATHS"
+
+
+def check_absolute(value: str) -> str:
+    """``value`` unchanged; a usage error for a relative file path when absolute ones are required.
+
+    URLs, GDAL dataset descriptions (XML) and ``/vsi`` paths are not file paths and pass.
+    """
+    if os.environ.get(ABSOLUTE_PATHS_ENV) != "1" or not value:
+        return value
+    if value.startswith(("<", "/vsi")) or "://" in value or Path(value).is_absolute():
+        return value
+    raise click.BadParameter(
+        f"'{value}' is a relative path, and this worker does not know your working folder: "
+        "give an absolute path"
+    )
 
 
 def int_list(value: str | None) -> list[int] | None:
@@ -52,6 +71,7 @@ def expand_sheets(arguments: tuple[str, ...]) -> list[str]:
     """Raster arguments with folders and glob patterns expanded, in a stable order."""
     sheets: list[str] = []
     for argument in arguments:
+        check_absolute(argument)
         if Path(argument).is_dir():
             found = sorted(
                 str(p) for p in Path(argument).iterdir() if p.suffix.lower() in RASTER_SUFFIXES
