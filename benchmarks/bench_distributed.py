@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from landseg.inference.models import Tile, TileInstance
 from landseg.inference.pipeline import segment
+from landseg.inference.segmenter import Tile, TileInstance
 from landseg.io.synthetic import CLASS_NAMES, write_scene
 
 TILE_SIZE_PX, OVERLAP_PX = 256, 32

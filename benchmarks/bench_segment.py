@@ -23,7 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from landseg.inference.models import DEFAULT_MODEL_PATH, export_onnx, load
+from landseg.inference.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.models import load
+from landseg.inference.onnx_export import export_onnx
 from landseg.inference.pipeline import LAYER_NAME, segment
 from landseg.inference.tiling import read_tile, tile_grid
 from landseg.io.rasters import compute_scaling, open_raster, select_bands

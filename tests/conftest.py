@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +13,10 @@ import pytest
 from landseg.io.synthetic import SyntheticScene, write_scene
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# ONNX exports of the test models go to a folder of this test session, not the user's cache
+# (worker processes the tests start inherit it).
+os.environ["LANDSEG_CACHE_DIR"] = tempfile.mkdtemp(prefix="landseg-test-cache-")
+atexit.register(shutil.rmtree, os.environ["LANDSEG_CACHE_DIR"], ignore_errors=True)
 SPACENET_DIR = REPO_ROOT / "tests" / "data" / "spacenet-atlanta"  # with its licence
 # record.json and epochs.csv of a real two-phase run (1 + 1 epochs), without its weights
 RECORDED_RUN = REPO_ROOT / "tests" / "data" / "runs" / "two-phase"

@@ -9,7 +9,7 @@ import numpy as np
 import rasterio
 from rasterio.features import rasterize
 
-from landseg.inference.models import Tile, TileInstance
+from landseg.inference.segmenter import Tile, TileInstance
 from landseg.io.synthetic import CLASS_NAMES
 
 

@@ -30,8 +30,9 @@ from landseg.errors import (
     ModelLoadError,
 )
 from landseg.inference import distributed
-from landseg.inference.models import TileInstance, resolve_devices
+from landseg.inference.devices import resolve_devices
 from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.segmenter import TileInstance
 from landseg.inference.tiling import tile_grid
 from landseg.io.synthetic import write_scene
 from tests.standins import GroundTruthSegmenter

@@ -21,7 +21,7 @@ import rasterio
 from affine import Affine
 
 from landseg.cli import main
-from landseg.inference.models import DEFAULT_MODEL_PATH
+from landseg.inference.model_files import DEFAULT_MODEL_PATH
 from landseg.io.rasters import mosaic_vrt
 from landseg.io.synthetic import CLASS_NAMES, write_scene
 from landseg.training.dataset import export_dataset

@@ -5,16 +5,13 @@ import pytest
 import torch
 
 from landseg.errors import DeviceUnavailableError, InvalidParameterError, ModelLoadError
-from landseg.inference import models
-from landseg.inference.models import (
-    ModelInfo,
-    Segmenter,
-    Tile,
-    UltralyticsSegmenter,
-    load,
-    resolve_device,
-)
+from landseg.inference.devices import resolve_device
+from landseg.inference.model_files import ModelInfo
+from landseg.inference.models import load
+from landseg.inference.onnx_export import export_onnx
 from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.runtime_ultralytics import UltralyticsSegmenter
+from landseg.inference.segmenter import Segmenter, Tile
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +27,8 @@ def test_loaded_model_carries_its_metadata(tiny_model):
     assert info.class_names == ["roof", "farm", "rice-fields", "Baren-Land"]
     assert (info.tile_size_px, info.overlap_px, info.bands) == (128, 16, [1, 2, 3])
     assert info.pixel_size_m == 0.5 and info.input_size_px == 128
-    assert len(info.sha256) == 64 and segmenter.device == "cpu" and not segmenter.half
+    assert len(info.sha256) == 64 and segmenter.device == "cpu"
+    assert segmenter.runtime == "onnx"  # the fastest runtime on a CPU
 
 
 @pytest.mark.slow
@@ -46,7 +44,7 @@ def test_real_model_segments_end_to_end(tiny_model, small_scene, tmp_path):
 
 @pytest.mark.slow
 def test_onnx_export_keeps_metadata_and_predicts(tiny_model, small_scene, tmp_path):
-    onnx_path = models.export_onnx(tiny_model, tmp_path / "tiny.onnx")
+    onnx_path = export_onnx(tiny_model, tmp_path / "tiny.onnx")
     segmenter = load(onnx_path, device="cpu", conf=0.001)
     assert segmenter.info.class_names == load(tiny_model, device="cpu").info.class_names
     assert segmenter.info.tile_size_px == 128
@@ -94,6 +92,7 @@ def test_device_selection(monkeypatch):
         resolve_device("cuda")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr("landseg.inference.devices.gpu_present", lambda: True)
     assert resolve_device("auto") == "cuda:0"
     assert resolve_device("cuda:1") == resolve_device("1") == "cuda:1"
     with pytest.raises(DeviceUnavailableError, match="2 CUDA GPU"):
@@ -135,3 +134,31 @@ def test_other_errors_are_not_swallowed():
     image = torch.zeros(8, 8, 3, dtype=torch.uint8).numpy()
     with pytest.raises(RuntimeError, match="shape mismatch"):
         segmenter.predict([Tile(image, None, None)])
+
+
+class _OutOfMemoryAbove(torch.nn.Module):
+    """A network that runs out of CUDA memory on batches larger than ``limit``."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.limit, self.batches = limit, []
+
+    def forward(self, images):
+        if len(images) > self.limit:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        self.batches.append(len(images))
+        n = len(images)
+        return (torch.zeros(n, 4 + 4 + 32, 10), torch.zeros(n, 32, 8, 8)), None
+
+
+def test_torch_runtime_halves_its_batch_on_out_of_memory(monkeypatch):
+    from landseg.inference.runtime_torch import TorchSegmenter
+
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    network = _OutOfMemoryAbove(limit=2)
+    info = ModelInfo(class_names=["roof", "farm", "rice-fields", "Baren-Land"], tile_size_px=32)
+    segmenter = TorchSegmenter(network, info, device="cpu", batch_size=8)
+    image = __import__("numpy").zeros((32, 32, 3), dtype="uint8")
+    results = segmenter.predict([Tile(image, None, None)] * 7)
+    assert results == [[]] * 7
+    assert segmenter.batch_size == 2 and network.batches == [2, 2, 2, 1]

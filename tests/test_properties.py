@@ -12,6 +12,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from landseg.inference.segmenter import TileInstance
 from landseg.inference.stitch import Piece, merge_pieces
 from landseg.inference.tiling import tile_grid
 from landseg.inference.vectorize import masks_to_geometries
@@ -95,7 +96,7 @@ def test_outlines_cover_exactly_the_mask_pixels(size, squares, with_hole):
             mask[row + 2 : row + side - 2, col + 2 : col + side - 2] = False
         masks.append(mask)
     valid = np.ones((size, size), dtype=bool)
-    geometries = masks_to_geometries(masks, valid, 100, 200)
+    geometries = masks_to_geometries([TileInstance(m, 0, 0.5) for m in masks], valid, 100, 200)
     painted = np.zeros((size, size), dtype=np.int32)
     for value, mask in enumerate(masks, start=1):  # later masks win, as documented
         painted[mask] = value

@@ -4,6 +4,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
+from landseg.inference.segmenter import TileInstance
 from landseg.inference.vectorize import (
     areas_m2,
     clean,
@@ -19,11 +20,23 @@ def test_mask_outline_keeps_holes_and_offsets():
     mask[2:12, 3:13] = True
     mask[5:8, 6:9] = False
     everywhere = np.ones((20, 20), dtype=bool)
-    (geometry,) = masks_to_geometries([mask], everywhere, col_off=100, row_off=50)
+    (geometry,) = masks_to_geometries([TileInstance(mask, 0, 0.9)], everywhere, 100, 50)
     (polygon,) = geometry.geoms
     assert polygon.bounds == (103, 52, 113, 62)
     assert len(polygon.interiors) == 1 and polygon.area == 100 - 9
-    assert masks_to_geometries([np.zeros((4, 4), bool)], np.ones((4, 4), bool), 0, 0) == [None]
+    nothing = TileInstance(np.zeros((4, 4), bool), 0, 0.9)
+    assert masks_to_geometries([nothing], np.ones((4, 4), bool), 0, 0) == [None]
+
+
+def test_box_masks_are_painted_at_their_offsets():
+    whole = np.zeros((20, 20), dtype=bool)
+    whole[4:9, 6:16] = True
+    box = TileInstance(np.ones((5, 10), dtype=bool), 1, 0.8, row_off=4, col_off=6)
+    (from_box,) = masks_to_geometries([box], np.ones((20, 20), bool), 100, 50)
+    (from_whole,) = masks_to_geometries(
+        [TileInstance(whole, 1, 0.8)], np.ones((20, 20), bool), 100, 50
+    )
+    assert from_box.equals(from_whole) and from_box.bounds == (106, 54, 116, 59)
 
 
 def test_overlapping_masks_go_to_the_later_one_and_nodata_to_none():
@@ -33,7 +46,9 @@ def test_overlapping_masks_go_to_the_later_one_and_nodata_to_none():
     second[4:10, 4:10] = True
     valid = np.ones((10, 10), dtype=bool)
     valid[:, 9] = False
-    a, b = masks_to_geometries([first, second], valid, 0, 0)
+    a, b = masks_to_geometries(
+        [TileInstance(first, 0, 0.5), TileInstance(second, 0, 0.6)], valid, 0, 0
+    )
     assert a.area == 36 - 4 and b.area == 36 - 6
     assert not a.intersection(b).area
 

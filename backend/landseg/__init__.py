@@ -21,10 +21,10 @@ _API = {
     "segment": "landseg.inference.pipeline",
     "SegmentationResult": "landseg.inference.pipeline",
     "load_model": "landseg.inference.models",
-    "Segmenter": "landseg.inference.models",
-    "Tile": "landseg.inference.models",
-    "TileInstance": "landseg.inference.models",
-    "ModelInfo": "landseg.inference.models",
+    "Segmenter": "landseg.inference.segmenter",
+    "Tile": "landseg.inference.segmenter",
+    "TileInstance": "landseg.inference.segmenter",
+    "ModelInfo": "landseg.inference.model_files",
     "export_dataset": "landseg.training.dataset",
     "DatasetStats": "landseg.training.dataset",
     "train": "landseg.training.train",
@@ -65,9 +65,10 @@ __all__ = [
 if TYPE_CHECKING:
     from landseg.evaluation.maps import ClassMetrics, MapMetrics, evaluate_map
     from landseg.evaluation.tiles import evaluate_dataset
-    from landseg.inference.models import ModelInfo, Segmenter, Tile, TileInstance
+    from landseg.inference.model_files import ModelInfo
     from landseg.inference.models import load as load_model
     from landseg.inference.pipeline import SegmentationResult, segment
+    from landseg.inference.segmenter import Segmenter, Tile, TileInstance
     from landseg.reporting.compare import compare_runs
     from landseg.reporting.report import build_report
     from landseg.training.dataset import DatasetStats, export_dataset

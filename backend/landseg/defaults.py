@@ -14,6 +14,7 @@ CONFIDENCE = 0.25  # minimum score of an instance (and the map-level P/R/F1 thre
 NMS_IOU = 0.5  # non-maximum suppression inside a tile
 BATCH_TILES = 8  # tiles per forward pass
 DEVICE = "auto"  # CUDA when present, else CPU
+RUNTIME = "auto"  # ONNX Runtime on a CPU, fp16 torch on a GPU
 CHUNK_TILES = 8  # Dask: a task segments a block of N x N tiles
 MIN_AREA_M2 = 1.0  # smaller polygons are dropped
 

@@ -4,7 +4,7 @@ and the result as QGIS shows it."""
 import pytest
 
 from landseg.evaluation.maps import evaluate_map
-from landseg.inference.models import DEFAULT_MODEL_PATH
+from landseg.inference.model_files import DEFAULT_MODEL_PATH
 from landseg.inference.pipeline import LAYER_NAME, segment
 from landseg.io.synthetic import write_scene
 

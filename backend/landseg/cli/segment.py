@@ -50,6 +50,13 @@ from landseg.cli.progress import Progress
 )
 @batch_option("batch_size", defaults.BATCH_TILES, "Tiles per forward pass.")
 @device_option()
+@option(
+    "--runtime",
+    type=click.Choice(["auto", "onnx", "torch", "ultralytics"]),
+    default=defaults.RUNTIME,
+    help="What runs the model: auto (ONNX Runtime on CPU, fp16 torch on GPU), onnx, torch, "
+    "or ultralytics (its own predictor).",
+)
 @bands_option()
 @classes_option("Class names the model must know, in order, e.g. roof,farm (checked).")
 @option(

@@ -16,7 +16,7 @@ from typing import Any
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError
-from landseg.inference.models import resolve_device
+from landseg.inference.devices import resolve_device
 
 METRIC_NAMES = ("precision", "recall", "map50", "map50_95")
 
@@ -87,7 +87,7 @@ def evaluate_dataset(
 
     yaml_path = data_yaml(data)
     dataset_names, images = dataset_split(yaml_path, split)
-    segmenter = load(model_path, device=device)
+    segmenter = load(model_path, device=device, runtime="ultralytics")  # its validator
     unknown = [name for name in dataset_names if name not in segmenter.class_names]
     if unknown:
         raise InvalidParameterError(

@@ -34,8 +34,9 @@ from landseg.errors import (
     InvalidParameterError,
     ModelLoadError,
 )
-from landseg.inference.models import Segmenter, load
+from landseg.inference.models import load
 from landseg.inference.pieces import TilePieces, segment_tiles
+from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import Piece
 from landseg.inference.tiling import TileSpec
 from landseg.io.rasters import RasterSource, Scaling
@@ -60,6 +61,7 @@ class WorkerModel:
     conf: float = defaults.CONFIDENCE
     iou: float = defaults.NMS_IOU
     batch_size: int = defaults.BATCH_TILES
+    runtime: str = defaults.RUNTIME
     class_names: tuple[str, ...] = ()
     sha256: str = ""  # of the file the run was started with; a worker's copy must match
     pickled: bytes | None = None  # a Segmenter object, cloudpickled
@@ -83,6 +85,7 @@ class WorkerModel:
             iou=self.iou,
             batch_size=self.batch_size,
             expected_classes=list(self.class_names) or None,
+            runtime=self.runtime,
         )
         if self.sha256 and segmenter.info.sha256 != self.sha256:
             raise ModelLoadError(
@@ -102,6 +105,7 @@ def worker_model(
     conf: float,
     iou: float,
     batch_size: int,
+    runtime: str = defaults.RUNTIME,
 ) -> WorkerModel:
     """What workers need to get ``model``; ``segmenter`` is this process's loaded copy.
 
@@ -111,7 +115,7 @@ def worker_model(
     if model is None or isinstance(model, str | Path):
         path = None if model is None else str(Path(model).absolute())
         sha256 = segmenter.info.sha256
-        options = (path, sha256, device, conf, iou, batch_size)
+        options = (path, sha256, device, conf, iou, batch_size, runtime)
         return WorkerModel(
             key="file:" + "|".join(map(str, options)),
             path=path,
@@ -119,6 +123,7 @@ def worker_model(
             conf=conf,
             iou=iou,
             batch_size=batch_size,
+            runtime=runtime,
             class_names=tuple(segmenter.class_names),
             sha256=sha256,
         )
@@ -303,6 +308,7 @@ def segment_on_cluster(
     conf: float,
     iou: float,
     batch_size: int,
+    runtime: str = defaults.RUNTIME,
     within: Window | None,
     scheduler: Any,
     workers: int | None,
@@ -324,6 +330,7 @@ def segment_on_cluster(
         conf: Minimum score of an instance.
         iou: Non-maximum-suppression IoU inside a tile.
         batch_size: Tiles per forward pass on a worker.
+        runtime: The model runtime each worker uses (``auto``: the fastest it has).
         within: Only this window of the raster is read.
         scheduler: A scheduler address or a ``distributed.Client``; or ``None`` with
             ``workers``.
@@ -346,7 +353,13 @@ def segment_on_cluster(
         within=within,
         batch_size=batch_size,
         model=worker_model(
-            model, segmenter, device=device, conf=conf, iou=iou, batch_size=batch_size
+            model,
+            segmenter,
+            device=device,
+            conf=conf,
+            iou=iou,
+            batch_size=batch_size,
+            runtime=runtime,
         ),
     )
     progress(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rasterio.windows import Window
 
 from landseg.errors import Cancelled, ModelLoadError
-from landseg.inference.models import Segmenter
+from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import Piece
 from landseg.inference.tiling import ReadTile, TileSpec, read_ahead
 from landseg.inference.vectorize import masks_to_geometries
@@ -102,7 +102,7 @@ def _pieces(batch: list[ReadTile], predictions, *, known_classes: int) -> list[P
         ranked = sorted(instances, key=lambda instance: instance.score)
         window = read.tile.window
         geometries = masks_to_geometries(
-            [instance.mask for instance in ranked],
+            ranked,
             read.valid,
             int(window.col_off),
             int(window.row_off),

@@ -30,8 +30,9 @@ from rasterio.windows import Window, from_bounds
 from landseg import __version__, defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
-from landseg.inference.models import Segmenter, check_model_classes, load
+from landseg.inference.models import check_model_classes, load
 from landseg.inference.pieces import segment_tiles
+from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import Piece, merge_pieces
 from landseg.inference.tiling import TileSpec, tile_grid, validate_tiling
 from landseg.inference.vectorize import (
@@ -138,6 +139,7 @@ def segment(
     iou: float = defaults.NMS_IOU,
     batch_size: int = defaults.BATCH_TILES,
     device: str = defaults.DEVICE,
+    runtime: str = defaults.RUNTIME,
     bands: Sequence[int] | None = None,
     classes: Sequence[str] | None = None,
     min_area_m2: float = defaults.MIN_AREA_M2,
@@ -168,7 +170,9 @@ def segment(
         conf: Minimum score of an instance.
         iou: Non-maximum-suppression IoU inside a tile.
         batch_size: Tiles per forward pass.
-        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        device: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
+        runtime: ``auto`` (ONNX Runtime on a CPU, fp16 torch on a GPU), ``onnx``, ``torch`` or
+            ``ultralytics`` (its own predictor, the reference).
         bands: 1-based raster bands for the model's channels (one band is repeated).
         classes: Class names the model must have, in order (checked, not changed).
         min_area_m2: Polygons smaller than this are dropped.
@@ -199,7 +203,9 @@ def segment(
         native_pixel_m = ground_pixel_size_m(src)
     # On a cluster the workers run the model (``device`` resolves there); this process only
     # needs its metadata, so it loads a file on the CPU.
-    segmenter = _segmenter(model, "cpu" if on_cluster else device, conf, iou, batch_size, classes)
+    segmenter = _segmenter(
+        model, "cpu" if on_cluster else device, conf, iou, batch_size, classes, runtime
+    )
     stopwatch.lap("model_load")
     plan = _plan(
         uri,
@@ -221,6 +227,7 @@ def segment(
             conf=conf,
             iou=iou,
             batch_size=batch_size,
+            runtime=runtime,
             scheduler=scheduler,
             workers=workers,
             chunk_tiles=chunk_tiles,
@@ -537,7 +544,7 @@ def _window_box(spec: TileSpec) -> shapely.Polygon:
     return shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
 
 
-def _segmenter(model, device, conf, iou, batch_size, classes) -> Segmenter:
+def _segmenter(model, device, conf, iou, batch_size, classes, runtime) -> Segmenter:
     if model is None or isinstance(model, str | Path):
         return load(
             model,
@@ -546,6 +553,7 @@ def _segmenter(model, device, conf, iou, batch_size, classes) -> Segmenter:
             iou=iou,
             batch_size=batch_size,
             expected_classes=classes,
+            runtime=runtime,
         )
     if classes is not None:
         check_model_classes("The model", model.class_names, classes)
@@ -575,6 +583,7 @@ def _run_metadata(segmenter, raster_path, plan: _Plan, conf: float, device: str)
         "overlap_px": str(plan.overlap_px),
         "confidence_threshold": str(conf),
         "device": device,
+        "runtime": getattr(segmenter, "runtime", ""),
         "pixel_size_m": f"{plan.native_pixel_m * plan.source.scale:.4g}",
         "resampled_from_m": f"{plan.native_pixel_m:.4g}" if resampled else "",
         "area_of_interest": plan.region.wkt[:2000] if plan.region is not None else "",

@@ -21,7 +21,7 @@ from rasterio.windows import Window
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError
-from landseg.inference.models import Tile
+from landseg.inference.segmenter import Tile
 from landseg.io.rasters import RasterSource, Scaling, read_window, valid_mask
 
 

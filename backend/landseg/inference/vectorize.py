@@ -13,27 +13,31 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import shapes
 from shapely.geometry import MultiPolygon, shape
 
+from landseg.inference.segmenter import TileInstance
 from landseg.io.rasters import metres_per_crs_unit
 from landseg.io.vectors import polygonal_parts
 
 
 def masks_to_geometries(
-    masks: Sequence[np.ndarray], valid: np.ndarray, col_off: int, row_off: int
+    instances: Sequence[TileInstance], valid: np.ndarray, col_off: int, row_off: int
 ) -> list[MultiPolygon | None]:
     """Outlines (holes kept) of a tile's instance masks, in raster pixel coordinates.
 
-    One raster-to-vector pass per tile: the masks are painted into one label image, so where
-    masks overlap the later one wins (pass them in rising score order). Pixels outside
-    ``valid`` (nodata, padding) belong to no instance. ``col_off``/``row_off`` place the tile's
-    top-left pixel in the raster. An instance left with no pixel gets ``None``.
+    One raster-to-vector pass per tile: the masks (whole-tile or box-sized) are painted into
+    one label image, so where masks overlap the later one wins (pass them in rising score
+    order). Pixels outside ``valid`` (nodata, padding) belong to no instance.
+    ``col_off``/``row_off`` place the tile's top-left pixel in the raster. An instance left with
+    no pixel gets ``None``.
     """
     labels = np.zeros(valid.shape, dtype=np.int32)
-    for value, mask in enumerate(masks, start=1):
-        labels[mask] = value
+    for value, instance in enumerate(instances, start=1):
+        height, width = instance.mask.shape
+        r0, c0 = instance.row_off, instance.col_off
+        labels[r0 : r0 + height, c0 : c0 + width][instance.mask] = value
     labels[~valid] = 0
     rows = np.flatnonzero(labels.any(axis=1))
     if rows.size == 0:
-        return [None] * len(masks)
+        return [None] * len(instances)
     cols = np.flatnonzero(labels.any(axis=0))
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     crop = np.ascontiguousarray(labels[r0:r1, c0:c1])
@@ -43,7 +47,8 @@ def masks_to_geometries(
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         for geometry, value in shapes(crop, mask=crop > 0, transform=transform):
             parts.setdefault(int(value), []).append(shape(geometry))
-    return [MultiPolygon(parts[v]) if v in parts else None for v in range(1, len(masks) + 1)]
+    count = len(instances)
+    return [MultiPolygon(parts[v]) if v in parts else None for v in range(1, count + 1)]
 
 
 def pixels_to_map(geometries: list, transform: Affine) -> np.ndarray:

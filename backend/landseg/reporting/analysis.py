@@ -453,7 +453,8 @@ def analyze_model(
         ModelLoadError: The model is missing, unreadable, ONNX, or not a segmentation model.
         InvalidParameterError: The dataset or an option is unusable.
     """
-    from landseg.inference.models import load, resolve_device
+    from landseg.inference.devices import resolve_device
+    from landseg.inference.models import load
     from landseg.offline import import_ultralytics
 
     import_ultralytics()  # before any ultralytics import: no network, no telemetry
@@ -464,7 +465,7 @@ def analyze_model(
     resolved = resolve_device(device)
     import torch
 
-    segmenter = load(path, device=resolved)
+    segmenter = load(path, device=resolved, runtime="ultralytics")  # its network, hooked
     yolo = segmenter.yolo
     model = yolo.model.to(resolved).float()
     checkpoint_args = (getattr(yolo, "ckpt", None) or {}).get("train_args") or {}

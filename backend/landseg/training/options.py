@@ -10,7 +10,7 @@ from typing import Any
 from landseg import defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import InvalidParameterError, ModelLoadError
-from landseg.inference.models import resolve_devices
+from landseg.inference.devices import resolve_devices
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -150,7 +150,7 @@ def _check_base_model(base: str) -> None:
         )
     from landseg.inference.models import load
 
-    load(base, device="cpu")  # a corrupt file or a detection model is refused here
+    load(base, device="cpu", runtime="ultralytics")  # refuses corrupt and detection models
 
 
 def check_dataset(yaml_path: Path) -> list[str]:

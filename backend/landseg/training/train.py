@@ -29,7 +29,7 @@ from typing import Any
 from landseg import __version__, defaults
 from landseg.errors import Cancelled, InvalidParameterError
 from landseg.evaluation.tiles import data_yaml, evaluate_dataset
-from landseg.inference.models import ModelInfo, file_sha256, write_model_info
+from landseg.inference.model_files import ModelInfo, file_sha256, write_model_info
 from landseg.io.folders import MARKER_NAME, check_replaceable_folder, swap_in
 from landseg.training.base_model import matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs

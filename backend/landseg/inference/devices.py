@@ -1,0 +1,110 @@
+"""Devices: ``auto``, ``cpu``, ``cuda:N`` and lists of GPUs, resolved against what is present."""
+
+from __future__ import annotations
+
+import ctypes.util
+import platform
+import sys
+from pathlib import Path
+
+from landseg import defaults
+from landseg.errors import DeviceUnavailableError, InvalidParameterError
+
+
+def gpu_present() -> bool:
+    """Whether a GPU may be there, found without importing torch (which takes seconds).
+
+    True when an NVIDIA driver is installed, or on Apple silicon; :func:`resolve_device`
+    then asks torch whether it can use it.
+    """
+    if sys.platform == "darwin":
+        return platform.machine() == "arm64"
+    return Path("/dev/nvidiactl").exists() or ctypes.util.find_library("cuda") is not None
+
+
+def resolve_device(device: str = defaults.DEVICE) -> str:
+    """Turn ``auto``, ``cpu``, ``cuda`` or ``cuda:N`` into a device torch can use.
+
+    ``auto`` picks the first CUDA GPU when torch sees one, else Apple's GPU (``mps``), else
+    the CPU; without a GPU driver torch is not even imported.
+    """
+    requested = device.strip().lower()
+    if requested == "cpu" or (requested == "auto" and not gpu_present()):
+        return "cpu"
+    import torch
+
+    if requested in ("auto", "mps"):
+        if torch.cuda.is_available() and requested == "auto":
+            return "cuda:0"
+        if torch.backends.mps.is_available():
+            return "mps"
+        if requested == "mps":
+            raise DeviceUnavailableError(
+                "Device 'mps' was requested but torch sees no Apple GPU: use --device auto."
+            )
+        return "cpu"
+    if requested == "cuda":
+        index = 0
+    elif requested.startswith("cuda:") and requested[5:].isdigit():
+        index = int(requested[5:])
+    elif requested.isdigit():
+        index = int(requested)
+    else:
+        raise InvalidParameterError(f"Unknown device '{device}': use auto, cpu, cuda or cuda:N.")
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if index >= count:
+        found = f"{count} CUDA GPU(s)" if count else "no CUDA GPU"
+        raise DeviceUnavailableError(
+            f"Device '{device}' was requested but torch sees {found} on this machine: "
+            "use --device auto or --device cpu."
+        )
+    return f"cuda:{index}"
+
+
+def resolve_devices(device: str = defaults.DEVICE) -> list[str]:
+    """Like :func:`resolve_device`, and also a comma list of CUDA GPUs for training on several.
+
+    ``0,1`` or ``cuda:0,cuda:1`` gives ``["cuda:0", "cuda:1"]`` (ultralytics then trains with
+    DistributedDataParallel); a single device gives a list of one.
+
+    Raises:
+        InvalidParameterError: An entry of the list is not a CUDA GPU index, or repeats one.
+        DeviceUnavailableError: torch does not see every GPU of the list.
+    """
+    parts = [part.strip().lower() for part in device.split(",")]
+    if len(parts) == 1:
+        return [resolve_device(device)]
+    indices = [part.removeprefix("cuda:") for part in parts]
+    if not all(index.isdigit() for index in indices):
+        raise InvalidParameterError(
+            f"Device list '{device}' may only name CUDA GPUs: give their indices, e.g. 0,1 or "
+            "cuda:0,cuda:1 (or one device: auto, cpu, cuda:N)."
+        )
+    numbers = [int(index) for index in indices]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidParameterError(
+            f"Device list '{device}' names a GPU more than once: name each GPU once, e.g. 0,1."
+        )
+    import torch
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    missing = [n for n in numbers if n >= count]
+    if missing:
+        found = f"{count} CUDA GPU(s) (indices 0 to {count - 1})" if count else "no CUDA GPU"
+        raise DeviceUnavailableError(
+            f"GPU(s) {', '.join(map(str, missing))} of device list '{device}' were requested "
+            f"but torch sees {found} on this machine: list only GPUs it has, or use --device "
+            "auto."
+        )
+    return [f"cuda:{n}" for n in numbers]
+
+
+def describe_device(device: str) -> str:
+    """Human-readable name of a resolved device, e.g. ``CUDA: NVIDIA H100`` or ``CPU``."""
+    if device.startswith("cuda"):
+        import torch
+
+        return f"CUDA: {torch.cuda.get_device_name(int(device.split(':')[1]))}"
+    if device == "mps":
+        return "Apple GPU (mps)"
+    return "CPU"

@@ -1,0 +1,58 @@
+"""Exporting a ``.pt`` model to ONNX, its LandSeg metadata carried along."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from landseg.errors import InvalidParameterError, ModelLoadError
+from landseg.inference.model_files import write_model_info
+from landseg.inference.runtime_ultralytics import read_model
+
+
+def export_onnx(
+    model_path: str | Path, output_path: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Export a ``.pt`` model to ONNX (faster on CPU), carrying its LandSeg metadata along.
+
+    ultralytics writes its export beside the model it reads, so the model is first copied into
+    a temporary folder beside ``output_path``: nothing is written next to the source model, and
+    the final rename never crosses file systems.
+    """
+    from landseg.io.atomic import atomic_output, check_output
+    from landseg.offline import quiet_ultralytics
+
+    model_path, output_path = Path(model_path), Path(output_path).absolute()
+    if model_path.suffix.lower() != ".pt":
+        raise InvalidParameterError(
+            f"'{model_path}' is not a .pt model: export-model converts a PyTorch model to ONNX "
+            "(an .onnx file needs no export)."
+        )
+    if output_path.suffix.lower() != ".onnx":
+        raise InvalidParameterError(
+            f"Output '{output_path}' must end in .onnx: give e.g. -o {model_path.stem}.onnx."
+        )
+    if not model_path.is_file():
+        raise ModelLoadError(f"Model file '{model_path}' does not exist: check the path.")
+    check_output(output_path, overwrite=overwrite)
+    with (
+        tempfile.TemporaryDirectory(prefix=".landseg-export-", dir=output_path.parent) as folder,
+        atomic_output(output_path, overwrite=overwrite) as temporary,
+    ):
+        copy = Path(folder) / "model.pt"
+        shutil.copyfile(model_path, copy)
+        yolo, info = read_model(copy)  # the same bytes as the model: the same metadata
+        with quiet_ultralytics():
+            exported = yolo.export(
+                format="onnx",
+                imgsz=info.input_size_px or info.tile_size_px,
+                dynamic=True,
+                simplify=True,
+                device="cpu",
+                verbose=False,
+            )
+        os.replace(exported, temporary)
+        write_model_info(temporary, info)
+    return output_path

@@ -1,0 +1,168 @@
+"""ONNX Runtime: the fastest forward pass on a CPU, with LandSeg's own pre- and post-processing.
+
+A ``.pt`` model is exported to ONNX once (dynamic batch and size) and cached under the user's
+cache folder, keyed by the model file's SHA-256; later runs load the cached file and import
+neither torch nor ultralytics. The cache holds only ONNX files, never pickles.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from landseg import defaults
+from landseg.errors import LandSegError, LandSegWarning, ModelLoadError
+from landseg.inference.model_files import ModelInfo, file_sha256, onnx_metadata, read_onnx_info
+from landseg.inference.segmenter import Tile, TileInstance
+from landseg.inference.yolo_seg import batch, input_size, tile_instances
+
+CACHE_VARIABLE = "LANDSEG_CACHE_DIR"
+
+
+def cache_folder() -> Path:
+    """Where exported models are kept: ``$LANDSEG_CACHE_DIR``, else the user's cache folder."""
+    if os.environ.get(CACHE_VARIABLE):
+        return Path(os.environ[CACHE_VARIABLE])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "landseg" / "models"
+
+
+def cached_onnx(model_path: Path) -> tuple[Path, str]:
+    """The ONNX export of a ``.pt`` model (from the cache, exported on first use) and the
+    ``.pt`` file's SHA-256.
+
+    Raises:
+        ModelLoadError: The model cannot be exported; ``--runtime torch`` is the way out.
+    """
+    sha256 = file_sha256(model_path)
+    folder = cache_folder()
+    target = folder / f"{model_path.stem}-{sha256[:16]}.onnx"
+    if target.is_file():
+        return target, sha256
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder)  # noqa: SIM115 - closed just below
+        probe.close()
+    except OSError as error:
+        warnings.warn(
+            f"The model cache '{folder}' is not writable ({error.strerror}): exporting "
+            f"'{model_path.name}' to ONNX for this run only (set {CACHE_VARIABLE} to a writable "
+            "folder to keep it).",
+            LandSegWarning,
+            stacklevel=3,
+        )
+        target = Path(tempfile.mkdtemp(prefix="landseg-onnx-")) / target.name
+    _export(model_path, target)
+    return target, sha256
+
+
+def _export(model_path: Path, target: Path) -> None:
+    from landseg.inference.onnx_export import export_onnx
+
+    try:
+        export_onnx(model_path, target, overwrite=True)
+    except LandSegError:
+        raise
+    except Exception as error:
+        raise ModelLoadError(
+            f"Model '{model_path.name}' could not be exported to ONNX ({type(error).__name__}: "
+            f"{str(error).strip()[:150]}): segment with --runtime torch instead."
+        ) from None
+
+
+class OnnxSegmenter:
+    """A YOLO-seg ONNX model on ONNX Runtime behind ``Segmenter``."""
+
+    def __init__(
+        self,
+        path: Path,
+        info: ModelInfo,
+        *,
+        conf: float = defaults.CONFIDENCE,
+        iou: float = defaults.NMS_IOU,
+        batch_size: int = defaults.BATCH_TILES,
+        providers: Sequence[str] = ("CPUExecutionProvider",),
+    ) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only
+        try:
+            self.session = onnxruntime.InferenceSession(
+                str(path), options, providers=list(providers)
+            )
+        except Exception as error:
+            raise ModelLoadError(
+                f"Model file '{path}' could not be read by ONNX Runtime ({type(error).__name__}: "
+                f"{str(error).strip()[:150]}): give a YOLOv8/11-seg ONNX export."
+            ) from None
+        self.input_name = self.session.get_inputs()[0].name
+        self.info = info
+        self.class_names = list(info.class_names)
+        self.device = "cuda" if "CUDAExecutionProvider" in providers else "cpu"
+        self.runtime = "onnx"
+        self.conf, self.iou, self.batch_size = conf, iou, batch_size
+        self.forward_seconds = 0.0  # time inside the network, for overhead figures
+
+    def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
+        """Instances per tile, one forward pass per batch of ``batch_size`` tiles."""
+        results: list[list[TileInstance]] = []
+        for start in range(0, len(tiles), self.batch_size):
+            chunk = tiles[start : start + self.batch_size]
+            tile_px = chunk[0].image.shape[0]
+            input_px = input_size(self.info, tile_px)
+            images = batch(chunk, input_px)
+            started = time.perf_counter()
+            predictions, protos = self.session.run(None, {self.input_name: images})
+            self.forward_seconds += time.perf_counter() - started
+            results.extend(
+                tile_instances(
+                    prediction,
+                    proto,
+                    n_classes=len(self.class_names),
+                    conf=self.conf,
+                    iou=self.iou,
+                    input_px=input_px,
+                    tile_px=tile_px,
+                )
+                for prediction, proto in zip(predictions, protos, strict=True)
+            )
+        return results
+
+
+def onnx_segmenter(
+    model_path: Path, *, conf: float, iou: float, batch_size: int, device: str
+) -> OnnxSegmenter:
+    """An ONNX Runtime segmenter for a ``.pt`` (exported and cached) or ``.onnx`` file.
+
+    The model's metadata names the file the user gave (its name and SHA-256), not the cache.
+    """
+    if model_path.suffix.lower() == ".pt":
+        onnx_path, sha256 = cached_onnx(model_path)
+    else:
+        onnx_path, sha256 = model_path, None
+    try:
+        metadata = onnx_metadata(onnx_path)
+        info = read_onnx_info(onnx_path, metadata)
+    except Exception as error:
+        raise ModelLoadError(
+            f"Model file '{model_path}' could not be read ({type(error).__name__}: "
+            f"{str(error).strip()[:150]}): give an ultralytics YOLOv8/11-seg .pt or .onnx file."
+        ) from None
+    task = metadata.get("task", "segment")
+    if task != "segment":
+        raise ModelLoadError(
+            f"Model file '{model_path}' is a '{task}' model, not a segmentation model: use a "
+            "YOLO '-seg' model (e.g. trained with landseg train)."
+        )
+    info.name, info.sha256 = model_path.name, sha256 or info.sha256
+    providers = ["CPUExecutionProvider"]
+    if device.startswith("cuda"):
+        providers.insert(0, "CUDAExecutionProvider")
+    return OnnxSegmenter(
+        onnx_path, info, conf=conf, iou=iou, batch_size=batch_size, providers=providers
+    )

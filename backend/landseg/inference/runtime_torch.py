@@ -1,0 +1,126 @@
+"""PyTorch on a GPU: the network's own forward pass in fp16, batched, with LandSeg's decoding.
+
+Tiles go to the GPU through pinned memory; candidates and class-aware NMS run on the GPU
+(torchvision's ``batched_nms``), and only the kept detections and the prototypes come back for
+the box-cropped masks. A CUDA out-of-memory error halves the batch and tries again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from landseg import defaults
+from landseg.inference.model_files import ModelInfo
+from landseg.inference.runtime_ultralytics import is_out_of_memory, read_model
+from landseg.inference.segmenter import Tile, TileInstance
+from landseg.inference.yolo_seg import (
+    MAX_DETECTIONS,
+    MAX_NMS,
+    Detections,
+    batch,
+    input_size,
+    instances,
+)
+
+
+class TorchSegmenter:
+    """A YOLO-seg ``.pt`` model run by torch itself (fp16 on CUDA) behind ``Segmenter``."""
+
+    def __init__(
+        self,
+        model: Any,
+        info: ModelInfo,
+        *,
+        device: str,
+        conf: float = defaults.CONFIDENCE,
+        iou: float = defaults.NMS_IOU,
+        batch_size: int = defaults.BATCH_TILES,
+    ) -> None:
+        self.half = device.startswith("cuda")
+        model = model.fuse(verbose=False) if hasattr(model, "fuse") else model
+        model = model.to(device).eval()
+        self.model = model.half() if self.half else model.float()
+        self.info = info
+        self.class_names = list(info.class_names)
+        self.device = device
+        self.runtime = "torch"
+        self.conf, self.iou, self.batch_size = conf, iou, batch_size
+        self.forward_seconds = 0.0  # time inside the network, for overhead figures
+
+    def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
+        """Instances per tile; halves the batch on CUDA out-of-memory."""
+        import torch
+
+        results: list[list[TileInstance]] = []
+        start = 0
+        while start < len(tiles):
+            chunk = tiles[start : start + self.batch_size]
+            try:
+                results.extend(self._predict_batch(chunk))
+            except Exception as error:
+                if not is_out_of_memory(error) or self.batch_size == 1:
+                    raise
+                self.batch_size = max(1, self.batch_size // 2)
+                torch.cuda.empty_cache()
+                continue
+            start += len(chunk)
+        return results
+
+    def _predict_batch(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
+        import torch
+
+        tile_px = tiles[0].image.shape[0]
+        input_px = input_size(self.info, tile_px)
+        images = torch.from_numpy(batch(tiles, input_px))
+        if self.half:
+            images = images.pin_memory()
+        with torch.inference_mode():
+            images = images.to(self.device, non_blocking=True)
+            images = images.half() if self.half else images
+            started = time.perf_counter()
+            (predictions, protos), _ = self.model(images)
+            if self.half:
+                torch.cuda.synchronize()
+            self.forward_seconds += time.perf_counter() - started
+            kept = [self._select(prediction) for prediction in predictions]
+            protos = protos.float().cpu().numpy()
+        return [
+            instances(detections, proto, input_px, tile_px)
+            for detections, proto in zip(kept, protos, strict=True)
+        ]
+
+    def _select(self, prediction: Any) -> Detections:
+        """Candidates and class-aware NMS on the model's device; the kept ones as numpy."""
+        import torch
+        from torchvision.ops import batched_nms
+
+        n_classes = len(self.class_names)
+        prediction = prediction.float()
+        scores, classes = prediction[4 : 4 + n_classes].max(0)
+        keep = torch.nonzero(scores > self.conf).flatten()
+        keep = keep[torch.argsort(scores[keep], descending=True, stable=True)][:MAX_NMS]
+        x, y, w, h = prediction[:4, keep]
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        chosen = batched_nms(boxes, scores[keep], classes[keep], self.iou)[:MAX_DETECTIONS]
+        picked = keep[chosen]
+        return Detections(
+            boxes[chosen].cpu().numpy().astype(np.float32),
+            scores[picked].cpu().numpy().astype(np.float32),
+            classes[picked].cpu().numpy(),
+            prediction[4 + n_classes :, picked].T.cpu().numpy().astype(np.float32),
+        )
+
+
+def torch_segmenter(
+    model_path: Path, *, device: str, conf: float, iou: float, batch_size: int
+) -> TorchSegmenter:
+    """A torch segmenter for a ``.pt`` file (read through ultralytics, which unpickles it)."""
+    yolo, info = read_model(model_path)
+    return TorchSegmenter(
+        yolo.model, info, device=device, conf=conf, iou=iou, batch_size=batch_size
+    )

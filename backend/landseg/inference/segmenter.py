@@ -1,0 +1,50 @@
+"""What the pipeline asks of a model: tiles in, instances out (the ``Segmenter`` protocol).
+
+A model is anything with ``class_names`` and ``predict(tiles)``; tests use deterministic
+stand-ins, users bring YOLO-seg models that :func:`landseg.inference.models.load` wraps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from affine import Affine
+from rasterio.windows import Window
+
+
+@dataclass
+class Tile:
+    """One window of the raster, ready for the model."""
+
+    image: np.ndarray  # H x W x C uint8, bands in the order the model expects
+    window: Window  # position in the source raster (pixels)
+    transform: Affine  # affine of the tile's pixels in map units
+
+
+@dataclass
+class TileInstance:
+    """One object the model found in a tile.
+
+    ``mask`` covers the whole tile, or (offsets given) only a box of it: its top-left pixel is
+    at ``row_off``, ``col_off`` of the tile, so no model needs a tile-sized array per object.
+    """
+
+    mask: np.ndarray  # h x w bool, tile pixels from (row_off, col_off)
+    class_id: int
+    score: float
+    row_off: int = 0
+    col_off: int = 0
+
+
+@runtime_checkable
+class Segmenter(Protocol):
+    """What the pipeline needs of a model."""
+
+    class_names: list[str]
+
+    def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
+        """Instances per tile, one list per tile in the same order."""
+        ...
