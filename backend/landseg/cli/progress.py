@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -102,3 +103,17 @@ def cancel_on_signals() -> threading.Event:
     signal.signal(signal.SIGTERM, lambda *_: event.set())
     signal.signal(signal.SIGINT, interrupt)
     return event
+
+
+_started: list[float] = []
+
+
+def startup_seconds() -> float:
+    """Seconds from the process's start to its first command (imports included); 0 later, as
+    for the jobs of a long-lived worker, whose start is already paid."""
+    if _started:
+        return 0.0
+    import psutil
+
+    _started.append(time.time())
+    return max(0.0, _started[0] - psutil.Process().create_time())

@@ -28,7 +28,7 @@ from landseg.cli.options import (
     progress_option,
     tile_size_option,
 )
-from landseg.cli.progress import Progress
+from landseg.cli.progress import Progress, startup_seconds
 
 
 @click.command("segment")
@@ -100,7 +100,9 @@ def segment_command(
     """
     from landseg.inference.pipeline import segment
 
+    startup_s = startup_seconds()
     result = segment(rasters, output, progress=progress, **options)
+    result.timings_s["startup"] = startup_s
     counts = ", ".join(f"{name} {n}" for name, n in result.counts.items())
     progress.say(
         f"Wrote {sum(result.counts.values())} polygons ({counts}) to {result.output_path} "
