@@ -19,7 +19,6 @@ from .worker import worker_cwd, worker_environment
 PLUGIN_DIR = Path(__file__).resolve().parent
 REQUIRED_MODULES = ("torch", "ultralytics", "rasterio", "geopandas", "click")
 PROBE_TIMEOUT_S = 60
-PIP_REQUIREMENT = "landseg"  # what the user environment installs from the package index
 # Printed by the probe: where landseg lives, its version, and the modules it still lacks.
 _PROBE = (
     "import importlib.util as u, json, sys\n"
@@ -84,10 +83,10 @@ def base_python() -> str:
 def candidates(configured: str | None = None) -> list[tuple[str, str]]:
     """(python, source) pairs to try, in order, without duplicates."""
     found: list[tuple[str, str]] = []
-    if configured:
-        found.append((configured, "settings"))
     if os.environ.get("LANDSEG_PYTHON"):
         found.append((os.environ["LANDSEG_PYTHON"], "LANDSEG_PYTHON"))
+    if configured:
+        found.append((configured, "settings"))
     root = checkout_root()
     if root is not None:
         found.append((str(venv_python(root / ".venv")), "checkout"))
@@ -155,34 +154,32 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def install_commands() -> list[list[str]]:
-    """Commands that install a LandSeg environment (run in order, output shown to the user).
+def install_plan(wheelhouse: str | None = None):
+    """How to install the environment here (an ``installer.InstallPlan``), or None.
 
     From a checkout: the project's own bootstrap script (Debian packages, ``.venv``, editable
-    install). Otherwise: a private virtual environment with ``landseg`` from PyPI. The worker
-    never imports QGIS, so the environment is isolated from QGIS's packages (numpy, GDAL).
+    install). From the plugin zip: a private environment with the bundled ``landseg`` wheel.
     """
+    from . import installer
+
     root = checkout_root()
     if root is not None:
-        return [["bash", str(root / "scripts" / "bootstrap.sh")]]
-    env_dir = user_env_dir()
-    python = str(venv_python(env_dir))
-    return [
-        [base_python(), "-m", "venv", str(env_dir)],
-        [python, "-m", "pip", "install", "--upgrade", "pip"],
-        [python, "-m", "pip", "install", PIP_REQUIREMENT],
-    ]
+        bootstrap = ["bash", str(root / "scripts" / "bootstrap.sh")]
+        return installer.InstallPlan(
+            env_dir=root / ".venv", commands=[bootstrap], creates_env=False
+        )
+    wheel = installer.bundled_wheel()
+    return installer.plan(wheel, wheelhouse=wheelhouse) if wheel is not None else None
 
 
 def install_command_text() -> str:
-    """The install commands as one shell line a user can copy."""
-    return " && ".join(" ".join(_quote(part) for part in command) for command in install_commands())
+    """The install commands as one shell line a user can copy (or what is missing)."""
+    from .translation import tr
 
-
-def _quote(part: str) -> str:
-    import shlex
-
-    return shlex.quote(part)
+    found = install_plan()
+    if found is None:
+        return tr("(this copy of the plugin carries no LandSeg wheel: install the plugin zip)")
+    return found.text()
 
 
 def configured_python() -> str:
@@ -212,8 +209,8 @@ def missing_message(configured: str | None = None) -> str:
             problem = f" ({env.problem})"
     return tr(
         "LandSeg's Python environment (with PyTorch and ultralytics) was not found{problem}. "
-        "Install it with: {command} — or click 'Install…' in the LandSeg settings, or set the "
-        "Python of an existing environment there."
+        "Click 'Install…' in the LandSeg settings (or run: {command}), or set the Python of an "
+        "existing environment there or in the LANDSEG_PYTHON environment variable."
     ).format(problem=problem, command=install_command_text())
 
 

@@ -93,11 +93,15 @@ class ModelPickerMixin:
 
     # --- environment ------------------------------------------------------------------------
     def check_environment(self) -> None:
+        from .installer import version_problem
+
         if self.env is None:
             self.bar.pushWarning(
                 tr("LandSeg environment missing"),
                 environment.missing_message(environment.configured_python() or None),
             )
+        elif version_problem(self.env):
+            self.bar.pushWarning(tr("LandSeg environment out of date"), version_problem(self.env))
 
     def environment_errors(self) -> list[str]:
         if self.env is None:

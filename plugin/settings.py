@@ -1,7 +1,14 @@
-"""LandSeg's persisted settings (``QgsSettings``, section ``landseg/``)."""
+"""LandSeg's persisted settings (``QgsSettings``, section ``landseg/``), or the environment.
+
+Every setting can also come from an environment variable, which wins: ``LANDSEG_`` and the key
+in capitals with ``/`` as ``_`` (``LANDSEG_PYTHON``, ``LANDSEG_DEFAULT_MODEL``,
+``LANDSEG_DEVICE``...). ``qgis_process`` users set the backend's Python once that way, without
+editing ``QGIS3.ini``.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from qgis.core import QgsSettings
@@ -21,13 +28,21 @@ SIMPLIFY = "simplify_m"
 FINETUNE_EPOCHS = "finetune/epochs"
 FINETUNE_IMGSZ = "finetune/imgsz"
 FINETUNE_FOLDER = "finetune/folder"
+WHEELHOUSE = "wheelhouse"  # folder of wheels to install from without internet ("" = index)
 
 DEVICES = ("auto", "cpu", "cuda")
 
 
+def env_name(key: str) -> str:
+    """The environment variable that overrides setting ``key``."""
+    return "LANDSEG_" + key.upper().replace("/", "_")
+
+
 def value(key: str, default: Any = None, type_: type | None = None) -> Any:
-    """A stored value, or ``default``; converted to ``type_`` when given (and possible)."""
-    raw = QgsSettings().value(PREFIX + key, default)
+    """The environment's or stored value, or ``default``; converted to ``type_`` when given."""
+    raw = os.environ.get(env_name(key))
+    if raw is None:
+        raw = QgsSettings().value(PREFIX + key, default)
     if raw is None or type_ is None:
         return raw
     try:

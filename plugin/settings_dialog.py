@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
+from qgis.core import QgsApplication, QgsTask
 from qgis.gui import QgsFileWidget
-from qgis.PyQt.QtCore import QProcess, QProcessEnvironment, pyqtSignal
+from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtGui import QFont, QTextCursor
 from qgis.PyQt.QtWidgets import (
     QDialog,
@@ -19,10 +21,9 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from . import environment, settings
+from . import environment, installer, settings, warm_worker
 from .model_picker import MODEL_FILTER, model_file_widget
 from .translation import tr
-from .worker import worker_environment
 
 
 def describe_environment(env: environment.Environment | None) -> str:
@@ -33,20 +34,45 @@ def describe_environment(env: environment.Environment | None) -> str:
     )
 
 
+class InstallTask(QgsTask):
+    """Runs an install plan in the task manager; pip's lines come out by ``lineAdded``."""
+
+    lineAdded = pyqtSignal(str)
+
+    def __init__(self, plan: installer.InstallPlan, wheelhouse: str | None = None) -> None:
+        super().__init__(tr("LandSeg: installing the Python environment"), QgsTask.CanCancel)
+        self.plan, self.wheelhouse = plan, wheelhouse
+        self.lines: list[str] = []
+        self.ok: bool | None = None
+
+    def run(self) -> bool:  # worker thread: no GUI here
+        def step(index: int, count: int) -> None:
+            self.setProgress(100.0 * index / count)
+
+        self.ok = installer.run_plan(
+            self.plan, on_line=self._line, on_step=step, is_cancelled=self.isCanceled
+        )
+        return self.ok
+
+    def _line(self, line: str) -> None:
+        self.lines.append(line)
+        self.lineAdded.emit(line)
+
+
 class InstallDialog(QDialog):
-    """Runs install commands one after another and shows their output as it comes."""
+    """Shows an install task's output as it comes, and what to do when it fails."""
 
     installFinished = pyqtSignal(bool)
 
-    def __init__(self, commands: list[list[str]], parent=None) -> None:
+    def __init__(self, plan: installer.InstallPlan, wheelhouse: str | None = None, parent=None):
         super().__init__(parent)
         self.setWindowTitle(tr("LandSeg — Install the Python environment"))
         self.resize(720, 420)
-        self.commands = [list(c) for c in commands]
-        self.index = -1
+        self.plan, self.wheelhouse = plan, wheelhouse
         self.succeeded: bool | None = None
         layout = QVBoxLayout(self)
         self.status = QLabel(tr("Installing…"), self)
+        self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.output = QPlainTextEdit(self)
         self.output.setReadOnly(True)
@@ -58,74 +84,36 @@ class InstallDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.stop_button.clicked.connect(self.stop)
         layout.addWidget(self.buttons)
-        self.process = QProcess(self)
-        self.process.setProcessChannelMode(QProcess.MergedChannels)
-        process_env = QProcessEnvironment()
-        for key, value in worker_environment().items():
-            process_env.insert(key, value)
-        self.process.setProcessEnvironment(process_env)
-        self.process.readyReadStandardOutput.connect(self._read)
-        self.process.finished.connect(self._finished)
-        self.process.errorOccurred.connect(self._error)
+        self.task = InstallTask(plan, wheelhouse)
+        self.task.lineAdded.connect(self._append)
+        self.task.taskCompleted.connect(lambda: self._end(True))
+        self.task.taskTerminated.connect(lambda: self._end(False))
 
     def start(self) -> None:
-        self._next()
-
-    def _next(self) -> None:
-        self.index += 1
-        if self.index >= len(self.commands):
-            self._end(True)
-            return
-        program, *args = self.commands[self.index]
-        self._append(f"$ {' '.join([program, *args])}\n")
-        root = environment.checkout_root()
-        if root is not None:
-            self.process.setWorkingDirectory(str(root))
-        self.process.start(program, args)
-
-    def _read(self) -> None:
-        self._append(bytes(self.process.readAllStandardOutput()).decode("utf-8", "replace"))
+        QgsApplication.taskManager().addTask(self.task)
 
     def _append(self, text: str) -> None:
-        self.output.moveCursor(QTextCursor.End)
-        self.output.insertPlainText(text)
-        self.output.ensureCursorVisible()
-
-    def _finished(self, code: int, _status) -> None:
-        self._read()
-        if code != 0:
-            self._append(tr("Exit code {code}.").format(code=code) + "\n")
-            self._end(False)
-        else:
-            self._next()
-
-    def _error(self, error) -> None:
-        if error == QProcess.FailedToStart:
-            self._append(
-                tr("Could not start: {program}").format(program=self.commands[self.index][0]) + "\n"
-            )
-            self._end(False)
+        with contextlib.suppress(RuntimeError):  # the dialog was closed
+            self.output.moveCursor(QTextCursor.End)
+            self.output.insertPlainText(text + "\n")
+            self.output.ensureCursorVisible()
 
     def _end(self, ok: bool) -> None:
         if self.succeeded is not None:
             return
         self.succeeded = ok
-        environment.clear_cache()
-        self.stop_button.setEnabled(False)
-        self.status.setText(
-            tr("Installation finished.") if ok else tr("Installation failed: see the output.")
-        )
+        with contextlib.suppress(RuntimeError):
+            self.stop_button.setEnabled(False)
+            self.status.setText(
+                tr("Installation finished.")
+                if ok
+                else installer.failure_advice(self.plan, self.wheelhouse)
+            )
         self.installFinished.emit(ok)
 
     def stop(self) -> None:
-        if self.process.state() != QProcess.NotRunning:
-            self.process.terminate()
-            if not self.process.waitForFinished(5000):
-                self.process.kill()
-
-    def reject(self) -> None:
-        self.stop()
-        super().reject()
+        with contextlib.suppress(RuntimeError):  # the task already ended
+            self.task.cancel()
 
 
 class SettingsDialog(QDialog):
@@ -148,10 +136,19 @@ class SettingsDialog(QDialog):
         self.status_label = QLabel(group)
         self.status_label.setWordWrap(True)
         form.addRow("", self.status_label)
-        self.install_text = QPlainTextEdit(environment.install_command_text(), group)
+        self.wheelhouse_widget = QgsFileWidget(group)
+        self.wheelhouse_widget.setStorageMode(QgsFileWidget.GetDirectory)
+        self.wheelhouse_widget.lineEdit().setPlaceholderText(
+            tr("[Download from the package index]")
+        )
+        self.wheelhouse_widget.setFilePath(str(settings.value(settings.WHEELHOUSE, "") or ""))
+        self.wheelhouse_widget.fileChanged.connect(self._show_install_text)
+        form.addRow(tr("Offline wheelhouse folder"), self.wheelhouse_widget)
+        self.install_text = QPlainTextEdit(group)
         self.install_text.setReadOnly(True)
         self.install_text.setMaximumHeight(70)
         form.addRow(tr("Install command"), self.install_text)
+        self._show_install_text()
         row = QHBoxLayout()
         self.check_button = QPushButton(tr("Check"), group)
         self.check_button.clicked.connect(self.check)
@@ -192,13 +189,30 @@ class SettingsDialog(QDialog):
         else:
             self.env = environment.detect()
         text = describe_environment(self.env)
-        if problem:
-            text += " " + problem
+        for extra in (problem, installer.version_problem(self.env)):
+            if extra:
+                text += " " + extra
         self.status_label.setText(text)
         return self.env
 
-    def install(self) -> InstallDialog:
-        self.install_dialog = InstallDialog(environment.install_commands(), self)
+    def wheelhouse(self) -> str | None:
+        return self.wheelhouse_widget.filePath().strip() or None
+
+    def _show_install_text(self, *_args) -> None:
+        found = environment.install_plan(self.wheelhouse())
+        self.install_text.setPlainText(
+            found.text() if found else environment.install_command_text()
+        )
+
+    def install(self) -> InstallDialog | None:
+        """Install (or upgrade) the environment in a task, its output in a dialog."""
+        found = environment.install_plan(self.wheelhouse())
+        if found is None:
+            self.status_label.setText(environment.install_command_text())
+            return None
+        settings.set_value(settings.WHEELHOUSE, self.wheelhouse() or "")
+        warm_worker.stop_all()  # the worker's environment is about to change
+        self.install_dialog = InstallDialog(found, self.wheelhouse(), self)
         self.install_dialog.installFinished.connect(lambda ok: self.check())
         self.install_dialog.show()
         self.install_dialog.start()
@@ -219,4 +233,5 @@ class SettingsDialog(QDialog):
         settings.set_value(settings.PYTHON, self.python_widget.filePath().strip())
         settings.set_value(settings.DEFAULT_MODEL, self.model_widget.filePath().strip())
         environment.clear_cache()
+        warm_worker.stop_all()  # the next job starts a worker on the chosen interpreter
         super().accept()

@@ -6,7 +6,8 @@ Usage::
     python scripts/build_plugin_zip.py [-o dist/landseg.zip] [--folder landseg]
 
 The zip holds the plugin's Python modules, ``metadata.txt`` (the repository's, copied as a
-file), the icon, the compiled translations (``i18n/*.qm``) and the licence; it is what
+file), the icon, the compiled translations (``i18n/*.qm``), the licence and a wheel of the
+``landseg`` backend (``wheels/``: what Settings ▸ Install puts in a fresh environment); it is what
 "Plugins ▸ Manage and Install Plugins ▸ Install from ZIP" takes, and what the QGIS plugin
 repository accepts. Translations are compiled first when their ``.ts`` is newer (see
 ``scripts/update_translations.py``).
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -67,14 +70,43 @@ def refresh_translations() -> None:
             compile_qm(ts, ts.with_suffix(".qm"))
 
 
+def build_wheel(folder: Path) -> Path:
+    """Build the ``landseg`` wheel into ``folder`` (no dependencies: pip installs the pins)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "--wheel-dir",
+            str(folder),
+            str(ROOT),
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    (wheel,) = folder.glob("landseg-*.whl")
+    return wheel
+
+
 def build(output: Path = DEFAULT_OUTPUT, *, folder: str = FOLDER) -> Path:
     """Write the plugin zip to ``output``; returns its path."""
-    check_metadata()
+    general = check_metadata()
     refresh_translations()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(f".{output.name}.partial")
-    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with (
+        tempfile.TemporaryDirectory() as wheels,
+        zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        wheel = build_wheel(Path(wheels))
+        if f"-{general['version']}-" not in wheel.name:
+            raise SystemExit(f"{wheel.name} is not version {general['version']} like the plugin")
+        archive.write(wheel, f"{folder}/wheels/{wheel.name}")
         for source, name in plugin_files():
             archive.write(source, f"{folder}/{name}")
     temporary.replace(output)

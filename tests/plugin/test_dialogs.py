@@ -303,11 +303,22 @@ def test_settings_dialog_finds_the_environment_and_installs(gui_plugin, iface, t
     assert "does not exist" in environment.missing_message(str(tmp_path / "no-python"))
     assert "install" in environment.missing_message().lower()
 
+    from plugin.installer import InstallPlan
     from plugin.settings_dialog import InstallDialog
 
-    install = InstallDialog([[sys.executable, "-c", "print('step one')"], ["true"]])
+    steps = [[sys.executable, "-c", "print('step one')"], ["true"]]
+    install = InstallDialog(InstallPlan(tmp_path / "env", steps, creates_env=False))
     install.show()
     install.start()
     assert wait_until(lambda: install.succeeded is not None, 30)
     assert install.succeeded and "step one" in install.output.toPlainText()
     install.close()
+
+    (tmp_path / "half-built").mkdir()
+    steps = [[sys.executable, "-c", "raise SystemExit(3)"]]
+    failing = InstallDialog(InstallPlan(tmp_path / "half-built", steps, creates_env=True))
+    failing.start()
+    assert wait_until(lambda: failing.succeeded is not None, 30)
+    assert failing.succeeded is False and not (tmp_path / "half-built").exists()
+    assert "internet" in failing.status.text()
+    failing.close()

@@ -79,6 +79,7 @@ def test_zip_contents(tmp_path):
         "landseg_qgis/icon.svg",
         "landseg_qgis/i18n/landseg_ja.qm",
         "landseg_qgis/LICENSE",
+        "landseg_qgis/wheels/landseg-0.1.0-py3-none-any.whl",  # what Install puts in a venv
     ):
         assert name in names, name
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)

@@ -81,6 +81,46 @@ def test_environment_candidates_and_install_command(tmp_path):
     plain = environment.probe(sys.base_prefix + "/bin/python3", use_cache=False)
     if not plain.ok:
         assert "landseg" in plain.problem or plain.missing
-    assert environment.install_commands() == [
+    assert environment.install_plan().commands == [
         ["bash", str(environment.checkout_root() / "scripts" / "bootstrap.sh")]
     ]
+
+
+def test_install_plan_from_the_bundled_wheel(qgis_app, tmp_path):
+    from plugin import installer
+
+    wheel = tmp_path / "landseg-0.1.0-py3-none-any.whl"
+    online = installer.plan(wheel, env_dir=tmp_path / "venv")
+    assert online.creates_env
+    assert online.commands[0][1:] == [
+        "-m",
+        "venv",
+        "--system-site-packages",
+        str(tmp_path / "venv"),
+    ]
+    install = online.commands[1]
+    assert install[1:4] == ["-m", "pip", "install"] and install[-1] == str(wheel)
+    assert "--no-index" not in install  # with internet: pinned dependencies from the index
+    offline = installer.plan(wheel, wheelhouse="/wheels", env_dir=tmp_path / "venv")
+    assert offline.commands[1][-4:] == ["--no-index", "--find-links", "/wheels", str(wheel)]
+
+
+def test_a_backend_of_another_version_is_offered_the_upgrade(qgis_app):
+    from plugin import installer
+
+    assert installer.plugin_version() == "0.1.0"
+    old = environment.Environment(python="/x/python", ok=True, landseg_version="0.0.9")
+    assert "0.0.9" in installer.version_problem(old) and "upgrade" in installer.version_problem(old)
+    same = environment.Environment(python="/x/python", ok=True, landseg_version="0.1.0")
+    assert installer.version_problem(same) == ""
+
+
+def test_settings_come_from_the_environment_first(qgis_app, clean_settings, monkeypatch):
+    from plugin import settings
+
+    settings.set_value(settings.PYTHON, "/from/settings")
+    assert settings.value(settings.PYTHON) == "/from/settings"
+    monkeypatch.setenv("LANDSEG_PYTHON", "/from/env")
+    assert settings.value(settings.PYTHON) == "/from/env"
+    monkeypatch.setenv("LANDSEG_FINETUNE_EPOCHS", "7")
+    assert settings.value(settings.FINETUNE_EPOCHS, 50, int) == 7
