@@ -1,15 +1,22 @@
-"""Segmentation benchmarks: pipeline overhead, memory against raster size, SAHI comparison.
+"""Segmentation benchmarks: speed against the forward pass alone, memory, SAHI.
 
 Usage (from the repository root):
-    .venv/bin/python benchmarks/bench_segment.py overhead [--size 4096] [--model PATH]
+    .venv/bin/python benchmarks/bench_segment.py overhead [--size 4096] [--tile 320]
     .venv/bin/python benchmarks/bench_segment.py memory [--sizes 2048 16384]
     .venv/bin/python benchmarks/bench_segment.py sahi [--size 4096]
+    .venv/bin/python benchmarks/bench_segment.py startup [--size 256]
+    .venv/bin/python benchmarks/bench_segment.py instances [--size 2048]
 
-``overhead`` prints end-to-end time divided by the model's own time on the same tiles (read
-into memory beforehand), for the .pt model and its ONNX export. ``memory`` runs each size in a
-fresh process and prints peak RSS and the ratio. ``sahi`` needs SAHI (not a LandSeg
-dependency; install it with ``.venv/bin/pip install --no-deps sahi==0.12.8 fire`` so that it
-keeps numpy<2) and compares time and map-level accuracy on the same raster and weights.
+``overhead`` measures, in one run on the same tiles (a synthetic scene segmented with the
+shipped weights at ``--tile`` px, 64 px overlap): ONNX Runtime's forward pass alone
+(``session.run`` on batches of 8 prepared in memory: the limit on a CPU), torch's forward pass
+alone, LandSeg end to end with each runtime (the job's own time and the whole ``landseg
+segment`` process), and SAHI's sliced prediction with the same weights; every figure is also
+given as a ratio to the ONNX Runtime forward pass. ``memory`` runs each size in a fresh
+process and prints peak RSS and the ratio. ``sahi`` compares time and map-level accuracy.
+``startup`` times the whole ``landseg segment`` process on a small raster with a cached ONNX
+model. ``instances`` compares peak memory with 3 and 300 instances per 512 px tile. SAHI is
+not a LandSeg dependency: ``.venv/bin/pip install --no-deps sahi==0.12.8 fire`` (keeps numpy<2).
 """
 
 from __future__ import annotations
@@ -23,51 +30,180 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from landseg.inference.model_files import DEFAULT_MODEL_PATH
 from landseg.inference.models import load
-from landseg.inference.onnx_export import export_onnx
 from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.runtime_onnx import cached_onnx
 from landseg.inference.tiling import read_tile, tile_grid
+from landseg.inference.yolo_seg import batch, input_size
 from landseg.io.rasters import compute_scaling, open_raster, select_bands
 from landseg.io.synthetic import write_scene
 
 SCENE_SEED = 300
+BATCH = 8
+OVERLAP = 64
 
 
 def scene(folder: Path, size: int):
     return write_scene(folder / f"scene-{size}", size_px=size, seed=SCENE_SEED, overwrite=True)
 
 
-def forward_only_seconds(model, raster: Path) -> tuple[float, int]:
-    """The model's own time on the pipeline's tiles, read into memory first."""
-    info = model.info
+def network_batches(raster: Path, tile: int) -> list[np.ndarray]:
+    """The pipeline's tiles as network input batches, prepared in memory beforehand."""
+    info = load(DEFAULT_MODEL_PATH, device="cpu").info
     with open_raster(raster) as src:
         bands = select_bands(src, info.bands)
         scaling = compute_scaling(src, bands)
-        specs = tile_grid(src.width, src.height, info.tile_size_px, info.overlap_px)
-        tiles = [t.tile for s in specs if (t := read_tile(src, s, bands, scaling)) is not None]
-    model.predict(tiles[: model.batch_size])  # warm-up
+        specs = tile_grid(src.width, src.height, tile, OVERLAP)
+        tiles = [r.tile for s in specs if (r := read_tile(src, s, bands, scaling)) is not None]
+    size = input_size(info, tile)
+    return [batch(tiles[i : i + BATCH], size) for i in range(0, len(tiles), BATCH)]
+
+
+def onnx_forward_s(batches: list[np.ndarray]) -> float:
+    """ONNX Runtime's ``session.run`` alone: the limit."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(
+        str(cached_onnx(DEFAULT_MODEL_PATH)[0]), providers=["CPUExecutionProvider"]
+    )
+    name = session.get_inputs()[0].name
+    session.run(None, {name: batches[0]})  # warm-up
     started = time.perf_counter()
-    for start in range(0, len(tiles), model.batch_size):
-        model.predict(tiles[start : start + model.batch_size])
-    return time.perf_counter() - started, len(tiles)
+    for images in batches:
+        session.run(None, {name: images})
+    return time.perf_counter() - started
+
+
+def torch_forward_s(batches: list[np.ndarray]) -> float:
+    """torch's ``model(x)`` alone (fp32 on the CPU)."""
+    import torch
+
+    from landseg.inference.runtime_ultralytics import read_model
+
+    model = read_model(DEFAULT_MODEL_PATH)[0].model.fuse(verbose=False).eval().float()
+    with torch.inference_mode():
+        model(torch.from_numpy(batches[0]))  # warm-up
+        started = time.perf_counter()
+        for images in batches:
+            model(torch.from_numpy(images))
+    return time.perf_counter() - started
+
+
+def landseg_process(raster: Path, out: Path, runtime: str, tile: int) -> tuple[float, float]:
+    """The whole ``landseg segment`` process: its wall seconds, and the job's own."""
+    command = [
+        sys.executable,
+        "-m",
+        "landseg",
+        "segment",
+        str(raster),
+        "-o",
+        str(out),
+        "--overwrite",
+        "--runtime",
+        runtime,
+        "--device",
+        "cpu",
+        "--tile-size",
+        str(tile),
+        "--overlap",
+        str(OVERLAP),
+        "--progress",
+        "json",
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - started
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return wall, result["timings_s"]["total"]
 
 
 def overhead(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        raster = scene(Path(folder), args.size).raster_path
-        onnx = export_onnx(args.model, Path(folder) / "model.onnx")
-        for label, path in (("PyTorch .pt", args.model), ("ONNX Runtime", onnx)):
-            model = load(path, device="cpu")
-            forward, n_tiles = forward_only_seconds(model, raster)
-            out = Path(folder) / f"out-{path.suffix[1:]}.gpkg"
-            result = segment(raster, out, model=model)
-            total = result.timings_s["total"]
-            print(
-                f"{label:13} {args.size}x{args.size}, {n_tiles} tiles: end-to-end {total:6.2f} s, "
-                f"model alone {forward:6.2f} s -> ratio {total / forward:.3f} "
-                f"({sum(result.counts.values())} polygons)"
+        written = scene(Path(folder), args.size)
+        raster = written.raster_path
+        batches = network_batches(raster, args.tile)
+        n_tiles = sum(len(b) for b in batches)
+        limit = onnx_forward_s(batches)
+        rows = [
+            ("ONNX Runtime forward alone (the limit)", limit),
+            ("torch forward alone", torch_forward_s(batches)),
+        ]
+        for runtime in ("onnx", "torch", "ultralytics"):
+            wall, job = landseg_process(
+                raster, Path(folder) / f"{runtime}.gpkg", runtime, args.tile
             )
+            rows += [
+                (f"LandSeg --runtime {runtime}: job", job),
+                (f"LandSeg --runtime {runtime}: whole process", wall),
+            ]
+        sahi_s = sahi_seconds(written, args.tile)
+        if sahi_s is not None:
+            rows.append(("SAHI sliced prediction, same weights", sahi_s))
+        print(f"{args.size}x{args.size} px, {n_tiles} tiles of {args.tile} px, batch {BATCH}:")
+        for label, seconds in rows:
+            print(f"  {label:45} {seconds:7.2f} s   x{seconds / limit:5.2f} of the limit")
+        if sahi_s is not None:
+            onnx_process = dict(rows)["LandSeg --runtime onnx: whole process"]
+            print(f"  SAHI / LandSeg (whole process, onnx) = {sahi_s / onnx_process:.2f}")
+
+
+_INSTANCES_RUN = """
+import resource, sys
+import numpy as np
+from landseg.inference.pipeline import segment
+from landseg.inference.segmenter import TileInstance
+
+class Boxes:
+    # N box-sized 10 x 10 px instances per tile, as LandSeg's runtimes return them
+    class_names = ["roof", "farm", "rice-fields", "Baren-Land"]
+
+    def __init__(self, n):
+        side = int(np.ceil(np.sqrt(n)))
+        self.cells = [(16 + 28 * (i // side), 16 + 28 * (i % side)) for i in range(n)]
+
+    def predict(self, tiles):
+        mask = np.ones((10, 10), dtype=bool)
+        return [[TileInstance(mask, 0, 0.9, row_off=r, col_off=c) for r, c in self.cells]
+                for _ in tiles]
+
+segment(sys.argv[1], sys.argv[2], model=Boxes(int(sys.argv[3])), tile_size_px=512,
+        overlap_px=64, batch_size=8)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def instances(args: argparse.Namespace) -> None:
+    """Peak RSS with 3 and with 300 instances per 512 px tile (batch 8), fresh processes."""
+    with tempfile.TemporaryDirectory() as folder:
+        raster = scene(Path(folder), args.size).raster_path
+        peaks = {}
+        for count in (3, 300):
+            out = Path(folder) / f"o{count}.gpkg"
+            done = subprocess.run(
+                [sys.executable, "-c", _INSTANCES_RUN, str(raster), str(out), str(count)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            peaks[count] = float(done.stdout.strip().splitlines()[-1])
+            print(f"{count:>4} instances per tile: peak RSS {peaks[count]:7.1f} MiB")
+        print(f"300 - 3 instances per tile: {peaks[300] - peaks[3]:+.1f} MiB")
+
+
+def startup(args: argparse.Namespace) -> None:
+    """Whole ``landseg segment`` process on a small raster, the ONNX model already cached."""
+    with tempfile.TemporaryDirectory() as folder:
+        raster = scene(Path(folder), args.size).raster_path
+        cached_onnx(DEFAULT_MODEL_PATH)
+        runs = [landseg_process(raster, Path(folder) / "o.gpkg", "auto", 256)[0] for _ in range(5)]
+        print(
+            f"{args.size}x{args.size} px raster, cached ONNX model: whole process "
+            f"{min(runs):.2f} s (best of 5; median {sorted(runs)[2]:.2f} s)"
+        )
 
 
 def _segment_peak_rss(raster: Path, output: Path, model: Path) -> float:
@@ -102,79 +238,88 @@ def memory(args: argparse.Namespace) -> None:
         print(f"peak memory {large} px / {small} px = {peaks[large] / peaks[small]:.3f}")
 
 
-def sahi(args: argparse.Namespace) -> None:
+def _sahi_frame(written, tile: int):
+    """SAHI's sliced prediction over the whole raster (held in memory, as SAHI needs)."""
     import geopandas as gpd
-    import numpy as np
     import shapely
     from sahi import AutoDetectionModel
     from sahi.predict import get_sliced_prediction
 
+    with open_raster(written.raster_path) as src:
+        image = np.moveaxis(src.read(), 0, -1)
+        transform, crs = src.transform, src.crs
+    detector = AutoDetectionModel.from_pretrained(
+        model_type="ultralytics",
+        model_path=str(DEFAULT_MODEL_PATH),
+        confidence_threshold=0.25,
+        device="cpu",
+        image_size=tile,
+    )
+    prediction = get_sliced_prediction(
+        image,
+        detector,
+        slice_height=tile,
+        slice_width=tile,
+        overlap_height_ratio=OVERLAP / tile,
+        overlap_width_ratio=OVERLAP / tile,
+        perform_standard_pred=False,
+        postprocess_type="GREEDYNMM",
+        postprocess_match_metric="IOS",
+        postprocess_match_threshold=0.5,
+        verbose=0,
+    )
+    matrix = [transform.a, transform.b, transform.d, transform.e, transform.xoff, transform.yoff]
+    rows = []
+    for item in prediction.object_prediction_list:
+        parts = [
+            shapely.Polygon(np.reshape(ring, (-1, 2)))
+            for ring in item.mask.segmentation
+            if len(ring) >= 6
+        ]
+        geometry = shapely.make_valid(shapely.MultiPolygon([p for p in parts if p.is_valid]))
+        rows.append(
+            (
+                item.category.name,
+                item.score.value,
+                shapely.affinity.affine_transform(geometry, matrix),
+            )
+        )
+    return gpd.GeoDataFrame(
+        {"class": [r[0] for r in rows], "score": [r[1] for r in rows]},
+        geometry=[r[2] for r in rows],
+        crs=crs,
+    )
+
+
+def sahi_seconds(written, tile: int) -> float | None:
+    """SAHI's time on the raster with the same weights, or None (and a hint) without SAHI."""
+    try:
+        import sahi  # noqa: F401
+    except ImportError:
+        print("SAHI is not installed: .venv/bin/pip install --no-deps sahi==0.12.8 fire")
+        return None
+    started = time.perf_counter()
+    _sahi_frame(written, tile)
+    return time.perf_counter() - started
+
+
+def sahi(args: argparse.Namespace) -> None:
     from landseg.evaluation import maps as map_metrics
 
-    model_info = load(args.model, device="cpu").info
-    tile, overlap = model_info.tile_size_px, model_info.overlap_px
+    tile = load(DEFAULT_MODEL_PATH, device="cpu").info.tile_size_px
     with tempfile.TemporaryDirectory() as folder:
         written = scene(Path(folder), args.size)
         out = Path(folder) / "landseg.gpkg"
         started = time.perf_counter()
-        segment(written.raster_path, out, model=args.model, device="cpu")
+        segment(written.raster_path, out, device="cpu", tile_size_px=tile, overlap_px=OVERLAP)
         landseg_s = time.perf_counter() - started
-
         started = time.perf_counter()
-        with open_raster(written.raster_path) as src:
-            image = np.moveaxis(src.read(), 0, -1)  # SAHI holds the whole raster in memory
-            transform, crs = src.transform, src.crs
-        detector = AutoDetectionModel.from_pretrained(
-            model_type="ultralytics",
-            model_path=str(args.model),
-            confidence_threshold=0.25,
-            device="cpu",
-            image_size=tile,
-        )
-        prediction = get_sliced_prediction(
-            image,
-            detector,
-            slice_height=tile,
-            slice_width=tile,
-            overlap_height_ratio=overlap / tile,
-            overlap_width_ratio=overlap / tile,
-            perform_standard_pred=False,
-            postprocess_type="GREEDYNMM",
-            postprocess_match_metric="IOS",
-            postprocess_match_threshold=0.5,
-            verbose=0,
-        )
-        rows = []
-        for item in prediction.object_prediction_list:
-            parts = [
-                shapely.Polygon(np.reshape(ring, (-1, 2)))
-                for ring in item.mask.segmentation
-                if len(ring) >= 6
-            ]
-            geometry = shapely.make_valid(shapely.MultiPolygon([p for p in parts if p.is_valid]))
-            matrix = [
-                transform.a,
-                transform.b,
-                transform.d,
-                transform.e,
-                transform.xoff,
-                transform.yoff,
-            ]
-            rows.append(
-                (
-                    item.category.name,
-                    item.score.value,
-                    shapely.affinity.affine_transform(geometry, matrix),
-                )
-            )
+        theirs_frame = _sahi_frame(written, tile)
         sahi_s = time.perf_counter() - started
-        sahi_frame = gpd.GeoDataFrame(
-            {"class": [r[0] for r in rows], "score": [r[1] for r in rows]},
-            geometry=[r[2] for r in rows],
-            crs=crs,
-        )
+        import geopandas as gpd
+
         ours = map_metrics.evaluate_map(gpd.read_file(out, layer=LAYER_NAME), written.labels_path)
-        theirs = map_metrics.evaluate_map(sahi_frame, written.labels_path)
+        theirs = map_metrics.evaluate_map(theirs_frame, written.labels_path)
         for name, seconds, metrics in (("LandSeg", landseg_s, ours), ("SAHI", sahi_s, theirs)):
             overall = metrics.to_dict()["overall"]
             print(
@@ -183,7 +328,6 @@ def sahi(args: argparse.Namespace) -> None:
                 f"R {overall['recall']:.3f}"
             )
         print(f"time SAHI / LandSeg = {sahi_s / landseg_s:.2f}")
-        print(json.dumps({"landseg_s": landseg_s, "sahi_s": sahi_s}))
 
 
 def main() -> None:
@@ -191,15 +335,23 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, size in (("overhead", 4096), ("sahi", 4096)):
+    sizes = (("overhead", 4096), ("sahi", 4096), ("startup", 256), ("instances", 2048))
+    for name, size in sizes:
         command = sub.add_parser(name)
         command.add_argument("--size", type=int, default=size)
+    sub.choices["overhead"].add_argument("--tile", type=int, default=320)
     mem = sub.add_parser("memory")
     mem.add_argument("--sizes", type=int, nargs="+", default=[2048, 16384])
-    for command in sub.choices.values():
-        command.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
+    mem.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
     args = parser.parse_args()
-    {"overhead": overhead, "memory": memory, "sahi": sahi}[args.command](args)
+    commands = {
+        "overhead": overhead,
+        "memory": memory,
+        "sahi": sahi,
+        "startup": startup,
+        "instances": instances,
+    }
+    commands[args.command](args)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(benchmark process peak RSS {peak_mib:.0f} MiB)")
 
