@@ -134,6 +134,42 @@ class LandSegAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text: str) -> str:
         return tr(text)
 
+    # --- checks before any work ---------------------------------------------------------------
+    def checkParameterValues(self, parameters: dict, context: QgsProcessingContext):
+        """QGIS's checks, then :meth:`problems`: all reported at once, before a worker starts."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        problems = self.problems(parameters, context)
+        return (False, "\n".join(problems)) if problems else (True, "")
+
+    def problems(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
+        """What stops a run (empty when nothing does); algorithms add their own checks."""
+        found = []
+        definition = self.parameterDefinition("OUTPUT")
+        if definition is not None and parameters.get("OUTPUT") not in (None, ""):
+            if isinstance(definition, QgsProcessingParameterVectorDestination):
+                output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+            else:
+                output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+            problem = paths.output_problem(output) if output else ""
+            if problem:
+                found.append(problem)
+        for name in ("MODEL", "BASE_MODEL"):
+            model = parameters.get(name)
+            if isinstance(model, str) and model and not Path(paths.absolute_input(model)).is_file():
+                found.append(
+                    tr("Model file '{path}' does not exist: choose a .pt or .onnx file.").format(
+                        path=model
+                    )
+                )
+        if "TILE_SIZE" in parameters or "OVERLAP" in parameters:
+            found += backend.tiling_problems(
+                self._optional_number(parameters, "TILE_SIZE", context),
+                self._optional_number(parameters, "OVERLAP", context),
+            )
+        return found
+
     # --- parameters -------------------------------------------------------------------------
     def _add_number(
         self,
@@ -279,14 +315,12 @@ class SegmentAlgorithm(LandSegAlgorithm):
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 "AOI",
-                tr("Area of interest polygons (optional)"),
+                tr("Area of interest polygons"),
                 types=[QgsProcessing.TypeVectorPolygon],
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterExtent("EXTENT", tr("Extent (optional)"), optional=True)
-        )
+        self.addParameter(QgsProcessingParameterExtent("EXTENT", tr("Extent"), optional=True))
         self._add_number(
             "PIXEL_SIZE",
             tr("Pixel size in metres (empty: the model's training pixel size)"),
@@ -336,21 +370,27 @@ class SegmentAlgorithm(LandSegAlgorithm):
         value = parameters.get(name)
         return value is not None and value != ""
 
-    def checkParameterValues(self, parameters: dict, context: QgsProcessingContext):
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
+    def problems(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
+        found = super().problems(parameters, context)
         layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
         try:
             sources.backend_source(layer)
         except ValueError as error:
-            return False, str(error)
+            return [*found, str(error)]
         has_area = self._given(parameters, "AOI") or self._given(parameters, "EXTENT")
         if sources.is_xyz(layer) and not has_area:
-            return False, tr(
-                "XYZ layer '{name}' covers the whole world: give an area of interest or an extent."
-            ).format(name=layer.name())
-        return ok, message
+            found.append(
+                tr(
+                    "XYZ layer '{name}' covers the whole world: give an area of interest or an "
+                    "extent."
+                ).format(name=layer.name())
+            )
+        output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        if output and Path(output).suffix.lower() != ".gpkg":
+            found.append(
+                tr("The output must be a GeoPackage (.gpkg), not '{path}'.").format(path=output)
+            )
+        return found
 
     def _area(self, parameters, context, layer) -> dict[str, Any]:
         """``aoi`` (a GeoPackage of the polygons) and ``bbox`` (in the raster's CRS)."""
@@ -398,6 +438,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
             simplify_m=self._optional_number(parameters, "SIMPLIFY", context, float),
             overwrite=True,  # Processing replaces its destinations
             pixel_size_m=self._optional_number(parameters, "PIXEL_SIZE", context, float),
+            crs=sources.assigned_crs(layer),
             **self._area(parameters, context, layer),
         )
         result = run_backend(args, feedback, output=output).result
@@ -475,14 +516,51 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
         self.addOutput(QgsProcessingOutputFile("STATS", tr("Dataset statistics (stats.json)")))
         self.addOutput(QgsProcessingOutputString("INSTANCES", tr("Instances per class (JSON)")))
 
-    def checkParameterValues(self, parameters: dict, context: QgsProcessingContext):
-        ok, message = super().checkParameterValues(parameters, context)
-        if ok and not parameters.get("CLASS_FIELD") and not parameters.get("CLASS_VALUE"):
-            return False, tr(
-                "Choose the class field of the label layer (or give one class value for "
-                "every feature)."
+    def problems(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
+        found = super().problems(parameters, context)
+        field = self._class_field(parameters, context)
+        if not field and not parameters.get("CLASS_VALUE"):
+            found.append(
+                tr(
+                    "Choose the class field of the label layer (or give one class value for "
+                    "every feature)."
+                )
             )
-        return ok, message
+        labels = self.parameterAsVectorLayer(parameters, "LABELS", context)
+        if field and labels is not None and labels.fields().indexOf(field) < 0:
+            found.append(
+                tr("The label layer '{layer}' has no field '{field}'.").format(
+                    layer=labels.name(), field=field
+                )
+            )
+        return found
+
+    def _describe_classes(self, parameters, context, feedback, classes, class_map) -> None:
+        """Log the class field's values and counts; warn about ids and unmatched values."""
+        field = self._class_field(parameters, context)
+        labels = self.parameterAsVectorLayer(parameters, "LABELS", context)
+        if not field or labels is None:
+            return
+        counts = layers.class_counts(labels, field)
+        feedback.pushInfo(
+            tr("Values of '{field}': {values}").format(
+                field=field, values=backend.format_counts(counts)
+            )
+        )
+        if layers.looks_like_ids(labels, field, counts):
+            feedback.reportError(layers.ids_warning(field), fatalError=False)
+        if classes:
+            mapped = {value: (class_map or {}).get(value, value) for value in counts}
+            unknown = [value for value, name in mapped.items() if name not in classes]
+            if unknown:
+                feedback.reportError(
+                    tr(
+                        "Values of '{field}' that are none of the model's classes ({classes}) "
+                        "and have no mapping: {values}. Map them (value=class) or they are "
+                        "left out."
+                    ).format(field=field, classes=", ".join(classes), values=", ".join(unknown)),
+                    fatalError=False,
+                )
 
     def processAlgorithm(
         self, parameters: dict, context: QgsProcessingContext, feedback: QgsProcessingFeedback
@@ -508,6 +586,8 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
                 )
             class_map = {k.strip(): v.strip() for k, v in pairs}
         classes_text = self.parameterAsString(parameters, "CLASSES", context).strip()
+        classes = [c.strip() for c in classes_text.split(",")] if classes_text else None
+        self._describe_classes(parameters, context, feedback, classes, class_map)
         args = backend.export_dataset_args(
             raster_paths,
             labels,
@@ -515,11 +595,12 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
             class_field=self._class_field(parameters, context),
             class_value=self.parameterAsString(parameters, "CLASS_VALUE", context).strip() or None,
             class_map=class_map,
-            classes=[c.strip() for c in classes_text.split(",")] if classes_text else None,
+            classes=classes,
             tile_size_px=self.parameterAsInt(parameters, "TILE_SIZE", context),
             overlap_px=self.parameterAsInt(parameters, "OVERLAP", context),
             val_fraction=self.parameterAsDouble(parameters, "VAL_FRACTION", context),
             seed=self.parameterAsInt(parameters, "SEED", context),
+            crs=next(filter(None, map(sources.assigned_crs, rasters)), None),
         )
         run = run_backend(args, feedback)
         for line in run.stdout:

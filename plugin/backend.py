@@ -38,6 +38,7 @@ def segment_args(
     aoi: str | None = None,
     bbox: Sequence[float] | None = None,
     pixel_size_m: float | None = None,
+    crs: str | None = None,
 ) -> list[str]:
     """``landseg segment``; ``aoi`` a polygon file, ``bbox`` in the raster's CRS.
 
@@ -51,6 +52,8 @@ def segment_args(
         args += ["--bbox", ",".join(repr(float(v)) for v in bbox)]
     if pixel_size_m:
         args += ["--pixel-size", _number(pixel_size_m)]
+    if crs:
+        args += ["--crs", crs]  # a raster without a CRS of its own gets the layer's
     if model:
         args += ["--model", _in(model)]
     if tile_size_px:
@@ -63,6 +66,24 @@ def segment_args(
     if overwrite:
         args.append("--overwrite")
     return [*args, "--progress", "json"]
+
+
+def tiling_problems(tile_size_px: int | None, overlap_px: int | None) -> list[str]:
+    """What is wrong with a tile size and overlap (empty when fine), as the backend checks."""
+    from .translation import tr
+
+    problems = []
+    if tile_size_px and tile_size_px % 32:
+        problems.append(
+            tr("The tile size ({tile} px) must be a multiple of 32.").format(tile=tile_size_px)
+        )
+    if tile_size_px and overlap_px is not None and overlap_px * 2 >= tile_size_px:
+        problems.append(
+            tr("The overlap ({overlap} px) must be less than half the tile size.").format(
+                overlap=overlap_px
+            )
+        )
+    return problems
 
 
 def class_map_text(mapping: Mapping[str, str]) -> str:
@@ -88,6 +109,7 @@ def export_dataset_args(
     overlap_px: int | None = None,
     val_fraction: float | None = None,
     seed: int | None = None,
+    crs: str | None = None,
 ) -> list[str]:
     args = ["export-dataset", *map(_in, rasters), "--labels", _in(labels), "-o", _out(output)]
     if class_value:
@@ -106,6 +128,8 @@ def export_dataset_args(
         args += ["--val-fraction", _number(val_fraction)]
     if seed is not None:
         args += ["--seed", str(int(seed))]
+    if crs:
+        args += ["--crs", crs]
     return args
 
 

@@ -202,6 +202,8 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         layer = self.label_combo.currentLayer()
         self.counts = layers.class_counts(layer, field_name) if layer and field_name else {}
         self._fill_table()
+        if self.counts and layers.looks_like_ids(layer, field_name, self.counts):
+            self.bar.pushWarning(tr("Class field"), layers.ids_warning(field_name))
 
     def model_classes(self) -> list[str]:
         return list((self.model_info or {}).get("class_names", []))

@@ -127,3 +127,18 @@ def class_counts(layer: QgsVectorLayer, field_name: str) -> dict[str, int]:
         key = str(value)
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def looks_like_ids(layer: QgsVectorLayer, field_name: str, counts: dict[str, int]) -> bool:
+    """Whether a field looks like feature ids, not classes: integers, one value per feature."""
+    index = layer.fields().indexOf(field_name)
+    if index < 0 or not layer.fields().at(index).isNumeric() or len(counts) < 3:
+        return False
+    return all(n == 1 for n in counts.values())
+
+
+def ids_warning(field_name: str) -> str:
+    return tr(
+        "Field '{field}' looks like feature ids (a different number on every feature), not "
+        "classes: choose the field that holds the land-cover class."
+    ).format(field=field_name)

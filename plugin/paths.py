@@ -71,3 +71,25 @@ def make_parent(output: str) -> None:
                 folder=parent
             )
         )
+
+
+def output_problem(output: str) -> str:
+    """Why ``output`` cannot be written ('' when it can), without creating anything.
+
+    The nearest folder that exists must be a writable folder: the missing ones below it are
+    created when the run starts.
+    """
+    if not is_file_path(output):
+        return ""
+    folder = Path(absolute_output(output)).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return tr("Cannot create the output folder under '{path}': it is a file.").format(
+            path=folder
+        )
+    if not os.access(folder, os.W_OK):
+        return tr("The output folder '{folder}' is not writable: choose another place.").format(
+            folder=folder
+        )
+    return ""

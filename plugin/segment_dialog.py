@@ -28,7 +28,7 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from . import backend, environment, layers, settings, sources
+from . import backend, environment, layers, paths, settings, sources
 from .model_picker import MODEL_FILTER, ModelPickerMixin, initial_model
 from .translation import tr
 
@@ -274,17 +274,7 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         )
         if problem:
             errors.append(problem)
-        tile, overlap = self.tile_spin.value(), self.overlap_spin.value()
-        if tile % 32:
-            errors.append(
-                tr("The tile size ({tile} px) must be a multiple of 32.").format(tile=tile)
-            )
-        if overlap * 2 >= tile:
-            errors.append(
-                tr("The overlap ({overlap} px) must be less than half the tile size.").format(
-                    overlap=overlap
-                )
-            )
+        errors += backend.tiling_problems(self.tile_spin.value(), self.overlap_spin.value())
         output = self.output_path()
         if output:
             if Path(output).suffix.lower() != ".gpkg":
@@ -296,12 +286,8 @@ class SegmentDialog(ModelPickerMixin, QDialog):
                         "'Overwrite an existing file'."
                     ).format(path=output)
                 )
-            elif not Path(output).parent.is_dir():
-                errors.append(
-                    tr("The output folder '{folder}' does not exist.").format(
-                        folder=Path(output).parent
-                    )
-                )
+            elif paths.output_problem(output):
+                errors.append(paths.output_problem(output))
         return errors
 
     def build_request(self) -> SegmentRequest:
@@ -331,6 +317,7 @@ class SegmentDialog(ModelPickerMixin, QDialog):
             simplify_m=self.simplify_spin.value() or None,
             overwrite=self.overwrite_check.isChecked(),
             pixel_size_m=self.pixel_spin.value() or None,
+            crs=sources.assigned_crs(layer),
             **self.area_args(layer),
         )
         return SegmentRequest(
@@ -363,4 +350,5 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         self.save_settings()
         self.request = self.build_request()
         self.request.clicked_at = clicked_at
+        paths.make_parent(self.request.output)
         super().accept()

@@ -78,3 +78,18 @@ def backend_source(layer: QgsRasterLayer | None) -> str:
             "save it as a GeoTIFF first (Export ▸ Save As…)."
         ).format(name=layer.name(), provider=provider)
     )
+
+
+def assigned_crs(layer: QgsRasterLayer | None) -> str | None:
+    """The CRS QGIS gives a raster file that has none of its own (for ``--crs``), else None.
+
+    Only the file path reaches the backend: a CRS set on the layer in QGIS must travel with it.
+    """
+    if layer is None or layer.providerType() != "gdal" or not layer.crs().isValid():
+        return None
+    from osgeo import gdal
+
+    dataset = gdal.Open(layer.source().split("|", 1)[0])
+    if dataset is None or dataset.GetProjection():
+        return None
+    return layer.crs().authid() or layer.crs().toWkt()
