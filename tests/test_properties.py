@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from landseg.inference.segmenter import TileInstance
-from landseg.inference.stitch import Piece, merge_pieces
+from landseg.inference.stitch import Piece, StreamingMerge, merge_pieces
 from landseg.inference.tiling import tile_grid
 from landseg.inference.vectorize import masks_to_geometries
 
@@ -109,3 +109,32 @@ def test_outlines_cover_exactly_the_mask_pixels(size, squares, with_hole):
         minx, miny, _, _ = geometry.bounds
         rows, cols = np.nonzero(painted == value)
         assert (minx, miny) == (100 + cols.min(), 200 + rows.min())
+
+
+@SETTINGS
+@given(layouts(), st.integers(1, 6))
+def test_streaming_merge_gives_the_global_merge(layout, tiles_per_batch):
+    """Merging while tiles arrive row by row gives exactly the instances of one global merge."""
+    width, height, tile, overlap, boxes = layout
+    specs = tile_grid(width, height, tile, overlap)
+    by_tile = []
+    for spec in specs:
+        w = spec.window
+        view = shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
+        parts = [shapely.intersection(r, view) for r in boxes]
+        by_tile.append(
+            [Piece(spec.index, 0, 0.9, shapely.MultiPolygon([p])) for p in parts if p.area > 0]
+        )
+    expected = merge_pieces([p for pieces in by_tile for p in pieces], specs)
+    merger, streamed = StreamingMerge(specs), []
+    for start in range(0, len(specs), tiles_per_batch):
+        batch = [p for pieces in by_tile[start : start + tiles_per_batch] for p in pieces]
+        following = start + tiles_per_batch
+        frontier = specs[following].window.row_off if following < len(specs) else np.inf
+        streamed += merger.add(batch, frontier)
+    streamed += merger.finish()
+    assert not merger.open
+    key = lambda m: m.geometry.bounds  # noqa: E731
+    assert [m.geometry.wkb for m in sorted(streamed, key=key)] == [
+        m.geometry.wkb for m in sorted(expected, key=key)
+    ]

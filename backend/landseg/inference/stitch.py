@@ -116,7 +116,10 @@ def _meet_at_seam(
         shapely.intersection(shapely.boundary(cores[left]), shapely.boundary(cores[right]))
     )
     shorter = np.minimum(reach_left, reach_right)
-    meet = (contact >= MIN_SEAM_CONTACT_PX) & (contact >= threshold * shorter)
+    # A piece whose whole reach along the seam is in contact links even if that reach is short
+    # (an object's corner cut off by two seams of tiles without overlap).
+    enough = np.minimum(MIN_SEAM_CONTACT_PX, shorter)
+    meet = (contact >= enough) & (contact > 0) & (contact >= threshold * shorter)
     return np.c_[left[meet], right[meet]]
 
 
@@ -153,28 +156,80 @@ def _links(
 def merge_pieces(
     pieces: Sequence[Piece], specs: Sequence[TileSpec], *, link_threshold: float = LINK_THRESHOLD
 ) -> list[MergedInstance]:
-    """One instance per object, however many tiles saw it."""
+    """One instance per object, however many tiles saw it (all pieces at once)."""
     if not pieces:
         return []
     cores = _core_parts(pieces, specs)
-    links = _links(pieces, specs, cores, link_threshold)
+    groups = _groups(pieces, specs, cores, link_threshold)
+    return [_merged(group, pieces, cores) for group in groups]
+
+
+def _groups(
+    pieces: Sequence[Piece], specs: Sequence[TileSpec], cores: np.ndarray, threshold: float
+) -> list[np.ndarray]:
+    """Indices of linked pieces, one array per object, ordered by their first piece."""
+    links = _links(pieces, specs, cores, threshold)
     n = len(pieces)
     graph = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    merged = []
-    for group in np.split(
-        np.argsort(labels, kind="stable"), np.flatnonzero(np.diff(np.sort(labels))) + 1
-    ):
-        members = [pieces[i] for i in group]
-        geometry = cores[group[0]] if len(group) == 1 else shapely.union_all(cores[group])
-        if shapely.area(geometry) == 0:  # only tiles that do not own it saw it: keep their view
-            geometry = shapely.union_all([p.geometry for p in members])
-        merged.append(
-            MergedInstance(
-                class_id=members[0].class_id,
-                score=max(p.score for p in members),
-                geometry=geometry,
-                tile_count=len({p.tile_index for p in members}),
-            )
-        )
-    return merged
+    order = np.argsort(labels, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(labels[order])) + 1)
+    return sorted(groups, key=lambda group: group[0])
+
+
+def _merged(group: np.ndarray, pieces: Sequence[Piece], cores: np.ndarray) -> MergedInstance:
+    """One object from its linked pieces: the union of their core parts."""
+    members = [pieces[i] for i in group]
+    geometry = cores[group[0]] if len(group) == 1 else shapely.union_all(cores[group])
+    if shapely.area(geometry) == 0:  # only tiles that do not own it saw it: keep their view
+        geometry = shapely.union_all([p.geometry for p in members])
+    return MergedInstance(
+        class_id=members[0].class_id,
+        score=max(p.score for p in members),
+        geometry=geometry,
+        tile_count=len({p.tile_index for p in members}),
+    )
+
+
+class StreamingMerge:
+    """Merges pieces while tiles arrive in row order, keeping only the open ones in memory.
+
+    A group of linked pieces is final once no tile still to come can touch it: all its pieces
+    lie above the first pixel row that a tile still to come covers (pieces link only where they
+    intersect or touch). Memory then holds about one row of tiles' pieces, whatever the
+    raster's size. The instances are those :func:`merge_pieces` gives for all pieces at once.
+    """
+
+    def __init__(
+        self, specs: Sequence[TileSpec], *, link_threshold: float = LINK_THRESHOLD
+    ) -> None:
+        self.specs = specs
+        self.link_threshold = link_threshold
+        self.open: list[Piece] = []
+        self.frontier = -np.inf
+
+    def add(self, pieces: Sequence[Piece], frontier_row: float) -> list[MergedInstance]:
+        """Take new pieces; return the instances that became final.
+
+        Args:
+            pieces: Pieces of the tiles read since the last call, in tile order.
+            frontier_row: The first pixel row a tile still to come covers (``inf`` at the end).
+        """
+        self.open.extend(pieces)
+        if frontier_row <= self.frontier or not self.open:
+            return []
+        self.frontier = frontier_row
+        cores = _core_parts(self.open, self.specs)
+        bottoms = shapely.bounds(np.array([p.geometry for p in self.open], dtype=object))[:, 3]
+        final, still_open = [], []
+        for group in _groups(self.open, self.specs, cores, self.link_threshold):
+            if bottoms[group].max() < frontier_row:
+                final.append(_merged(group, self.open, cores))
+            else:
+                still_open.extend(group.tolist())
+        self.open = [self.open[i] for i in sorted(still_open)]
+        return final
+
+    def finish(self) -> list[MergedInstance]:
+        """The instances still open once every tile has been read."""
+        return self.add([], np.inf)
