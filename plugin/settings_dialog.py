@@ -26,11 +26,24 @@ from .model_picker import MODEL_FILTER, model_file_widget
 from .translation import tr
 
 
+def source_label(source: str) -> str:
+    """Where an environment was found, in the user's language."""
+    labels = {
+        "settings": tr("the LandSeg settings"),
+        "LANDSEG_PYTHON": tr("the LANDSEG_PYTHON environment variable"),
+        "checkout": tr("the checkout's .venv"),
+        "user environment": tr("the user environment"),
+        "QGIS's Python": tr("QGIS's Python"),
+        "PATH": tr("the PATH"),
+    }
+    return labels.get(source, source)
+
+
 def describe_environment(env: environment.Environment | None) -> str:
     if env is None:
         return tr("No LandSeg environment was found.")
     return tr("Using {python} (landseg {version}, found via {source}).").format(
-        python=env.python, version=env.landseg_version or "?", source=env.source
+        python=env.python, version=env.landseg_version or "?", source=source_label(env.source)
     )
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from qgis.PyQt.QtCore import QCoreApplication, QTranslator
 
+from . import worker
+
 CONTEXT = "LandSeg"
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 LANGUAGES = ("ja",)
@@ -46,9 +48,11 @@ class Translator:
             return False
         QCoreApplication.installTranslator(translator)
         self.translator, self.language = translator, language
+        worker.language = language
         return True
 
     def remove(self) -> None:
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)
             self.translator, self.language = None, "en"
+            worker.language = "en"

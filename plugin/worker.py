@@ -27,6 +27,7 @@ EXIT_USAGE = 2
 EXIT_CANCELLED = 130
 ERROR_PREFIX = "landseg: error: "
 TERMINATE_GRACE_S = 10.0
+language = "en"  # the worker's LANDSEG_LANG: the plugin's translator sets QGIS's language here
 DETAILS_LINES = 400  # stderr lines kept for the "details" view
 
 ProgressCallback = Callable[[float, str], None]
@@ -70,6 +71,7 @@ def worker_environment() -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
     env["LANDSEG_ABSOLUTE_PATHS"] = "1"  # the worker's folder is not the user's: no guessing
+    env["LANDSEG_LANG"] = language  # progress and error messages in QGIS's language
     return env
 
 

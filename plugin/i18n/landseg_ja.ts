@@ -25,6 +25,11 @@
         </message>
         <message>
             <location filename="../algorithms.py" />
+            <source>Model file '{path}' does not exist: choose a .pt or .onnx file.</source>
+            <translation>モデルファイル '{path}' が存在しません。.pt または .onnx ファイルを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
             <location filename="../model_picker.py" />
             <source>Device</source>
             <translation>デバイス</translation>
@@ -59,13 +64,13 @@ The work runs in LandSeg's own Python environment, outside QGIS; cancelling stop
         </message>
         <message>
             <location filename="../algorithms.py" />
-            <source>Area of interest polygons (optional)</source>
-            <translation>対象範囲のポリゴン（任意）</translation>
+            <source>Area of interest polygons</source>
+            <translation>対象範囲のポリゴン</translation>
         </message>
         <message>
             <location filename="../algorithms.py" />
-            <source>Extent (optional)</source>
-            <translation>領域（任意）</translation>
+            <source>Extent</source>
+            <translation>範囲</translation>
         </message>
         <message>
             <location filename="../algorithms.py" />
@@ -228,6 +233,21 @@ Class field: the label attribute holding the class; or give one class value for 
             <location filename="../algorithms.py" />
             <source>Choose the class field of the label layer (or give one class value for every feature).</source>
             <translation>ラベルレイヤのクラスフィールドを選んでください（または全地物に共通のクラス値を指定してください）。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>The label layer '{layer}' has no field '{field}'.</source>
+            <translation>ラベルレイヤ '{layer}' にフィールド '{field}' がありません。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Values of '{field}': {values}</source>
+            <translation>'{field}' の値: {values}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <source>Values of '{field}' that are none of the model's classes ({classes}) and have no mapping: {values}. Map them (value=class) or they are left out.</source>
+            <translation>'{field}' の値のうち、モデルのクラス（{classes}）のどれでもなく対応付けもないもの: {values}。対応付ける（値=クラス）か、除外されます。</translation>
         </message>
         <message>
             <location filename="../algorithms.py" />
@@ -418,9 +438,24 @@ The figures are written as JSON and shown in the log.</source>
             <translation>この LandSeg 環境にはまだ 'report' コマンドがありません。学習レポートを作成するには、Python 環境の LandSeg を更新してください（LandSeg の設定を参照）。</translation>
         </message>
         <message>
+            <location filename="../backend.py" />
+            <source>The tile size ({tile} px) must be a multiple of 32.</source>
+            <translation>タイルサイズ（{tile} px）は 32 の倍数にしてください。</translation>
+        </message>
+        <message>
+            <location filename="../backend.py" />
+            <source>The overlap ({overlap} px) must be less than half the tile size.</source>
+            <translation>オーバーラップ（{overlap} px）はタイルサイズの半分未満にしてください。</translation>
+        </message>
+        <message>
             <location filename="../environment.py" />
-            <source>LandSeg's Python environment (with PyTorch and ultralytics) was not found{problem}. Install it with: {command} — or click 'Install…' in the LandSeg settings, or set the Python of an existing environment there.</source>
-            <translation>LandSeg の Python 環境（PyTorch と ultralytics を含む）が見つかりません{problem}。次のコマンドでインストールしてください: {command} — または LandSeg の設定で「インストール…」をクリックするか、既存の環境の Python をそこで指定してください。</translation>
+            <source>(this copy of the plugin carries no LandSeg wheel: install the plugin zip)</source>
+            <translation>（このプラグインには LandSeg の wheel が含まれていません。プラグインの zip からインストールしてください）</translation>
+        </message>
+        <message>
+            <location filename="../environment.py" />
+            <source>LandSeg's Python environment (with PyTorch and ultralytics) was not found{problem}. Click 'Install…' in the LandSeg settings (or run: {command}), or set the Python of an existing environment there or in the LANDSEG_PYTHON environment variable.</source>
+            <translation>LandSeg の Python 環境（PyTorch と ultralytics を含む）が見つかりません{problem}。LandSeg の設定で「インストール…」をクリックする（または次を実行: {command}）か、既存の環境の Python を設定または環境変数 LANDSEG_PYTHON で指定してください。</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -583,6 +618,41 @@ The figures are written as JSON and shown in the log.</source>
             <translation>まだファインチューニングできません</translation>
         </message>
         <message>
+            <location filename="../installer.py" />
+            <source>The installation failed. Check that the wheelhouse folder '{folder}' holds wheels of every dependency for this Python (pip download -d FOLDER landseg.whl on a machine with internet makes one), then try again.</source>
+            <translation>インストールに失敗しました。wheelhouse フォルダ '{folder}' にこの Python 用のすべての依存パッケージの wheel があるか確認してから、もう一度試してください（インターネットに接続できるマシンで pip download -d FOLDER landseg.whl を実行すると作成できます）。</translation>
+        </message>
+        <message>
+            <location filename="../installer.py" />
+            <source>The installation failed. Check the internet connection (pip downloads the pinned dependencies, about 3 GB) and try again, or install offline from a wheelhouse folder. Nothing was left behind in '{folder}'.</source>
+            <translation>インストールに失敗しました。インターネット接続を確認して（pip が固定版の依存パッケージ約 3 GB をダウンロードします）もう一度試すか、wheelhouse フォルダからオフラインでインストールしてください。'{folder}' には何も残していません。</translation>
+        </message>
+        <message>
+            <location filename="../installer.py" />
+            <source>Removing the unfinished environment {folder}</source>
+            <translation>未完成の環境 {folder} を削除しています</translation>
+        </message>
+        <message>
+            <location filename="../installer.py" />
+            <source>Could not start: {program}</source>
+            <translation>起動できませんでした: {program}</translation>
+        </message>
+        <message>
+            <location filename="../installer.py" />
+            <source>Stopped.</source>
+            <translation>中止しました。</translation>
+        </message>
+        <message>
+            <location filename="../installer.py" />
+            <source>Exit code {code}.</source>
+            <translation>終了コード {code}。</translation>
+        </message>
+        <message>
+            <location filename="../installer.py" />
+            <source>The LandSeg environment has landseg {found}, the plugin is {wanted}: click 'Install…' in the LandSeg settings to upgrade it.</source>
+            <translation>LandSeg 環境の landseg は {found}、プラグインは {wanted} です。LandSeg の設定で「インストール…」をクリックして更新してください。</translation>
+        </message>
+        <message>
             <location filename="../landseg_plugin.py" />
             <source>Segment land cover…</source>
             <translation>土地被覆のセグメンテーション…</translation>
@@ -705,6 +775,11 @@ The figures are written as JSON and shown in the log.</source>
             <translation>対象範囲にポリゴンがありません。</translation>
         </message>
         <message>
+            <location filename="../layers.py" />
+            <source>Field '{field}' looks like feature ids (a different number on every feature), not classes: choose the field that holds the land-cover class.</source>
+            <translation>フィールド '{field}' はクラスではなく地物の ID のようです（地物ごとに異なる番号）。土地被覆のクラスを持つフィールドを選んでください。</translation>
+        </message>
+        <message>
             <location filename="../messages.py" />
             <source>{count} polygons ({classes}) in {seconds:.1f} s on {device}.</source>
             <translation>{count} 個のポリゴン（{classes}）、{device} で {seconds:.1f} 秒。</translation>
@@ -778,6 +853,11 @@ Tile {tile} px, overlap {overlap} px</source>
         </message>
         <message>
             <location filename="../model_picker.py" />
+            <source>LandSeg environment out of date</source>
+            <translation>LandSeg 環境が古くなっています</translation>
+        </message>
+        <message>
+            <location filename="../model_picker.py" />
             <source>The model's metadata needs the LandSeg environment.</source>
             <translation>モデルのメタデータを読むには LandSeg の環境が必要です。</translation>
         </message>
@@ -785,6 +865,21 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../model_picker.py" />
             <source>This file does not exist.</source>
             <translation>このファイルは存在しません。</translation>
+        </message>
+        <message>
+            <location filename="../paths.py" />
+            <source>Cannot create the output folder '{folder}': {reason}</source>
+            <translation>出力フォルダ '{folder}' を作成できません: {reason}</translation>
+        </message>
+        <message>
+            <location filename="../paths.py" />
+            <source>The output folder '{folder}' is not writable: choose another place.</source>
+            <translation>出力フォルダ '{folder}' に書き込めません。別の場所を選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../paths.py" />
+            <source>Cannot create the output folder under '{path}': it is a file.</source>
+            <translation>'{path}' の下に出力フォルダを作成できません。これはファイルです。</translation>
         </message>
         <message>
             <location filename="../provider.py" />
@@ -913,16 +1008,6 @@ Tile {tile} px, overlap {overlap} px</source>
         </message>
         <message>
             <location filename="../segment_dialog.py" />
-            <source>The tile size ({tile} px) must be a multiple of 32.</source>
-            <translation>タイルサイズ（{tile} px）は 32 の倍数にしてください。</translation>
-        </message>
-        <message>
-            <location filename="../segment_dialog.py" />
-            <source>The overlap ({overlap} px) must be less than half the tile size.</source>
-            <translation>オーバーラップ（{overlap} px）はタイルサイズの半分未満にしてください。</translation>
-        </message>
-        <message>
-            <location filename="../segment_dialog.py" />
             <source>The output must be a GeoPackage file ending in .gpkg.</source>
             <translation>出力は拡張子 .gpkg の GeoPackage ファイルにしてください。</translation>
         </message>
@@ -930,11 +1015,6 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../segment_dialog.py" />
             <source>Output '{path}' already exists: choose another file or tick 'Overwrite an existing file'.</source>
             <translation>出力 '{path}' は既に存在します。別のファイルを選ぶか、「既存のファイルを上書きする」をチェックしてください。</translation>
-        </message>
-        <message>
-            <location filename="../segment_dialog.py" />
-            <source>The output folder '{folder}' does not exist.</source>
-            <translation>出力フォルダ '{folder}' が存在しません。</translation>
         </message>
         <message>
             <location filename="../segment_dialog.py" />
@@ -948,6 +1028,36 @@ Tile {tile} px, overlap {overlap} px</source>
         </message>
         <message>
             <location filename="../settings_dialog.py" />
+            <source>the LandSeg settings</source>
+            <translation>LandSeg の設定</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>the LANDSEG_PYTHON environment variable</source>
+            <translation>環境変数 LANDSEG_PYTHON</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>the checkout's .venv</source>
+            <translation>チェックアウトの .venv</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>the user environment</source>
+            <translation>ユーザー環境</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>QGIS's Python</source>
+            <translation>QGIS の Python</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>the PATH</source>
+            <translation>PATH</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
             <source>No LandSeg environment was found.</source>
             <translation>LandSeg の環境が見つかりません。</translation>
         </message>
@@ -955,6 +1065,11 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../settings_dialog.py" />
             <source>Using {python} (landseg {version}, found via {source}).</source>
             <translation>{python} を使用中（landseg {version}、{source} で検出）。</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>LandSeg: installing the Python environment</source>
+            <translation>LandSeg: Python 環境をインストール中</translation>
         </message>
         <message>
             <location filename="../settings_dialog.py" />
@@ -973,23 +1088,8 @@ Tile {tile} px, overlap {overlap} px</source>
         </message>
         <message>
             <location filename="../settings_dialog.py" />
-            <source>Exit code {code}.</source>
-            <translation>終了コード {code}。</translation>
-        </message>
-        <message>
-            <location filename="../settings_dialog.py" />
-            <source>Could not start: {program}</source>
-            <translation>起動できませんでした: {program}</translation>
-        </message>
-        <message>
-            <location filename="../settings_dialog.py" />
             <source>Installation finished.</source>
             <translation>インストールが完了しました。</translation>
-        </message>
-        <message>
-            <location filename="../settings_dialog.py" />
-            <source>Installation failed: see the output.</source>
-            <translation>インストールに失敗しました。出力を確認してください。</translation>
         </message>
         <message>
             <location filename="../settings_dialog.py" />
@@ -1010,6 +1110,16 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../settings_dialog.py" />
             <source>Python interpreter</source>
             <translation>Python インタプリタ</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>[Download from the package index]</source>
+            <translation>[パッケージインデックスからダウンロード]</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Offline wheelhouse folder</source>
+            <translation>オフライン用 wheelhouse フォルダ</translation>
         </message>
         <message>
             <location filename="../settings_dialog.py" />

@@ -16,6 +16,7 @@ import click
 from landseg import __version__, defaults
 from landseg.cli import data, evaluation, models, reports, segment, serve, training
 from landseg.errors import Cancelled, LandSegError
+from landseg.messages import translate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,7 +43,7 @@ for _command in (
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings as users read them: one line, without the source line that raised them."""
-    click.echo(f"landseg: warning: {message}", err=True)
+    click.echo(f"landseg: warning: {translate(str(message))}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -66,13 +67,13 @@ def _run(argv: list[str] | None) -> int:
     try:
         cli.main(args=argv, prog_name="landseg", standalone_mode=False)
     except Cancelled as error:
-        click.echo(f"landseg: cancelled: {error}", err=True)
+        click.echo(f"landseg: cancelled: {translate(str(error))}", err=True)
         return defaults.EXIT_CANCELLED
     except (LandSegError, click.ClickException) as error:
         message = error.format_message() if isinstance(error, click.ClickException) else error
-        click.echo(f"landseg: error: {message}", err=True)
+        click.echo(f"landseg: error: {translate(str(message))}", err=True)
         return defaults.EXIT_USAGE
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("landseg: cancelled", err=True)
+        click.echo(f"landseg: {translate('cancelled')}", err=True)
         return defaults.EXIT_CANCELLED
     return 0

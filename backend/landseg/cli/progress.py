@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from landseg.messages import translate
+
 
 @dataclass
 class Job:
@@ -52,10 +54,11 @@ class Progress:
 
     def say(self, message: str) -> None:
         """A command's summary line: on stderr in JSON mode, where stdout is JSON only."""
-        click.echo(message, err=self.mode == "json")
+        click.echo(translate(message), err=self.mode == "json")
 
     def __call__(self, fraction: float, message: str) -> None:
-        """Report ``fraction`` (0 to 1) done, with what is being done."""
+        """Report ``fraction`` (0 to 1) done, with what is being done (in the user's language)."""
+        message = translate(message)
         if self.mode == "json":
             self.emit("progress", fraction=round(fraction, 4), message=message)
         elif self.mode == "bar":
