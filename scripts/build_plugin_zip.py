@@ -46,7 +46,7 @@ def check_metadata() -> configparser.SectionProxy:
     parser = configparser.ConfigParser()
     parser.read(PLUGIN_DIR / "metadata.txt", encoding="utf-8")
     general = parser["general"]
-    for key in ("name", "qgisMinimumVersion", "description", "version", "author", "email"):
+    for key in ("name", "qgisMinimumVersion", "description", "version", "author", "tracker"):
         if not general.get(key):
             raise SystemExit(f"metadata.txt lacks '{key}'")
     if not (PLUGIN_DIR / general["icon"]).is_file():

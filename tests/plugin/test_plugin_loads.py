@@ -28,13 +28,15 @@ def test_metadata_is_complete():
         "about",
         "version",
         "author",
-        "email",
         "repository",
         "tracker",
         "tags",
     ):
         assert general.get(key), key
     assert general["qgisMinimumVersion"] == "3.22"
+    assert "example.org" not in general.get("email", "")  # no placeholder contact
+    assert general["tracker"].startswith("https://github.com/")  # the contact
+    assert "Install" in general["about"] and "wheel" in general["about"]  # what Install does
     assert general["hasProcessingProvider"] == "yes"
     assert (REPO_ROOT / "plugin" / general["icon"]).is_file()
     assert (REPO_ROOT / "plugin" / "metadata.txt").read_text() == (
