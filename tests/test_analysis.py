@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def model(tiny_run):
     from landseg.inference.models import load
 
-    return load(tiny_run[0] / "best.pt", device="cpu").yolo.model
+    return load(tiny_run[0] / "best.pt", device="cpu", runtime="ultralytics").yolo.model
 
 
 def test_layers_are_chosen_from_the_yolov8_seg_structure(model):

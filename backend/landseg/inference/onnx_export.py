@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 from landseg.errors import InvalidParameterError, ModelLoadError
@@ -44,7 +45,8 @@ def export_onnx(
         copy = Path(folder) / "model.pt"
         shutil.copyfile(model_path, copy)
         yolo, info = read_model(copy)  # the same bytes as the model: the same metadata
-        with quiet_ultralytics():
+        with quiet_ultralytics(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on its exporter, not the user's
             exported = yolo.export(
                 format="onnx",
                 imgsz=info.input_size_px or info.tile_size_px,

@@ -191,6 +191,8 @@ def segment(
     stopwatch = _Stopwatch()
     output_path = Path(output_path)
     _check_options(output_path, conf, iou, batch_size, min_area_m2, simplify_tolerance_m)
+    if tile_size_px is not None:  # before the model loads; its metadata gives the defaults
+        validate_tiling(tile_size_px, overlap_px or 0)
     check_output(output_path.absolute(), overwrite=overwrite)
     on_cluster = scheduler is not None or workers is not None
     if on_cluster:
