@@ -1,60 +1,71 @@
-"""Models kept loaded between the jobs of ``landseg serve``, keyed by file SHA-256 and device.
+"""Models kept loaded between the jobs of ``landseg serve``, keyed by file SHA-256 and options.
 
-Loading a model (ultralytics' import, reading the weights) and its first forward pass (the
-predictor's set-up) cost seconds; a batch of small rasters pays them once. The cache sits at
-the one place ``models.load`` reads a model file (``models.read_model``); the same
-ultralytics object, predictor included, serves every later job on that file and device.
+Loading a model (torch's and ultralytics' imports, reading the weights, building an ONNX
+Runtime session) and its first forward pass cost seconds; a batch of small rasters pays them
+once. The cache wraps ``landseg.inference.models.load`` (whatever runtime it picks) wherever
+LandSeg's modules hold it, and hands out the same segmenter for the same file content and
+options; later jobs also skip the first pass's warm-up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-MAX_MODELS = 2  # models kept at once (each can hold hundreds of MB on a GPU)
-
-Reader = Callable[[Path], tuple[Any, Any]]
+MAX_MODELS = 2  # segmenters kept at once (each can hold hundreds of MB on a GPU)
 
 
 class ModelCache:
-    """Reads a model file once per (SHA-256, device); later reads return the loaded model."""
+    """``load`` once per (file SHA-256, device, runtime, options); later calls reuse it."""
 
     def __init__(self, max_models: int = MAX_MODELS) -> None:
         self.max_models = max_models
-        self.device = "auto"  # the device the current job asked for
-        self.loads = 0  # how many times a file was really read (for tests and benchmarks)
-        self._models: OrderedDict[tuple[str, str], tuple[Any, Any]] = OrderedDict()
+        self.loads = 0  # how many times a model was really loaded (for tests and benchmarks)
+        self._segmenters: OrderedDict[tuple, Any] = OrderedDict()
 
-    def read(self, reader: Reader, model_path: Path) -> tuple[Any, Any]:
-        """``reader(model_path)``, or the result of an earlier read of the same file."""
-        key = (_sha256(model_path), self.device)
-        if key in self._models:
-            self._models.move_to_end(key)
-            yolo, info = self._models[key]
-            return yolo, replace(info, name=model_path.name)  # the same file under another name
-        loaded = reader(model_path)
-        self.loads += 1
-        self._models[key] = loaded
-        while len(self._models) > self.max_models:
-            self._models.popitem(last=False)
-        return loaded
+    def load(self, original: Callable[..., Any], path: Any = None, **options: Any) -> Any:
+        """``original(path, **options)``, or the segmenter an earlier identical call made."""
+        from landseg.inference import models
+
+        model_path = Path(path) if path is not None else Path(models.DEFAULT_MODEL_PATH)
+        if not model_path.is_file():
+            return original(path, **options)  # its own clear error
+        classes = options.get("expected_classes")
+        fixed = {k: v for k, v in options.items() if k != "expected_classes"}
+        key = (_sha256(model_path), tuple(classes or ()), tuple(sorted(fixed.items())))
+        if key not in self._segmenters:
+            self._segmenters[key] = original(path, **options)
+            self.loads += 1
+            while len(self._segmenters) > self.max_models:
+                self._segmenters.popitem(last=False)
+        self._segmenters.move_to_end(key)
+        return self._segmenters[key]
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[ModelCache]:
-        """Route the inference package's model reads through this cache while in the block."""
+        """Route ``models.load``, in every LandSeg module holding it, through this cache."""
         from landseg.inference import models
 
-        original = models.read_model
-        models.read_model = lambda model_path: self.read(original, model_path)
+        original = models.load
+
+        def cached_load(path: Any = None, **options: Any) -> Any:
+            return self.load(original, path, **options)
+
+        holders = [m for name, m in list(sys.modules.items()) if name.startswith("landseg.")]
+        holders = [m for m in holders if getattr(m, "load", None) is original]
+        for module in holders:
+            module.load = cached_load  # modules imported later bind the cached one themselves
         try:
             yield self
         finally:
-            models.read_model = original
+            for name, module in list(sys.modules.items()):
+                if name.startswith("landseg.") and getattr(module, "load", None) is cached_load:
+                    module.load = original
 
 
 def _sha256(path: Path) -> str:
@@ -63,13 +74,3 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def requested_device(argv: list[str]) -> str:
-    """The ``--device`` of a command line (``auto`` when absent)."""
-    for index, part in enumerate(argv):
-        if part == "--device" and index + 1 < len(argv):
-            return argv[index + 1]
-        if part.startswith("--device="):
-            return part.split("=", 1)[1]
-    return "auto"

@@ -27,7 +27,7 @@ import click
 
 from landseg import __version__
 from landseg.cli import progress as progress_module
-from landseg.cli.model_cache import ModelCache, requested_device
+from landseg.cli.model_cache import ModelCache
 
 
 class _Lines:
@@ -115,7 +115,6 @@ class Server:
             return 2
         event = threading.Event()
         self.running = (job_id, event)
-        self.cache.device = requested_device(argv)
         streams = sys.stdout, sys.stderr
         sys.stdout = _Lines(lambda line: self.emit({"event": "stdout", "id": job_id, "line": line}))
         sys.stderr = _Lines(lambda line: self.emit({"event": "stderr", "id": job_id, "line": line}))
