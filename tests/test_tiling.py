@@ -72,15 +72,15 @@ def test_read_ahead_skips_empty_tiles_and_counts_them(tmp_path, scene_16bit):
             should_stop=lambda: False,
         )
     )
-    assert sum(len(b) for b, _ in batches) == 0
-    assert sum(c for _, c in batches) == len(specs)
+    assert sum(len(b.tiles) for b in batches) == 0
+    assert sum(b.consumed for b in batches) == len(specs)
 
 
 def test_read_ahead_stops_when_asked(scene_16bit):
     specs = tile_grid(768, 768, 128, 0)
     scaling = Scaling(np.zeros(3, np.float32), np.full(3, 4095, np.float32))
     seen = []
-    for batch, _ in read_ahead(
+    for batch in read_ahead(
         RasterSource(str(scene_16bit.raster_path)),
         specs,
         [1, 2, 3],
@@ -88,7 +88,7 @@ def test_read_ahead_stops_when_asked(scene_16bit):
         batch_size=2,
         should_stop=lambda: len(seen) >= 2,
     ):
-        seen.append(batch)
+        seen.append(batch.tiles)
     assert 2 <= len(seen) < len(specs) // 2
 
 

@@ -7,9 +7,11 @@ pieces.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
 
 from rasterio.windows import Window
 
@@ -27,9 +29,11 @@ class TilePieces:
 
     pieces: list[Piece]
     tiles_run: int
+    consumed: int = 0  # specs read, in order (tiles without data included)
+    skipped: list[int] = field(default_factory=list)  # spec indices that could not be read
 
 
-def segment_tiles(
+def pieces_by_batch(
     source: RasterSource,
     specs: Sequence[TileSpec],
     bands: Sequence[int],
@@ -39,33 +43,34 @@ def segment_tiles(
     batch_size: int,
     should_stop: Callable[[], bool] = lambda: False,
     within: Window | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> TilePieces:
+    skip_unreadable: bool = False,
+) -> Iterator[TilePieces]:
     """Read ``specs`` ahead of the model, predict in batches and turn masks into pieces.
 
     The one place tiles become pieces, whether for a whole raster (a local run) or for one
-    chunk of it on a Dask worker: both runs therefore give the same pieces.
+    chunk of it on a Dask worker: both runs therefore give the same pieces. Yields one result
+    per batch, in tile order; masks become outlines on a second thread while the model works on
+    the next batch.
 
     Args:
         source: The raster to read.
-        specs: Tiles to segment; pieces carry each spec's ``index``.
+        specs: Tiles to segment, in row order; pieces carry each spec's ``index``.
         bands: 1-based raster bands for the model's channels.
         scaling: The raster-wide scaling to 8-bit.
         segmenter: The model.
         batch_size: Tiles per call of ``segmenter.predict``.
         should_stop: Checked between batches; when true, the run stops.
         within: Only this window of the raster is read (area of interest).
-        progress: Called after each batch with the number of specs it consumed.
+        skip_unreadable: A tile that cannot be read (damaged block) is skipped and listed,
+            instead of stopping the run.
 
     Raises:
         Cancelled: ``should_stop`` turned true.
     """
-    tiles_run = 0
     known_classes = len(segmenter.class_names)
-    # Masks become polygons on a second thread while the model works on the next batch.
+    pending: deque[tuple[Future, int, int, list[int]]] = deque()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landseg-vectorize") as vectorizer:
-        vectorized = []
-        for batch, consumed in read_ahead(
+        for read in read_ahead(
             source,
             specs,
             bands,
@@ -73,24 +78,43 @@ def segment_tiles(
             batch_size=batch_size,
             should_stop=should_stop,
             within=within,
+            skip_unreadable=skip_unreadable,
         ):
             if should_stop():
                 break
-            if batch:
-                predictions = segmenter.predict([read.tile for read in batch])
-                vectorized.append(
-                    vectorizer.submit(_pieces, batch, predictions, known_classes=known_classes)
-                )
-                tiles_run += len(batch)
-            if progress is not None:
-                progress(consumed)
-        pieces = [piece for future in vectorized for piece in future.result()]
+            predictions = segmenter.predict([r.tile for r in read.tiles]) if read.tiles else []
+            future = vectorizer.submit(_pieces, read.tiles, predictions, known_classes)
+            pending.append((future, len(read.tiles), read.consumed, read.skipped))
+            if len(pending) > 1:
+                yield _result(*pending.popleft())
+        while pending and not should_stop():
+            yield _result(*pending.popleft())
     if should_stop():
         raise Cancelled("Segmentation was cancelled; no output was written.")
-    return TilePieces(pieces, tiles_run)
 
 
-def _pieces(batch: list[ReadTile], predictions, *, known_classes: int) -> list[Piece]:
+def _result(future: Future, tiles_run: int, consumed: int, skipped: list[int]) -> TilePieces:
+    return TilePieces(future.result(), tiles_run, consumed, skipped)
+
+
+def segment_tiles(
+    source: RasterSource,
+    specs: Sequence[TileSpec],
+    bands: Sequence[int],
+    scaling: Scaling,
+    segmenter: Segmenter,
+    **options: Any,
+) -> TilePieces:
+    """All the pieces of ``specs`` at once (a chunk of tiles on a Dask worker)."""
+    pieces, tiles_run, skipped = [], 0, []
+    for part in pieces_by_batch(source, specs, bands, scaling, segmenter, **options):
+        pieces += part.pieces
+        tiles_run += part.tiles_run
+        skipped += part.skipped
+    return TilePieces(pieces, tiles_run, len(specs), skipped)
+
+
+def _pieces(batch: list[ReadTile], predictions, known_classes: int) -> list[Piece]:
     pieces = []
     for read, instances in zip(batch, predictions, strict=True):
         for instance in instances:

@@ -31,9 +31,9 @@ from landseg import __version__, defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.inference.models import check_model_classes, load
-from landseg.inference.pieces import segment_tiles
 from landseg.inference.segmenter import Segmenter
-from landseg.inference.stitch import Piece, merge_pieces
+from landseg.inference.stitch import MergedInstance, Piece, StreamingMerge
+from landseg.inference.streaming import StreamStats, stream
 from landseg.inference.tiling import TileSpec, tile_grid, validate_tiling
 from landseg.inference.vectorize import (
     areas_m2,
@@ -41,8 +41,6 @@ from landseg.inference.vectorize import (
     metres_to_crs_units,
     pixels_to_map,
 )
-from landseg.io.atomic import check_output
-from landseg.io.geopackage import write_layer
 from landseg.io.rasters import (
     RasterSource,
     Scaling,
@@ -53,6 +51,7 @@ from landseg.io.rasters import (
     select_bands,
     with_crs,
 )
+from landseg.io.streamed import StreamedLayer, check_target, output_kind
 from landseg.io.vectors import AreaOfInterest, area_of_interest, polygonal_parts
 
 ProgressCallback = Callable[[float, str], None]
@@ -151,13 +150,17 @@ def segment(
     scheduler: str | Any | None = None,
     workers: int | None = None,
     chunk_tiles: int = defaults.CHUNK_TILES,
+    resume: bool = False,
+    checkpoint: bool | None = None,
+    skip_unreadable: bool = False,
 ) -> SegmentationResult:
     """Segment a georeferenced raster into land-cover polygons written to a GeoPackage.
 
     Args:
         raster_path: Any raster GDAL reads, with a CRS (file, VRT, COG URL, WMS/XYZ XML),
             or a list of orthophoto sheets in one CRS, segmented as one mosaic.
-        output_path: The ``.gpkg`` to write (atomically).
+        output_path: The file to write: ``.gpkg`` (styled GeoPackage), ``.parquet``
+            (GeoParquet), ``.fgb`` (FlatGeobuf), or a folder (partitioned GeoParquet).
         model: A ``.pt``/``.onnx`` path, a ``Segmenter``, or ``None`` for the shipped model.
         aoi: Area of interest (vector file, GeoDataFrame or geometry in the raster's CRS):
             only tiles touching it are read, and polygons are clipped to it.
@@ -187,16 +190,21 @@ def segment(
         workers: Segment on a local Dask cluster of this many worker processes.
         chunk_tiles: With ``scheduler`` or ``workers``: a chunk (one Dask task) is a square
             block of ``chunk_tiles`` x ``chunk_tiles`` tiles.
+        resume: Continue the run that wrote this output's work file and did not finish.
+        checkpoint: Keep a resumable work file when the run stops (cancel, crash, kill);
+            default on for runs of more than ``defaults.CHECKPOINT_MIN_TILES`` tiles.
+        skip_unreadable: Skip tiles that cannot be read (damaged blocks), listing them in the
+            warnings, instead of stopping the run.
     """
     stopwatch = _Stopwatch()
     output_path = Path(output_path)
     _check_options(output_path, conf, iou, batch_size, min_area_m2, simplify_tolerance_m)
     if tile_size_px is not None:  # before the model loads; its metadata gives the defaults
         validate_tiling(tile_size_px, overlap_px or 0)
-    check_output(output_path.absolute(), overwrite=overwrite)
+    check_target(output_path.absolute(), overwrite=overwrite)
     on_cluster = scheduler is not None or workers is not None
     if on_cluster:
-        _check_cluster_options(scheduler, workers, chunk_tiles)
+        _check_cluster_options(scheduler, workers, chunk_tiles, resume)
     report = progress or (lambda fraction, message: None)
     is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
 
@@ -220,82 +228,136 @@ def segment(
         overlap_px=overlap_px,
         bands=bands,
     )
-    if on_cluster:
-        outcome = _infer_on_cluster(
-            plan,
-            model,
-            segmenter,
-            device=device,
-            conf=conf,
-            iou=iou,
-            batch_size=batch_size,
-            runtime=runtime,
-            scheduler=scheduler,
-            workers=workers,
-            chunk_tiles=chunk_tiles,
-            progress=report,
-            should_stop=is_cancelled,
-        )
-    else:
-        outcome = _infer_locally(plan, segmenter, batch_size, report, is_cancelled)
-    stopwatch.lap("inference")
+    names = segmenter.class_names
 
-    report(0.9, f"Merging {len(outcome.pieces)} pieces across tile seams")
-    frame = _polygons(
-        outcome.pieces,
-        plan,
-        segmenter.class_names,
-        min_area_m2=min_area_m2,
-        simplify_tolerance_m=simplify_tolerance_m,
-        square_roofs=square_roofs,
+    def polygons(merged: list[MergedInstance]) -> gpd.GeoDataFrame:
+        return _polygons(
+            merged,
+            plan,
+            names,
+            min_area_m2=min_area_m2,
+            simplify_tolerance_m=simplify_tolerance_m,
+            square_roofs=square_roofs,
+        )
+
+    keep = (len(plan.specs) > defaults.CHECKPOINT_MIN_TILES) if checkpoint is None else checkpoint
+    layer = StreamedLayer(output_path, layer=LAYER_NAME, checkpoints=keep or resume)
+    metadata = _run_metadata(
+        segmenter, raster_path, plan, conf, str(getattr(segmenter, "device", "n/a"))
     )
-    stopwatch.lap("stitch_and_vectorize")
-    if is_cancelled():
-        raise Cancelled("Segmentation was cancelled; no output was written.")
-    _write_output(
-        frame, output_path, plan, outcome, segmenter, raster_path, conf, overwrite, report
-    )
+    identity = {
+        "metadata": {k: v for k, v in metadata.items() if k != "run_time_utc"},
+        "options": [min_area_m2, simplify_tolerance_m, square_roofs, iou],
+    }
+    state = layer.start(polygons([]), metadata, identity, resume=resume)
+    try:
+        if on_cluster:
+            stats, device_used = _on_cluster(
+                plan,
+                model,
+                segmenter,
+                layer,
+                state,
+                polygons,
+                device=device,
+                conf=conf,
+                iou=iou,
+                batch_size=batch_size,
+                runtime=runtime,
+                scheduler=scheduler,
+                workers=workers,
+                chunk_tiles=chunk_tiles,
+                progress=report,
+                should_stop=is_cancelled,
+            )
+        else:
+            report(
+                0.0, f"Segmenting {len(plan.specs)} tiles on {getattr(segmenter, 'device', 'n/a')}"
+            )
+            stats = stream(
+                plan,
+                segmenter,
+                layer,
+                state,
+                polygons=polygons,
+                batch_size=batch_size,
+                report=report,
+                should_stop=is_cancelled,
+                skip_unreadable=skip_unreadable,
+            )
+            device_used = str(getattr(segmenter, "device", "n/a"))
+        if is_cancelled():
+            raise Cancelled("Segmentation was cancelled; no output was written.")
+        stopwatch.lap("inference")
+        counts = layer.counts(names)
+        _notices(plan, stats, state, raster_path)
+        layer.finish(class_names=names, overwrite=overwrite)
+    except BaseException as error:
+        _stopped(layer, keep or resume, error)
+        raise
     stopwatch.lap("write")
+    report(1.0, f"Wrote {sum(counts.values())} polygons to {output_path}")
     timings = stopwatch.timings()
-    if outcome.forward_s is not None:
-        timings["model_forward"] = outcome.forward_s
+    timings["stitch_and_vectorize"] = stats.merge_s
+    timings["write"] += stats.write_s
+    timings["inference"] -= stats.merge_s + stats.write_s
+    if stats.forward_s is not None:
+        timings["model_forward"] = stats.forward_s
     return SegmentationResult(
         output_path=output_path,
-        counts={name: int((frame["class"] == name).sum()) for name in segmenter.class_names},
+        counts=counts,
         timings_s=timings,
-        device=outcome.device,
+        device=device_used,
         tiles_total=len(plan.specs),
-        tiles_run=outcome.tiles_run,
+        tiles_run=stats.tiles_run,
         warnings=plan.messages,
     )
 
 
-def _write_output(
-    frame, output_path, plan, outcome, segmenter, raster_path, conf, overwrite, report
-) -> None:
-    """Write the styled layer with the run's metadata (a notice when the raster held no data)."""
-    if outcome.tiles_run == 0:
+def _on_cluster(plan, model, segmenter, layer, state, polygons, **options):
+    """Segment on Dask: every chunk's pieces come back, are merged here and written at once."""
+    outcome = _infer_on_cluster(plan, model, segmenter, **options)
+    started = time.perf_counter()
+    pieces = sorted(outcome.pieces, key=lambda piece: piece.tile_index)  # stable: tile order
+    frame = polygons(StreamingMerge(plan.specs).add(pieces, np.inf))  # a local run's order
+    merge_s = time.perf_counter() - started
+    state.tiles_done, state.tiles_run = len(plan.specs), outcome.tiles_run
+    layer.append(frame, state)
+    write_s = time.perf_counter() - started - merge_s
+    return StreamStats(outcome.tiles_run, outcome.forward_s, merge_s, write_s), outcome.device
+
+
+def _notices(plan: _Plan, stats: StreamStats, state, raster_path) -> None:
+    """Warnings the user must see: a raster without data, tiles that could not be read."""
+    if stats.tiles_run == 0 and not state.skipped_tiles:
         plan.messages.append(
             f"Raster '{raster_path}' holds no data (every pixel is nodata): wrote an empty layer."
         )
-        warnings.warn(plan.messages[-1], LandSegWarning, stacklevel=3)
-    report(0.95, f"Writing {len(frame)} polygons")
-    write_layer(
-        frame,
-        output_path,
-        layer=LAYER_NAME,
-        class_names=segmenter.class_names,
-        metadata=_run_metadata(segmenter, raster_path, plan, conf, outcome.device),
-        overwrite=overwrite,
-    )
-    report(1.0, f"Wrote {len(frame)} polygons to {output_path}")
+    if state.skipped_tiles:
+        windows = [plan.specs[i].window for i in state.skipped_tiles[:10]]
+        where = ", ".join(f"rows {int(w.row_off)}, columns {int(w.col_off)}" for w in windows)
+        plan.messages.append(
+            f"{len(state.skipped_tiles)} tile(s) could not be read and were skipped (at {where}"
+            f"{' ...' if len(state.skipped_tiles) > 10 else ''}): their area has no polygons."
+        )
+    for message in plan.messages[-2:]:
+        if message.startswith(("Raster '", f"{len(state.skipped_tiles)} tile")):
+            warnings.warn(message, LandSegWarning, stacklevel=4)
+
+
+def _stopped(layer: StreamedLayer, resumable: bool, error: BaseException) -> None:
+    """A run that stops keeps its work file only when it may be resumed."""
+    if resumable and not isinstance(error, InvalidParameterError):
+        error.args = (
+            f"{error.args[0] if error.args else error} The run can continue where it stopped: "
+            "run the same command again with --resume.",
+        )
+        return
+    layer.discard()
 
 
 def _check_options(output_path: Path, conf, iou, batch_size, min_area_m2, simplify_m) -> None:
-    require(
-        output_path.suffix.lower() == ".gpkg",
-        f"Output '{output_path}' must be a GeoPackage: give a path ending in .gpkg.",
-    )
+    output_kind(output_path)
     check_fraction(conf, "Confidence", example=defaults.CONFIDENCE)
     check_fraction(iou, "IoU", example=defaults.NMS_IOU)
     require(batch_size >= 1, f"Batch {batch_size} must be at least 1 tile: use e.g. 8.")
@@ -368,33 +430,6 @@ def _bands(src, chosen, model_bands, messages: list[str]) -> list[int]:
     return bands
 
 
-def _infer_locally(plan: _Plan, segmenter: Segmenter, batch_size: int, report, is_cancelled):
-    """Run the model over the plan's tiles in this process."""
-    device = getattr(segmenter, "device", "n/a")
-    total = len(plan.specs)
-    report(0.0, f"Segmenting {total} tiles on {device}")
-    done = 0
-
-    def tiles_done(consumed: int) -> None:
-        nonlocal done
-        done += consumed
-        report(0.9 * done / total, f"{done}/{total} tiles")
-
-    tiles = segment_tiles(
-        plan.source,
-        plan.specs,
-        plan.bands,
-        plan.scaling,
-        segmenter,
-        batch_size=batch_size,
-        should_stop=is_cancelled,
-        within=plan.within,
-        progress=tiles_done,
-    )
-    forward_s = getattr(segmenter, "forward_seconds", None)
-    return _Inference(tiles.pieces, tiles.tiles_run, device, forward_s)
-
-
 def _infer_on_cluster(
     plan: _Plan, model, segmenter: Segmenter, *, progress, should_stop, **options: Any
 ) -> _Inference:
@@ -417,7 +452,7 @@ def _infer_on_cluster(
 
 
 def _polygons(
-    pieces: list[Piece],
+    merged: list[MergedInstance],
     plan: _Plan,
     names: Sequence[str],
     *,
@@ -425,8 +460,7 @@ def _polygons(
     simplify_tolerance_m: float | None,
     square_roofs: bool,
 ) -> gpd.GeoDataFrame:
-    """Merge the pieces across seams into clean, clipped map polygons with their fields."""
-    merged = merge_pieces(pieces, plan.specs)
+    """Merged instances as clean, clipped map polygons with their fields."""
     map_geometries = pixels_to_map([m.geometry for m in merged], plan.transform)
     tolerance = (
         metres_to_crs_units(simplify_tolerance_m, plan.crs, plan.centre_latitude)
@@ -443,7 +477,7 @@ def _polygons(
     scores = np.array([m.score for m in merged], dtype=float)
     return gpd.GeoDataFrame(
         {
-            "class": [names[c] for c in class_ids[keep]],
+            "class": np.array([names[c] for c in class_ids[keep]], dtype=object),
             "class_id": class_ids[keep].astype("int32"),
             "score": np.round(scores[keep], 4),
             "area_m2": np.round(areas[keep], 2),
@@ -527,7 +561,12 @@ def _tiles_touching(specs: list[TileSpec], region, transform) -> list[TileSpec]:
     return [replace(s, index=i) for i, s in enumerate(kept)]
 
 
-def _check_cluster_options(scheduler, workers: int | None, chunk_tiles: int) -> None:
+def _check_cluster_options(scheduler, workers: int | None, chunk_tiles: int, resume: bool) -> None:
+    if resume:
+        raise InvalidParameterError(
+            "A run on Dask cannot be resumed (--resume): run it again from the start, or "
+            "without --scheduler/--workers to get a resumable run."
+        )
     if scheduler is not None and workers is not None:
         raise InvalidParameterError(
             "Both a Dask scheduler and a number of local workers were given: give --scheduler "

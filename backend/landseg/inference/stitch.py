@@ -197,7 +197,8 @@ class StreamingMerge:
     A group of linked pieces is final once no tile still to come can touch it: all its pieces
     lie above the first pixel row that a tile still to come covers (pieces link only where they
     intersect or touch). Memory then holds about one row of tiles' pieces, whatever the
-    raster's size. The instances are those :func:`merge_pieces` gives for all pieces at once.
+    raster's size. The instances are those :func:`merge_pieces` gives for all pieces at once,
+    in an order that does not depend on how the pieces were batched.
     """
 
     def __init__(
@@ -207,6 +208,7 @@ class StreamingMerge:
         self.link_threshold = link_threshold
         self.open: list[Piece] = []
         self.frontier = -np.inf
+        self.row_starts = np.unique([spec.window.row_off for spec in specs])
 
     def add(self, pieces: Sequence[Piece], frontier_row: float) -> list[MergedInstance]:
         """Take new pieces; return the instances that became final.
@@ -223,12 +225,16 @@ class StreamingMerge:
         bottoms = shapely.bounds(np.array([p.geometry for p in self.open], dtype=object))[:, 3]
         final, still_open = [], []
         for group in _groups(self.open, self.specs, cores, self.link_threshold):
-            if bottoms[group].max() < frontier_row:
-                final.append(_merged(group, self.open, cores))
+            bottom = bottoms[group].max()
+            if bottom < frontier_row:
+                # the row of tiles after which it is final, then its first piece: an order
+                # that does not depend on how the tiles were batched (or on a resume)
+                band = int(np.searchsorted(self.row_starts, bottom, side="right"))
+                final.append((band, group[0], _merged(group, self.open, cores)))
             else:
                 still_open.extend(group.tolist())
         self.open = [self.open[i] for i in sorted(still_open)]
-        return final
+        return [instance for _, _, instance in sorted(final, key=lambda item: item[:2])]
 
     def finish(self) -> list[MergedInstance]:
         """The instances still open once every tile has been read."""

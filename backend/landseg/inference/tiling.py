@@ -13,14 +13,14 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rasterio.errors import WindowError
 from rasterio.windows import Window
 
 from landseg import defaults
-from landseg.errors import InvalidParameterError
+from landseg.errors import InvalidParameterError, RasterReadError
 from landseg.inference.segmenter import Tile
 from landseg.io.rasters import RasterSource, Scaling, read_window, valid_mask
 
@@ -138,6 +138,15 @@ def read_tile(
     return ReadTile(spec, tile, valid)
 
 
+@dataclass
+class ReadBatch:
+    """Tiles read ahead of the model, and how many specs (in order) they account for."""
+
+    tiles: list[ReadTile]  # the tiles that hold data
+    consumed: int  # specs read, tiles without data and skipped ones included
+    skipped: list[int] = field(default_factory=list)  # spec indices that could not be read
+
+
 def read_ahead(
     source: RasterSource,
     specs: Sequence[TileSpec],
@@ -147,12 +156,14 @@ def read_ahead(
     batch_size: int,
     should_stop: Callable[[], bool],
     within: Window | None = None,
+    skip_unreadable: bool = False,
     depth: int = 2,
-) -> Iterator[tuple[list[ReadTile], int]]:
-    """Yield batches of non-empty tiles (and how many specs each batch consumed).
+) -> Iterator[ReadBatch]:
+    """Yield batches of non-empty tiles, in spec order.
 
     A background thread with its own dataset handle reads up to ``depth`` batches ahead,
-    so disk reads overlap the model's forward pass.
+    so disk reads overlap the model's forward pass. With ``skip_unreadable``, a tile whose
+    pixels cannot be read is left out and listed instead of stopping the run.
     """
     batches: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
@@ -161,20 +172,25 @@ def read_ahead(
     def produce() -> None:
         try:
             with source.open() as src:
-                batch: list[ReadTile] = []
-                consumed = 0
+                batch = ReadBatch([], 0)
                 for spec in specs:
                     if stop.is_set() or should_stop():
                         break
-                    consumed += 1
-                    read = read_tile(src, spec, bands, scaling, within=within)
+                    batch.consumed += 1
+                    try:
+                        read = read_tile(src, spec, bands, scaling, within=within)
+                    except RasterReadError:
+                        if not skip_unreadable:
+                            raise
+                        batch.skipped.append(spec.index)
+                        read = None
                     if read is not None:
-                        batch.append(read)
-                    if len(batch) == batch_size:
-                        batches.put((batch, consumed))
-                        batch, consumed = [], 0
-                if batch or consumed:
-                    batches.put((batch, consumed))
+                        batch.tiles.append(read)
+                    if len(batch.tiles) == batch_size:
+                        batches.put(batch)
+                        batch = ReadBatch([], 0)
+                if batch.tiles or batch.consumed:
+                    batches.put(batch)
         except BaseException as error:  # surfaced in the consumer's thread
             batches.put(error)
         finally:

@@ -6,6 +6,7 @@ default), so the layer opens coloured by class in QGIS with no further step.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,8 +78,10 @@ def categorized_qml(class_names: Sequence[str], *, field: str = "class") -> str:
     )
 
 
-def _add_style(path: Path, layer: str, qml: str) -> None:
-    with sqlite3.connect(path) as db:
+def add_style(path: Path, layer: str, class_names: Sequence[str]) -> None:
+    """Store the layer's categorized style in the GeoPackage, as QGIS stores styles."""
+    qml = categorized_qml(class_names)
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         (geometry_column,) = db.execute(
             "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)
         ).fetchone()
@@ -122,7 +125,7 @@ def write_layer(
                 promote_to_multi=True,
                 layer_metadata=metadata,
             )
-            _add_style(temporary, layer, categorized_qml(class_names))
+            add_style(temporary, layer, class_names)
         except (OSError, sqlite3.Error, pyogrio.errors.DataSourceError) as error:
             raise OutputNotWritableError(
                 f"Cannot write '{path}' ({str(error).strip()[:200]}): check that its disk has "

@@ -1,0 +1,273 @@
+"""The output of a long run, written while it runs, resumable, and put in place at the end.
+
+Polygons are appended batch by batch to a *work file*: a hidden GeoPackage beside the target
+(``.NAME.landseg-partial.gpkg``). With each batch a checkpoint is committed in the same file:
+how many tiles are done, the pieces still open at the read front, the features written. A run
+that dies can be resumed from there (features written after the last checkpoint are dropped
+first), and its result is the one an uninterrupted run gives. At the end the work file becomes
+the output: a styled GeoPackage, or converted (streamed, in batches) to GeoParquet or
+FlatGeobuf, then moved into place atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+import pyogrio.errors
+
+from landseg.errors import InvalidParameterError, LandSegWarning, OutputNotWritableError
+from landseg.io.atomic import atomic_output, check_output, remove_with_sidecars
+from landseg.io.folders import atomic_folder, check_replaceable_folder
+from landseg.io.geopackage import add_style
+
+FORMATS = {".gpkg": "GeoPackage", ".parquet": "GeoParquet", ".fgb": "FlatGeobuf"}
+_CHECKPOINT_TABLE = "landseg_checkpoint"
+_CONVERT_BATCH = 65536  # features per batch when converting the work file
+
+
+@dataclass
+class Checkpoint:
+    """Where a run stands: what a resumed run needs to continue exactly."""
+
+    run: dict[str, Any]  # the run's identity (raster, model, options): a resume must match
+    tiles_done: int = 0  # specs read, in order
+    tiles_run: int = 0  # of those, tiles that held data
+    features: int = 0  # features written up to this checkpoint
+    open_pieces: list[dict[str, Any]] = field(default_factory=list)
+    skipped_tiles: list[int] = field(default_factory=list)
+
+
+def output_kind(path: Path) -> str:
+    """``.gpkg``, ``.parquet`` or ``.fgb``, or ``folder`` (a partitioned GeoParquet dataset).
+
+    Raises:
+        InvalidParameterError: Another extension.
+    """
+    suffix = path.suffix.lower()
+    if suffix in FORMATS:
+        return suffix
+    if not suffix or path.is_dir():
+        return "folder"
+    raise InvalidParameterError(
+        f"Output '{path.name}' has an extension LandSeg cannot write: end it in .gpkg "
+        "(GeoPackage), .parquet (GeoParquet) or .fgb (FlatGeobuf), or give a folder for a "
+        "partitioned GeoParquet dataset."
+    )
+
+
+def work_file(target: Path) -> Path:
+    """The hidden work file beside ``target``."""
+    return target.with_name(f".{target.name}.landseg-partial.gpkg")
+
+
+class StreamedLayer:
+    """A polygon layer appended batch by batch into the work file, with checkpoints."""
+
+    def __init__(self, target: Path, *, layer: str, checkpoints: bool) -> None:
+        self.target = target
+        self.work = work_file(target)
+        self.layer = layer
+        self.checkpoints = checkpoints
+
+    def start(
+        self,
+        empty: gpd.GeoDataFrame,
+        metadata: dict[str, str],
+        run: dict[str, Any],
+        *,
+        resume: bool,
+    ) -> Checkpoint:
+        """Open the work file: the checkpoint to continue from, or a new layer.
+
+        Raises:
+            InvalidParameterError: ``resume`` with a work file of another run.
+        """
+        if self.work.exists() and resume:
+            checkpoint = self._read_checkpoint()
+            if checkpoint is not None and checkpoint.run == run:
+                self._drop_features_after(checkpoint.features)
+                return checkpoint
+            raise InvalidParameterError(
+                f"The unfinished run in '{self.work.name}' was started with another raster, "
+                "model or options: run without --resume to start again."
+            )
+        if self.work.exists():
+            warnings.warn(
+                f"'{self.work.name}' is left from a run that did not finish: it is replaced "
+                "(give --resume to continue it instead).",
+                LandSegWarning,
+                stacklevel=3,
+            )
+        self.discard()
+        self._write(empty, metadata=metadata)
+        checkpoint = Checkpoint(run)
+        self._save(checkpoint)
+        return checkpoint
+
+    def append(self, frame: gpd.GeoDataFrame, checkpoint: Checkpoint) -> None:
+        """Add ``frame``'s polygons, then commit ``checkpoint`` (features counted in it)."""
+        if len(frame):
+            self._write(frame)
+        checkpoint.features += len(frame)
+        if self.checkpoints:
+            self._save(checkpoint)
+
+    def finish(self, *, class_names: list[str], overwrite: bool) -> Path:
+        """Turn the work file into the output and move it into place."""
+        with self._connection() as db:
+            db.execute(f"DROP TABLE IF EXISTS {_CHECKPOINT_TABLE}")
+        kind = output_kind(self.target)
+        if kind == ".gpkg":
+            check_output(self.target.absolute(), overwrite=overwrite)
+            add_style(self.work, self.layer, class_names)
+            os.replace(self.work, self.target)
+            return self.target
+        if kind == "folder":
+            with atomic_folder(self.target, overwrite=overwrite, kind="geoparquet") as staging:
+                _to_parquet_parts(self.work, self.layer, staging)
+        else:
+            with atomic_output(self.target, overwrite=overwrite) as partial:
+                _convert(self.work, self.layer, partial, kind)
+        self.discard()
+        return self.target
+
+    def counts(self, class_names: list[str]) -> dict[str, int]:
+        """Polygons written per class."""
+        with self._connection() as db:
+            rows = dict(db.execute(f'SELECT class, COUNT(*) FROM "{self.layer}" GROUP BY class'))
+        return {name: int(rows.get(name, 0)) for name in class_names}
+
+    def discard(self) -> None:
+        """Remove the work file (and what SQLite left beside it)."""
+        remove_with_sidecars(self.work)
+
+    def _write(self, frame: gpd.GeoDataFrame, metadata: dict[str, str] | None = None) -> None:
+        try:
+            pyogrio.write_dataframe(
+                frame,
+                self.work,
+                layer=self.layer,
+                driver="GPKG",
+                geometry_type="MultiPolygon",
+                promote_to_multi=True,
+                append=metadata is None,
+                layer_metadata=metadata,
+            )
+        except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
+            raise OutputNotWritableError(
+                f"Cannot write '{self.work}' ({str(error).strip()[:200]}): check that its disk "
+                "has free space and is still reachable, then run again."
+            ) from None
+
+    @contextlib.contextmanager
+    def _connection(self):
+        try:
+            with contextlib.closing(sqlite3.connect(self.work)) as db, db:
+                yield db
+        except sqlite3.Error as error:
+            raise OutputNotWritableError(
+                f"Cannot update '{self.work}' ({error}): check that its disk has free space and "
+                "is still reachable, then run again."
+            ) from None
+
+    def _save(self, checkpoint: Checkpoint) -> None:
+        with self._connection() as db:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {_CHECKPOINT_TABLE} (state TEXT)")
+            db.execute(f"DELETE FROM {_CHECKPOINT_TABLE}")
+            db.execute(
+                f"INSERT INTO {_CHECKPOINT_TABLE} VALUES (?)", (json.dumps(checkpoint.__dict__),)
+            )
+
+    def _read_checkpoint(self) -> Checkpoint | None:
+        with contextlib.suppress(sqlite3.Error, ValueError, TypeError):
+            with contextlib.closing(sqlite3.connect(self.work)) as db:
+                (state,) = db.execute(f"SELECT state FROM {_CHECKPOINT_TABLE}").fetchone()
+            return Checkpoint(**json.loads(state))
+        return None
+
+    def _drop_features_after(self, count: int) -> None:
+        """Features appended after the checkpoint was committed go (they come again)."""
+        with self._connection() as db:
+            db.execute(
+                f'DELETE FROM "{self.layer}" WHERE fid NOT IN '
+                f'(SELECT fid FROM "{self.layer}" ORDER BY fid LIMIT ?)',
+                (count,),
+            )
+
+
+def check_target(target: Path, *, overwrite: bool) -> None:
+    """Before any work: the output's format is known and its place may be written."""
+    if output_kind(target) == "folder":
+        check_replaceable_folder(target, overwrite=overwrite, kind="geoparquet")
+    else:
+        check_output(target, overwrite=overwrite)
+
+
+def _convert(work: Path, layer: str, target: Path, kind: str) -> None:
+    """Stream the work file's features into one GeoParquet or FlatGeobuf file."""
+    if kind == ".fgb":
+        with pyogrio.open_arrow(work, layer=layer, batch_size=_CONVERT_BATCH) as (meta, reader):
+            pyogrio.write_arrow(
+                reader,
+                target,
+                driver="FlatGeobuf",
+                geometry_name=meta["geometry_name"] or "geometry",
+                geometry_type="MultiPolygon",
+                crs=meta["crs"],
+            )
+        return
+    writer = None
+    for frame in _batches(work, layer):
+        writer = writer or _ParquetWriter(target, frame)
+        writer.write(frame)
+    writer.close()
+
+
+def _to_parquet_parts(work: Path, layer: str, folder: Path) -> None:
+    """A partitioned GeoParquet dataset: one file per batch of features."""
+    for part, frame in enumerate(_batches(work, layer)):
+        frame.to_parquet(folder / f"part-{part:05d}.parquet", index=False)
+
+
+def _batches(work: Path, layer: str):
+    """The work file's features, a batch at a time (one empty batch for an empty layer)."""
+    total = pyogrio.read_info(work, layer=layer)["features"]
+    for start in range(0, max(total, 1), _CONVERT_BATCH):
+        yield pyogrio.read_dataframe(
+            work, layer=layer, skip_features=start, max_features=_CONVERT_BATCH
+        )
+
+
+class _ParquetWriter:
+    """One GeoParquet file written in row groups (geopandas' own GeoParquet metadata)."""
+
+    def __init__(self, path: Path, first: gpd.GeoDataFrame) -> None:
+        import pyarrow.parquet as parquet
+
+        self.writer = parquet.ParquetWriter(path, _arrow(first).schema)
+
+    def write(self, frame: gpd.GeoDataFrame) -> None:
+        self.writer.write_table(_arrow(frame).cast(self.writer.schema))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _arrow(frame: gpd.GeoDataFrame):
+    """A GeoParquet table; the file-wide bounding box is left out (it varies by row group)."""
+    from geopandas.io.arrow import _geopandas_to_arrow
+
+    table = _geopandas_to_arrow(frame, index=False)
+    geo = json.loads(table.schema.metadata[b"geo"])
+    for column in geo["columns"].values():
+        column.pop("bbox", None)
+    return table.replace_schema_metadata({**table.schema.metadata, b"geo": json.dumps(geo)})
