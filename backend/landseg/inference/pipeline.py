@@ -12,51 +12,36 @@ once.
 from __future__ import annotations
 
 import datetime as dt
-import math
+import functools
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol
 
-import geopandas as gpd
 import numpy as np
-import shapely
-from affine import Affine
-from pyproj import CRS
-from rasterio.windows import Window, from_bounds
 
 from landseg import __version__, defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.inference.models import check_model_classes, load
+from landseg.inference.plan import Plan, make_plan, source_uri, to_polygons
 from landseg.inference.segmenter import Segmenter
-from landseg.inference.stitch import MergedInstance, Piece, StreamingMerge
+from landseg.inference.stitch import Piece, StreamingMerge
 from landseg.inference.streaming import StreamStats, stream
-from landseg.inference.tiling import TileSpec, tile_grid, validate_tiling
-from landseg.inference.vectorize import (
-    areas_m2,
-    clean,
-    metres_to_crs_units,
-    pixels_to_map,
-)
+from landseg.inference.tiling import validate_tiling
 from landseg.io.rasters import (
-    RasterSource,
-    Scaling,
-    compute_scaling,
     ground_pixel_size_m,
-    mosaic_vrt,
     open_raster,
-    select_bands,
     with_crs,
 )
 from landseg.io.streamed import StreamedLayer, check_target, output_kind
-from landseg.io.vectors import AreaOfInterest, area_of_interest, polygonal_parts
+from landseg.io.vectors import AreaOfInterest
 
 ProgressCallback = Callable[[float, str], None]
 LAYER_NAME = defaults.LAYER_NAME
-RESAMPLE_TOLERANCE = 0.10  # pixel sizes closer than this to the model's are used as they are
 
 
 class CancelToken(Protocol):
@@ -92,25 +77,6 @@ class _Stopwatch:
 
     def timings(self) -> dict[str, float]:
         return {**self.stages, "total": self.last - self.started}
-
-
-@dataclass
-class _Plan:
-    """What a run reads and where: the raster, its tiles and the area, in the raster's CRS."""
-
-    source: RasterSource
-    specs: list[TileSpec]
-    bands: list[int]
-    scaling: Scaling
-    within: Window | None
-    region: shapely.Geometry | None
-    crs: CRS
-    transform: Affine
-    centre_latitude: float
-    native_pixel_m: float
-    tile_size_px: int
-    overlap_px: int
-    messages: list[str]
 
 
 @dataclass
@@ -196,117 +162,36 @@ def segment(
         skip_unreadable: Skip tiles that cannot be read (damaged blocks), listing them in the
             warnings, instead of stopping the run.
     """
+    job = SimpleNamespace(**locals())  # every option of this run, by its parameter name
+    job.output_path = Path(output_path)
+    job.on_cluster = scheduler is not None or workers is not None
+    job.report = progress or (lambda fraction, message: None)
+    job.is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
     stopwatch = _Stopwatch()
-    output_path = Path(output_path)
-    _check_options(output_path, conf, iou, batch_size, min_area_m2, simplify_tolerance_m)
-    if tile_size_px is not None:  # before the model loads; its metadata gives the defaults
-        validate_tiling(tile_size_px, overlap_px or 0)
-    check_target(output_path.absolute(), overwrite=overwrite)
-    on_cluster = scheduler is not None or workers is not None
-    if on_cluster:
-        _check_cluster_options(scheduler, workers, chunk_tiles, resume)
-    report = progress or (lambda fraction, message: None)
-    is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
-
-    uri = with_crs(_source_uri(raster_path), crs)
-    with open_raster(uri) as src:
-        native_pixel_m = ground_pixel_size_m(src)
-    # On a cluster the workers run the model (``device`` resolves there); this process only
-    # needs its metadata, so it loads a file on the CPU.
-    segmenter = _segmenter(
-        model, "cpu" if on_cluster else device, conf, iou, batch_size, classes, runtime
-    )
+    _check_job(job)
+    segmenter = _segmenter(job)
     stopwatch.lap("model_load")
-    plan = _plan(
-        uri,
-        native_pixel_m,
-        getattr(segmenter, "info", None),
-        aoi=aoi,
-        bbox=bbox,
-        pixel_size_m=pixel_size_m,
-        tile_size_px=tile_size_px,
-        overlap_px=overlap_px,
-        bands=bands,
+    plan = _prepare_plan(job, segmenter)
+    resumable = job.resume or (
+        len(plan.specs) > defaults.CHECKPOINT_MIN_TILES if checkpoint is None else checkpoint
     )
-    names = segmenter.class_names
-
-    def polygons(merged: list[MergedInstance]) -> gpd.GeoDataFrame:
-        return _polygons(
-            merged,
-            plan,
-            names,
-            min_area_m2=min_area_m2,
-            simplify_tolerance_m=simplify_tolerance_m,
-            square_roofs=square_roofs,
-        )
-
-    keep = (len(plan.specs) > defaults.CHECKPOINT_MIN_TILES) if checkpoint is None else checkpoint
-    layer = StreamedLayer(output_path, layer=LAYER_NAME, checkpoints=keep or resume)
-    metadata = _run_metadata(
-        segmenter, raster_path, plan, conf, str(getattr(segmenter, "device", "n/a"))
-    )
-    identity = {
-        "metadata": {k: v for k, v in metadata.items() if k != "run_time_utc"},
-        "options": [min_area_m2, simplify_tolerance_m, square_roofs, iou],
-    }
-    state = layer.start(polygons([]), metadata, identity, resume=resume)
+    layer = StreamedLayer(job.output_path, layer=LAYER_NAME, checkpoints=resumable)
+    state = layer.start(job.polygons([]), *_run_identity(job, segmenter, plan), resume=job.resume)
     try:
-        if on_cluster:
-            stats, device_used = _on_cluster(
-                plan,
-                model,
-                segmenter,
-                layer,
-                state,
-                polygons,
-                device=device,
-                conf=conf,
-                iou=iou,
-                batch_size=batch_size,
-                runtime=runtime,
-                scheduler=scheduler,
-                workers=workers,
-                chunk_tiles=chunk_tiles,
-                progress=report,
-                should_stop=is_cancelled,
-            )
-        else:
-            report(
-                0.0, f"Segmenting {len(plan.specs)} tiles on {getattr(segmenter, 'device', 'n/a')}"
-            )
-            stats = stream(
-                plan,
-                segmenter,
-                layer,
-                state,
-                polygons=polygons,
-                batch_size=batch_size,
-                report=report,
-                should_stop=is_cancelled,
-                skip_unreadable=skip_unreadable,
-            )
-            device_used = str(getattr(segmenter, "device", "n/a"))
-        if is_cancelled():
-            raise Cancelled("Segmentation was cancelled; no output was written.")
+        stats, device_used = _run(job, segmenter, plan, layer, state)
         stopwatch.lap("inference")
-        counts = layer.counts(names)
+        counts = layer.counts(segmenter.class_names)
         _notices(plan, stats, state, raster_path)
-        layer.finish(class_names=names, overwrite=overwrite)
+        layer.finish(class_names=segmenter.class_names, overwrite=overwrite)
     except BaseException as error:
-        _stopped(layer, keep or resume, error)
+        _stopped(layer, resumable, error)
         raise
     stopwatch.lap("write")
-    report(1.0, f"Wrote {sum(counts.values())} polygons to {output_path}")
-    timings = stopwatch.timings()
-    timings["stitch_and_vectorize"] = stats.merge_s
-    timings["write"] += stats.write_s
-    timings["inference"] -= stats.merge_s + stats.write_s
-    if stats.forward_s is not None:
-        timings["model_forward"] = stats.forward_s
+    job.report(1.0, f"Wrote {sum(counts.values())} polygons to {job.output_path}")
     return SegmentationResult(
-        output_path=output_path,
+        output_path=job.output_path,
         counts=counts,
-        timings_s=timings,
+        timings_s=_timings(stopwatch, stats),
         device=device_used,
         tiles_total=len(plan.specs),
         tiles_run=stats.tiles_run,
@@ -314,20 +199,123 @@ def segment(
     )
 
 
-def _on_cluster(plan, model, segmenter, layer, state, polygons, **options):
+def _check_job(job: SimpleNamespace) -> None:
+    """Every option, before the model loads or any file is touched."""
+    _check_options(
+        job.output_path,
+        job.conf,
+        job.iou,
+        job.batch_size,
+        job.min_area_m2,
+        job.simplify_tolerance_m,
+    )
+    if job.tile_size_px is not None:  # the model's metadata gives the defaults
+        validate_tiling(job.tile_size_px, job.overlap_px or 0)
+    check_target(job.output_path.absolute(), overwrite=job.overwrite)
+    if job.on_cluster:
+        _check_cluster_options(job.scheduler, job.workers, job.chunk_tiles, job.resume)
+
+
+def _prepare_plan(job: SimpleNamespace, segmenter: Segmenter) -> Plan:
+    """The run's plan, and ``job.polygons``: merged instances to this run's polygons."""
+    uri = with_crs(source_uri(job.raster_path), job.crs)
+    with open_raster(uri) as src:
+        native_pixel_m = ground_pixel_size_m(src)
+    plan = make_plan(
+        uri,
+        native_pixel_m,
+        getattr(segmenter, "info", None),
+        aoi=job.aoi,
+        bbox=job.bbox,
+        pixel_size_m=job.pixel_size_m,
+        tile_size_px=job.tile_size_px,
+        overlap_px=job.overlap_px,
+        bands=job.bands,
+    )
+    job.polygons = functools.partial(
+        to_polygons,
+        plan=plan,
+        names=segmenter.class_names,
+        min_area_m2=job.min_area_m2,
+        simplify_tolerance_m=job.simplify_tolerance_m,
+        square_roofs=job.square_roofs,
+    )
+    return plan
+
+
+def _run_identity(job: SimpleNamespace, segmenter: Segmenter, plan: Plan):
+    """The output's metadata, and what a resumed run must match."""
+    device = str(getattr(segmenter, "device", "n/a"))
+    metadata = _run_metadata(segmenter, job.raster_path, plan, job.conf, device)
+    identity = {
+        "metadata": {k: v for k, v in metadata.items() if k != "run_time_utc"},
+        "options": [job.min_area_m2, job.simplify_tolerance_m, job.square_roofs, job.iou],
+    }
+    return metadata, identity
+
+
+def _run(job: SimpleNamespace, segmenter: Segmenter, plan: Plan, layer, state):
+    """Segment locally (streamed) or on Dask; the stats and the device that ran the model."""
+    if job.on_cluster:
+        return _on_cluster(plan, job, segmenter, layer, state)
+    device = str(getattr(segmenter, "device", "n/a"))
+    job.report(0.0, f"Segmenting {len(plan.specs)} tiles on {device}")
+    stats = stream(
+        plan,
+        segmenter,
+        layer,
+        state,
+        polygons=job.polygons,
+        batch_size=job.batch_size,
+        report=job.report,
+        should_stop=job.is_cancelled,
+        skip_unreadable=job.skip_unreadable,
+    )
+    if job.is_cancelled():
+        raise Cancelled("Segmentation was cancelled; no output was written.")
+    return stats, device
+
+
+def _timings(stopwatch: _Stopwatch, stats: StreamStats) -> dict[str, float]:
+    """Seconds per stage; merging and writing happen while the model runs, counted apart."""
+    timings = stopwatch.timings()
+    timings["stitch_and_vectorize"] = stats.merge_s
+    timings["write"] += stats.write_s
+    timings["inference"] -= stats.merge_s + stats.write_s
+    if stats.forward_s is not None:
+        timings["model_forward"] = stats.forward_s
+    return timings
+
+
+def _on_cluster(plan: Plan, job: SimpleNamespace, segmenter: Segmenter, layer, state):
     """Segment on Dask: every chunk's pieces come back, are merged here and written at once."""
-    outcome = _infer_on_cluster(plan, model, segmenter, **options)
+    outcome = _infer_on_cluster(
+        plan,
+        job.model,
+        segmenter,
+        device=job.device,
+        conf=job.conf,
+        iou=job.iou,
+        batch_size=job.batch_size,
+        runtime=job.runtime,
+        scheduler=job.scheduler,
+        workers=job.workers,
+        chunk_tiles=job.chunk_tiles,
+        progress=job.report,
+        should_stop=job.is_cancelled,
+    )
     started = time.perf_counter()
     pieces = sorted(outcome.pieces, key=lambda piece: piece.tile_index)  # stable: tile order
-    frame = polygons(StreamingMerge(plan.specs).add(pieces, np.inf))  # a local run's order
+    frame = job.polygons(StreamingMerge(plan.specs).add(pieces, np.inf))  # a local run's order
     merge_s = time.perf_counter() - started
     state.tiles_done, state.tiles_run = len(plan.specs), outcome.tiles_run
     layer.append(frame, state)
     write_s = time.perf_counter() - started - merge_s
-    return StreamStats(outcome.tiles_run, outcome.forward_s, merge_s, write_s), outcome.device
+    stats = StreamStats(outcome.tiles_run, outcome.forward_s, merge_s, write_s)
+    return stats, outcome.device
 
 
-def _notices(plan: _Plan, stats: StreamStats, state, raster_path) -> None:
+def _notices(plan: Plan, stats: StreamStats, state, raster_path) -> None:
     """Warnings the user must see: a raster without data, tiles that could not be read."""
     if stats.tiles_run == 0 and not state.skipped_tiles:
         plan.messages.append(
@@ -366,72 +354,8 @@ def _check_options(output_path: Path, conf, iou, batch_size, min_area_m2, simpli
         check_positive(simplify_m, "Simplification tolerance (m)", example=0.5, zero_ok=True)
 
 
-def _plan(
-    uri: str,
-    native_pixel_m: float,
-    info: Any,
-    *,
-    aoi: AreaOfInterest | None,
-    bbox: tuple[float, float, float, float] | None,
-    pixel_size_m: float | None,
-    tile_size_px: int | None,
-    overlap_px: int | None,
-    bands: Sequence[int] | None,
-) -> _Plan:
-    """Tile size, resampling, area, bands, scaling and the tiles to read."""
-    if tile_size_px is None:
-        tile_size_px = info.tile_size_px if info else defaults.TILE_SIZE_PX
-    if overlap_px is None:
-        overlap_px = info.overlap_px if info else defaults.OVERLAP_PX
-    validate_tiling(tile_size_px, overlap_px)
-    messages: list[str] = []
-    source = RasterSource(uri, _resampling_scale(native_pixel_m, pixel_size_m, info, messages))
-    with source.open() as src:
-        crs, transform = CRS.from_user_input(src.crs), src.transform
-        region = _region(aoi, bbox, crs, src.bounds)
-        within = None
-        if region is not None:
-            within = _whole_pixels(from_bounds(*region.bounds, transform=transform)).intersection(
-                Window(0, 0, src.width, src.height)
-            )
-        chosen_bands = _bands(src, bands, info.bands if info else None, messages)
-        scaling = compute_scaling(src, chosen_bands, within=within)
-        specs = tile_grid(src.width, src.height, tile_size_px, overlap_px, within=within)
-        centre_latitude = _centre_latitude(src)
-    if region is not None:
-        specs = _tiles_touching(specs, region, transform)
-    return _Plan(
-        source,
-        specs,
-        chosen_bands,
-        scaling,
-        within,
-        region,
-        crs,
-        transform,
-        centre_latitude,
-        native_pixel_m,
-        tile_size_px,
-        overlap_px,
-        messages,
-    )
-
-
-def _bands(src, chosen, model_bands, messages: list[str]) -> list[int]:
-    """The user's bands, else the model's, else (a raster with fewer bands) LandSeg's choice."""
-    if chosen or not model_bands or max(model_bands) <= src.count:
-        return select_bands(src, chosen or model_bands)
-    bands = select_bands(src, None)
-    messages.append(
-        f"The model learnt on bands {list(model_bands)}, but the raster has {src.count} "
-        f"band(s): using bands {bands} (choose others with --bands)."
-    )
-    warnings.warn(messages[-1], LandSegWarning, stacklevel=4)
-    return bands
-
-
 def _infer_on_cluster(
-    plan: _Plan, model, segmenter: Segmenter, *, progress, should_stop, **options: Any
+    plan: Plan, model, segmenter: Segmenter, *, progress, should_stop, **options: Any
 ) -> _Inference:
     """Run the model over the plan's tiles on Dask workers (imported only for such a run)."""
     from landseg.inference.distributed import segment_on_cluster
@@ -449,116 +373,6 @@ def _infer_on_cluster(
         **options,
     )
     return _Inference(run.tiles.pieces, run.tiles.tiles_run, run.device, run.forward_s)
-
-
-def _polygons(
-    merged: list[MergedInstance],
-    plan: _Plan,
-    names: Sequence[str],
-    *,
-    min_area_m2: float,
-    simplify_tolerance_m: float | None,
-    square_roofs: bool,
-) -> gpd.GeoDataFrame:
-    """Merged instances as clean, clipped map polygons with their fields."""
-    map_geometries = pixels_to_map([m.geometry for m in merged], plan.transform)
-    tolerance = (
-        metres_to_crs_units(simplify_tolerance_m, plan.crs, plan.centre_latitude)
-        if simplify_tolerance_m is not None
-        else abs(plan.transform.a)
-    )
-    class_ids = np.array([m.class_id for m in merged], dtype=int)
-    square = np.array([names[c] == "roof" for c in class_ids], dtype=bool) if square_roofs else None
-    geometries = clean(map_geometries, simplify_tolerance=tolerance, square=square)
-    if plan.region is not None:
-        geometries = polygonal_parts(shapely.intersection(geometries, plan.region))
-    areas = areas_m2(geometries, plan.crs) if len(geometries) else np.empty(0)
-    keep = (areas >= min_area_m2) & ~shapely.is_empty(geometries)
-    scores = np.array([m.score for m in merged], dtype=float)
-    return gpd.GeoDataFrame(
-        {
-            "class": np.array([names[c] for c in class_ids[keep]], dtype=object),
-            "class_id": class_ids[keep].astype("int32"),
-            "score": np.round(scores[keep], 4),
-            "area_m2": np.round(areas[keep], 2),
-        },
-        geometry=list(geometries[keep]),
-        crs=plan.crs,
-    )
-
-
-def _source_uri(raster_path: str | Path | Sequence[str | Path]) -> str:
-    """What GDAL opens: the raster itself, or a mosaic VRT of several sheets."""
-    if isinstance(raster_path, str | Path):
-        return str(raster_path)
-    paths = list(raster_path)
-    if not paths:
-        raise InvalidParameterError("No raster was given: name one raster or several sheets.")
-    return str(paths[0]) if len(paths) == 1 else mosaic_vrt(paths)
-
-
-def _resampling_scale(native_m: float, wanted_m: float | None, info, messages: list[str]) -> float:
-    """Target pixel size / native pixel size (1.0: read as is)."""
-    if wanted_m is not None:
-        if wanted_m <= 0:
-            raise InvalidParameterError(f"Pixel size {wanted_m} m must be positive.")
-        return wanted_m / native_m
-    model_m = getattr(info, "pixel_size_m", None) if info else None
-    if info is not None and model_m is None:
-        messages.append(
-            "The model records no training pixel size: the raster is segmented at its own "
-            "resolution. Give --pixel-size if it learnt at another one."
-        )
-        warnings.warn(messages[-1], LandSegWarning, stacklevel=3)
-        return 1.0
-    if model_m is None or abs(model_m / native_m - 1.0) <= RESAMPLE_TOLERANCE:
-        return 1.0
-    return model_m / native_m
-
-
-def _region(aoi, bbox, crs: CRS, bounds) -> shapely.Geometry | None:
-    """The area to segment in the raster's CRS, checked against the raster's extent."""
-    if aoi is None and bbox is None:
-        return None
-    parts = []
-    if aoi is not None:
-        parts.append(area_of_interest(aoi, crs, crs))
-    if bbox is not None:
-        x0, y0, x1, y1 = bbox
-        if not (x0 < x1 and y0 < y1):
-            raise InvalidParameterError(
-                f"Bounding box {bbox} is empty: give min_x,min_y,max_x,max_y with min < max."
-            )
-        parts.append(shapely.box(x0, y0, x1, y1))
-    region = shapely.intersection_all(parts)
-    if not region.intersects(shapely.box(*bounds)):
-        raise InvalidParameterError(
-            "The area of interest does not overlap the raster: check that it covers the "
-            "raster's extent (and its CRS)."
-        )
-    return region
-
-
-def _whole_pixels(window: Window) -> Window:
-    """The smallest window of whole pixels that holds ``window``."""
-    col0, row0 = math.floor(window.col_off), math.floor(window.row_off)
-    col1 = math.ceil(window.col_off + window.width)
-    row1 = math.ceil(window.row_off + window.height)
-    return Window(col0, row0, col1 - col0, row1 - row0)
-
-
-def _tiles_touching(specs: list[TileSpec], region, transform) -> list[TileSpec]:
-    """The tiles that touch ``region``, numbered again from 0.
-
-    ``merge_pieces`` finds a piece's tile by position (``specs[piece.tile_index]``), so the
-    kept tiles' indices must be their positions in the returned list.
-    """
-    inverse = ~transform
-    matrix = [inverse.a, inverse.b, inverse.d, inverse.e, inverse.xoff, inverse.yoff]
-    pixel_region = shapely.affinity.affine_transform(region, matrix)
-    shapely.prepare(pixel_region)
-    kept = [s for s in specs if pixel_region.intersects(_window_box(s))]
-    return [replace(s, index=i) for i, s in enumerate(kept)]
 
 
 def _check_cluster_options(scheduler, workers: int | None, chunk_tiles: int, resume: bool) -> None:
@@ -580,34 +394,26 @@ def _check_cluster_options(scheduler, workers: int | None, chunk_tiles: int, res
         )
 
 
-def _window_box(spec: TileSpec) -> shapely.Polygon:
-    w = spec.window
-    return shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
-
-
-def _segmenter(model, device, conf, iou, batch_size, classes, runtime) -> Segmenter:
+def _segmenter(job: SimpleNamespace) -> Segmenter:
+    """The run's model. On a cluster the workers run it (``device`` resolves there); this
+    process only needs its metadata, so it loads a file on the CPU."""
+    model, classes = job.model, job.classes
     if model is None or isinstance(model, str | Path):
         return load(
             model,
-            device=device,
-            conf=conf,
-            iou=iou,
-            batch_size=batch_size,
+            device="cpu" if job.on_cluster else job.device,
+            conf=job.conf,
+            iou=job.iou,
+            batch_size=job.batch_size,
             expected_classes=classes,
-            runtime=runtime,
+            runtime=job.runtime,
         )
     if classes is not None:
         check_model_classes("The model", model.class_names, classes)
     return model
 
 
-def _centre_latitude(src) -> float:
-    if not src.crs.is_geographic:
-        return 0.0
-    return (src.bounds.bottom + src.bounds.top) / 2
-
-
-def _run_metadata(segmenter, raster_path, plan: _Plan, conf: float, device: str) -> dict:
+def _run_metadata(segmenter, raster_path, plan: Plan, conf: float, device: str) -> dict:
     """What the output's metadata says of the run."""
     info = getattr(segmenter, "info", None)
     resampled = plan.source.scale != 1.0
