@@ -31,10 +31,12 @@ def test_unknown_messages_stay_whole_and_english_stays_english(monkeypatch):
 
 
 def test_the_cli_prints_errors_in_the_language_asked_for(tmp_path, monkeypatch, capsys):
-    from landseg.cli import _run
+    from landseg.cli import cli
+    from landseg.cli.runner import run_command
 
     monkeypatch.setenv(messages.LANGUAGE_ENV, "ja")
-    assert _run(["segment", str(tmp_path / "none.tif"), "-o", str(tmp_path / "o.gpkg")]) == 2
+    argv = ["segment", str(tmp_path / "none.tif"), "-o", str(tmp_path / "o.gpkg")]
+    assert run_command(cli, argv) == 2
     assert (
         f"landseg: error: ラスタ '{tmp_path / 'none.tif'}' が存在しません"
         in capsys.readouterr().err

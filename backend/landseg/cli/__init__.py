@@ -13,9 +13,9 @@ import warnings
 
 import click
 
-from landseg import __version__, defaults
+from landseg import __version__
 from landseg.cli import data, evaluation, models, reports, segment, serve, training
-from landseg.errors import Cancelled, LandSegError
+from landseg.cli.runner import run_command
 from landseg.messages import translate
 
 
@@ -54,26 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     it while shutting down, after the output was written).
     """
     warnings.showwarning = _one_line_warning
-    code = _run(argv)
+    code = run_command(cli, argv)
     if argv is None:
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, signal.SIG_IGN)
     if code:
         sys.exit(code)
-
-
-def _run(argv: list[str] | None) -> int:
-    """The command's exit code."""
-    try:
-        cli.main(args=argv, prog_name="landseg", standalone_mode=False)
-    except Cancelled as error:
-        click.echo(f"landseg: cancelled: {translate(str(error))}", err=True)
-        return defaults.EXIT_CANCELLED
-    except (LandSegError, click.ClickException) as error:
-        message = error.format_message() if isinstance(error, click.ClickException) else error
-        click.echo(f"landseg: error: {translate(str(message))}", err=True)
-        return defaults.EXIT_USAGE
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo(f"landseg: {translate('cancelled')}", err=True)
-        return defaults.EXIT_CANCELLED
-    return 0

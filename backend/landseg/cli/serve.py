@@ -27,7 +27,8 @@ import click
 
 from landseg import __version__
 from landseg.cli import progress as progress_module
-from landseg.cli.model_cache import ModelCache
+from landseg.cli.runner import run_command
+from landseg.inference.models import kept_loaded
 
 
 class _Lines:
@@ -57,13 +58,13 @@ class _Lines:
 class Server:
     """Reads jobs from ``requests``, runs them on this (the main) thread, writes events."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, group: click.Group) -> None:
         self.out = out
+        self.group = group  # the landseg command group, whose commands the jobs run
         self.lock = threading.Lock()
         self.jobs: queue.Queue = queue.Queue()
         self.running: tuple[str, threading.Event] | None = None
         self.cancelled: set[str] = set()  # cancelled before they started
-        self.cache = ModelCache()
 
     def emit(self, event: dict[str, Any]) -> None:
         with self.lock:
@@ -95,18 +96,14 @@ class Server:
 
     def serve(self) -> None:
         self.emit({"event": "ready", "version": __version__, "pid": os.getpid()})
-        with self.cache.installed():
+        with kept_loaded() as kept:
             while (request := self.jobs.get()) is not None:
                 job_id = str(request.get("id", ""))
                 code = self.run_job(job_id, [str(a) for a in request["argv"]])
-                self.emit(
-                    {"event": "done", "id": job_id, "code": code, "models_read": self.cache.loads}
-                )
+                self.emit({"event": "done", "id": job_id, "code": code, "models_read": kept.loads})
 
     def run_job(self, job_id: str, argv: list[str]) -> int:
         """Run one command in this process; its exit code."""
-        from landseg.cli import _run
-
         if job_id in self.cancelled:
             self.cancelled.discard(job_id)
             return 130
@@ -124,7 +121,7 @@ class Server:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("default")  # each job shows its own warnings again
-                return _run(argv)
+                return run_command(self.group, argv)
         except SystemExit as error:
             return error.code if isinstance(error.code, int) else 1
         except Exception:
@@ -145,7 +142,7 @@ def serve_command() -> None:
     out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # anything else printed to stdout (libraries' logs) goes to stderr
     sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", closefd=False)
-    server = Server(out)
+    server = Server(out, click.get_current_context().find_root().command)
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: server.cancel())
     reader = threading.Thread(target=server.read_requests, args=(sys.stdin,), daemon=True)

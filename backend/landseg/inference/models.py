@@ -8,17 +8,50 @@ fp16 torch on a CUDA GPU, or ultralytics' own predictor (the reference). See
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError, ModelLoadError
 from landseg.inference.devices import gpu_present, resolve_device
-from landseg.inference.model_files import DEFAULT_MODEL_PATH, ModelInfo, read_onnx_info
+from landseg.inference.model_files import (
+    DEFAULT_MODEL_PATH,
+    ModelInfo,
+    file_sha256,
+    read_onnx_info,
+)
 from landseg.inference.runtime_ultralytics import UltralyticsSegmenter, read_model
 from landseg.inference.segmenter import Segmenter
 
 RUNTIMES = ("auto", "onnx", "torch", "ultralytics")
+MAX_KEPT_MODELS = 2  # segmenters kept loaded at once (each can hold hundreds of MB on a GPU)
+
+
+@dataclass
+class _Kept:
+    """Segmenters kept loaded between runs, by file content and load options."""
+
+    segmenters: OrderedDict[tuple, Segmenter] = field(default_factory=OrderedDict)
+    loads: int = 0  # models really read (for tests and benchmarks)
+
+
+_kept: _Kept | None = None
+
+
+@contextlib.contextmanager
+def kept_loaded() -> Iterator[_Kept]:
+    """Within the block, :func:`load` hands out the segmenter it already loaded for the same
+    file content (SHA-256) and options: a long-lived worker pays a model's load and warm-up
+    once."""
+    global _kept
+    previous, _kept = _kept, _Kept()
+    try:
+        yield _kept
+    finally:
+        _kept = previous
 
 
 def load(
@@ -50,8 +83,27 @@ def load(
         DeviceUnavailableError: ``device`` names a GPU this machine does not have.
     """
     model_path = model_file(path)
-    chosen = choose_runtime(runtime, device, model_path)
     options = {"conf": conf, "iou": iou, "batch_size": batch_size}
+    if _kept is None:
+        return _load(model_path, device, runtime, options, expected_classes)
+    key = (file_sha256(model_path), device, runtime, tuple(sorted(options.items())))
+    if key not in _kept.segmenters:
+        _kept.segmenters[key] = _load(model_path, device, runtime, options, None)
+        _kept.loads += 1
+        while len(_kept.segmenters) > MAX_KEPT_MODELS:
+            _kept.segmenters.popitem(last=False)
+    _kept.segmenters.move_to_end(key)
+    segmenter = _kept.segmenters[key]
+    if expected_classes is not None:
+        check_model_classes(f"Model '{model_path.name}'", segmenter.class_names, expected_classes)
+    return segmenter
+
+
+def _load(
+    model_path: Path, device: str, runtime: str, options: dict, expected_classes
+) -> Segmenter:
+    """A new segmenter for ``model_path`` with the runtime chosen for ``device``."""
+    chosen = choose_runtime(runtime, device, model_path)
     if chosen == "onnx":
         from landseg.inference.runtime_onnx import onnx_segmenter
 
