@@ -31,3 +31,23 @@ def test_segmentation_output_opens_categorized(qgis_app, small_scene, tmp_path):
     }
     names = {f["class"] for f in layer.getFeatures()}
     assert names <= set(categories)
+
+
+def test_flatgeobuf_output_opens_in_qgis(qgis_app, small_scene, tmp_path):
+    """FlatGeobuf opens in QGIS with the GeoPackage's fields. (GeoParquet needs GDAL's Parquet
+    driver, which Debian's QGIS 3.22 lacks; geopandas reads it, see tests/test_streaming.py.)"""
+    from qgis.core import QgsVectorLayer
+
+    out = tmp_path / "landcover.fgb"
+    segment(
+        small_scene.raster_path,
+        out,
+        model=GroundTruthSegmenter(small_scene.labels_path, small_scene.raster_path),
+        tile_size_px=256,
+        overlap_px=32,
+    )
+    layer = QgsVectorLayer(str(out), "landcover", "ogr")
+    assert layer.isValid()
+    assert layer.featureCount() == sum(small_scene.class_counts.values())
+    assert layer.crs().authid() == "EPSG:32654"
+    assert [f.name() for f in layer.fields()] == ["class", "class_id", "score", "area_m2"]

@@ -61,10 +61,10 @@ def overwrite_option() -> Decorator:
 
 
 def output_option(
-    help: str, *, folder: bool = False, required: bool = True, name: str = "output"
+    help: str, *, folder: bool | None = False, required: bool = True, name: str = "output"
 ) -> Decorator:
-    """``-o/--output``: the file (or ``folder``) a command writes."""
-    kind = path(file=not folder, folder=folder)
+    """``-o/--output``: the file (``folder``: a folder; ``None``: either) a command writes."""
+    kind = path(file=not folder, folder=folder is not False)
     return option("-o", "--output", name, type=kind, required=required, help=help)
 
 

@@ -33,7 +33,11 @@ from landseg.cli.progress import Progress, startup_seconds
 
 @click.command("segment")
 @click.argument("rasters", nargs=-1, required=True, callback=parsed(parsing.expand_sheets))
-@output_option("GeoPackage to write (.gpkg).")
+@output_option(
+    "Output to write: .gpkg (styled GeoPackage), .parquet (GeoParquet), .fgb (FlatGeobuf), "
+    "or a folder (partitioned GeoParquet).",
+    folder=None,
+)
 @aoi_option("Polygons (any vector file, any CRS): segment only there, clip to them.")
 @bbox_option()
 @crs_option()
@@ -87,6 +91,22 @@ from landseg.cli.progress import Progress, startup_seconds
     type=int,
     default=defaults.CHUNK_TILES,
     help="With --scheduler or --workers: one Dask task segments a block of N x N tiles.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue this output's run that stopped (crash, kill, cancel) where it stopped.",
+)
+@click.option(
+    "--checkpoint/--no-checkpoint",
+    default=None,
+    help=f"Keep a resumable work file if the run stops; default on above "
+    f"{defaults.CHECKPOINT_MIN_TILES} tiles.",
+)
+@click.option(
+    "--skip-unreadable",
+    is_flag=True,
+    help="Skip tiles that cannot be read (damaged blocks), listing them, instead of stopping.",
 )
 @overwrite_option()
 @progress_option()

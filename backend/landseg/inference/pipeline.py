@@ -317,20 +317,22 @@ def _on_cluster(plan: Plan, job: SimpleNamespace, segmenter: Segmenter, layer, s
 
 def _notices(plan: Plan, stats: StreamStats, state, raster_path) -> None:
     """Warnings the user must see: a raster without data, tiles that could not be read."""
+    notices = []
     if stats.tiles_run == 0 and not state.skipped_tiles:
-        plan.messages.append(
+        notices.append(
             f"Raster '{raster_path}' holds no data (every pixel is nodata): wrote an empty layer."
         )
     if state.skipped_tiles:
         windows = [plan.specs[i].window for i in state.skipped_tiles[:10]]
-        where = ", ".join(f"rows {int(w.row_off)}, columns {int(w.col_off)}" for w in windows)
-        plan.messages.append(
-            f"{len(state.skipped_tiles)} tile(s) could not be read and were skipped (at {where}"
-            f"{' ...' if len(state.skipped_tiles) > 10 else ''}): their area has no polygons."
+        where = "; ".join(f"rows {int(w.row_off)}, columns {int(w.col_off)}" for w in windows)
+        more = " ..." if len(state.skipped_tiles) > 10 else ""
+        notices.append(
+            f"{len(state.skipped_tiles)} tile(s) could not be read and were skipped (at "
+            f"{where}{more}): their area has no polygons."
         )
-    for message in plan.messages[-2:]:
-        if message.startswith(("Raster '", f"{len(state.skipped_tiles)} tile")):
-            warnings.warn(message, LandSegWarning, stacklevel=4)
+    for notice in notices:
+        plan.messages.append(notice)
+        warnings.warn(notice, LandSegWarning, stacklevel=4)
 
 
 def _stopped(layer: StreamedLayer, resumable: bool, error: BaseException) -> None:
