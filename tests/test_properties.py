@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from landseg.inference.segmenter import TileInstance
-from landseg.inference.stitch import Piece, StreamingMerge, merge_pieces
+from landseg.inference.stitch import Piece, StreamingMerge, merge_inside, merge_pieces
 from landseg.inference.tiling import tile_grid
 from landseg.inference.vectorize import masks_to_geometries
 
@@ -138,3 +138,32 @@ def test_streaming_merge_gives_the_global_merge(layout, tiles_per_batch):
     assert [m.geometry.wkb for m in sorted(streamed, key=key)] == [
         m.geometry.wkb for m in sorted(expected, key=key)
     ]
+
+
+@SETTINGS
+@given(layouts(), st.integers(1, 3))
+def test_merging_inside_chunks_then_across_gives_the_global_merge(layout, chunk_tiles):
+    """A Dask run: each chunk merges what is final inside it, the client merges the rest."""
+    from landseg.inference.distributed import partition
+
+    width, height, tile, overlap, boxes = layout
+    specs = tile_grid(width, height, tile, overlap)
+    pieces = []
+    for spec in specs:
+        w = spec.window
+        view = shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
+        parts = [shapely.intersection(r, view) for r in boxes]
+        pieces += [Piece(spec.index, 0, 0.9, shapely.MultiPolygon([p])) for p in parts if p.area]
+    expected = merge_pieces(pieces, specs)
+    instances, border = [], []
+    for chunk in partition(specs, chunk_tiles):
+        inside = {spec.index for spec in chunk}
+        final, rest = merge_inside(
+            [p for p in pieces if p.tile_index in inside], chunk, margin_px=overlap
+        )
+        instances += final
+        border += rest
+    border.sort(key=lambda piece: piece.tile_index)
+    instances += StreamingMerge(specs).add(border, np.inf)
+    key = lambda m: m.geometry.wkb  # noqa: E731
+    assert sorted(map(key, instances)) == sorted(map(key, expected))

@@ -35,9 +35,9 @@ from landseg.errors import (
     ModelLoadError,
 )
 from landseg.inference.models import load
-from landseg.inference.pieces import TilePieces, segment_tiles
+from landseg.inference.pieces import segment_tiles
 from landseg.inference.segmenter import Segmenter
-from landseg.inference.stitch import Piece
+from landseg.inference.stitch import MergedInstance, Piece, merge_inside
 from landseg.inference.tiling import TileSpec
 from landseg.io.rasters import RasterSource, Scaling
 
@@ -165,15 +165,19 @@ class ChunkJob:
     scaling: Scaling
     within: Window | None
     batch_size: int
+    overlap_px: int
     model: WorkerModel
 
 
 @dataclass
 class ChunkResult:
-    """One chunk's pieces (raster pixel coordinates) and what ran it."""
+    """One chunk's instances merged on the worker, its border pieces (both in raster pixel
+    coordinates), and what ran it."""
 
     chunk_id: int
-    pieces: list[Piece]
+    instances: list[MergedInstance]  # final inside the chunk
+    border: list[Piece]  # pieces of objects a neighbouring chunk's tiles may touch
+    tiles: int
     tiles_run: int
     device: str
     forward_s: float | None
@@ -195,9 +199,12 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
             within=job.within,
         )
         after = getattr(segmenter, "forward_seconds", None)
+    instances, border = merge_inside(outcome.pieces, specs, margin_px=job.overlap_px)
     return ChunkResult(
         chunk_id=chunk_id,
-        pieces=outcome.pieces,
+        instances=instances,
+        border=border,
+        tiles=len(specs),
         tiles_run=outcome.tiles_run,
         device=str(getattr(segmenter, "device", "n/a")),
         forward_s=None if before is None or after is None else after - before,
@@ -237,9 +244,10 @@ def partition(specs: Sequence[TileSpec], chunk_tiles: int) -> list[list[TileSpec
 
 @dataclass
 class ClusterRun:
-    """What a run on a cluster gives back to the pipeline."""
+    """What a run on a cluster gives back to the pipeline (its instances went to ``on_chunk``)."""
 
-    tiles: TilePieces  # pieces in tile order, as a local run makes them
+    border: list[Piece]  # pieces to merge across chunks, in tile order
+    tiles_run: int
     device: str
     forward_s: float | None
     chunks: int
@@ -310,13 +318,19 @@ def segment_on_cluster(
     batch_size: int,
     runtime: str = defaults.RUNTIME,
     within: Window | None,
+    overlap_px: int,
+    on_chunk: Callable[[ChunkResult], None],
     scheduler: Any,
     workers: int | None,
     chunk_tiles: int,
     progress: Callable[[float, str], None],
     should_stop: Callable[[], bool],
 ) -> ClusterRun:
-    """Segment ``specs`` on Dask workers, chunk by chunk; pieces come back in tile order.
+    """Segment ``specs`` on Dask workers, chunk by chunk, merging inside each chunk there.
+
+    Each chunk's final instances go to ``on_chunk`` in chunk order, as chunks complete, and
+    are not kept; only the pieces on chunks' borders stay here, for the merge across chunks.
+    This process's memory so grows with the chunks' borders, not with their contents.
 
     Args:
         source: The raster; every worker must be able to open ``source.uri``.
@@ -332,6 +346,8 @@ def segment_on_cluster(
         batch_size: Tiles per forward pass on a worker.
         runtime: The model runtime each worker uses (``auto``: the fastest it has).
         within: Only this window of the raster is read.
+        overlap_px: The tiles' overlap (how far a chunk's tiles reach into its neighbours).
+        on_chunk: Called with each chunk's result, in chunk order.
         scheduler: A scheduler address or a ``distributed.Client``; or ``None`` with
             ``workers``.
         workers: Start a local cluster of this many worker processes.
@@ -352,6 +368,7 @@ def segment_on_cluster(
         scaling=scaling,
         within=within,
         batch_size=batch_size,
+        overlap_px=overlap_px,
         model=worker_model(
             model,
             segmenter,
@@ -372,14 +389,13 @@ def segment_on_cluster(
         n_workers = _wait_for_workers(client, should_stop)
         on = f"{n_workers} Dask worker{'s' if n_workers > 1 else ''}"
         progress(0.0, f"Segmenting {len(specs)} tiles in {len(chunks)} chunks on {on}")
-        results = _run_chunks(client, job, chunks, len(specs), progress, should_stop)
-    pieces = [piece for chunk_id in sorted(results) for piece in results[chunk_id].pieces]
-    pieces.sort(key=lambda piece: piece.tile_index)  # stable: a tile's pieces keep their order
-    devices = sorted({r.device for r in results.values()})
-    forwards = [r.forward_s for r in results.values()]
+        summary = _run_chunks(client, job, chunks, len(specs), progress, should_stop, on_chunk)
+    border, tiles_run, devices, forwards = summary
+    border.sort(key=lambda piece: piece.tile_index)  # stable: a tile's pieces keep their order
     return ClusterRun(
-        tiles=TilePieces(pieces, sum(r.tiles_run for r in results.values())),
-        device=f"{on} ({', '.join(devices)})",
+        border=border,
+        tiles_run=tiles_run,
+        device=f"{on} ({', '.join(sorted(devices))})",
         forward_s=None if None in forwards else sum(f for f in forwards if f is not None),
         chunks=len(chunks),
         workers=n_workers,
@@ -393,8 +409,10 @@ def _run_chunks(
     total_tiles: int,
     progress: Callable[[float, str], None],
     should_stop: Callable[[], bool],
-) -> dict[int, ChunkResult]:
-    """Submit every chunk, take each one's result exactly once, cancel all on the way out."""
+    on_chunk: Callable[[ChunkResult], None],
+) -> tuple[list[Piece], int, set[str], list[float | None]]:
+    """Submit every chunk, hand each result to ``on_chunk`` once, in chunk order; cancel all
+    on the way out. Returns the border pieces, tiles run, devices and forward times."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -414,8 +432,11 @@ def _run_chunks(
         for chunk_id, chunk in enumerate(chunks)
     }
     chunk_of = {future.key: chunk_id for chunk_id, future in futures.items()}
-    results: dict[int, ChunkResult] = {}
-    tiles_done = 0
+    waiting: dict[int, ChunkResult] = {}  # done, but an earlier chunk is not yet
+    next_chunk = tiles_done = tiles_run = 0
+    border: list[Piece] = []
+    devices: set[str] = set()
+    forwards: list[float | None] = []
     try:
         finished = as_completed(list(futures.values()), loop=client.loop)
         while not finished.is_empty():
@@ -435,14 +456,22 @@ def _run_chunks(
                         "workers may run out of memory; give them more, or use smaller chunks "
                         "(--chunk-tiles)."
                     ) from None
-                if chunk_id in results:  # taken already: a chunk counts once
+                if chunk_id < next_chunk or chunk_id in waiting:  # a chunk counts once
                     continue
-                results[chunk_id] = result
+                waiting[chunk_id] = result
                 futures.pop(chunk_id).release()
-                tiles_done += len(chunks[chunk_id])
+                while next_chunk in waiting:  # in chunk order, so the output's order is fixed
+                    done = waiting.pop(next_chunk)
+                    on_chunk(done)
+                    border += done.border
+                    tiles_run += done.tiles_run
+                    devices.add(done.device)
+                    forwards.append(done.forward_s)
+                    tiles_done += done.tiles
+                    next_chunk += 1
                 progress(
                     0.9 * tiles_done / total_tiles,
-                    f"{tiles_done}/{total_tiles} tiles ({len(results)}/{len(chunks)} chunks)",
+                    f"{tiles_done}/{total_tiles} tiles ({next_chunk}/{len(chunks)} chunks)",
                 )
         if should_stop():
             raise Cancelled("Segmentation was cancelled; no output was written.")
@@ -450,4 +479,4 @@ def _run_chunks(
         if futures:
             client.cancel(list(futures.values()))
         job_future.release()
-    return results
+    return border, tiles_run, devices, forwards

@@ -29,7 +29,7 @@ from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.inference.models import check_model_classes, load
 from landseg.inference.plan import Plan, make_plan, source_uri, to_polygons
 from landseg.inference.segmenter import Segmenter
-from landseg.inference.stitch import Piece, StreamingMerge
+from landseg.inference.stitch import StreamingMerge
 from landseg.inference.streaming import StreamStats, stream
 from landseg.inference.tiling import validate_tiling
 from landseg.io.rasters import (
@@ -77,16 +77,6 @@ class _Stopwatch:
 
     def timings(self) -> dict[str, float]:
         return {**self.stages, "total": self.last - self.started}
-
-
-@dataclass
-class _Inference:
-    """What the model made of the plan's tiles."""
-
-    pieces: list[Piece]
-    tiles_run: int
-    device: str
-    forward_s: float | None
 
 
 def segment(
@@ -288,8 +278,18 @@ def _timings(stopwatch: _Stopwatch, stats: StreamStats) -> dict[str, float]:
 
 
 def _on_cluster(plan: Plan, job: SimpleNamespace, segmenter: Segmenter, layer, state):
-    """Segment on Dask: every chunk's pieces come back, are merged here and written at once."""
-    outcome = _infer_on_cluster(
+    """Segment on Dask: each chunk's instances, merged on its worker, are written as chunks
+    complete; the pieces on chunks' borders are merged here at the end."""
+    merge_s = write_s = 0.0
+
+    def write(result) -> None:
+        nonlocal write_s
+        started = time.perf_counter()
+        state.tiles_done += result.tiles
+        layer.append(job.polygons(result.instances), state)
+        write_s += time.perf_counter() - started
+
+    run = _infer_on_cluster(
         plan,
         job.model,
         segmenter,
@@ -301,18 +301,17 @@ def _on_cluster(plan: Plan, job: SimpleNamespace, segmenter: Segmenter, layer, s
         scheduler=job.scheduler,
         workers=job.workers,
         chunk_tiles=job.chunk_tiles,
+        on_chunk=write,
         progress=job.report,
         should_stop=job.is_cancelled,
     )
     started = time.perf_counter()
-    pieces = sorted(outcome.pieces, key=lambda piece: piece.tile_index)  # stable: tile order
-    frame = job.polygons(StreamingMerge(plan.specs).add(pieces, np.inf))  # a local run's order
+    frame = job.polygons(StreamingMerge(plan.specs).add(run.border, np.inf))
     merge_s = time.perf_counter() - started
-    state.tiles_done, state.tiles_run = len(plan.specs), outcome.tiles_run
+    state.tiles_run = run.tiles_run
     layer.append(frame, state)
-    write_s = time.perf_counter() - started - merge_s
-    stats = StreamStats(outcome.tiles_run, outcome.forward_s, merge_s, write_s)
-    return stats, outcome.device
+    write_s += time.perf_counter() - started - merge_s
+    return StreamStats(run.tiles_run, run.forward_s, merge_s, write_s), run.device
 
 
 def _notices(plan: Plan, stats: StreamStats, state, raster_path) -> None:
@@ -357,12 +356,12 @@ def _check_options(output_path: Path, conf, iou, batch_size, min_area_m2, simpli
 
 
 def _infer_on_cluster(
-    plan: Plan, model, segmenter: Segmenter, *, progress, should_stop, **options: Any
-) -> _Inference:
+    plan: Plan, model, segmenter: Segmenter, *, progress, should_stop, on_chunk, **options: Any
+):
     """Run the model over the plan's tiles on Dask workers (imported only for such a run)."""
     from landseg.inference.distributed import segment_on_cluster
 
-    run = segment_on_cluster(
+    return segment_on_cluster(
         plan.source,
         plan.specs,
         plan.bands,
@@ -370,11 +369,12 @@ def _infer_on_cluster(
         model=model,
         segmenter=segmenter,
         within=plan.within,
+        overlap_px=plan.overlap_px,
+        on_chunk=on_chunk,
         progress=progress,
         should_stop=should_stop,
         **options,
     )
-    return _Inference(run.tiles.pieces, run.tiles.tiles_run, run.device, run.forward_s)
 
 
 def _check_cluster_options(scheduler, workers: int | None, chunk_tiles: int, resume: bool) -> None:

@@ -17,7 +17,7 @@ object comes from the tile that saw it best (farthest from a tile edge).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -189,6 +189,41 @@ def _merged(group: np.ndarray, pieces: Sequence[Piece], cores: np.ndarray) -> Me
         geometry=geometry,
         tile_count=len({p.tile_index for p in members}),
     )
+
+
+def merge_inside(
+    pieces: Sequence[Piece], specs: Sequence[TileSpec], *, margin_px: float
+) -> tuple[list[MergedInstance], list[Piece]]:
+    """Merge what is final inside a block of tiles (a Dask chunk); keep the rest as pieces.
+
+    A group is final inside the block when it lies within the cores of the block's tiles,
+    ``margin_px`` (the tiles' overlap) away from the block's edge: no tile outside the block
+    can reach it. The other groups' pieces are returned for the merge across blocks.
+
+    Args:
+        pieces: The block's pieces; ``tile_index`` is the spec's ``index``.
+        specs: The block's tiles.
+        margin_px: How far a neighbouring block's tiles reach into this block's cores.
+    """
+    if not pieces:
+        return [], []
+    position = {spec.index: i for i, spec in enumerate(specs)}
+    local_specs = [replace(spec, index=i) for i, spec in enumerate(specs)]
+    local = [replace(piece, tile_index=position[piece.tile_index]) for piece in pieces]
+    cores = _core_parts(local, local_specs)
+    inner = shapely.union_all([box(*spec.core) for spec in specs]).buffer(
+        -(margin_px + 1), join_style="mitre"
+    )
+    bounds = shapely.bounds(np.array([p.geometry for p in pieces], dtype=object))
+    final, border = [], []
+    for group in _groups(local, local_specs, cores, LINK_THRESHOLD):
+        x0, y0 = bounds[group, :2].min(0)
+        x1, y1 = bounds[group, 2:].max(0)
+        if inner.contains(box(x0, y0, x1, y1)):
+            final.append(_merged(group, local, cores))
+        else:
+            border.extend(pieces[i] for i in group)
+    return final, border
 
 
 class StreamingMerge:
