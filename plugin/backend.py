@@ -17,6 +17,20 @@ from .worker import WorkerError, WorkerRun, last_json_object, run_worker
 LAYER_NAME = "landcover"  # the layer landseg segment writes into its GeoPackage
 MODEL_FILTER_EXTENSIONS = (".pt", ".onnx")
 MODEL_INFO_TIMEOUT_S = 300
+# Published ultralytics COCO weights the backend downloads once when a fine-tune starts from one
+# (names as landseg.training.pretrained.PUBLISHED), with their approximate size in MB.
+PUBLISHED_BASE_MODELS = {
+    "yolov8n-seg.pt": 7,
+    "yolov8s-seg.pt": 24,
+    "yolov8m-seg.pt": 55,
+    "yolov8l-seg.pt": 92,
+    "yolov8x-seg.pt": 144,
+    "yolo11n-seg.pt": 6,
+    "yolo11s-seg.pt": 20,
+    "yolo11m-seg.pt": 45,
+    "yolo11l-seg.pt": 56,
+    "yolo11x-seg.pt": 125,
+}
 
 
 def _number(value: float) -> str:
@@ -149,8 +163,9 @@ def train_args(
     continue_lr: float | None = None,
 ) -> list[str]:
     args = ["train", "--data", _in(data), "-o", _out(run_dir), "--epochs", str(int(epochs))]
-    if base_model:
-        args += ["--model", _in(base_model)]
+    if base_model:  # a file, or the name of published weights (not a path)
+        published = base_model in PUBLISHED_BASE_MODELS
+        args += ["--model", base_model if published else _in(base_model)]
     if imgsz:
         args += ["--imgsz", str(int(imgsz))]
     if batch:

@@ -128,7 +128,10 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
 
         model_group = QGroupBox(tr("Model and training"), self)
         form = QFormLayout(model_group)
-        self.add_model_rows(form, model_group, tr("Base model"), PT_FILTER)
+        self.base_combo = base_model_combo(model_group)
+        self.base_combo.currentIndexChanged.connect(self._base_changed)
+        form.addRow(tr("Base model"), self.base_combo)
+        self.add_model_rows(form, model_group, tr("Model file"), PT_FILTER)
         self.set_model_path(initial_model())
         self.epochs_spin = QSpinBox(model_group)
         self.epochs_spin.setRange(1, 10000)
@@ -206,6 +209,8 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
             self.bar.pushWarning(tr("Class field"), layers.ids_warning(field_name))
 
     def model_classes(self) -> list[str]:
+        if self.published_base():  # a new head learns the label values as its classes
+            return list(self.counts)
         return list((self.model_info or {}).get("class_names", []))
 
     def _fill_table(self) -> None:
@@ -276,13 +281,34 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.weights_label.setText(text)
 
     # --- base model -----------------------------------------------------------------------
-    def _model_loaded(self, model: str, info: dict) -> None:
-        super()._model_loaded(model, info)
+    def published_base(self) -> str:
+        """The name of the published weights chosen as base model ('' for the shipped or a file)."""
+        return self.base_combo.currentData() or ""
+
+    def _base_changed(self, _index: int) -> None:
+        published = bool(self.published_base())
+        self.model_widget.setEnabled(not published)
+        if not published:
+            self.request_model_info()
+            return
+        self.model_info, self.model_error = None, ""
+        self.model_label.setText(
+            tr(
+                "Downloaded once into LandSeg's cache when fine-tuning starts. Its classes are "
+                "learnt anew from your label values."
+            )
+        )
         self._fill_table()
 
+    def _model_loaded(self, model: str, info: dict) -> None:
+        if not self.published_base():  # an answer for a file no longer chosen is dropped
+            super()._model_loaded(model, info)
+            self._fill_table()
+
     def _model_failed(self, model: str, message: str, details: str) -> None:
-        super()._model_failed(model, message, details)
-        self._fill_table()
+        if not self.published_base():
+            super()._model_failed(model, message, details)
+            self._fill_table()
 
     # --- validation and request -------------------------------------------------------------
     def checked_rasters(self) -> list[QgsRasterLayer]:
@@ -312,12 +338,10 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
             errors.append(tr("Choose the polygon layer with your labels."))
         elif not self.field_combo.currentField():
             errors.append(tr("Choose the field of the label layer that holds the class."))
-        problem = self.model_problem(tr("Base model '{path}' does not exist: choose a .pt file."))
-        if problem:
-            errors.append(problem)
-        elif self.model_info is None:
-            errors.append(tr("The base model's classes are not known yet: wait a moment."))
-        if self.field_combo.currentField() and self.model_info is not None:
+        errors += self._base_model_errors()
+        if self.field_combo.currentField() and (
+            self.model_info is not None or self.published_base()
+        ):
             mapping = self.mapping()
             if not mapping:
                 errors.append(tr("Map at least one label value to a model class."))
@@ -339,20 +363,33 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
             )
         return errors
 
+    def _base_model_errors(self) -> list[str]:
+        if self.published_base():
+            return []
+        problem = self.model_problem(tr("Base model '{path}' does not exist: choose a .pt file."))
+        if problem:
+            return [problem]
+        if self.model_info is None:
+            return [tr("The base model's classes are not known yet: wait a moment.")]
+        return []
+
     def build_request(self) -> FineTuneRequest:
         folder = Path(self.folder()).absolute()
         folder.mkdir(parents=True, exist_ok=True)
         dataset_dir, run_dir = folder / "dataset", folder / "run"
         report_path = folder / "report.html"
         info = self.model_info or {}
+        published = self.published_base()
+        mapping = self.mapping()
+        classes = list(dict.fromkeys(mapping.values())) if published else self.model_classes()
         labels = layers.vector_path(self.label_combo.currentLayer(), folder=str(folder / "labels"))
         export = backend.export_dataset_args(
             [layers.raster_path(layer) for layer in self.checked_rasters()],
             labels,
             str(dataset_dir),
             class_field=self.field_combo.currentField(),
-            class_map=self.mapping(),
-            classes=self.model_classes(),
+            class_map=mapping,
+            classes=classes,
             tile_size_px=info.get("tile_size_px"),
             overlap_px=info.get("overlap_px"),
         )
@@ -360,7 +397,7 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         train = backend.train_args(
             str(dataset_dir),
             str(run_dir),
-            base_model=self.model_path() or info.get("path"),
+            base_model=published or self.model_path() or info.get("path"),
             epochs=self.epochs_spin.value(),
             imgsz=self.imgsz_spin.value() or None,
             device=self.device_combo.currentData(),
@@ -402,6 +439,16 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         settings.set_value(settings.DEVICE, self.device_combo.currentData())
         self.request = self.build_request()
         super().accept()
+
+
+def base_model_combo(parent: QWidget) -> QComboBox:
+    """The shipped model or a file (the field below), or published weights by name."""
+    combo = QComboBox(parent)
+    combo.addItem(tr("The shipped model, or the file chosen below"), "")
+    for name, size_mb in backend.PUBLISHED_BASE_MODELS.items():
+        text = tr("{name}: COCO weights, downloaded once (about {size} MB)")
+        combo.addItem(text.format(name=name, size=size_mb), name)
+    return combo
 
 
 def _guess_class(value: str, classes: list[str]) -> str:

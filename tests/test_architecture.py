@@ -154,3 +154,9 @@ def _plugin_constant(module: str, name: str):
 def test_constants_agree_across_the_process_boundary(module, name, expected):
     """The plugin never imports the backend, so its copies are checked here."""
     assert _plugin_constant(module, name) == expected
+
+
+def test_plugin_offers_exactly_the_published_base_models():
+    from landseg.training.pretrained import PUBLISHED
+
+    assert tuple(_plugin_constant("backend.py", "PUBLISHED_BASE_MODELS")) == PUBLISHED

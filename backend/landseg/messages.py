@@ -65,6 +65,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "モデルファイル '{path}' が存在しません。パスを確認するか、モデルの指定を外して同梱の"
         "既定モデルを使ってください。",
     ),
+    "weights.download": (
+        "Downloading base model {name} (once) from {url} to {path}",
+        "ベースモデル {name} をダウンロード中（初回のみ）: {url} → {path}",
+    ),
+    "weights.offline": (
+        "Base model '{name}' could not be downloaded ({reason}): on a machine with internet, "
+        "fetch {url} and put it at {path}, then run again.",
+        "ベースモデル '{name}' をダウンロードできませんでした（{reason}）。インターネットに"
+        "つながるマシンで {url} を取得して {path} に置き、もう一度実行してください。",
+    ),
+    "weights.changed": (
+        "The cached base model '{path}' is not the file first recorded in '{record}' (its size "
+        "or SHA-256 changed): delete both files to download it again.",
+        "キャッシュのベースモデル '{path}' は '{record}' に最初に記録したファイルと違います"
+        "（サイズか SHA-256 が変わりました）。両方のファイルを削除すると、もう一度"
+        "ダウンロードします。",
+    ),
     "output.exists": (
         "Output '{path}' already exists: choose another path or allow overwriting (--overwrite).",
         "出力 '{path}' は既に存在します。別のパスを選ぶか、上書きを許可してください"

@@ -499,6 +499,11 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <source>Model file</source>
+            <translation>モデルファイル</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>tile size</source>
             <translation>タイルサイズ</translation>
         </message>
@@ -554,6 +559,11 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <source>Downloaded once into LandSeg's cache when fine-tuning starts. Its classes are learnt anew from your label values.</source>
+            <translation>ファインチューニングの開始時に一度だけ LandSeg のキャッシュへダウンロードします。クラスはラベルの値から新たに学習します。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>Tick at least one raster layer to train on.</source>
             <translation>学習に使うラスタレイヤを 1 つ以上チェックしてください。</translation>
         </message>
@@ -566,16 +576,6 @@ The figures are written as JSON and shown in the log.</source>
             <location filename="../finetune_dialog.py" />
             <source>Choose the field of the label layer that holds the class.</source>
             <translation>ラベルレイヤのうち、クラスを保持するフィールドを選んでください。</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
-            <source>Base model '{path}' does not exist: choose a .pt file.</source>
-            <translation>ベースモデル '{path}' が存在しません。.pt ファイルを選んでください。</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
-            <source>The base model's classes are not known yet: wait a moment.</source>
-            <translation>ベースモデルのクラスをまだ読み込み中です。少しお待ちください。</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -599,6 +599,16 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <source>Base model '{path}' does not exist: choose a .pt file.</source>
+            <translation>ベースモデル '{path}' が存在しません。.pt ファイルを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>The base model's classes are not known yet: wait a moment.</source>
+            <translation>ベースモデルのクラスをまだ読み込み中です。少しお待ちください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>Exporting the dataset</source>
             <translation>データセットを書き出し中</translation>
         </message>
@@ -616,6 +626,16 @@ The figures are written as JSON and shown in the log.</source>
             <location filename="../finetune_dialog.py" />
             <source>Cannot fine-tune yet</source>
             <translation>まだファインチューニングできません</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>The shipped model, or the file chosen below</source>
+            <translation>同梱のモデル、または下で選んだファイル</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>{name}: COCO weights, downloaded once (about {size} MB)</source>
+            <translation>{name}: COCO の重み、初回のみダウンロード（約 {size} MB）</translation>
         </message>
         <message>
             <location filename="../installer.py" />

@@ -247,6 +247,36 @@ def test_finetune_dialog_defaults_mapping_and_validation(
     dialog.close()
 
 
+def test_finetune_dialog_offers_published_base_models(
+    gui_plugin, iface, project, small_scene, tmp_path
+):
+    from plugin import backend
+
+    add_scene(project, small_scene)
+    dialog = gui_plugin.show_finetune_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    combo = dialog.base_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == ["", *backend.PUBLISHED_BASE_MODELS]
+    large = combo.findData("yolov8l-seg.pt")
+    assert combo.itemText(large) == "yolov8l-seg.pt: COCO weights, downloaded once (about 92 MB)"
+    combo.setCurrentIndex(large)
+    assert not dialog.model_widget.isEnabled() and "Downloaded once" in dialog.model_label.text()
+    # a new head: the label values are the classes, each mapped to itself
+    assert dialog.mapping() == {name: name for name in small_scene.class_counts}
+    dialog.set_mapping("farm", "")
+    dialog.folder_widget.setFilePath(str(tmp_path / "finetune"))
+    assert dialog.validate() == []
+    export, train, _report = (step.args for step in dialog.build_request().steps)
+    assert train[train.index("--model") + 1] == "yolov8l-seg.pt"  # a name, not a path
+    classes = export[export.index("--classes") + 1].split(",")
+    assert sorted(classes) == sorted(set(small_scene.class_counts) - {"farm"})
+    assert "--tile-size" not in export
+    combo.setCurrentIndex(0)  # back to the shipped model: its metadata is read again
+    assert dialog.model_widget.isEnabled()
+    assert wait_until(lambda: model_ready(dialog), 60) and dialog.model_info is not None
+    dialog.close()
+
+
 def test_finetune_task_trains_and_offers_the_new_model(
     gui_plugin, iface, project, small_scene, tiny_model, tmp_path
 ):

@@ -28,7 +28,9 @@ from landseg.cli.progress import Progress
 @data_option("Dataset folder from export-dataset (or its data.yaml).")
 @output_option("Run folder to create.", folder=True, required=False, name="run_dir")
 @model_option(
-    "Base model: a .pt file to fine-tune, or a .yaml to start from scratch.",
+    "Base model: a .pt file to fine-tune, published COCO weights by name (yolov8n-seg.pt "
+    "... yolo11x-seg.pt: downloaded once into LandSeg's cache), or a .yaml to start from "
+    "scratch.",
     name="base_model",
     default=defaults.BASE_MODEL,
 )

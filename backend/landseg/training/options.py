@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from landseg import defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import InvalidParameterError, ModelLoadError
 from landseg.inference.devices import resolve_devices
+from landseg.training.pretrained import is_published, published_weights
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -125,8 +126,19 @@ def check_options(options: TrainOptions) -> None:
     _check_base_model(options.base_model)
 
 
+def base_model_file(base: str, say: Callable[[str], None] | None = None) -> str:
+    """The model to start from: ``base`` itself, or for the name of published weights that is
+    no file here, its cached file (downloaded once, on this request; checked)."""
+    if Path(base).is_file() or not is_published(base):
+        return base
+    path = str(published_weights(base, say))
+    _check_base_model(path)
+    return path
+
+
 def _check_base_model(base: str) -> None:
-    """A segmentation ``.pt`` file, or a model ``.yaml`` ultralytics knows."""
+    """A segmentation ``.pt`` file, a model ``.yaml`` ultralytics knows, or published weights
+    by name (fetched later by :func:`base_model_file`)."""
     if base.endswith(".yaml"):
         from landseg.offline import import_ultralytics
 
@@ -142,6 +154,8 @@ def _check_base_model(base: str) -> None:
             f"Base model '{base}' is not a segmentation model configuration ultralytics knows: "
             "give e.g. yolov8n-seg.yaml, or a -seg .pt file to fine-tune.",
         )
+        return
+    if is_published(base) and not Path(base).is_file():
         return
     if not Path(base).is_file():
         raise ModelLoadError(

@@ -22,7 +22,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from landseg.training.callbacks import Callbacks, recover_epochs
 from landseg.training.options import (
     TrainOptions,
     augmentation,
+    base_model_file,
     check_dataset,
     check_options,
     resolve_class_weights,
@@ -97,6 +98,8 @@ def train(
         inputs=[yaml_path.parent, options.base_model],
         known_entries=RUN_ENTRIES,
     )
+    say = (lambda message: progress(0.0, message)) if progress else None
+    options = replace(options, base_model=base_model_file(options.base_model, say))
     replacing = target.is_dir() and any(target.iterdir())
     run_dir = target
     if replacing:
