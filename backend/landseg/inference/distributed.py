@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
 from rasterio.windows import Window
 
 from landseg import defaults
@@ -170,13 +172,48 @@ class ChunkJob:
 
 
 @dataclass
+class Packed:
+    """Instances or pieces as compact arrays and WKB, to travel from a worker to the client."""
+
+    class_ids: np.ndarray
+    scores: np.ndarray
+    counts: np.ndarray  # instances: tiles that saw each; pieces: each one's tile index
+    wkb: np.ndarray  # object array of bytes
+
+    @classmethod
+    def of(cls, items: Sequence[MergedInstance] | Sequence[Piece]) -> Packed:
+        geometries = np.array([item.geometry for item in items], dtype=object)
+        counts = [getattr(item, "tile_count", getattr(item, "tile_index", 0)) for item in items]
+        return cls(
+            np.array([item.class_id for item in items], dtype=np.int32),
+            np.array([item.score for item in items], dtype=np.float32),
+            np.array(counts, dtype=np.int64),
+            shapely.to_wkb(geometries) if len(items) else np.empty(0, dtype=object),
+        )
+
+    def instances(self) -> list[MergedInstance]:
+        geometries = shapely.from_wkb(self.wkb)
+        return [
+            MergedInstance(int(c), float(s), g, int(n))
+            for c, s, g, n in zip(self.class_ids, self.scores, geometries, self.counts, strict=True)
+        ]
+
+    def pieces(self) -> list[Piece]:
+        geometries = shapely.from_wkb(self.wkb)
+        return [
+            Piece(int(n), int(c), float(s), g)
+            for c, s, g, n in zip(self.class_ids, self.scores, geometries, self.counts, strict=True)
+        ]
+
+
+@dataclass
 class ChunkResult:
     """One chunk's instances merged on the worker, its border pieces (both in raster pixel
     coordinates), and what ran it."""
 
     chunk_id: int
-    instances: list[MergedInstance]  # final inside the chunk
-    border: list[Piece]  # pieces of objects a neighbouring chunk's tiles may touch
+    instances: Packed  # final inside the chunk
+    border: Packed  # pieces of objects a neighbouring chunk's tiles may touch
     tiles: int
     tiles_run: int
     device: str
@@ -202,8 +239,8 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
     instances, border = merge_inside(outcome.pieces, specs, margin_px=job.overlap_px)
     return ChunkResult(
         chunk_id=chunk_id,
-        instances=instances,
-        border=border,
+        instances=Packed.of(instances),
+        border=Packed.of(border),
         tiles=len(specs),
         tiles_run=outcome.tiles_run,
         device=str(getattr(segmenter, "device", "n/a")),
@@ -390,7 +427,8 @@ def segment_on_cluster(
         on = f"{n_workers} Dask worker{'s' if n_workers > 1 else ''}"
         progress(0.0, f"Segmenting {len(specs)} tiles in {len(chunks)} chunks on {on}")
         summary = _run_chunks(client, job, chunks, len(specs), progress, should_stop, on_chunk)
-    border, tiles_run, devices, forwards = summary
+    packed, tiles_run, devices, forwards = summary
+    border = [piece for part in packed for piece in part.pieces()]
     border.sort(key=lambda piece: piece.tile_index)  # stable: a tile's pieces keep their order
     return ClusterRun(
         border=border,
@@ -410,7 +448,7 @@ def _run_chunks(
     progress: Callable[[float, str], None],
     should_stop: Callable[[], bool],
     on_chunk: Callable[[ChunkResult], None],
-) -> tuple[list[Piece], int, set[str], list[float | None]]:
+) -> tuple[list[Packed], int, set[str], list[float | None]]:
     """Submit every chunk, hand each result to ``on_chunk`` once, in chunk order; cancel all
     on the way out. Returns the border pieces, tiles run, devices and forward times."""
     from distributed import as_completed
@@ -434,7 +472,7 @@ def _run_chunks(
     chunk_of = {future.key: chunk_id for chunk_id, future in futures.items()}
     waiting: dict[int, ChunkResult] = {}  # done, but an earlier chunk is not yet
     next_chunk = tiles_done = tiles_run = 0
-    border: list[Piece] = []
+    border: list[Packed] = []
     devices: set[str] = set()
     forwards: list[float | None] = []
     try:
@@ -463,7 +501,7 @@ def _run_chunks(
                 while next_chunk in waiting:  # in chunk order, so the output's order is fixed
                     done = waiting.pop(next_chunk)
                     on_chunk(done)
-                    border += done.border
+                    border.append(done.border)  # packed until the merge across chunks
                     tiles_run += done.tiles_run
                     devices.add(done.device)
                     forwards.append(done.forward_s)

@@ -286,7 +286,7 @@ def _on_cluster(plan: Plan, job: SimpleNamespace, segmenter: Segmenter, layer, s
         nonlocal write_s
         started = time.perf_counter()
         state.tiles_done += result.tiles
-        layer.append(job.polygons(result.instances), state)
+        layer.append(job.polygons(result.instances.instances()), state)
         write_s += time.perf_counter() - started
 
     run = _infer_on_cluster(
