@@ -147,6 +147,15 @@ def export_dataset_args(
     return args
 
 
+def export_reviewed_args(raster: str, reviewed: str, output: str) -> list[str]:
+    """``landseg export-dataset --reviewed``: training data from a layer reviewed in QGIS.
+
+    Accepted and corrected polygons become labels, rejected ones negatives; only the reviewed
+    extent is used. ``reviewed`` may name its layer as ``file.gpkg|layername=NAME``.
+    """
+    return ["export-dataset", _in(raster), "--reviewed", _in(reviewed), "-o", _out(output)]
+
+
 def train_args(
     data: str,
     run_dir: str,

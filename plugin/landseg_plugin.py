@@ -6,8 +6,8 @@ import contextlib
 import time
 from pathlib import Path
 
-from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer
-from qgis.PyQt.QtCore import QUrl
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer, QgsWkbTypes
+from qgis.PyQt.QtCore import Qt, QUrl
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -35,6 +35,7 @@ class LandSegPlugin:
         self.dialogs: list = []
         self.last_result: dict | None = None
         self.last_layer: QgsVectorLayer | None = None
+        self.review_panel = None  # the review dock, made when first opened
         self.open_url = lambda url: QDesktopServices.openUrl(QUrl.fromLocalFile(str(url)))
 
     # --- registration ---------------------------------------------------------------------
@@ -61,6 +62,11 @@ class LandSegPlugin:
         self.iface.addToolBarIcon(self.segment_action)
         for action in self.actions:
             self.iface.addPluginToRasterMenu(MENU, action)
+        review_icon = QIcon(str(PLUGIN_DIR / "review.svg"))
+        self.review_action = QAction(review_icon, tr("Review results"), parent)
+        self.review_action.triggered.connect(self.show_review_panel)
+        self.iface.addToolBarIcon(self.review_action)
+        self.iface.addPluginToVectorMenu(MENU, self.review_action)
 
     def unload(self) -> None:
         """Remove everything the plugin registered; cancel what still runs."""
@@ -70,6 +76,12 @@ class LandSegPlugin:
             self.iface.removeToolBarIcon(self.segment_action)
             for action in self.actions:
                 self.iface.removePluginRasterMenu(MENU, action)
+            self.iface.removeToolBarIcon(self.review_action)
+            self.iface.removePluginVectorMenu(MENU, self.review_action)
+        if self.review_panel is not None:
+            self.iface.removeDockWidget(self.review_panel)
+            self.review_panel.deleteLater()
+            self.review_panel = None
         self.actions = []
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
@@ -106,6 +118,24 @@ class LandSegPlugin:
         dialog = self._keep(SettingsDialog(self.iface.mainWindow()))
         dialog.show()
         return dialog
+
+    def show_review_panel(self):
+        """The review dock, on the current layer when that is a polygon layer."""
+        from .review_panel import ReviewPanel
+
+        if self.review_panel is None:
+            window = self.iface.mainWindow()
+            self.review_panel = ReviewPanel(self.iface, self.start_review_export, window)
+            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.review_panel)
+        active = self.iface.activeLayer()
+        polygons = isinstance(active, QgsVectorLayer) and (
+            active.geometryType() == QgsWkbTypes.PolygonGeometry
+        )
+        if polygons and active is not self.review_panel.layer:
+            self.review_panel.set_layer(active)
+        self.review_panel.show()
+        self.review_panel.raise_()
+        return self.review_panel
 
     # --- tasks ----------------------------------------------------------------------------
     def _start(self, task: WorkerTask, request, title: str, on_success) -> WorkerTask:
@@ -213,6 +243,22 @@ class LandSegPlugin:
             buttons=buttons,
             details=report_error.details if report_error is not None else "",
         )
+
+    def start_review_export(self, request) -> WorkerTask:
+        """``landseg export-dataset --reviewed`` as a task; says where the data went."""
+        task = WorkerTask(
+            tr("LandSeg: exporting reviewed training data"),
+            request.python,
+            [WorkerStep("export", request.args)],
+        )
+        title = tr("LandSeg review export")
+        return self._start(task, request, title, self._review_export_finished)
+
+    def _review_export_finished(self, task: WorkerTask, title: str) -> None:
+        text = tr("Training data from the reviewed polygons: {path}").format(
+            path=task.request.output
+        )
+        push_message(self.iface.messageBar(), title, text, level=Qgis.Success, duration=0)
 
     def make_default_model(self, model: str) -> None:
         settings.set_value(settings.DEFAULT_MODEL, model)

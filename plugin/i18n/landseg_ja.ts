@@ -58,6 +58,7 @@ The work runs in LandSeg's own Python environment, outside QGIS; cancelling stop
         </message>
         <message>
             <location filename="../algorithms.py" />
+            <location filename="../review_panel.py" />
             <location filename="../segment_dialog.py" />
             <source>Raster layer</source>
             <translation>ラスタレイヤ</translation>
@@ -464,6 +465,7 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <location filename="../review_panel.py" />
             <source>Training data</source>
             <translation>学習データ</translation>
         </message>
@@ -534,6 +536,7 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <location filename="../review_panel.py" />
             <source>Output folder</source>
             <translation>出力フォルダ</translation>
         </message>
@@ -689,6 +692,11 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../landseg_plugin.py" />
+            <source>Review results</source>
+            <translation>結果のレビュー</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
             <source>Cancelled; nothing was written.</source>
             <translation>キャンセルしました。何も書き込まれていません。</translation>
         </message>
@@ -751,6 +759,21 @@ The figures are written as JSON and shown in the log.</source>
             <location filename="../landseg_plugin.py" />
             <source>(The report failed: {message})</source>
             <translation>（レポートの作成に失敗しました: {message}）</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>LandSeg: exporting reviewed training data</source>
+            <translation>LandSeg: レビュー済みの学習データを書き出し中</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>LandSeg review export</source>
+            <translation>LandSeg レビューの書き出し</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Training data from the reviewed polygons: {path}</source>
+            <translation>レビュー済みポリゴンからの学習データ: {path}</translation>
         </message>
         <message>
             <location filename="../landseg_plugin.py" />
@@ -905,6 +928,191 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../provider.py" />
             <source>LandSeg land-cover segmentation</source>
             <translation>LandSeg 土地被覆セグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../review.py" />
+            <source>Items are ranked by review priority (highest first).</source>
+            <translation>項目はレビュー優先度の高い順に並んでいます。</translation>
+        </message>
+        <message>
+            <location filename="../review.py" />
+            <source>This layer has no review priority: items are ranked by score (lowest first).</source>
+            <translation>このレイヤにはレビュー優先度がありません: 項目はスコアの低い順に並んでいます。</translation>
+        </message>
+        <message>
+            <location filename="../review.py" />
+            <source>This layer has no review priority and no score: items are in file order.</source>
+            <translation>このレイヤにはレビュー優先度もスコアもありません: 項目はファイルの順に並んでいます。</translation>
+        </message>
+        <message>
+            <location filename="../review.py" />
+            <source>Could not add the review fields to layer '{name}': is its file writable?</source>
+            <translation>レイヤ '{name}' にレビュー用のフィールドを追加できませんでした: ファイルに書き込めますか？</translation>
+        </message>
+        <message>
+            <location filename="../review.py" />
+            <source>Could not save the edits of layer '{name}': {errors}</source>
+            <translation>レイヤ '{name}' の編集を保存できませんでした: {errors}</translation>
+        </message>
+        <message>
+            <location filename="../review.py" />
+            <source>Could not write the decision into layer '{name}'.</source>
+            <translation>判定をレイヤ '{name}' に書き込めませんでした。</translation>
+        </message>
+        <message>
+            <location filename="../review.py" />
+            <source>{done} / {total} reviewed</source>
+            <translation>{done} / {total} 件レビュー済み</translation>
+        </message>
+        <message>
+            <location filename="../review.py" />
+            <source>Layer '{name}' is not a file LandSeg can read: save it as a GeoPackage.</source>
+            <translation>レイヤ '{name}' は LandSeg が読めるファイルではありません: GeoPackage として保存してください。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>accepted</source>
+            <translation>承認</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>rejected</source>
+            <translation>却下</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>corrected</source>
+            <translation>修正</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>not reviewed</source>
+            <translation>未レビュー</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>LandSeg review</source>
+            <translation>LandSeg レビュー</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Layer</source>
+            <translation>レイヤ</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Previous (P)</source>
+            <translation>前へ (P)</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Next (N)</source>
+            <translation>次へ (N)</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Accept (A)</source>
+            <translation>承認 (A)</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Reject (R)</source>
+            <translation>却下 (R)</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Edit geometry (E)</source>
+            <translation>ジオメトリを編集 (E)</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Change class (keys 1–9)</source>
+            <translation>クラスの変更 (キー 1–9)</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>The classes, separated by commas: key 1 is the first.</source>
+            <translation>クラスをカンマ区切りで: キー 1 が最初のクラスです。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Export reviewed as training data…</source>
+            <translation>レビュー済みを学習データとして書き出し…</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Choose a polygon layer to review.</source>
+            <translation>レビューするポリゴンレイヤを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Review</source>
+            <translation>レビュー</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Every item of this layer is reviewed.</source>
+            <translation>このレイヤの項目はすべてレビュー済みです。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>There is no class {n}.</source>
+            <translation>クラス {n} はありません。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>This layer cannot be edited.</source>
+            <translation>このレイヤは編集できません。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Item {number} of {total}</source>
+            <translation>項目 {number} / {total}</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Class: {name}</source>
+            <translation>クラス: {name}</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Review priority: {value:.2f}</source>
+            <translation>レビュー優先度: {value:.2f}</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Score: {value:.2f}</source>
+            <translation>スコア: {value:.2f}</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Reason: {reason}</source>
+            <translation>理由: {reason}</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Decision: {status}</source>
+            <translation>判定: {status}</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Review some items first: nothing is reviewed yet.</source>
+            <translation>まだ何もレビューされていません: 先に項目をレビューしてください。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Choose the raster layer the reviewed polygons lie on.</source>
+            <translation>レビューしたポリゴンが載っているラスタレイヤを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Choose an output folder for the training data.</source>
+            <translation>学習データの出力フォルダを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../review_panel.py" />
+            <source>Cannot export yet</source>
+            <translation>まだ書き出せません</translation>
         </message>
         <message>
             <location filename="../segment_dialog.py" />

@@ -11,7 +11,7 @@ import time
 from qgis.core import QgsProject
 from qgis.gui import QgsMessageBar
 from qgis.PyQt.QtCore import QCoreApplication
-from qgis.PyQt.QtWidgets import QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import QAction, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
 
 class IfaceHarness:
@@ -27,6 +27,8 @@ class IfaceHarness:
         self.toolbar = QToolBar("Plugins", self.window)
         self.window.addToolBar(self.toolbar)
         self.menus: dict[str, QMenu] = {}
+        self.vector_menus: dict[str, QMenu] = {}
+        self.vertex_tool = QAction("Vertex tool", self.window)  # QGIS's own map tool action
         self._active = None
         self.canvas = None  # a QgsMapCanvas when a test gives one (QGIS desktop always has one)
 
@@ -48,6 +50,22 @@ class IfaceHarness:
     def removePluginRasterMenu(self, name: str, action) -> None:
         if name in self.menus:
             self.menus[name].removeAction(action)
+
+    def addPluginToVectorMenu(self, name: str, action) -> None:
+        self.vector_menus.setdefault(name, QMenu(name, self.window)).addAction(action)
+
+    def removePluginVectorMenu(self, name: str, action) -> None:
+        if name in self.vector_menus:
+            self.vector_menus[name].removeAction(action)
+
+    def addDockWidget(self, area, dock) -> None:
+        self.window.addDockWidget(area, dock)
+
+    def removeDockWidget(self, dock) -> None:
+        self.window.removeDockWidget(dock)
+
+    def actionVertexTool(self) -> QAction:
+        return self.vertex_tool
 
     def activeLayer(self):
         return self._active
