@@ -17,6 +17,7 @@ DEVICE = "auto"  # CUDA when present, else CPU
 RUNTIME = "auto"  # ONNX Runtime on a CPU, fp16 torch on a GPU
 CHUNK_TILES = 8  # Dask: a task segments a block of N x N tiles
 MIN_AREA_M2 = 1.0  # smaller polygons are dropped
+REVIEW_FLOOR = 0.05  # with --review, objects down to this score become possible missed ones
 # Runs of more tiles keep a resumable work file when they stop (about 2 min on a CPU, longer
 # runs are worth resuming); smaller ones start again.
 CHECKPOINT_MIN_TILES = 500

@@ -27,10 +27,10 @@ from landseg import __version__, defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.inference.models import check_model_classes, load
-from landseg.inference.plan import Plan, make_plan, source_uri, to_polygons
+from landseg.inference.plan import Plan, make_plan, review_items, source_uri, to_polygons
 from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import StreamingMerge
-from landseg.inference.streaming import StreamStats, stream
+from landseg.inference.streaming import Review, StreamStats, stream
 from landseg.inference.tiling import validate_tiling
 from landseg.io.rasters import (
     ground_pixel_size_m,
@@ -42,6 +42,7 @@ from landseg.io.vectors import AreaOfInterest
 
 ProgressCallback = Callable[[float, str], None]
 LAYER_NAME = defaults.LAYER_NAME
+REVIEW_LAYER = "review"
 
 
 class CancelToken(Protocol):
@@ -109,6 +110,7 @@ def segment(
     resume: bool = False,
     checkpoint: bool | None = None,
     skip_unreadable: bool = False,
+    review: bool = False,
 ) -> SegmentationResult:
     """Segment a georeferenced raster into land-cover polygons written to a GeoPackage.
 
@@ -151,6 +153,10 @@ def segment(
             default on for runs of more than ``defaults.CHECKPOINT_MIN_TILES`` tiles.
         skip_unreadable: Skip tiles that cannot be read (damaged blocks), listing them in the
             warnings, instead of stopping the run.
+        review: Give every polygon its ``agreement``, ``class_margin`` and
+            ``review_priority``, and write a ``review`` layer of the places worth a look
+            (uncertain objects, tiles that disagree, class conflicts, and possible missed
+            objects down to a score of ``defaults.REVIEW_FLOOR``); GeoPackage output only.
     """
     job = SimpleNamespace(**locals())  # every option of this run, by its parameter name
     job.output_path = Path(output_path)
@@ -165,8 +171,18 @@ def segment(
     resumable = job.resume or (
         len(plan.specs) > defaults.CHECKPOINT_MIN_TILES if checkpoint is None else checkpoint
     )
-    layer = StreamedLayer(job.output_path, layer=LAYER_NAME, checkpoints=resumable)
-    state = layer.start(job.polygons([]), *_run_identity(job, segmenter, plan), resume=job.resume)
+    layer = StreamedLayer(
+        job.output_path,
+        layer=LAYER_NAME,
+        checkpoints=resumable,
+        review_layer=REVIEW_LAYER if review else None,
+    )
+    state = layer.start(
+        job.polygons([]),
+        *_run_identity(job, segmenter, plan),
+        resume=job.resume,
+        empty_review=job.review_items([]) if review else None,
+    )
     try:
         stats, device_used = _run(job, segmenter, plan, layer, state)
         stopwatch.lap("inference")
@@ -204,6 +220,11 @@ def _check_job(job: SimpleNamespace) -> None:
     check_target(job.output_path.absolute(), overwrite=job.overwrite)
     if job.on_cluster:
         _check_cluster_options(job.scheduler, job.workers, job.chunk_tiles, job.resume)
+    require(
+        not job.review or (output_kind(job.output_path) == ".gpkg" and not job.on_cluster),
+        "--review writes a review layer beside the polygons: give a .gpkg output, and run on "
+        "one machine (without --scheduler/--workers).",
+    )
 
 
 def _prepare_plan(job: SimpleNamespace, segmenter: Segmenter) -> Plan:
@@ -229,7 +250,9 @@ def _prepare_plan(job: SimpleNamespace, segmenter: Segmenter) -> Plan:
         min_area_m2=job.min_area_m2,
         simplify_tolerance_m=job.simplify_tolerance_m,
         square_roofs=job.square_roofs,
+        review=job.review,
     )
+    job.review_items = functools.partial(review_items, plan=plan, names=segmenter.class_names)
     return plan
 
 
@@ -260,6 +283,7 @@ def _run(job: SimpleNamespace, segmenter: Segmenter, plan: Plan, layer, state):
         report=job.report,
         should_stop=job.is_cancelled,
         skip_unreadable=job.skip_unreadable,
+        review=Review(plan.specs, job.conf, job.review_items) if job.review else None,
     )
     if job.is_cancelled():
         raise Cancelled("Segmentation was cancelled; no output was written.")
@@ -404,7 +428,7 @@ def _segmenter(job: SimpleNamespace) -> Segmenter:
         return load(
             model,
             device="cpu" if job.on_cluster else job.device,
-            conf=job.conf,
+            conf=min(job.conf, defaults.REVIEW_FLOOR) if job.review else job.conf,
             iou=job.iou,
             batch_size=job.batch_size,
             expected_classes=classes,

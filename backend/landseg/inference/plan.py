@@ -125,8 +125,10 @@ def to_polygons(
     min_area_m2: float,
     simplify_tolerance_m: float | None,
     square_roofs: bool,
+    review: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Merged instances as clean, clipped map polygons with their fields."""
+    """Merged instances as clean, clipped map polygons with their fields (and, for a review,
+    each one's agreement, class margin and review priority)."""
     map_geometries = pixels_to_map([m.geometry for m in merged], plan.transform)
     tolerance = (
         metres_to_crs_units(simplify_tolerance_m, plan.crs, plan.centre_latitude)
@@ -141,12 +143,32 @@ def to_polygons(
     areas = areas_m2(geometries, plan.crs) if len(geometries) else np.empty(0)
     keep = (areas >= min_area_m2) & ~shapely.is_empty(geometries)
     scores = np.array([m.score for m in merged], dtype=float)
+    fields = {
+        "class": np.array([names[c] for c in class_ids[keep]], dtype=object),
+        "class_id": class_ids[keep].astype("int32"),
+        "score": np.round(scores[keep], 4),
+        "area_m2": np.round(areas[keep], 2),
+    }
+    if review:
+        for name in ("agreement", "class_margin", "review_priority"):
+            values = np.array([getattr(m, name) for m in merged], dtype=float)
+            fields[name] = np.round(values[keep], 4)
+    return gpd.GeoDataFrame(fields, geometry=list(geometries[keep]), crs=plan.crs)
+
+
+def review_items(items: list, *, plan: Plan, names: Sequence[str]) -> gpd.GeoDataFrame:
+    """Review items as map polygons: class, score, priority and the reason to look."""
+    geometries = pixels_to_map([item.geometry for item in items], plan.transform)
+    if plan.region is not None:
+        geometries = polygonal_parts(shapely.intersection(geometries, plan.region))
+    keep = ~shapely.is_empty(geometries) if len(items) else np.zeros(0, dtype=bool)
+    chosen = [item for item, kept in zip(items, keep, strict=True) if kept]
     return gpd.GeoDataFrame(
         {
-            "class": np.array([names[c] for c in class_ids[keep]], dtype=object),
-            "class_id": class_ids[keep].astype("int32"),
-            "score": np.round(scores[keep], 4),
-            "area_m2": np.round(areas[keep], 2),
+            "class": np.array([names[i.class_id] for i in chosen], dtype=object),
+            "score": np.array([round(i.score, 4) for i in chosen], dtype=float),
+            "review_priority": np.array([round(i.priority, 4) for i in chosen], dtype=float),
+            "reason": np.array([i.reason for i in chosen], dtype=object),
         },
         geometry=list(geometries[keep]),
         crs=plan.crs,

@@ -16,7 +16,7 @@ object comes from the tile that saw it best (farthest from a tile edge).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -45,12 +45,15 @@ class Piece:
 
 @dataclass
 class MergedInstance:
-    """An instance rebuilt from one or more pieces."""
+    """An instance rebuilt from one or more pieces (how sure: see ``inference.uncertainty``)."""
 
     class_id: int
     score: float
     geometry: shapely.Geometry
     tile_count: int
+    agreement: float = 1.0
+    class_margin: float = 1.0
+    review_priority: float = 0.0
 
 
 def _same_class_pairs(
@@ -237,10 +240,15 @@ class StreamingMerge:
     """
 
     def __init__(
-        self, specs: Sequence[TileSpec], *, link_threshold: float = LINK_THRESHOLD
+        self,
+        specs: Sequence[TileSpec],
+        *,
+        link_threshold: float = LINK_THRESHOLD,
+        assess: Callable[[MergedInstance, list[Piece], list[Piece]], None] | None = None,
     ) -> None:
         self.specs = specs
         self.link_threshold = link_threshold
+        self.assess = assess  # called with each final instance, its pieces and its rivals
         self.open: list[Piece] = []
         self.frontier = -np.inf
         self.row_starts = np.unique([spec.window.row_off for spec in specs])
@@ -257,7 +265,9 @@ class StreamingMerge:
             return []
         self.frontier = frontier_row
         cores = _core_parts(self.open, self.specs)
-        bottoms = shapely.bounds(np.array([p.geometry for p in self.open], dtype=object))[:, 3]
+        geometries = np.array([p.geometry for p in self.open], dtype=object)
+        bottoms = shapely.bounds(geometries)[:, 3]
+        tree = shapely.STRtree(geometries) if self.assess is not None else None
         final, still_open = [], []
         for group in _groups(self.open, self.specs, cores, self.link_threshold):
             bottom = bottoms[group].max()
@@ -265,7 +275,11 @@ class StreamingMerge:
                 # the row of tiles after which it is final, then its first piece: an order
                 # that does not depend on how the tiles were batched (or on a resume)
                 band = int(np.searchsorted(self.row_starts, bottom, side="right"))
-                final.append((band, group[0], _merged(group, self.open, cores)))
+                instance = _merged(group, self.open, cores)
+                if self.assess is not None:
+                    members = [self.open[i] for i in group]
+                    self.assess(instance, members, self._rivals(instance, tree))
+                final.append((band, group[0], instance))
             else:
                 still_open.extend(group.tolist())
         self.open = [self.open[i] for i in sorted(still_open)]
@@ -274,3 +288,13 @@ class StreamingMerge:
     def finish(self) -> list[MergedInstance]:
         """The instances still open once every tile has been read."""
         return self.add([], np.inf)
+
+    def _rivals(self, instance: MergedInstance, tree: shapely.STRtree) -> list[Piece]:
+        """Open pieces of other classes whose area overlaps ``instance``."""
+        hits = tree.query(instance.geometry, predicate="intersects")
+        return [
+            self.open[i]
+            for i in hits
+            if self.open[i].class_id != instance.class_id
+            and shapely.area(shapely.intersection(self.open[i].geometry, instance.geometry)) > 0
+        ]

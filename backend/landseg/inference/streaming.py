@@ -20,9 +20,35 @@ from landseg.inference.pieces import pieces_by_batch
 from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import MergedInstance, Piece, StreamingMerge
 from landseg.inference.tiling import TileSpec
+from landseg.inference.uncertainty import Assessor, ReviewItem, below_threshold_items
 from landseg.io.streamed import Checkpoint, StreamedLayer
 
 Polygons = Callable[[list[MergedInstance]], gpd.GeoDataFrame]
+
+
+class Review:
+    """A run's review: objects assessed while they merge, items gathered for the review layer."""
+
+    def __init__(self, specs: Sequence[TileSpec], conf: float, items_frame: Callable) -> None:
+        self.assessor = Assessor(specs)
+        self.conf = conf
+        self.items: list[ReviewItem] = []
+        self._items_frame = items_frame  # review items to the review layer's rows
+
+    def assess(self, instance: MergedInstance, members, rivals) -> None:
+        self.items += self.assessor.assess(instance, members, rivals)
+
+    def keep(self, pieces: Sequence[Piece], specs: Sequence[TileSpec]) -> list[Piece]:
+        """The pieces at or above the confidence threshold; the others become review items."""
+        kept = [piece for piece in pieces if piece.score >= self.conf]
+        below = [piece for piece in pieces if piece.score < self.conf]
+        self.items += below_threshold_items(below, kept, specs)
+        return kept
+
+    def items_frame(self) -> gpd.GeoDataFrame:
+        """The items gathered since the last call, as rows of the review layer."""
+        items, self.items = self.items, []
+        return self._items_frame(items)
 
 
 @dataclass
@@ -66,10 +92,15 @@ def stream(
     report: Callable[[float, str], None],
     should_stop: Callable[[], bool],
     skip_unreadable: bool,
+    review: Review | None = None,
 ) -> StreamStats:
-    """Segment the plan's tiles from ``checkpoint`` on, writing final polygons as they come."""
+    """Segment the plan's tiles from ``checkpoint`` on, writing final polygons as they come.
+
+    With ``review``, every object gets its uncertainty and the review items go to the output's
+    review layer; pieces under ``review.conf`` only become possible missed objects.
+    """
     specs = plan.specs
-    merger = StreamingMerge(specs)
+    merger = StreamingMerge(specs, assess=review.assess if review else None)
     merger.open = [piece_from_state(state) for state in checkpoint.open_pieces]
     forward_before = getattr(segmenter, "forward_seconds", None)
     merge_s = write_s = 0.0
@@ -89,18 +120,19 @@ def stream(
         checkpoint.tiles_run += part.tiles_run
         checkpoint.skipped_tiles += part.skipped
         mark = time.perf_counter()
-        final = merger.add(part.pieces, frontier_row(specs, checkpoint.tiles_done))
+        kept = review.keep(part.pieces, specs) if review else part.pieces
+        final = merger.add(kept, frontier_row(specs, checkpoint.tiles_done))
         frame = polygons(final)
         merge_s += time.perf_counter() - mark
         mark = time.perf_counter()
         checkpoint.open_pieces = [piece_state(piece) for piece in merger.open]
-        layer.append(frame, checkpoint)
+        layer.append(frame, checkpoint, review.items_frame() if review else None)
         write_s += time.perf_counter() - mark
         report(*_progress(checkpoint, len(specs), first_done, time.perf_counter() - started))
     mark = time.perf_counter()
     frame = polygons(merger.finish())
     checkpoint.open_pieces = []
-    layer.append(frame, checkpoint)
+    layer.append(frame, checkpoint, review.items_frame() if review else None)
     write_s += time.perf_counter() - mark
     forward_after = getattr(segmenter, "forward_seconds", None)
     forward_s = None if forward_before is None else forward_after - forward_before

@@ -42,6 +42,7 @@ class Checkpoint:
     tiles_done: int = 0  # specs read, in order
     tiles_run: int = 0  # of those, tiles that held data
     features: int = 0  # features written up to this checkpoint
+    review_features: int = 0  # the same for the review layer
     open_pieces: list[dict[str, Any]] = field(default_factory=list)
     skipped_tiles: list[int] = field(default_factory=list)
 
@@ -72,10 +73,13 @@ def work_file(target: Path) -> Path:
 class StreamedLayer:
     """A polygon layer appended batch by batch into the work file, with checkpoints."""
 
-    def __init__(self, target: Path, *, layer: str, checkpoints: bool) -> None:
+    def __init__(
+        self, target: Path, *, layer: str, checkpoints: bool, review_layer: str | None = None
+    ) -> None:
         self.target = target
         self.work = work_file(target)
         self.layer = layer
+        self.review_layer = review_layer  # a second layer, of review items, when asked for
         self.checkpoints = checkpoints
 
     def start(
@@ -85,6 +89,7 @@ class StreamedLayer:
         run: dict[str, Any],
         *,
         resume: bool,
+        empty_review: gpd.GeoDataFrame | None = None,
     ) -> Checkpoint:
         """Open the work file: the checkpoint to continue from, or a new layer.
 
@@ -94,7 +99,9 @@ class StreamedLayer:
         if self.work.exists() and resume:
             checkpoint = self._read_checkpoint()
             if checkpoint is not None and checkpoint.run == run:
-                self._drop_features_after(checkpoint.features)
+                self._drop_features_after(self.layer, checkpoint.features)
+                if self.review_layer:
+                    self._drop_features_after(self.review_layer, checkpoint.review_features)
                 return checkpoint
             raise InvalidParameterError(
                 f"The unfinished run in '{self.work.name}' was started with another raster, "
@@ -108,16 +115,26 @@ class StreamedLayer:
                 stacklevel=3,
             )
         self.discard()
-        self._write(empty, metadata=metadata)
+        self._write(empty, self.layer, metadata=metadata)
+        if self.review_layer and empty_review is not None:
+            self._write(empty_review, self.review_layer, metadata={"landseg": "review items"})
         checkpoint = Checkpoint(run)
         self._save(checkpoint)
         return checkpoint
 
-    def append(self, frame: gpd.GeoDataFrame, checkpoint: Checkpoint) -> None:
-        """Add ``frame``'s polygons, then commit ``checkpoint`` (features counted in it)."""
+    def append(
+        self,
+        frame: gpd.GeoDataFrame,
+        checkpoint: Checkpoint,
+        review: gpd.GeoDataFrame | None = None,
+    ) -> None:
+        """Add ``frame``'s polygons (and ``review`` items), then commit ``checkpoint``."""
         if len(frame):
-            self._write(frame)
+            self._write(frame, self.layer)
         checkpoint.features += len(frame)
+        if review is not None and len(review):
+            self._write(review, self.review_layer)
+            checkpoint.review_features += len(review)
         if self.checkpoints:
             self._save(checkpoint)
 
@@ -150,12 +167,14 @@ class StreamedLayer:
         """Remove the work file (and what SQLite left beside it)."""
         remove_with_sidecars(self.work)
 
-    def _write(self, frame: gpd.GeoDataFrame, metadata: dict[str, str] | None = None) -> None:
+    def _write(
+        self, frame: gpd.GeoDataFrame, layer: str, metadata: dict[str, str] | None = None
+    ) -> None:
         try:
             pyogrio.write_dataframe(
                 frame,
                 self.work,
-                layer=self.layer,
+                layer=layer,
                 driver="GPKG",
                 geometry_type="MultiPolygon",
                 promote_to_multi=True,
@@ -194,12 +213,12 @@ class StreamedLayer:
             return Checkpoint(**json.loads(state))
         return None
 
-    def _drop_features_after(self, count: int) -> None:
+    def _drop_features_after(self, layer: str, count: int) -> None:
         """Features appended after the checkpoint was committed go (they come again)."""
         with self._connection() as db:
             db.execute(
-                f'DELETE FROM "{self.layer}" WHERE fid NOT IN '
-                f'(SELECT fid FROM "{self.layer}" ORDER BY fid LIMIT ?)',
+                f'DELETE FROM "{layer}" WHERE fid NOT IN '
+                f'(SELECT fid FROM "{layer}" ORDER BY fid LIMIT ?)',
                 (count,),
             )
 
