@@ -69,7 +69,13 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
 
 @click.command("export-dataset")
 @click.argument("rasters", nargs=-1, required=True, type=path())
-@labels_option("Polygon layer (GeoPackage, Shapefile, GeoJSON) with the classes.", required=True)
+@labels_option("Polygon layer (GeoPackage, Shapefile, GeoJSON) with the classes.")
+@option(
+    "--reviewed",
+    type=path(folder=False),
+    help="A layer reviewed in LandSeg's QGIS review panel, instead of --labels: accepted and "
+    "corrected polygons are the labels, and tiles show only the reviewed extent.",
+)
 @output_option("Dataset folder to create.", folder=True)
 @labels_layer_option()
 @class_field_option("Label attribute holding the class.")

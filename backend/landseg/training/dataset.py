@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
+from rasterio.features import geometry_mask
 from shapely.geometry import Polygon, box
 
 from landseg import defaults
@@ -42,6 +43,7 @@ from landseg.io.vectors import (
     repair_polygons,
     require_polygons,
 )
+from landseg.review.reviewed import read_reviewed
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
 STATS_NAME = "stats.json"
@@ -227,6 +229,7 @@ class _Plan:
     aoi: str | Path | None
     bands: Sequence[int] | None
     crs: str | None
+    extent: tuple[Any, Any] | None  # the reviewed extent and its CRS: tiles show only it
 
 
 @dataclass
@@ -279,7 +282,7 @@ def _class_list(
 
 def export_dataset(
     rasters: Sequence[str | Path],
-    labels_path: str | Path,
+    labels_path: str | Path | None,
     out_dir: str | Path,
     *,
     class_names: Sequence[str] | None = None,
@@ -289,6 +292,7 @@ def export_dataset(
     labels_layer: str | None = None,
     aoi: str | Path | None = None,
     crs: str | None = None,
+    reviewed: str | Path | None = None,
     tile_size_px: int = defaults.TILE_SIZE_PX,
     overlap_px: int = defaults.OVERLAP_PX,
     bands: Sequence[int] | None = None,
@@ -318,6 +322,9 @@ def export_dataset(
         labels_layer: The layer of ``labels_path`` to read, for files with several.
         aoi: Polygons limiting where tiles are cut.
         crs: The CRS of rasters that have none (e.g. ``EPSG:32654``), assigned, not warped.
+        reviewed: A layer reviewed in LandSeg's review panel, instead of ``labels_path``:
+            accepted and corrected polygons are the labels, and tiles show only the reviewed
+            extent (see :mod:`landseg.review.reviewed`).
         tile_size_px: Tile size (multiple of 32).
         overlap_px: Overlap between tiles.
         bands: Raster bands for the three channels (one band is repeated).
@@ -335,16 +342,25 @@ def export_dataset(
         rasters, tile_size_px, overlap_px, min_fragment, empty_ratio, val_fraction, block_size_px
     )
     out = Path(out_dir).absolute()
-    inputs = [*rasters, labels_path, *([aoi] if isinstance(aoi, str | Path) else [])]
-    folder = {"overwrite": overwrite, "kind": "dataset", "inputs": inputs}
-    check_replaceable_folder(out, known_entries=DATASET_ENTRIES, **folder)
-    labels = read_labels(
-        labels_path,
-        class_field=class_field,
-        class_value=class_value,
-        class_map=class_map,
-        layer=labels_layer,
+    require(
+        (labels_path is None) != (reviewed is None),
+        "Give either labelled polygons (--labels) or a reviewed layer (--reviewed), not both.",
     )
+    sources = [labels_path or reviewed, *([aoi] if isinstance(aoi, str | Path) else [])]
+    folder = {"overwrite": overwrite, "kind": "dataset", "inputs": [*rasters, *sources]}
+    check_replaceable_folder(out, known_entries=DATASET_ENTRIES, **folder)
+    extent = None
+    if reviewed is not None:
+        review = read_reviewed(reviewed, layer=labels_layer)
+        labels, extent = review.labels, (review.extent, review.labels.crs)
+    else:
+        labels = read_labels(
+            labels_path,
+            class_field=class_field,
+            class_value=class_value,
+            class_map=class_map,
+            layer=labels_layer,
+        )
     names, unknown, messages = _class_list(labels, class_names)
     plan = _Plan(
         names,
@@ -358,6 +374,7 @@ def export_dataset(
         aoi,
         bands,
         crs,
+        extent,
     )
     tally = _Tally({side: dict.fromkeys(names, 0) for side in ("train", "val")})
     rng = np.random.default_rng(seed)
@@ -409,7 +426,7 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
         tally.bands = list(bands)
         tally.pixel_sizes.append(ground_pixel_size_m(src))
         scaling = compute_scaling(src, bands)
-        local, specs = _labels_and_tiles(src, labels, plan)
+        local, specs, extent = _labels_and_tiles(src, labels, plan)
         stride = plan.tile_size_px - plan.overlap_px
         block_px = plan.block_size_px or _default_block_px(src, stride)
         train, val, record = _blocked_split(specs, block_px, plan.val_fraction, plan.seed)
@@ -428,7 +445,7 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
             found = _tile_labels(nearby, plan.class_names, spec, matrix, plan.min_fragment)
             if not found:
                 empty.append((spec, side))
-            elif _write_tile(src, spec, bands, scaling, found, out, side, stem):
+            elif _write_tile(src, spec, bands, scaling, found, out, side, stem, extent):
                 tally.tiles[side] += 1
                 for class_id, _ in found:
                     tally.counts[side][plan.class_names[class_id]] += 1
@@ -438,24 +455,29 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
         n_empty = min(len(empty), int(plan.empty_ratio * labelled))
         for k in rng.permutation(len(empty))[:n_empty]:
             spec, side = empty[k]
-            if _write_tile(src, spec, bands, scaling, [], out, side, stem):
+            if _write_tile(src, spec, bands, scaling, [], out, side, stem, extent):
                 tally.tiles["empty_kept"] += 1
         tally.tiles["empty_skipped"] += len(empty) - n_empty
 
 
-def _labels_and_tiles(src, labels, plan: _Plan) -> tuple[gpd.GeoDataFrame, list[TileSpec]]:
-    """The labels in the raster's CRS over its footprint (and AOI), and the tiles there."""
+def _labels_and_tiles(src, labels, plan: _Plan):
+    """The labels in the raster's CRS over its footprint (and AOI), the tiles there, and the
+    reviewed extent in the raster's CRS (``None`` without a review)."""
     crs = CRS.from_user_input(src.crs)
     footprint = box(*src.bounds)
     if plan.aoi is not None:
         footprint = footprint.intersection(area_of_interest(plan.aoi, crs, None))
+    extent = None
+    if plan.extent is not None:
+        extent = gpd.GeoSeries([plan.extent[0]], crs=plan.extent[1]).to_crs(crs).iloc[0]
+        footprint = footprint.intersection(extent)
     local = labels.to_crs(crs)
     specs = [
         spec
         for spec in tile_grid(src.width, src.height, plan.tile_size_px, plan.overlap_px)
         if footprint.intersects(box(*src.window_bounds(spec.window)))
     ]
-    return local[local.intersects(footprint)], specs
+    return local[local.intersects(footprint)], specs, extent
 
 
 def _pixel_matrix(src, spec: TileSpec) -> list[float]:
@@ -506,10 +528,16 @@ def _default_block_px(src, stride: int) -> int:
     return stride * max(1, min(4, min(src.width, src.height) // (3 * stride)))
 
 
-def _write_tile(src, spec, bands, scaling, found, out: Path, side: str, stem: str) -> bool:
+def _write_tile(src, spec, bands, scaling, found, out, side, stem, extent=None) -> bool:
+    """Write one tile's image and labels; pixels outside ``extent`` (a review's) are blanked."""
     read = read_tile(src, spec, bands, scaling)
     if read is None:
         return False
+    if extent is not None:
+        transform = src.window_transform(spec.window)
+        shape = read.tile.image.shape[:2]
+        outside = geometry_mask([extent], out_shape=shape, transform=transform)
+        read.tile.image[outside] = 0
     name = f"{stem}_r{int(spec.window.row_off)}_c{int(spec.window.col_off)}"
     image_path = out / "images" / side / f"{name}.png"
     if not cv2.imwrite(str(image_path), read.tile.image[..., ::-1]):

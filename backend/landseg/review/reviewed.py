@@ -1,0 +1,87 @@
+"""A reviewed layer as training labels: only where a person looked.
+
+The QGIS review panel stores each decision in the layer: ``review_status`` (``accepted``,
+``rejected``, ``corrected``, or ``area`` for a polygon drawn to mark an area as reviewed),
+``reviewed_class`` and ``reviewed_at``. Accepted and corrected polygons are the labels (with
+their reviewed class when one was given); rejected ones are places where nothing is; every
+reviewed feature is part of the *reviewed extent*, and training tiles show only that extent —
+the rest of a tile is blanked, so unreviewed places never teach the model that nothing is there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from landseg.errors import VectorReadError
+from landseg.io.vectors import CRS_FIX, read_vector, repair_polygons
+
+STATUS_FIELD = "review_status"
+CLASS_FIELD = "reviewed_class"
+LABEL_STATUSES = ("accepted", "corrected")
+EXTENT_STATUSES = (*LABEL_STATUSES, "rejected", "area")
+DEFAULT_LAYER = "landcover"
+
+
+@dataclass
+class Reviewed:
+    """What a review gives a dataset: labels, and the extent a person looked at."""
+
+    labels: gpd.GeoDataFrame  # a ``class`` column, repaired polygons
+    extent: shapely.Geometry  # in the labels' CRS
+    counts: dict[str, int]  # features per review status
+
+
+def read_reviewed(path: str | Path, *, layer: str | None = None) -> Reviewed:
+    """The reviewed features of ``path`` (its ``landcover`` layer unless ``layer`` is given).
+
+    Raises:
+        VectorReadError: The layer has no review fields, no CRS, or no reviewed feature.
+    """
+    frame, name = read_vector(path, "Reviewed layer", layer=layer or _default_layer(path))
+    if STATUS_FIELD not in frame.columns:
+        raise VectorReadError(
+            f"{name} has no '{STATUS_FIELD}' field: review it in QGIS first (LandSeg's review "
+            "panel), or give a layer of labels with --labels."
+        )
+    if frame.crs is None:
+        raise VectorReadError(f"{name} has no CRS: {CRS_FIX}.")
+    status = frame[STATUS_FIELD].fillna("").astype(str).str.strip().str.lower()
+    reviewed = frame[status.isin(EXTENT_STATUSES)]
+    if reviewed.empty:
+        raise VectorReadError(
+            f"{name} has no reviewed feature yet: accept, reject or correct some in the review "
+            "panel, then export."
+        )
+    geometries, _ = repair_polygons(np.asarray(reviewed.geometry.array, dtype=object))
+    extent = shapely.union_all(geometries[~shapely.is_empty(geometries)])
+    labels = reviewed[status[reviewed.index].isin(LABEL_STATUSES)]
+    classes = _classes(labels)
+    label_geometries, repaired = repair_polygons(np.asarray(labels.geometry.array, dtype=object))
+    frame_out = gpd.GeoDataFrame({"class": classes}, geometry=label_geometries, crs=frame.crs)
+    frame_out.attrs["repaired"] = repaired
+    counts = status[reviewed.index].value_counts().to_dict()
+    return Reviewed(frame_out, extent, {str(k): int(v) for k, v in counts.items()})
+
+
+def _classes(labels: gpd.GeoDataFrame) -> np.ndarray:
+    """The reviewed class where one was given, else the class the model gave."""
+    given = labels.get("class", gpd.pd.Series(index=labels.index, dtype=object))
+    reviewed = labels.get(CLASS_FIELD, gpd.pd.Series(index=labels.index, dtype=object))
+    chosen = reviewed.where(reviewed.notna() & (reviewed.astype(str).str.strip() != ""), given)
+    return chosen.astype(str).to_numpy(dtype=object)
+
+
+def _default_layer(path: str | Path) -> str | None:
+    """``landcover`` in a file with several layers (LandSeg's output holds ``review`` too)."""
+    import pyogrio
+
+    text = str(path)
+    if "|" in text or not Path(text).exists():
+        return None
+    names = [n for n, _ in pyogrio.list_layers(text) if n != "layer_styles"]
+    return DEFAULT_LAYER if len(names) > 1 and DEFAULT_LAYER in names else None
