@@ -1,0 +1,138 @@
+"""The review loop in the backend: uncertainty while merging, review layers, reviewed labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+
+from landseg.errors import InvalidParameterError, VectorReadError
+from landseg.inference.pipeline import LAYER_NAME, REVIEW_LAYER, segment
+from landseg.training.dataset import export_dataset
+from tests.standins import GroundTruthSegmenter
+
+
+def _reviewed_layer(scene, folder: Path) -> tuple[Path, gpd.GeoDataFrame]:
+    """The scene's objects as a result layer, some accepted, rejected, corrected or unreviewed."""
+    frame = gpd.read_file(scene.labels_path)
+    status = np.array([None] * len(frame), dtype=object)
+    status[[0, 1]] = "accepted"
+    status[2] = "rejected"
+    status[3] = "corrected"
+    frame["review_status"] = status
+    frame["reviewed_class"] = np.where(np.arange(len(frame)) == 3, "roof", None)
+    path = folder / "result.gpkg"
+    frame.to_file(path, layer=LAYER_NAME)
+    frame.iloc[:1].to_file(path, layer=REVIEW_LAYER)  # a second layer: landcover is the default
+    return path, frame
+
+
+def _label_polygons(dataset: Path, tile: str, size: int) -> list[shapely.Polygon]:
+    lines = (dataset / "labels" / "train" / f"{tile}.txt").read_text().splitlines()
+    polygons = []
+    for line in lines:
+        values = np.array(line.split()[1:], dtype=float).reshape(-1, 2) * size
+        polygons.append(shapely.Polygon(values).buffer(0))
+    return polygons
+
+
+def test_reviewed_export_keeps_to_the_reviewed_extent(small_scene, tmp_path):
+    path, frame = _reviewed_layer(small_scene, tmp_path)
+    out = tmp_path / "dataset"
+    stats = export_dataset(
+        [small_scene.raster_path],
+        None,
+        out,
+        reviewed=path,
+        tile_size_px=128,
+        overlap_px=16,
+        val_fraction=0,
+        class_names=["roof", "farm", "rice-fields", "Baren-Land"],
+    )
+    reviewed = frame[frame["review_status"].notna()]
+    extent = shapely.union_all(reviewed.geometry.to_numpy())
+    assert sum(stats.instances.values()) >= 3  # the two accepted and the corrected one
+    with rasterio.open(small_scene.raster_path) as src:
+        for image in (out / "images" / "train").glob("*.png"):
+            row, col = (int(part[1:]) for part in image.stem.split("_")[-2:])
+            window = rasterio.windows.Window(col, row, 128, 128)
+            tile_box = shapely.box(*src.window_bounds(window))
+            assert tile_box.intersects(extent), image.name  # no tile outside the extent
+            pixels = cv2.imread(str(image))
+            inside = rasterio.features.geometry_mask(
+                [extent], (128, 128), src.window_transform(window), invert=True
+            )
+            assert not pixels[~inside].any(), image.name  # unreviewed pixels are blank
+            to_pixels = ~src.window_transform(window)
+            rejected = shapely.affinity.affine_transform(
+                frame.geometry.iloc[2],
+                [
+                    to_pixels.a,
+                    to_pixels.b,
+                    to_pixels.d,
+                    to_pixels.e,
+                    to_pixels.xoff,
+                    to_pixels.yoff,
+                ],
+            )
+            for label in _label_polygons(out, image.stem, 128):
+                overlap = shapely.area(shapely.intersection(label, rejected))
+                assert overlap < 0.05 * max(label.area, 1), image.name  # rejected: no label
+
+
+def test_reviewed_classes_and_bad_reviewed_layers(small_scene, tmp_path):
+    from landseg.review.reviewed import read_reviewed
+
+    path, frame = _reviewed_layer(small_scene, tmp_path)
+    review = read_reviewed(path)
+    assert review.counts == {"accepted": 2, "rejected": 1, "corrected": 1}
+    assert list(review.labels["class"]) == [*frame["class"].iloc[:2], "roof"]
+    plain = tmp_path / "plain.gpkg"
+    gpd.read_file(small_scene.labels_path).to_file(plain)
+    with pytest.raises(VectorReadError, match="no 'review_status' field"):
+        read_reviewed(plain)
+    frame.assign(review_status=None).to_file(tmp_path / "none.gpkg")
+    with pytest.raises(VectorReadError, match="no reviewed feature yet"):
+        read_reviewed(tmp_path / "none.gpkg")
+    with pytest.raises(InvalidParameterError, match="either labelled polygons"):
+        export_dataset([small_scene.raster_path], plain, tmp_path / "d", reviewed=path)
+
+
+def test_review_fields_and_layer(small_scene, tmp_path):
+    model = GroundTruthSegmenter(small_scene.labels_path, small_scene.raster_path)
+    out = tmp_path / "out.gpkg"
+    segment(small_scene.raster_path, out, model=model, tile_size_px=128, overlap_px=16, review=True)
+    polygons = gpd.read_file(out, layer=LAYER_NAME)
+    for name in ("agreement", "class_margin", "review_priority"):
+        assert polygons[name].between(0, 1).all()
+    # a perfect model: every tile agrees, no class competes, so only the score speaks
+    assert (polygons["agreement"] > 0.95).all() and (polygons["class_margin"] == 1).all()
+    expected = 1 - polygons["score"] ** (1 / 3)
+    assert np.allclose(polygons["review_priority"], expected, atol=0.01)
+    review = gpd.read_file(out, layer=REVIEW_LAYER)
+    assert list(review.columns) == ["class", "score", "review_priority", "reason", "geometry"]
+    with pytest.raises(InvalidParameterError, match=r"give a \.gpkg output"):
+        segment(small_scene.raster_path, tmp_path / "o.fgb", model=model, review=True)
+
+
+def test_a_tile_that_saw_nothing_lowers_agreement_and_is_listed(small_scene, tmp_path):
+    class HalfBlind(GroundTruthSegmenter):
+        """Sees nothing in the tiles of odd index, as a model that is unsure there."""
+
+        def predict(self, tiles):
+            found = super().predict(tiles)
+            pairs = zip(tiles, found, strict=True)
+            return [[] if int(t.window.col_off) // 112 % 2 else f for t, f in pairs]
+
+    model = HalfBlind(small_scene.labels_path, small_scene.raster_path)
+    out = tmp_path / "out.gpkg"
+    segment(small_scene.raster_path, out, model=model, tile_size_px=128, overlap_px=16, review=True)
+    polygons = gpd.read_file(out, layer=LAYER_NAME)
+    review = gpd.read_file(out, layer=REVIEW_LAYER)
+    assert (polygons["agreement"] < 0.95).any()
+    assert "missed in one view" in set(review["reason"])
