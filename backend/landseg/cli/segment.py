@@ -104,6 +104,12 @@ from landseg.cli.progress import Progress, startup_seconds
     f"{defaults.CHECKPOINT_MIN_TILES} tiles.",
 )
 @click.option(
+    "--review",
+    is_flag=True,
+    help="Give every polygon its agreement, class margin and review priority, and write a "
+    "'review' layer of the places worth a look (GeoPackage output).",
+)
+@click.option(
     "--skip-unreadable",
     is_flag=True,
     help="Skip tiles that cannot be read (damaged blocks), listing them, instead of stopping.",
