@@ -99,13 +99,33 @@ def test_output_folders_are_created_or_refused(tmp_path):
     (tmp_path / "a_file").write_text("x")
     with pytest.raises(ValueError, match="Cannot create the output folder"):
         paths.make_parent(str(tmp_path / "a_file" / "sub" / "out.json"))
-    locked = tmp_path / "locked"
+
+
+def test_an_unwritable_output_folder_is_refused(tmp_path):
+    """Also when the tests run as root, who may write anywhere: the check then runs in a child
+    process that has given up root for the 'nobody' user."""
+    import sys
+    import tempfile
+
+    locked = Path(tempfile.mkdtemp(dir="/tmp")) / "locked"
     locked.mkdir()
-    locked.chmod(0o500)
+    locked.chmod(0o555)
+    locked.parent.chmod(0o755)
+    code = (
+        "from plugin import paths\n"
+        f"try:\n    paths.make_parent({str(locked / 'out.gpkg')!r})\n"
+        "except ValueError as error:\n    print(error)\n"
+    )
+    as_nobody = (lambda: os.setuid(65534)) if os.geteuid() == 0 else None
     try:
-        if os.access(locked, os.W_OK):  # root ignores permissions
-            pytest.skip("running as root: permissions are not enforced")
-        with pytest.raises(ValueError, match="not writable"):
-            paths.make_parent(str(locked / "out.gpkg"))
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+            preexec_fn=as_nobody,
+            check=True,
+        )
     finally:
-        locked.chmod(0o700)
+        shutil.rmtree(locked.parent, ignore_errors=True)
+    assert "is not writable" in done.stdout, done.stdout + done.stderr
