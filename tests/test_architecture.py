@@ -16,7 +16,7 @@ PACKAGE = ROOT / "backend" / "landseg"
 # Lower layers never import higher ones; the package's own __init__ is the lazy public API.
 LAYERS = ("", "io", "inference", "evaluation", "review", "training", "reporting", "cli")
 MAX_MODULE_LINES = 600
-LONG_MODULES_ALLOWED = {"reporting/texts.py"}  # the translation catalogue
+LONG_MODULES_ALLOWED = {"reporting/texts.py", "messages_catalogue.py"}  # the translation catalogue
 MAX_FUNCTION_LINES = 80  # body lines after the docstring
 
 

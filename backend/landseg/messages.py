@@ -1,10 +1,19 @@
 """The command line's messages in the user's language: one catalogue, English and Japanese.
 
-The backend writes its progress and error messages in English; the CLI passes each through
-:func:`translate` before printing it. A message matches a catalogue entry's English template as
-a whole (``{name}`` stands for any text) and comes out as the entry's Japanese, with the same
-values; a message with no entry stays English, whole — never half translated. The language is
-``LANDSEG_LANG`` (``ja``, ``en``...), which the QGIS plugin sets from QGIS's locale.
+The backend writes its progress, warning and error messages in English; the CLI passes each
+through :func:`translate` before printing it. A message matches a catalogue entry's English
+template as a whole (``{name}`` stands for any text) and comes out as the entry's Japanese,
+with the same values; a message with no entry stays English, whole — never half translated.
+Where several entries match, the one with the most literal text wins, so a specific entry
+(``... must be above 0 ...``) goes before a general one.
+
+Some values are words rather than numbers or paths: a setting's name (``Confidence``), a
+layer's role (``Labels file '...'``), a folder's kind. :data:`VALUES` translates those, by the
+placeholder's name: an entry's ``{setting}`` or ``{layer}`` comes out in Japanese when its
+value is known there (a flag such as ``--confidence`` or an unknown word stays as it is).
+
+The language is ``LANDSEG_LANG`` (``ja``, ``en``...), which the QGIS plugin sets from QGIS's
+locale. The catalogue itself is in :mod:`landseg.messages_catalogue`.
 """
 
 from __future__ import annotations
@@ -13,103 +22,13 @@ import functools
 import os
 import re
 
-LANGUAGE_ENV = "LANDSEG_LANG"
+from landseg.messages_catalogue import CATALOGUE, VALUES
 
-# message id: (English template, Japanese template)
-CATALOGUE: dict[str, tuple[str, str]] = {
-    # progress of segment
-    "segment.start": ("Segmenting {total} tiles on {device}", "{device} で {total} タイルを処理中"),
-    "segment.tiles": ("{done}/{total} tiles", "{done}/{total} タイル"),
-    "segment.merge": (
-        "Merging {count} pieces across tile seams",
-        "タイル境界をまたぐ {count} 個の断片を結合中",
-    ),
-    "segment.write": ("Writing {count} polygons", "{count} 個のポリゴンを書き込み中"),
-    "segment.wrote": (
-        "Wrote {count} polygons to {path}",
-        "{count} 個のポリゴンを {path} に書き込みました",
-    ),
-    "segment.summary": (
-        "Wrote {count} polygons ({classes}) to {path} in {seconds} s on {device}.",
-        "{count} 個のポリゴン（{classes}）を {path} に書き込みました（{seconds} 秒、{device}）。",
-    ),
-    "segment.cluster": (
-        "Segmenting {total} tiles in {chunks} chunks on {cluster}",
-        "{cluster} で {total} タイルを {chunks} チャンクに分けて処理中",
-    ),
-    # progress of export-dataset, train and report
-    "dataset.tile": ("{raster}: tile {done}/{total}", "{raster}: タイル {done}/{total}"),
-    "dataset.written": ("Dataset written to {path}", "データセットを {path} に書き出しました"),
-    "train.epoch": (
-        "epoch {done}/{total} ({phase}): mask mAP50 {map50}",
-        "エポック {done}/{total}（{phase}）: マスク mAP50 {map50}",
-    ),
-    "report.analysis": ("feature-map and gradient analysis", "特徴マップと勾配の分析"),
-    "report.tables": ("tables and plots", "表とグラフ"),
-    "report.writing": ("writing", "書き込み中"),
-    "report.written": ("report written to {name}", "レポートを {name} に書き出しました"),
-    # the most common errors
-    "raster.missing": (
-        "Raster '{path}' does not exist: check the path.",
-        "ラスタ '{path}' が存在しません。パスを確認してください。",
-    ),
-    "raster.no_crs": (
-        "Raster '{path}' has a geotransform but no CRS: give the CRS its coordinates are in "
-        "with --crs EPSG:XXXX (or assign it in QGIS: Raster > Projections > Assign Projection).",
-        "ラスタ '{path}' には座標変換はありますが CRS がありません。座標の CRS を --crs EPSG:XXXX "
-        "で指定してください（QGIS では ラスタ > 投影法 > 投影法の割り当て）。",
-    ),
-    "model.missing": (
-        "Model file '{path}' does not exist: check the path, or leave the model option out to "
-        "use the shipped default.",
-        "モデルファイル '{path}' が存在しません。パスを確認するか、モデルの指定を外して同梱の"
-        "既定モデルを使ってください。",
-    ),
-    "weights.download": (
-        "Downloading base model {name} (once) from {url} to {path}",
-        "ベースモデル {name} をダウンロード中（初回のみ）: {url} → {path}",
-    ),
-    "weights.offline": (
-        "Base model '{name}' could not be downloaded ({reason}): on a machine with internet, "
-        "fetch {url} and put it at {path}, then run again.",
-        "ベースモデル '{name}' をダウンロードできませんでした（{reason}）。インターネットに"
-        "つながるマシンで {url} を取得して {path} に置き、もう一度実行してください。",
-    ),
-    "weights.changed": (
-        "The cached base model '{path}' is not the file first recorded in '{record}' (its size "
-        "or SHA-256 changed): delete both files to download it again.",
-        "キャッシュのベースモデル '{path}' は '{record}' に最初に記録したファイルと違います"
-        "（サイズか SHA-256 が変わりました）。両方のファイルを削除すると、もう一度"
-        "ダウンロードします。",
-    ),
-    "output.exists": (
-        "Output '{path}' already exists: choose another path or allow overwriting (--overwrite).",
-        "出力 '{path}' は既に存在します。別のパスを選ぶか、上書きを許可してください"
-        "（--overwrite）。",
-    ),
-    "split.no_validation": (
-        "The split left no validation tile ({count} train tiles): label a larger area, or give "
-        "smaller blocks (--block-size) so that some fall to validation.",
-        "分割で検証タイルが一つもできませんでした（学習タイル {count} 枚）。より広い範囲に"
-        "ラベルを付けるか、ブロックを小さくして（--block-size）一部が検証側に入るようにして"
-        "ください。",
-    ),
-    "segment.cancelled": (
-        "Segmentation was cancelled; no output was written.",
-        "セグメンテーションをキャンセルしました。出力は書き込まれていません。",
-    ),
-    "dataset.cancelled": (
-        "Dataset export was cancelled; nothing was kept.",
-        "データセットの書き出しをキャンセルしました。何も残していません。",
-    ),
-    "cancelled": ("cancelled", "キャンセルしました"),
-    "relative": (
-        "Invalid value for {option}: '{path}' is a relative path, and this worker does not know "
-        "your working folder: give an absolute path",
-        "{option} の値が不正です: '{path}' は相対パスで、ワーカーには作業フォルダが分かりません。"
-        "絶対パスを指定してください",
-    ),
-}
+__all__ = ["CATALOGUE", "LANGUAGE_ENV", "VALUES", "language", "match", "text", "translate"]
+
+LANGUAGE_ENV = "LANDSEG_LANG"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_LIST_SEPARATORS = ("; ", ", ")  # a value listing several items: each translated, if all can be
 
 
 def language() -> str:
@@ -117,28 +36,95 @@ def language() -> str:
     return os.environ.get(LANGUAGE_ENV, "en")[:2].lower() or "en"
 
 
+def _regex(english: str) -> re.Pattern[str]:
+    """``english`` as a regular expression: its text literal, each ``{name}`` any text.
+
+    A name used twice must hold the same text both times. A name with words in :data:`VALUES`
+    tries those first, so that ``Learning rate -1`` splits as ``{setting} {value}`` should.
+    """
+    seen: set[str] = set()
+    regex = []
+    for index, part in enumerate(_PLACEHOLDER.split(english)):
+        if index % 2 == 0:
+            regex.append(re.escape(part))
+        elif part in seen:
+            regex.append(f"(?P={part})")
+        else:
+            seen.add(part)
+            words = sorted(VALUES.get(part, {}), key=len, reverse=True)
+            known = "".join(f"{_word_regex(word)}|" for word in words)
+            regex.append(f"(?P<{part}>{known}.*?)")
+    return re.compile("".join(regex), re.DOTALL)
+
+
+def _word_regex(word: str) -> str:
+    """A word of :data:`VALUES` as a regular expression (its own ``{name}`` parts any text)."""
+    parts = _PLACEHOLDER.split(word)
+    return "".join(re.escape(p) if i % 2 == 0 else ".*?" for i, p in enumerate(parts))
+
+
+def _specificity(english: str) -> int:
+    return len(_PLACEHOLDER.sub("", english))
+
+
+def _compiled(entries: dict[str, tuple[str, str]]) -> list[tuple[str, re.Pattern[str], str]]:
+    """(id, regex, Japanese) of ``entries``, those with the most literal text first."""
+    ordered = sorted(entries.items(), key=lambda item: -_specificity(item[1][0]))
+    return [(key, _regex(english), japanese) for key, (english, japanese) in ordered]
+
+
 @functools.cache
-def _patterns() -> list[tuple[re.Pattern[str], str]]:
-    """Each entry's English template as a regular expression, with its Japanese."""
-    patterns = []
-    for english, japanese in CATALOGUE.values():
-        parts = re.split(r"\{(\w+)\}", english)
-        regex = "".join(
-            re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-            for index, part in enumerate(parts)
-        )
-        patterns.append((re.compile(regex, re.DOTALL), japanese))
-    return patterns
+def _patterns() -> list[tuple[str, re.Pattern[str], str]]:
+    return _compiled(CATALOGUE)
+
+
+@functools.cache
+def _value_patterns(name: str) -> list[tuple[str, re.Pattern[str], str]]:
+    return _compiled({english: (english, japanese) for english, japanese in VALUES[name].items()})
+
+
+def match(message: str) -> tuple[str, dict[str, str]] | None:
+    """The id of the catalogue entry that ``message`` matches as a whole, and its values."""
+    for key, pattern, _ in _patterns():
+        found = pattern.fullmatch(message)
+        if found:
+            return key, found.groupdict()
+    return None
+
+
+def translate_value(name: str, value: str) -> str | None:
+    """The Japanese of ``value`` as the placeholder ``name`` holds it; None when unknown.
+
+    A list (items joined by ``; `` or ``, ``) is translated item by item when every item is
+    known; that is tried first, so that a word with ``{parts}`` cannot swallow the next item.
+    """
+    if name not in VALUES or not value:
+        return None
+    for separator in _LIST_SEPARATORS:
+        if separator in value:
+            items = [translate_value(name, item) for item in value.split(separator)]
+            if all(item is not None for item in items):
+                return "、".join(items)  # type: ignore[arg-type]
+    for _, pattern, japanese in _value_patterns(name):
+        found = pattern.fullmatch(value)
+        if found:
+            return japanese.format(**_values(found.groupdict()))
+    return None
+
+
+def _values(values: dict[str, str]) -> dict[str, str]:
+    """``values`` with each word that :data:`VALUES` knows in Japanese."""
+    return {name: translate_value(name, value) or value for name, value in values.items()}
 
 
 def translate(message: str, lang: str | None = None) -> str:
     """``message`` in ``lang`` (default :func:`language`); unchanged when it has no entry."""
     if (lang or language()) != "ja":
         return message
-    for pattern, japanese in _patterns():
-        match = pattern.fullmatch(message)
-        if match:
-            return japanese.format(**match.groupdict())
+    for _, pattern, japanese in _patterns():
+        found = pattern.fullmatch(message)
+        if found:
+            return japanese.format(**_values(found.groupdict()))
     return message
 
 
