@@ -549,3 +549,16 @@ def test_compare_summary_names_gains_and_losses_by_their_sign():
     assert "gain" not in all_worse
     mixed = _class_summary("mask", {"roof": 0.05, "farm": -0.01})["ja"]
     assert "最大の向上 roof" in mixed and "最大の低下 farm" in mixed
+
+
+def test_a_run_trained_on_reviewed_labels_gets_a_review_round_section(recorded_run, tmp_path):
+    review = {"layer": "result.gpkg", "decisions": {"accepted": 41, "rejected": 7, "corrected": 3}}
+    edit_record(recorded_run, lambda record: record["dataset"].update(review=review))
+    _, markdown = build(recorded_run, tmp_path)
+    assert "Review round" in markdown and "レビューラウンド" in markdown
+    rows = {r[0]: r[1] for r in table(markdown, "Review round")["rows"]}
+    assert rows["accepted"] == "41" and rows["corrected"] == "3" and rows["reviewed area"] == "0"
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    edit_record(recorded_run, lambda record: record["dataset"].pop("review"))
+    assert "Review round" not in build(recorded_run, plain)[1]

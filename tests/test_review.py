@@ -57,6 +57,7 @@ def test_reviewed_export_keeps_to_the_reviewed_extent(small_scene, tmp_path):
     reviewed = frame[frame["review_status"].notna()]
     extent = shapely.union_all(reviewed.geometry.to_numpy())
     assert sum(stats.instances.values()) >= 3  # the two accepted and the corrected one
+    assert stats.review["decisions"] == {"accepted": 2, "rejected": 1, "corrected": 1}
     with rasterio.open(small_scene.raster_path) as src:
         for image in (out / "images" / "train").glob("*.png"):
             row, col = (int(part[1:]) for part in image.stem.split("_")[-2:])

@@ -37,6 +37,7 @@ from landseg.reporting.sections_analysis import section_features, section_gradie
 from landseg.reporting.sections_classes import section_classes
 from landseg.reporting.sections_losses import section_losses
 from landseg.reporting.sections_phases import section_phases
+from landseg.reporting.sections_review import section_review
 from landseg.reporting.sections_training import (
     missing_notes,
     overview_table,
@@ -91,6 +92,7 @@ def assemble_report(
             section_losses(run, thresholds, figures),
             section_classes(run, figures),
             section_phases(run),
+            *([review] if (review := section_review(run)) else []),
             section_features(analysis, analysis_note, figures),
             section_gradients(analysis, analysis_note, figures),
             section_summary(run, thresholds, analysis, missing),

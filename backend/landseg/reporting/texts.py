@@ -194,6 +194,23 @@ TEXT: dict[str, dict[str, str]] = {
     "sec_losses": {"en": "Loss analysis", "ja": "損失分析"},
     "sec_classes": {"en": "Per-class performance", "ja": "クラス別性能"},
     "sec_phases": {"en": "Phase analysis", "ja": "フェーズ分析"},
+    "sec_review": {"en": "Review round", "ja": "レビューラウンド"},
+    "review_intro": {
+        "en": "The labels of this run come from a review of {layer}: only what a person "
+        "looked at was used (tiles show only the reviewed extent).",
+        "ja": "この実行のラベルは {layer} のレビューから作成されました。人が確認した部分だけを"
+        "使用しています（タイルにはレビュー済みの範囲だけが写ります）。",
+    },
+    "review_caption": {
+        "en": "Decisions in the review; accepted and corrected polygons are the labels.",
+        "ja": "レビューでの判定。承認・修正されたポリゴンがラベルになります。",
+    },
+    "col_decision": {"en": "Decision", "ja": "判定"},
+    "col_features": {"en": "Features", "ja": "地物数"},
+    "decision_accepted": {"en": "accepted", "ja": "承認"},
+    "decision_corrected": {"en": "corrected", "ja": "修正"},
+    "decision_rejected": {"en": "rejected (nothing there)", "ja": "却下（対象なし）"},
+    "decision_area": {"en": "reviewed area", "ja": "レビュー済み範囲"},
     "sec_features": {"en": "Feature-map analysis", "ja": "特徴マップ分析"},
     "sec_gradients": {"en": "Gradient-flow analysis", "ja": "勾配フロー分析"},
     "sec_summary": {"en": "Summary", "ja": "総括"},

@@ -83,6 +83,7 @@ class DatasetStats:
     bands: list[int]
     pixel_size_m: float | None
     warnings: list[str] = field(default_factory=list)
+    review: dict[str, Any] | None = None  # from a reviewed layer: its decisions and extent
 
 
 def read_labels(
@@ -349,10 +350,11 @@ def export_dataset(
     sources = [labels_path or reviewed, *([aoi] if isinstance(aoi, str | Path) else [])]
     folder = {"overwrite": overwrite, "kind": "dataset", "inputs": [*rasters, *sources]}
     check_replaceable_folder(out, known_entries=DATASET_ENTRIES, **folder)
-    extent = None
+    extent = review_info = None
     if reviewed is not None:
         review = read_reviewed(reviewed, layer=labels_layer)
         labels, extent = review.labels, (review.extent, review.labels.crs)
+        review_info = {"layer": str(reviewed), "decisions": review.counts}
     else:
         labels = read_labels(
             labels_path,
@@ -398,6 +400,7 @@ def export_dataset(
                 "fall to validation."
             )
         stats = _stats(plan, tally, labels, unknown, rasters, messages)
+        stats.review = review_info
         _write_description(staging, stats)
     for message in stats.warnings:
         warnings.warn(message, LandSegWarning, stacklevel=2)
