@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from qgis.core import QgsFeatureRequest, QgsField, QgsProviderRegistry, QgsVectorLayer
 from qgis.PyQt.QtCore import QVariant
 
-from .layers import _first_layer_name
+from .backend import LAYER_NAME
 from .translation import tr
 
 PRIORITY, SCORE, CLASS, REASON = "review_priority", "score", "class", "reason"
@@ -171,7 +171,10 @@ def progress_text(done: int, total: int) -> str:
 
 
 def layer_file(layer: QgsVectorLayer) -> str:
-    """The layer as the backend reads it: its file, with ``|layername=`` unless the first."""
+    """The layer as the backend reads it: its file, with ``|layername=`` unless ``landcover``.
+
+    ``landseg export-dataset --reviewed`` reads ``landcover`` from a file of several layers.
+    """
     parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
     path, name = parts.get("path") or "", parts.get("layerName") or ""
     if layer.providerType() != "ogr" or not path:
@@ -180,4 +183,4 @@ def layer_file(layer: QgsVectorLayer) -> str:
                 name=layer.name()
             )
         )
-    return f"{path}|layername={name}" if name and name != _first_layer_name(path) else path
+    return f"{path}|layername={name}" if name and name != LAYER_NAME else path
