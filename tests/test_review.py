@@ -161,3 +161,19 @@ def test_review_priority_finds_more_mistakes_than_score_alone(tmp_path):
     by_score = pooled.nsmallest(count, "score")["error"].sum()
     assert pooled["error"].sum() >= 10  # the model does make mistakes here
     assert by_priority > by_score
+
+
+def test_compare_two_results_on_the_reviewed_area(small_scene, tmp_path):
+    """Before and after a review round: per-class map metrics where a person looked."""
+    from landseg.cli import main
+
+    path, frame = _reviewed_layer(small_scene, tmp_path)
+    before, after = tmp_path / "before.gpkg", tmp_path / "after.gpkg"
+    frame.iloc[4:].to_file(before, layer=LAYER_NAME)  # misses the reviewed objects
+    frame.drop(index=2).to_file(after, layer=LAYER_NAME)  # finds them, not the rejected one
+    out = tmp_path / "compare.md"
+    main(["compare", str(before), str(after), "--reviewed", str(path), "-o", str(out)])
+    text = out.read_text()
+    assert "レビュー済み範囲" in text and "reviewed area" in text
+    roof_row = next(line for line in text.splitlines() if line.startswith("| roof"))
+    assert "+100.00 pp" in roof_row  # AP50 of roof on the reviewed area: 0 before, 1 after

@@ -107,24 +107,40 @@ def analyze_command(
 
 
 @click.command("compare")
-@click.argument("run_a", type=path(file=False))
-@click.argument("run_b", type=path(file=False))
+@click.argument("run_a", type=path())
+@click.argument("run_b", type=path())
 @lang_option("Languages in display order: en, ja or en,ja.")
+@option(
+    "--reviewed",
+    type=path(folder=False),
+    help="Compare two result layers (RUN_A, RUN_B: GeoPackages from landseg segment) on the "
+    "area of this reviewed layer, against its reviewed labels.",
+)
 @output_option(
     "Write to a file instead of printing: .html gives HTML, any other name Markdown.",
     required=False,
 )
 @overwrite_option()
 def compare_command(
-    run_a: Path, run_b: Path, languages: str, output: Path | None, overwrite: bool
+    run_a: Path,
+    run_b: Path,
+    languages: str,
+    reviewed: Path | None,
+    output: Path | None,
+    overwrite: bool,
 ) -> None:
-    """Per-class deltas of the final metrics, RUN_B minus RUN_A: did the fine-tune help?"""
-    from landseg.reporting.compare import compare_runs
-
+    """Per-class deltas, B minus A: of two runs' final metrics (did the fine-tune help?), or
+    with --reviewed, of two results' map metrics on the reviewed area."""
     html = output is not None and output.suffix.lower() in (".html", ".htm")
-    result = compare_runs(
-        run_a, run_b, languages=languages, output_format="html" if html else "markdown"
-    )
+    options = {"languages": languages, "output_format": "html" if html else "markdown"}
+    if reviewed is not None:
+        from landseg.reporting.compare_reviewed import compare_on_reviewed
+
+        result = compare_on_reviewed(run_a, run_b, reviewed, **options)
+    else:
+        from landseg.reporting.compare import compare_runs
+
+        result = compare_runs(run_a, run_b, **options)
     if output is None:
         click.echo(result)
         return

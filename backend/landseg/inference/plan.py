@@ -158,7 +158,7 @@ def to_polygons(
 
 def review_items(items: list, *, plan: Plan, names: Sequence[str]) -> gpd.GeoDataFrame:
     """Review items as map polygons: class, score, priority and the reason to look."""
-    geometries = pixels_to_map([item.geometry for item in items], plan.transform)
+    geometries = polygonal_parts(pixels_to_map([item.geometry for item in items], plan.transform))
     if plan.region is not None:
         geometries = polygonal_parts(shapely.intersection(geometries, plan.region))
     keep = ~shapely.is_empty(geometries) if len(items) else np.zeros(0, dtype=bool)

@@ -66,7 +66,8 @@ def compare_runs(
     if summary:
         blocks.append(Heading(text("compare_verdict")))
         blocks.append(Bullets(summary))
-    return _render([*notes, *blocks], a, b, languages, output_format)
+    subtitle = f"A = {a.run_dir.name}, B = {b.run_dir.name}"
+    return render_comparison([*notes, *blocks], subtitle, languages, output_format)
 
 
 def _finished_run(folder: str | Path) -> RunView:
@@ -195,17 +196,17 @@ def _class_summary(kind: str, gains: dict[str, float]) -> Bi:
     )
 
 
-def _render(
-    blocks: list[Block], a: RunView, b: RunView, languages: Sequence[str], output_format: str
+def render_comparison(
+    blocks: list[Block], subtitle: str, languages: Sequence[str], output_format: str
 ) -> str:
-    """The comparison's blocks as Markdown or as an HTML page."""
+    """A comparison's blocks as Markdown or as an HTML page."""
     if output_format == "markdown":
         lines = [f"# {joined(text('compare_title'), languages)}", ""]
         lines += markdown_blocks(blocks, languages, {})
         return "\n".join(lines).rstrip() + "\n"
     report = Report(
         title=text("compare_title"),
-        subtitle=f"A = {a.run_dir.name}, B = {b.run_dir.name}",
+        subtitle=subtitle,
         overview=None,
         missing=[],
         sections=[Section("compare", text("compare_deltas"), blocks)],

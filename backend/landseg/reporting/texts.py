@@ -754,6 +754,23 @@ TEXT: dict[str, dict[str, str]] = {
     "plot_gradients_title": {"en": "Gradient flow", "ja": "勾配フロー"},
     # -- compare
     "compare_title": {"en": "Run comparison (B - A)", "ja": "実行比較 (B - A)"},
+    "reviewed_area": {
+        "en": "map metrics on the reviewed area",
+        "ja": "レビュー済み範囲での地図評価",
+    },
+    "reviewed_ap50": {"en": "AP50 {run}", "ja": "AP50 {run}"},
+    "reviewed_ap50_95": {"en": "AP50-95 {run}", "ja": "AP50-95 {run}"},
+    "reviewed_f1": {"en": "F1 {run}", "ja": "F1 {run}"},
+    "reviewed_compare_note": {
+        "en": "Both results are scored against the reviewed labels of {layer} (accepted and "
+        "corrected polygons), inside the reviewed extent only.",
+        "ja": "両方の結果を {layer} のレビュー済みラベル（承認・修正されたポリゴン）で、"
+        "レビュー済みの範囲内だけで評価しています。",
+    },
+    "reviewed_compare_caption": {
+        "en": "Map-level metrics per class on the reviewed area; Δ = B - A in pp.",
+        "ja": "レビュー済み範囲でのクラス別地図評価。Δ = B - A (pp)。",
+    },
     "compare_deltas": {"en": "Final metrics, B minus A", "ja": "最終メトリック (B - A)"},
     "compare_overall": {"en": "All classes", "ja": "全クラス"},
     "compare_classes": {"en": "Per class: {kind}", "ja": "クラス別: {kind}"},
