@@ -215,8 +215,6 @@ def test_export_runs_landseg_export_dataset_with_reviewed(
     assert task.steps[0].args == panel.export_args()
     assert wait_until(lambda: task.done, 300)
     error = task.outcome.error
-    if error is not None and "No such option '--reviewed'" in error.message:
-        pytest.skip("this backend has no export-dataset --reviewed yet")
     assert task.succeeded, error.message if error else task.outcome
     assert (tmp_path / "reviewed" / "data.yaml").is_file()
     assert any(str(tmp_path / "reviewed") in text for text in iface.message_texts())
