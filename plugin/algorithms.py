@@ -32,6 +32,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMatrix,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
@@ -493,6 +494,14 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterMatrix(
+                "CLASS_TABLE",
+                tr("Class mapping: label value → model class (one row per value)"),
+                headers=[tr("Label value"), tr("Model class")],
+                optional=True,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterString(
                 "CLASS_MAP", tr("Class mapping (value=class,...)"), optional=True
             )
@@ -535,6 +544,22 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
             )
         return found
 
+    def _class_map(self, parameters: dict, context: QgsProcessingContext) -> dict | None:
+        """The mapping from the table (rows of label value, model class) and the text."""
+        cells = [str(c).strip() for c in self.parameterAsMatrix(parameters, "CLASS_TABLE", context)]
+        mapping = {v: c for v, c in zip(cells[::2], cells[1::2], strict=False) if v and c}
+        text = self.parameterAsString(parameters, "CLASS_MAP", context).strip()
+        if text:
+            pairs = [item.split("=", 1) for item in text.split(",")]
+            if any(len(pair) != 2 for pair in pairs):
+                raise QgsProcessingException(
+                    tr("Class mapping '{text}' is not like building=roof,field=farm.").format(
+                        text=text
+                    )
+                )
+            mapping |= {k.strip(): v.strip() for k, v in pairs}
+        return mapping or None
+
     def _describe_classes(self, parameters, context, feedback, classes, class_map) -> None:
         """Log the class field's values and counts; warn about ids and unmatched values."""
         field = self._class_field(parameters, context)
@@ -574,17 +599,7 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
             parameters, "LABELS", context, tempfile.mkdtemp(prefix="landseg-labels-")
         )
         output = self._output(parameters, context, "folder")
-        class_map_text = self.parameterAsString(parameters, "CLASS_MAP", context).strip()
-        class_map = None
-        if class_map_text:
-            pairs = [item.split("=", 1) for item in class_map_text.split(",")]
-            if any(len(pair) != 2 for pair in pairs):
-                raise QgsProcessingException(
-                    tr("Class mapping '{text}' is not like building=roof,field=farm.").format(
-                        text=class_map_text
-                    )
-                )
-            class_map = {k.strip(): v.strip() for k, v in pairs}
+        class_map = self._class_map(parameters, context)
         classes_text = self.parameterAsString(parameters, "CLASSES", context).strip()
         classes = [c.strip() for c in classes_text.split(",")] if classes_text else None
         self._describe_classes(parameters, context, feedback, classes, class_map)

@@ -147,9 +147,9 @@ def test_unreadable_tiles_are_skipped_and_listed(scene, tmp_path):
     with pytest.raises(RasterReadError, match="Cannot read rows"):
         segment(damaged, tmp_path / "a.gpkg", checkpoint=True, **options)
     assert work_file(tmp_path / "a.gpkg").exists()  # --resume can continue once repaired
-    with pytest.warns(UserWarning, match=r"tile\(s\) could not be read and were skipped"):
-        result = segment(damaged, tmp_path / "b.gpkg", skip_unreadable=True, **options)
-    assert any("could not be read" in w for w in result.warnings)
+    # (asked of the result: rasterio's reading thread may reset Python's warning filters)
+    result = segment(damaged, tmp_path / "b.gpkg", skip_unreadable=True, **options)
+    assert any("tile(s) could not be read and were skipped" in w for w in result.warnings)
     shutil.copyfile(scene.raster_path, damaged)  # repaired
     segment(damaged, tmp_path / "a.gpkg", resume=True, **options)
     assert len(gpd.read_file(tmp_path / "a.gpkg")) > len(gpd.read_file(tmp_path / "b.gpkg"))

@@ -1004,6 +1004,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "cli.trained": ("Trained model: {path}", "学習済みモデル: {path}"),
     "cli.wrote": ("Wrote {path}", "{path} を書き出しました"),
+    "cli.synth": (
+        "Wrote {raster} and {labels} ({counts}).",
+        "{raster} と {labels} を書き出しました（{counts}）。",
+    ),
+    "cli.deprecated_warning": (
+        "{command} {old} is deprecated, use {new} (it will be removed in 0.3).",
+        "{command} {old} は廃止予定です。{new} を使ってください（0.3 で削除されます）。",
+    ),
+    "cli.stopping": (
+        "stopping... (Ctrl-C again to stop at once)",
+        "停止しています…（もう一度 Ctrl-C で直ちに停止）",
+    ),
     "cli.evaluate_both": (
         "give either --model/--data or --predictions/--labels, not both",
         "--model/--data か --predictions/--labels のどちらか一方だけを指定してください",

@@ -187,6 +187,23 @@ Class field: the label attribute holding the class; or give one class value for 
         </message>
         <message>
             <location filename="../algorithms.py" />
+            <source>Class mapping: label value → model class (one row per value)</source>
+            <translation>クラスの対応付け：ラベルの値 → モデルのクラス（値ごとに1行）</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../finetune_dialog.py" />
+            <source>Label value</source>
+            <translation>ラベルの値</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
+            <location filename="../finetune_dialog.py" />
+            <source>Model class</source>
+            <translation>モデルのクラス</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
             <source>Class mapping (value=class,...)</source>
             <translation>クラスの対応付け（値=クラス,...）</translation>
         </message>
@@ -242,6 +259,11 @@ Class field: the label attribute holding the class; or give one class value for 
         </message>
         <message>
             <location filename="../algorithms.py" />
+            <source>Class mapping '{text}' is not like building=roof,field=farm.</source>
+            <translation>クラスの対応付け '{text}' は building=roof,field=farm の形式になっていません。</translation>
+        </message>
+        <message>
+            <location filename="../algorithms.py" />
             <source>Values of '{field}': {values}</source>
             <translation>'{field}' の値: {values}</translation>
         </message>
@@ -254,11 +276,6 @@ Class field: the label attribute holding the class; or give one class value for 
             <location filename="../algorithms.py" />
             <source>Choose at least one raster layer.</source>
             <translation>ラスタレイヤを 1 つ以上選んでください。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Class mapping '{text}' is not like building=roof,field=farm.</source>
-            <translation>クラスの対応付け '{text}' は building=roof,field=farm の形式になっていません。</translation>
         </message>
         <message>
             <location filename="../algorithms.py" />
@@ -476,18 +493,8 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
-            <source>Label value</source>
-            <translation>ラベルの値</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
             <source>Instances</source>
             <translation>インスタンス数</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
-            <source>Model class</source>
-            <translation>モデルのクラス</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />

@@ -345,3 +345,30 @@ def test_layers_become_files_the_backend_reads(qgis_app, small_scene, tmp_path):
     raster = QgsRasterLayer(str(small_scene.raster_path), "scene")
     assert layers.raster_path(raster) == str(small_scene.raster_path)
     assert layers.class_counts(labels, "class") == dict(small_scene.class_counts)
+
+
+def test_export_dataset_maps_label_values_with_the_table(provider, small_scene, tmp_path):
+    """The dialog's mapping table turns the layer's own values into the model's classes."""
+    import geopandas as gpd
+
+    labels = gpd.read_file(small_scene.labels_path)
+    labels["landuse"] = labels["class"].replace({"roof": "building", "farm": "paddy-dry"})
+    path = tmp_path / "labels.gpkg"
+    labels.to_file(path)
+    exported = run(
+        "landseg:export_dataset",
+        {
+            "RASTERS": [str(small_scene.raster_path)],
+            "LABELS": str(path),
+            "CLASS_FIELD": "landuse",
+            "CLASS_TABLE": ["building", "roof", "paddy-dry", "farm"],
+            "CLASSES": ",".join(CLASS_NAMES),
+            "TILE_SIZE": 128,
+            "OVERLAP": 16,
+            "OUTPUT": str(tmp_path / "dataset"),
+        },
+    )
+    instances = json.loads(exported["INSTANCES"])
+    expected = labels["class"].value_counts()
+    assert instances["roof"] > 0 and instances["farm"] > 0
+    assert instances["roof"] <= expected["roof"] * 2  # fragments of a polygon cut by tiles count

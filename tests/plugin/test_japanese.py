@@ -31,7 +31,7 @@ def test_progress_and_errors_in_japanese(provider, japanese, small_scene, tiny_m
     processing.run(
         "landseg:segment", {**parameters, "OUTPUT": str(tmp_path / "a.gpkg")}, feedback=feedback
     )
-    assert any(text.endswith("タイル") for text in feedback.texts), feedback.texts
+    assert any("タイル" in text for text in feedback.texts), feedback.texts
     assert not any("tiles" in text for text in feedback.texts)  # no half-translated line
     assert any("ポリゴン" in info for info in feedback.infos)  # the plugin's own summary
     (tmp_path / "exists.gpkg").write_text("x")

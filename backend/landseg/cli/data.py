@@ -30,6 +30,7 @@ from landseg.cli.options import (
     tile_size_option,
 )
 from landseg.cli.progress import Progress
+from landseg.messages import translate
 
 
 @click.command("synth")
@@ -64,7 +65,7 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
 
     scene = write_scene(out_dir, bits=int(bits), **options)
     counts = ", ".join(f"{name} {n}" for name, n in scene.class_counts.items())
-    click.echo(f"Wrote {scene.raster_path} and {scene.labels_path} ({counts}).")
+    click.echo(translate(f"Wrote {scene.raster_path} and {scene.labels_path} ({counts})."))
 
 
 @click.command("export-dataset")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from landseg.cli.options import device_option, output_option, overwrite_option, path
+from landseg.messages import translate
 
 
 @click.command("model-info")
@@ -42,4 +43,4 @@ def export_model(model: Path, output: Path, overwrite: bool) -> None:
     """Export MODEL (.pt) to ONNX, which runs about twice as fast on CPU."""
     from landseg.inference.onnx_export import export_onnx
 
-    click.echo(f"Wrote {export_onnx(model, output, overwrite=overwrite)}")
+    click.echo(translate(f"Wrote {export_onnx(model, output, overwrite=overwrite)}"))

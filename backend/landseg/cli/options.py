@@ -13,6 +13,7 @@ from click.core import ParameterSource
 from landseg import defaults
 from landseg.cli import parsing
 from landseg.cli.progress import Progress, cancel_on_signals
+from landseg.messages import translate
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -254,11 +255,8 @@ def renamed_option(old: str, new: str, name: str, *, command: str, **attrs: Any)
                 source = click.get_current_context().get_parameter_source(name)
                 if source is ParameterSource.COMMANDLINE:
                     raise click.UsageError(f"give {new} only ({old} is its deprecated name)")
-                click.echo(
-                    f"landseg: warning: {command} {old} is deprecated, use {new} "
-                    "(it will be removed in 0.3).",
-                    err=True,
-                )
+                warning = f"{command} {old} is deprecated, use {new} (it will be removed in 0.3)."
+                click.echo(f"landseg: warning: {translate(warning)}", err=True)
                 kwargs[name] = value
             return function(**kwargs)
 

@@ -101,7 +101,9 @@ def cancel_on_signals() -> threading.Event:
         if event.is_set():
             raise KeyboardInterrupt
         event.set()
-        print("landseg: stopping... (Ctrl-C again to stop at once)", file=sys.stderr)
+        print(
+            f"landseg: {translate('stopping... (Ctrl-C again to stop at once)')}", file=sys.stderr
+        )
 
     signal.signal(signal.SIGTERM, lambda *_: event.set())
     signal.signal(signal.SIGINT, interrupt)

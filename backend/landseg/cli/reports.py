@@ -24,6 +24,7 @@ from landseg.cli.options import (
 )
 from landseg.cli.outputs import write_json, write_text
 from landseg.cli.progress import Progress
+from landseg.messages import translate
 
 
 @click.command("report")
@@ -145,4 +146,4 @@ def compare_command(
         click.echo(result)
         return
     write_text(output, result, overwrite=overwrite)
-    click.echo(f"Wrote {output}")
+    click.echo(translate(f"Wrote {output}"))

@@ -17,6 +17,11 @@ from landseg.inference.segmenter import TileInstance
 from landseg.io.rasters import metres_per_crs_unit
 from landseg.io.vectors import polygonal_parts
 
+# A tile at the raster's origin has an identity transform, which rasterio warns about. A filter
+# for that one warning of that one module, set once: ``warnings.catch_warnings`` is not
+# thread-safe, and outlines are traced on a thread of their own.
+warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module="rasterio.features")
+
 
 def masks_to_geometries(
     instances: Sequence[TileInstance], valid: np.ndarray, col_off: int, row_off: int
@@ -43,10 +48,8 @@ def masks_to_geometries(
     crop = np.ascontiguousarray(labels[r0:r1, c0:c1])
     transform = Affine.translation(col_off + c0, row_off + r0)
     parts: dict[int, list] = {}
-    with warnings.catch_warnings():  # a tile at the raster's origin has an identity transform
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        for geometry, value in shapes(crop, mask=crop > 0, transform=transform):
-            parts.setdefault(int(value), []).append(shape(geometry))
+    for geometry, value in shapes(crop, mask=crop > 0, transform=transform):
+        parts.setdefault(int(value), []).append(shape(geometry))
     count = len(instances)
     return [MultiPolygon(parts[v]) if v in parts else None for v in range(1, count + 1)]
 

@@ -34,6 +34,11 @@ _SAMPLE_WINDOW_PX = 256
 # A server that does not answer fails the run within this many seconds.
 HTTP_TIMEOUT_S = int(os.environ.get("LANDSEG_HTTP_TIMEOUT_S", "20"))
 
+# A raster without georeferencing gets LandSeg's own error below, with what to do; rasterio's
+# warning about it is silenced by a filter set once (``warnings.catch_warnings`` is not
+# thread-safe, and rasters are read on a thread of their own).
+warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module="rasterio")
+
 
 def _is_local_path(uri: str) -> bool:
     return not (uri.startswith(("/vsi", "<")) or "://" in uri or uri.upper().startswith("WMS:"))
@@ -69,9 +74,7 @@ def open_raster(path: str | Path) -> Iterator[rasterio.DatasetReader]:
         raise RasterReadError(f"Raster '{uri}' does not exist: check the path.")
     with _gdal_environment():
         try:
-            with warnings.catch_warnings():  # LandSeg says it better, below
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                src = rasterio.open(uri)
+            src = rasterio.open(uri)
         except RasterioIOError as error:
             if _is_local_path(uri):
                 raise RasterReadError(
