@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -38,6 +39,7 @@ def qgis_app(tmp_path_factory):
 
     Processing.initialize()
     yield app
+    gc.collect()  # layers a test left go while QGIS still runs (freed after exitQgis: a crash)
     app.exitQgis()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -116,6 +117,10 @@ def test_export_dataset_field_checks_and_id_warning(provider, small_scene, tmp_p
     assert any("looks like feature ids" in e for e in feedback.errors)
     assert any("none of the model's classes" in e for e in feedback.errors)
     assert any(i.startswith("Values of 'fid_copy': ") for i in feedback.infos)
+    # Layers must go before QGIS exits (a memory layer freed after exitQgis crashes Python).
+    labels.deleteLater()
+    del labels, source
+    gc.collect()
 
 
 @pytest.mark.slow
