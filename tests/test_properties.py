@@ -58,20 +58,26 @@ def layouts(draw):
     return width, height, tile, overlap, boxes
 
 
+def _perfect_views(specs, boxes, class_id: int = 0) -> list[list[Piece]]:
+    """Per tile, what a perfect model sees: each object cut to the tile's window."""
+    views = []
+    for spec in specs:
+        w = spec.window
+        window = shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
+        parts = [shapely.intersection(rectangle, window) for rectangle in boxes]
+        views.append(
+            [Piece(spec.index, class_id, 0.9, shapely.MultiPolygon([p])) for p in parts if p.area]
+        )
+    return views
+
+
 @SETTINGS
 @given(layouts(), st.integers(0, 3))
 def test_every_object_comes_back_once_whatever_the_tiling(layout, class_id):
     """A perfect model's pieces (each object cut to each tile that sees it) merge back whole."""
     width, height, tile, overlap, boxes = layout
     specs = tile_grid(width, height, tile, overlap)
-    pieces = []
-    for spec in specs:
-        w = spec.window
-        view = shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
-        for rectangle in boxes:
-            part = shapely.intersection(rectangle, view)
-            if part.area > 0:
-                pieces.append(Piece(spec.index, class_id, 0.9, shapely.MultiPolygon([part])))
+    pieces = [p for tile_pieces in _perfect_views(specs, boxes, class_id) for p in tile_pieces]
     merged = merge_pieces(pieces, specs)
     assert len(merged) == len(boxes)
     for rectangle in boxes:
@@ -117,14 +123,7 @@ def test_streaming_merge_gives_the_global_merge(layout, tiles_per_batch):
     """Merging while tiles arrive row by row gives exactly the instances of one global merge."""
     width, height, tile, overlap, boxes = layout
     specs = tile_grid(width, height, tile, overlap)
-    by_tile = []
-    for spec in specs:
-        w = spec.window
-        view = shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
-        parts = [shapely.intersection(r, view) for r in boxes]
-        by_tile.append(
-            [Piece(spec.index, 0, 0.9, shapely.MultiPolygon([p])) for p in parts if p.area > 0]
-        )
+    by_tile = _perfect_views(specs, boxes)
     expected = merge_pieces([p for pieces in by_tile for p in pieces], specs)
     merger, streamed = StreamingMerge(specs), []
     for start in range(0, len(specs), tiles_per_batch):
@@ -148,12 +147,7 @@ def test_merging_inside_chunks_then_across_gives_the_global_merge(layout, chunk_
 
     width, height, tile, overlap, boxes = layout
     specs = tile_grid(width, height, tile, overlap)
-    pieces = []
-    for spec in specs:
-        w = spec.window
-        view = shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
-        parts = [shapely.intersection(r, view) for r in boxes]
-        pieces += [Piece(spec.index, 0, 0.9, shapely.MultiPolygon([p])) for p in parts if p.area]
+    pieces = [p for tile_pieces in _perfect_views(specs, boxes) for p in tile_pieces]
     expected = merge_pieces(pieces, specs)
     instances, border = [], []
     for chunk in partition(specs, chunk_tiles):

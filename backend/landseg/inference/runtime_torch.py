@@ -16,7 +16,7 @@ import numpy as np
 
 from landseg import defaults
 from landseg.inference.model_files import ModelInfo
-from landseg.inference.runtime_ultralytics import is_out_of_memory, read_model
+from landseg.inference.runtime_ultralytics import in_batches, read_model
 from landseg.inference.segmenter import Tile, TileInstance
 from landseg.inference.yolo_seg import (
     MAX_DETECTIONS,
@@ -54,22 +54,7 @@ class TorchSegmenter:
 
     def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
         """Instances per tile; halves the batch on CUDA out-of-memory."""
-        import torch
-
-        results: list[list[TileInstance]] = []
-        start = 0
-        while start < len(tiles):
-            chunk = tiles[start : start + self.batch_size]
-            try:
-                results.extend(self._predict_batch(chunk))
-            except Exception as error:
-                if not is_out_of_memory(error) or self.batch_size == 1:
-                    raise
-                self.batch_size = max(1, self.batch_size // 2)
-                torch.cuda.empty_cache()
-                continue
-            start += len(chunk)
-        return results
+        return in_batches(self, tiles, self._predict_batch)
 
     def _predict_batch(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
         import torch

@@ -45,20 +45,7 @@ class UltralyticsSegmenter:
 
     def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
         """Run the model on ``tiles`` in batches; halves the batch on CUDA out-of-memory."""
-        results: list[list[TileInstance]] = []
-        start = 0
-        while start < len(tiles):
-            chunk = tiles[start : start + self.batch_size]
-            try:
-                results.extend(self._predict_batch(chunk))
-            except Exception as error:
-                if not is_out_of_memory(error) or self.batch_size == 1:
-                    raise
-                self.batch_size = max(1, self.batch_size // 2)
-                _empty_cuda_cache()
-                continue
-            start += len(chunk)
-        return results
+        return in_batches(self, tiles, self._predict_batch)
 
     def _predict_batch(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
         # ultralytics takes numpy images as BGR (OpenCV's order); tiles are RGB.
@@ -78,6 +65,25 @@ class UltralyticsSegmenter:
         )
         self.forward_seconds += time.perf_counter() - started
         return [_instances(output) for output in outputs]
+
+
+def in_batches(segmenter: Any, tiles: Sequence[Tile], predict_batch) -> list[list[TileInstance]]:
+    """``predict_batch`` over ``tiles``, ``segmenter.batch_size`` at a time; on CUDA
+    out-of-memory the batch size halves (and stays halved) and the batch runs again."""
+    results: list[list[TileInstance]] = []
+    start = 0
+    while start < len(tiles):
+        chunk = tiles[start : start + segmenter.batch_size]
+        try:
+            results.extend(predict_batch(chunk))
+        except Exception as error:
+            if not is_out_of_memory(error) or segmenter.batch_size == 1:
+                raise
+            segmenter.batch_size = max(1, segmenter.batch_size // 2)
+            _empty_cuda_cache()
+            continue
+        start += len(chunk)
+    return results
 
 
 def _instances(output: Any) -> list[TileInstance]:
