@@ -108,6 +108,37 @@ def assert_same_polygons(path_a, path_b):
     assert features(a) == features(b)
 
 
+def test_workers_write_their_chunks_into_a_shared_folder(
+    scene, local_output, tmp_path, monkeypatch
+):
+    """Into a partitioned GeoParquet folder, workers write their chunks themselves: only
+    border pieces come back, and the folder holds the local run's polygons."""
+    returned = []
+    original = distributed.Packed.instances
+    monkeypatch.setattr(
+        distributed.Packed,
+        "instances",
+        lambda self: returned.append(len(self.wkb)) or original(self),
+    )
+    out = tmp_path / "country"
+    result = segment(
+        scene.raster_path, out, model=gt(scene), workers=2, chunk_tiles=CHUNK_TILES, **TILING
+    )
+    parts = sorted(p.name for p in out.glob("*.parquet"))
+    assert "part-border.parquet" in parts and any(p.startswith("part-chunk-") for p in parts)
+    written = gpd.read_parquet(out)
+    local = polygons(local_output)
+
+    def features(frame):
+        fields = zip(frame["class"], frame["score"], frame["area_m2"], strict=True)
+        return sorted(zip(fields, frame.geometry.to_wkb(), strict=True))
+
+    assert features(written) == features(local)
+    assert sum(result.counts.values()) == len(local)
+    assert not any(returned)  # no instance travelled back to this process
+    assert [p.name for p in tmp_path.iterdir()] == ["country"]
+
+
 def test_partition_puts_every_tile_in_one_square_chunk():
     specs = tile_grid(1000, 700, 256, 32)  # 5 x 3 tiles, the last ones padded
     chunks = distributed.partition(specs, 2)

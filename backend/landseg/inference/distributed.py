@@ -169,6 +169,10 @@ class ChunkJob:
     batch_size: int
     overlap_px: int
     model: WorkerModel
+    # With a shared folder: workers write their final instances there as GeoParquet parts,
+    # turned into polygons by ``polygons``; only border pieces go back to the client.
+    parts_folder: str | None = None
+    polygons: Callable[[list[MergedInstance]], Any] | None = None
 
 
 @dataclass
@@ -237,6 +241,9 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
         )
         after = getattr(segmenter, "forward_seconds", None)
     instances, border = merge_inside(outcome.pieces, specs, margin_px=job.overlap_px)
+    if job.parts_folder is not None:
+        write_part(job.polygons(instances), Path(job.parts_folder), f"chunk-{chunk_id:05d}")
+        instances = []  # written where the output goes: nothing to send back
     return ChunkResult(
         chunk_id=chunk_id,
         instances=Packed.of(instances),
@@ -247,6 +254,13 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
         forward_s=None if before is None or after is None else after - before,
         worker=_worker_address(),
     )
+
+
+def write_part(frame: Any, folder: Path, name: str) -> None:
+    """One GeoParquet part of a partitioned output, written whole or not at all."""
+    partial = folder / f".{name}.partial.parquet"
+    frame.to_parquet(partial, index=False)
+    partial.replace(folder / f"part-{name}.parquet")
 
 
 def _worker_address() -> str:
@@ -357,6 +371,7 @@ def segment_on_cluster(
     within: Window | None,
     overlap_px: int,
     on_chunk: Callable[[ChunkResult], None],
+    parts: tuple[Path, Callable] | None = None,
     scheduler: Any,
     workers: int | None,
     chunk_tiles: int,
@@ -385,6 +400,8 @@ def segment_on_cluster(
         within: Only this window of the raster is read.
         overlap_px: The tiles' overlap (how far a chunk's tiles reach into its neighbours).
         on_chunk: Called with each chunk's result, in chunk order.
+        parts: A folder every worker can write to, and the function that turns instances into
+            polygons: workers then write their chunks' polygons there themselves.
         scheduler: A scheduler address or a ``distributed.Client``; or ``None`` with
             ``workers``.
         workers: Start a local cluster of this many worker processes.
@@ -406,6 +423,8 @@ def segment_on_cluster(
         within=within,
         batch_size=batch_size,
         overlap_px=overlap_px,
+        parts_folder=str(parts[0]) if parts else None,
+        polygons=parts[1] if parts else None,
         model=worker_model(
             model,
             segmenter,

@@ -32,6 +32,7 @@ from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import StreamingMerge
 from landseg.inference.streaming import Review, StreamStats, stream
 from landseg.inference.tiling import validate_tiling
+from landseg.io.folders import atomic_folder
 from landseg.io.rasters import (
     ground_pixel_size_m,
     open_raster,
@@ -168,30 +169,11 @@ def segment(
     segmenter = _segmenter(job)
     stopwatch.lap("model_load")
     plan = _prepare_plan(job, segmenter)
-    resumable = job.resume or (
-        len(plan.specs) > defaults.CHECKPOINT_MIN_TILES if checkpoint is None else checkpoint
-    )
-    layer = StreamedLayer(
-        job.output_path,
-        layer=LAYER_NAME,
-        checkpoints=resumable,
-        review_layer=REVIEW_LAYER if review else None,
-    )
-    state = layer.start(
-        job.polygons([]),
-        *_run_identity(job, segmenter, plan),
-        resume=job.resume,
-        empty_review=job.review_items([]) if review else None,
-    )
-    try:
-        stats, device_used = _run(job, segmenter, plan, layer, state)
+    if job.on_cluster and output_kind(job.output_path) == "folder":
+        stats, device_used, counts = _cluster_into_parts(plan, job, segmenter)
         stopwatch.lap("inference")
-        counts = layer.counts(segmenter.class_names)
-        _notices(plan, stats, state, raster_path)
-        layer.finish(class_names=segmenter.class_names, overwrite=overwrite)
-    except BaseException as error:
-        _stopped(layer, resumable, error)
-        raise
+    else:
+        stats, device_used, counts = _written_streamed(job, segmenter, plan, stopwatch)
     stopwatch.lap("write")
     job.report(1.0, f"Wrote {sum(counts.values())} polygons to {job.output_path}")
     return SegmentationResult(
@@ -203,6 +185,75 @@ def segment(
         tiles_run=stats.tiles_run,
         warnings=plan.messages,
     )
+
+
+def _written_streamed(job: SimpleNamespace, segmenter: Segmenter, plan: Plan, stopwatch):
+    """Run into the work file (with checkpoints when resumable), then put the output in place;
+    the stats, the device that ran the model, and the polygons per class."""
+    resumable = job.resume or (
+        len(plan.specs) > defaults.CHECKPOINT_MIN_TILES
+        if job.checkpoint is None
+        else job.checkpoint
+    )
+    layer = StreamedLayer(
+        job.output_path,
+        layer=LAYER_NAME,
+        checkpoints=resumable,
+        review_layer=REVIEW_LAYER if job.review else None,
+    )
+    state = layer.start(
+        job.polygons([]),
+        *_run_identity(job, segmenter, plan),
+        resume=job.resume,
+        empty_review=job.review_items([]) if job.review else None,
+    )
+    try:
+        stats, device_used = _run(job, segmenter, plan, layer, state)
+        stopwatch.lap("inference")
+        counts = layer.counts(segmenter.class_names)
+        _notices(plan, stats, state.skipped_tiles, job.raster_path)
+        layer.finish(class_names=segmenter.class_names, overwrite=job.overwrite)
+    except BaseException as error:
+        _stopped(layer, resumable, error)
+        raise
+    return stats, device_used, counts
+
+
+def _cluster_into_parts(plan: Plan, job: SimpleNamespace, segmenter: Segmenter):
+    """A Dask run into a partitioned GeoParquet folder: each worker writes its chunks' polygons
+    there itself, only border pieces reach this process, and the folder takes its place whole
+    when complete."""
+    from landseg.inference.distributed import write_part
+
+    counts = dict.fromkeys(segmenter.class_names, 0)
+    with atomic_folder(job.output_path, overwrite=job.overwrite, kind="geoparquet") as staging:
+        run = _infer_on_cluster(
+            plan,
+            job.model,
+            segmenter,
+            **_cluster_options(job),
+            on_chunk=lambda result: None,
+            parts=(staging, job.polygons),
+        )
+        frame = job.polygons(StreamingMerge(plan.specs).add(run.border, np.inf))
+        write_part(frame, staging, "border")
+        counts |= _part_counts(staging)
+    stats = StreamStats(run.tiles_run, run.forward_s, 0.0, 0.0)
+    _notices(plan, stats, [], job.raster_path)
+    return stats, run.device, counts
+
+
+def _part_counts(folder: Path) -> dict[str, int]:
+    """Polygons per class in a folder of GeoParquet parts."""
+    import pyarrow.compute
+    import pyarrow.parquet
+
+    counts: dict[str, int] = {}
+    for part in folder.glob("part-*.parquet"):
+        classes = pyarrow.parquet.read_table(part, columns=["class"])["class"]
+        for entry in pyarrow.compute.value_counts(classes).to_pylist():
+            counts[entry["values"]] = counts.get(entry["values"], 0) + entry["counts"]
+    return counts
 
 
 def _check_job(job: SimpleNamespace) -> None:
@@ -313,22 +364,7 @@ def _on_cluster(plan: Plan, job: SimpleNamespace, segmenter: Segmenter, layer, s
         layer.append(job.polygons(result.instances.instances()), state)
         write_s += time.perf_counter() - started
 
-    run = _infer_on_cluster(
-        plan,
-        job.model,
-        segmenter,
-        device=job.device,
-        conf=job.conf,
-        iou=job.iou,
-        batch_size=job.batch_size,
-        runtime=job.runtime,
-        scheduler=job.scheduler,
-        workers=job.workers,
-        chunk_tiles=job.chunk_tiles,
-        on_chunk=write,
-        progress=job.report,
-        should_stop=job.is_cancelled,
-    )
+    run = _infer_on_cluster(plan, job.model, segmenter, **_cluster_options(job), on_chunk=write)
     started = time.perf_counter()
     frame = job.polygons(StreamingMerge(plan.specs).add(run.border, np.inf))
     merge_s = time.perf_counter() - started
@@ -338,19 +374,35 @@ def _on_cluster(plan: Plan, job: SimpleNamespace, segmenter: Segmenter, layer, s
     return StreamStats(run.tiles_run, run.forward_s, merge_s, write_s), run.device
 
 
-def _notices(plan: Plan, stats: StreamStats, state, raster_path) -> None:
+def _cluster_options(job: SimpleNamespace) -> dict[str, Any]:
+    """What a Dask run needs of the job's options."""
+    return {
+        "device": job.device,
+        "conf": job.conf,
+        "iou": job.iou,
+        "batch_size": job.batch_size,
+        "runtime": job.runtime,
+        "scheduler": job.scheduler,
+        "workers": job.workers,
+        "chunk_tiles": job.chunk_tiles,
+        "progress": job.report,
+        "should_stop": job.is_cancelled,
+    }
+
+
+def _notices(plan: Plan, stats: StreamStats, skipped: list[int], raster_path) -> None:
     """Warnings the user must see: a raster without data, tiles that could not be read."""
     notices = []
-    if stats.tiles_run == 0 and not state.skipped_tiles:
+    if stats.tiles_run == 0 and not skipped:
         notices.append(
             f"Raster '{raster_path}' holds no data (every pixel is nodata): wrote an empty layer."
         )
-    if state.skipped_tiles:
-        windows = [plan.specs[i].window for i in state.skipped_tiles[:10]]
+    if skipped:
+        windows = [plan.specs[i].window for i in skipped[:10]]
         where = "; ".join(f"rows {int(w.row_off)}, columns {int(w.col_off)}" for w in windows)
-        more = " ..." if len(state.skipped_tiles) > 10 else ""
+        more = " ..." if len(skipped) > 10 else ""
         notices.append(
-            f"{len(state.skipped_tiles)} tile(s) could not be read and were skipped (at "
+            f"{len(skipped)} tile(s) could not be read and were skipped (at "
             f"{where}{more}): their area has no polygons."
         )
     for notice in notices:

@@ -153,7 +153,12 @@ def to_polygons(
         for name in ("agreement", "class_margin", "review_priority"):
             values = np.array([getattr(m, name) for m in merged], dtype=float)
             fields[name] = np.round(values[keep], 4)
-    return gpd.GeoDataFrame(fields, geometry=list(geometries[keep]), crs=plan.crs)
+    return gpd.GeoDataFrame(fields, geometry=_multi(geometries[keep]), crs=plan.crs)
+
+
+def _multi(geometries: np.ndarray) -> list:
+    """Every outline as a MultiPolygon, whatever the output format (as a GeoPackage stores it)."""
+    return [shapely.MultiPolygon([g]) if shapely.get_type_id(g) == 3 else g for g in geometries]
 
 
 def review_items(items: list, *, plan: Plan, names: Sequence[str]) -> gpd.GeoDataFrame:
