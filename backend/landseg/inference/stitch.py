@@ -57,22 +57,25 @@ class MergedInstance:
 
 
 def _same_class_pairs(
-    geometries: np.ndarray, tiles: np.ndarray, classes: np.ndarray
+    geometries: np.ndarray, tiles: np.ndarray, classes: np.ndarray, new_from: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) of intersecting or touching geometries of one class from two tiles."""
+    """Pairs (i < j) of intersecting or touching geometries of one class from two tiles; only
+    pairs with a geometry at ``new_from`` or later (the others were looked at before)."""
     left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
     keep = (left < right) & (tiles[left] != tiles[right]) & (classes[left] == classes[right])
+    keep &= right >= new_from
     return left[keep], right[keep]
 
 
 def _agree_in_shared_area(
-    geometries: np.ndarray, tiles: np.ndarray, classes: np.ndarray, specs, threshold: float
+    geometries, tiles, classes, specs, threshold: float, new_from: int = 0
 ) -> np.ndarray:
-    left, right = _same_class_pairs(geometries, tiles, classes)
-    windows = np.array([_window_bounds(spec) for spec in specs], dtype=float).reshape(-1, 4)
+    left, right = _same_class_pairs(geometries, tiles, classes, new_from)
+    windows_left = _per_pair(specs, tiles[left], _window_bounds)
+    windows_right = _per_pair(specs, tiles[right], _window_bounds)
     shared = np.c_[
-        np.maximum(windows[tiles[left], :2], windows[tiles[right], :2]),
-        np.minimum(windows[tiles[left], 2:], windows[tiles[right], 2:]),
+        np.maximum(windows_left[:, :2], windows_right[:, :2]),
+        np.minimum(windows_left[:, 2:], windows_right[:, 2:]),
     ]
     # Both tiles saw the object only in the shared area: compare them there (a cheap clip to
     # that rectangle first keeps the polygon operations small).
@@ -84,6 +87,11 @@ def _agree_in_shared_area(
     smaller = np.minimum(shapely.area(seen_left), shapely.area(seen_right))
     agree = overlap >= threshold * np.where(smaller > 0, smaller, np.inf)
     return np.c_[left[agree], right[agree]]
+
+
+def _per_pair(specs: Sequence[TileSpec], tiles: np.ndarray, bounds) -> np.ndarray:
+    """``bounds(spec)`` of the given tiles, as an N x 4 array (only the tiles that are needed)."""
+    return np.array([bounds(specs[t]) for t in tiles], dtype=float).reshape(-1, 4)
 
 
 def _window_bounds(spec: TileSpec) -> tuple[float, float, float, float]:
@@ -104,14 +112,13 @@ def _clip_each(geometries: np.ndarray, rectangles: np.ndarray) -> np.ndarray:
 
 
 def _meet_at_seam(
-    cores: np.ndarray, tiles: np.ndarray, classes: np.ndarray, specs, threshold: float
+    cores, tiles, classes, specs, threshold: float, new_from: int = 0
 ) -> np.ndarray:
     """Pairs whose core parts touch along the seam between their tiles' cores."""
-    left, right = _same_class_pairs(cores, tiles, classes)
-    core_boxes = [box(*spec.core) for spec in specs]
+    left, right = _same_class_pairs(cores, tiles, classes, new_from)
     seam = shapely.intersection(
-        shapely.boundary([core_boxes[t] for t in tiles[left]]),
-        shapely.boundary([core_boxes[t] for t in tiles[right]]),
+        shapely.boundary(shapely.box(*_per_pair(specs, tiles[left], _core_bounds).T)),
+        shapely.boundary(shapely.box(*_per_pair(specs, tiles[right], _core_bounds).T)),
     )
     reach_left = shapely.length(shapely.intersection(shapely.boundary(cores[left]), seam))
     reach_right = shapely.length(shapely.intersection(shapely.boundary(cores[right]), seam))
@@ -124,6 +131,10 @@ def _meet_at_seam(
     enough = np.minimum(MIN_SEAM_CONTACT_PX, shorter)
     meet = (contact >= enough) & (contact > 0) & (contact >= threshold * shorter)
     return np.c_[left[meet], right[meet]]
+
+
+def _core_bounds(spec: TileSpec) -> tuple[int, int, int, int]:
+    return spec.core
 
 
 def _core_parts(pieces: Sequence[Piece], specs: Sequence[TileSpec]) -> np.ndarray:
@@ -142,18 +153,23 @@ def _core_parts(pieces: Sequence[Piece], specs: Sequence[TileSpec]) -> np.ndarra
 
 
 def _links(
-    pieces: Sequence[Piece], specs: Sequence[TileSpec], cores: np.ndarray, threshold: float
+    pieces: Sequence[Piece],
+    specs: Sequence[TileSpec],
+    cores: np.ndarray,
+    threshold: float,
+    new_from: int = 0,
 ) -> np.ndarray:
-    """Pairs (i, j) of pieces that show the same object from two overlapping tiles."""
+    """Pairs (i, j) of pieces that show the same object from two overlapping tiles (only the
+    pairs with a piece at ``new_from`` or later)."""
     geometries = np.array([p.geometry for p in pieces], dtype=object)
     tiles = np.array([p.tile_index for p in pieces])
     classes = np.array([p.class_id for p in pieces])
     return np.vstack(
         [
-            _agree_in_shared_area(geometries, tiles, classes, specs, threshold),
-            _meet_at_seam(cores, tiles, classes, specs, SEAM_CONTACT_THRESHOLD),
+            _agree_in_shared_area(geometries, tiles, classes, specs, threshold, new_from),
+            _meet_at_seam(cores, tiles, classes, specs, SEAM_CONTACT_THRESHOLD, new_from),
         ]
-    ).astype(int)
+    ).astype(int).reshape(-1, 2)
 
 
 def merge_pieces(
@@ -171,8 +187,11 @@ def _groups(
     pieces: Sequence[Piece], specs: Sequence[TileSpec], cores: np.ndarray, threshold: float
 ) -> list[np.ndarray]:
     """Indices of linked pieces, one array per object, ordered by their first piece."""
-    links = _links(pieces, specs, cores, threshold)
-    n = len(pieces)
+    return _components(len(pieces), _links(pieces, specs, cores, threshold))
+
+
+def _components(n: int, links: np.ndarray) -> list[np.ndarray]:
+    """Connected groups of ``n`` items linked in pairs, ordered by their first item."""
     graph = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")

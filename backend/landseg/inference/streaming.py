@@ -9,14 +9,16 @@ number of objects; a run stopped at any point can be resumed from its last check
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from landseg.inference.pieces import pieces_by_batch
+from landseg.inference.pieces import TilePieces, pieces_by_batch
 from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import MergedInstance, Piece, StreamingMerge
 from landseg.inference.tiling import TileSpec
@@ -103,40 +105,75 @@ def stream(
     merger = StreamingMerge(specs, assess=review.assess if review else None)
     merger.open = [piece_from_state(state) for state in checkpoint.open_pieces]
     forward_before = getattr(segmenter, "forward_seconds", None)
-    merge_s = write_s = 0.0
     started, first_done = time.perf_counter(), checkpoint.tiles_done
-    for part in pieces_by_batch(
-        plan.source,
-        specs[checkpoint.tiles_done :],
-        plan.bands,
-        plan.scaling,
-        segmenter,
-        batch_size=batch_size,
-        should_stop=should_stop,
-        within=plan.within,
-        skip_unreadable=skip_unreadable,
-    ):
+    with _BatchWriter(merger, polygons, layer, checkpoint, review) as writer:
+        for part in pieces_by_batch(
+            plan.source,
+            specs[checkpoint.tiles_done :],
+            plan.bands,
+            plan.scaling,
+            segmenter,
+            batch_size=batch_size,
+            should_stop=should_stop,
+            within=plan.within,
+            skip_unreadable=skip_unreadable,
+        ):
+            writer.submit(part)
+            report(*_progress(checkpoint, len(specs), first_done, time.perf_counter() - started))
+        writer.finish()
+    forward_after = getattr(segmenter, "forward_seconds", None)
+    forward_s = None if forward_before is None else forward_after - forward_before
+    return StreamStats(checkpoint.tiles_run, forward_s, writer.merge_s, writer.write_s)
+
+
+class _BatchWriter:
+    """Merges, vectorises and appends each batch on a thread of its own, in order, while the
+    model works on the next batch (GEOS and GDAL release the GIL)."""
+
+    def __init__(self, merger, polygons, layer, checkpoint, review) -> None:
+        self.merger, self.polygons, self.layer = merger, polygons, layer
+        self.checkpoint, self.review = checkpoint, review
+        self.merge_s = self.write_s = 0.0
+        self.pending: deque[Future] = deque()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landseg-write")
+
+    def __enter__(self) -> _BatchWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, part: TilePieces) -> None:
+        """Queue a batch; at most two wait, so memory stays bounded."""
+        self.pending.append(self.pool.submit(self._take, part))
+        while len(self.pending) > 2:
+            self.pending.popleft().result()
+
+    def finish(self) -> None:
+        """Write every queued batch, then the instances still open."""
+        while self.pending:
+            self.pending.popleft().result()
+        self.pool.submit(self._write, self.merger.finish).result()
+
+    def _take(self, part: TilePieces) -> None:
+        checkpoint, specs = self.checkpoint, self.merger.specs
         checkpoint.tiles_done += part.consumed
         checkpoint.tiles_run += part.tiles_run
         checkpoint.skipped_tiles += part.skipped
+        kept = self.review.keep(part.pieces, specs) if self.review else part.pieces
+        frontier = frontier_row(specs, checkpoint.tiles_done)
+        self._write(lambda: self.merger.add(kept, frontier))
+
+    def _write(self, merge: Callable[[], list[MergedInstance]]) -> None:
         mark = time.perf_counter()
-        kept = review.keep(part.pieces, specs) if review else part.pieces
-        final = merger.add(kept, frontier_row(specs, checkpoint.tiles_done))
-        frame = polygons(final)
-        merge_s += time.perf_counter() - mark
+        frame = self.polygons(merge())
+        self.merge_s += time.perf_counter() - mark
         mark = time.perf_counter()
-        checkpoint.open_pieces = [piece_state(piece) for piece in merger.open]
-        layer.append(frame, checkpoint, review.items_frame() if review else None)
-        write_s += time.perf_counter() - mark
-        report(*_progress(checkpoint, len(specs), first_done, time.perf_counter() - started))
-    mark = time.perf_counter()
-    frame = polygons(merger.finish())
-    checkpoint.open_pieces = []
-    layer.append(frame, checkpoint, review.items_frame() if review else None)
-    write_s += time.perf_counter() - mark
-    forward_after = getattr(segmenter, "forward_seconds", None)
-    forward_s = None if forward_before is None else forward_after - forward_before
-    return StreamStats(checkpoint.tiles_run, forward_s, merge_s, write_s)
+        if self.layer.checkpoints:  # what a resumed run needs of the read front
+            self.checkpoint.open_pieces = [piece_state(piece) for piece in self.merger.open]
+        review = self.review.items_frame() if self.review else None
+        self.layer.append(frame, self.checkpoint, review)
+        self.write_s += time.perf_counter() - mark
 
 
 def _progress(checkpoint: Checkpoint, total: int, first_done: int, elapsed: float):
