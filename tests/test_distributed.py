@@ -196,6 +196,8 @@ def test_a_worker_killed_mid_run_loses_and_repeats_nothing(scene, local_output, 
                 for address, keys in client.processing().items()
             }
             address = max(busy, key=lambda a: len(busy[a]))
+            if not busy[address]:
+                return  # no chunk running right now: wait for the next report
             os.kill(client.run(os.getpid, workers=[address])[address], signal.SIGKILL)
             killed.append((address, busy[address]))
 

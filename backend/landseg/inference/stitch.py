@@ -61,9 +61,11 @@ def _same_class_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) of intersecting or touching geometries of one class from two tiles; only
     pairs with a geometry at ``new_from`` or later (the others were looked at before)."""
-    left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
-    keep = (left < right) & (tiles[left] != tiles[right]) & (classes[left] == classes[right])
-    keep &= right >= new_from
+    new, found = shapely.STRtree(geometries).query(geometries[new_from:], predicate="intersects")
+    new += new_from
+    left, right = np.minimum(new, found), np.maximum(new, found)
+    keep = (tiles[left] != tiles[right]) & (classes[left] == classes[right])
+    keep &= (found < new_from) | (new < found)  # each pair once
     return left[keep], right[keep]
 
 
@@ -111,9 +113,7 @@ def _clip_each(geometries: np.ndarray, rectangles: np.ndarray) -> np.ndarray:
     ).reshape(-1)
 
 
-def _meet_at_seam(
-    cores, tiles, classes, specs, threshold: float, new_from: int = 0
-) -> np.ndarray:
+def _meet_at_seam(cores, tiles, classes, specs, threshold: float, new_from: int = 0) -> np.ndarray:
     """Pairs whose core parts touch along the seam between their tiles' cores."""
     left, right = _same_class_pairs(cores, tiles, classes, new_from)
     seam = shapely.intersection(
@@ -164,12 +164,16 @@ def _links(
     geometries = np.array([p.geometry for p in pieces], dtype=object)
     tiles = np.array([p.tile_index for p in pieces])
     classes = np.array([p.class_id for p in pieces])
-    return np.vstack(
-        [
-            _agree_in_shared_area(geometries, tiles, classes, specs, threshold, new_from),
-            _meet_at_seam(cores, tiles, classes, specs, SEAM_CONTACT_THRESHOLD, new_from),
-        ]
-    ).astype(int).reshape(-1, 2)
+    return (
+        np.vstack(
+            [
+                _agree_in_shared_area(geometries, tiles, classes, specs, threshold, new_from),
+                _meet_at_seam(cores, tiles, classes, specs, SEAM_CONTACT_THRESHOLD, new_from),
+            ]
+        )
+        .astype(int)
+        .reshape(-1, 2)
+    )
 
 
 def merge_pieces(
@@ -270,6 +274,10 @@ class StreamingMerge:
         self.assess = assess  # called with each final instance, its pieces and its rivals
         self.open: list[Piece] = []
         self.frontier = -np.inf
+        # cores and links of the open pieces looked at so far (the first ``_seen``)
+        self._seen = 0
+        self._cores = np.empty(0, dtype=object)
+        self._links = np.empty((0, 2), dtype=int)
         self.row_starts = np.unique([spec.window.row_off for spec in specs])
 
     def add(self, pieces: Sequence[Piece], frontier_row: float) -> list[MergedInstance]:
@@ -283,12 +291,12 @@ class StreamingMerge:
         if frontier_row <= self.frontier or not self.open:
             return []
         self.frontier = frontier_row
-        cores = _core_parts(self.open, self.specs)
+        cores, links = self._cores_and_links()
         geometries = np.array([p.geometry for p in self.open], dtype=object)
         bottoms = shapely.bounds(geometries)[:, 3]
         tree = shapely.STRtree(geometries) if self.assess is not None else None
         final, still_open = [], []
-        for group in _groups(self.open, self.specs, cores, self.link_threshold):
+        for group in _components(len(self.open), links):
             bottom = bottoms[group].max()
             if bottom < frontier_row:
                 # the row of tiles after which it is final, then its first piece: an order
@@ -301,8 +309,28 @@ class StreamingMerge:
                 final.append((band, group[0], instance))
             else:
                 still_open.extend(group.tolist())
-        self.open = [self.open[i] for i in sorted(still_open)]
+        self._keep_open(sorted(still_open), cores, links)
         return [instance for _, _, instance in sorted(final, key=lambda item: item[:2])]
+
+    def _cores_and_links(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cores and links of all open pieces, computing them only for pieces not seen yet."""
+        new = self.open[self._seen :]
+        if new:
+            cores = np.concatenate([self._cores, _core_parts(new, self.specs)])
+            found = _links(self.open, self.specs, cores, self.link_threshold, self._seen)
+            self._cores, self._links = cores, np.vstack([self._links, found])
+            self._seen = len(self.open)
+        return self._cores, self._links
+
+    def _keep_open(self, indices: list[int], cores: np.ndarray, links: np.ndarray) -> None:
+        """Keep only the open pieces at ``indices`` (whole groups), with their cores and links."""
+        renumber = np.full(len(self.open), -1)
+        renumber[indices] = np.arange(len(indices))
+        links = renumber[links]
+        self._links = links[links[:, 0] >= 0]
+        self._cores = cores[indices]
+        self.open = [self.open[i] for i in indices]
+        self._seen = len(self.open)
 
     def finish(self) -> list[MergedInstance]:
         """The instances still open once every tile has been read."""
