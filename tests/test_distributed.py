@@ -188,19 +188,21 @@ def test_two_workers_give_exactly_the_local_polygons(scene, local_output, tmp_pa
 
 def test_a_worker_killed_mid_run_loses_and_repeats_nothing(scene, local_output, client, tmp_path):
     killed = []  # (worker address, the chunks it was running)
+    finished = threading.Event()
 
-    def kill_a_busy_worker(fraction, message):
-        if 0 < fraction < 0.9 and not killed:
-            busy = {
-                address: [k for k in keys if str(k).startswith("landseg-chunk")]
-                for address, keys in client.processing().items()
-            }
-            address = max(busy, key=lambda a: len(busy[a]))
-            if not busy[address]:
-                return  # no chunk running right now: wait for the next report
-            os.kill(client.run(os.getpid, workers=[address])[address], signal.SIGKILL)
-            killed.append((address, busy[address]))
+    def kill_a_busy_worker() -> None:
+        """Kill the first worker seen running a chunk (watching, not waiting for a report)."""
+        while not finished.is_set():
+            for address, keys in client.processing().items():
+                chunks = [k for k in keys if str(k).startswith("landseg-chunk")]
+                if chunks:
+                    os.kill(client.run(os.getpid, workers=[address])[address], signal.SIGKILL)
+                    killed.append((address, chunks))
+                    return
+            time.sleep(0.02)
 
+    watcher = threading.Thread(target=kill_a_busy_worker, daemon=True)
+    watcher.start()
     out = tmp_path / "dask.gpkg"
     result = segment(
         scene.raster_path,
@@ -209,9 +211,10 @@ def test_a_worker_killed_mid_run_loses_and_repeats_nothing(scene, local_output, 
         scheduler=client,
         chunk_tiles=CHUNK_TILES,
         batch_size=1,  # many predict calls, so chunks are still running at the kill
-        progress=kill_a_busy_worker,
         **TILING,
     )
+    finished.set()
+    watcher.join()
     assert killed and killed[0][1], "no worker was killed while it ran a chunk"
     assert killed[0][0] not in client.scheduler_info(n_workers=-1)["workers"]
     assert_same_polygons(local_output, out)
