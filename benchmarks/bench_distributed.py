@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from landseg.inference.distributed import dask_client
 from landseg.inference.pipeline import segment
 from landseg.inference.segmenter import Tile, TileInstance
 from landseg.io.synthetic import CLASS_NAMES, write_scene
@@ -88,8 +89,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from distributed import Client, LocalCluster
-
     model = SleepySegmenter(args.delay_ms / 1000)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -105,15 +104,7 @@ def main() -> None:
         medians = {}
         for workers in (1, 2):
             started = time.perf_counter()
-            with (
-                LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                ) as cluster,
-                Client(cluster, set_as_default=False) as client,
-            ):
+            with dask_client(None, workers) as client:
                 startup = time.perf_counter() - started
                 options = {"model": model, "scheduler": client, "chunk_tiles": args.chunk_tiles}
                 timed_runs(raster, folder, f"warm-{workers}", 1, **options)

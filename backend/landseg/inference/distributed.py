@@ -306,7 +306,7 @@ class ClusterRun:
 
 
 @contextlib.contextmanager
-def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
+def dask_client(scheduler: Any, workers: int | None) -> Iterator[Any]:
     """A Dask client: the caller's, one connected to ``scheduler``, or a local cluster's."""
     from distributed import Client, LocalCluster
 
@@ -441,7 +441,7 @@ def segment_on_cluster(
         if workers
         else "Connecting to the Dask scheduler",
     )
-    with _client(scheduler, workers) as client:
+    with dask_client(scheduler, workers) as client:
         n_workers = _wait_for_workers(client, should_stop)
         on = f"{n_workers} Dask worker{'s' if n_workers > 1 else ''}"
         progress(0.0, f"Segmenting {len(specs)} tiles in {len(chunks)} chunks on {on}")
