@@ -25,11 +25,10 @@ from .worker import (
     ProgressCallback,
     WorkerError,
     WorkerRun,
-    _popen_group_kwargs,
     _signal_group,
     check_outcome,
     handle_event,
-    worker_cwd,
+    start_process,
     worker_environment,
 )
 
@@ -63,26 +62,7 @@ class WarmWorker:
         """Start the process and wait for its ``ready`` line."""
         self.events = queue.Queue()
         command = [self.python, "-m", "landseg", "serve"]
-        try:
-            self.process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                bufsize=1,
-                env=worker_environment(),
-                cwd=worker_cwd(),
-                **_popen_group_kwargs(),
-            )
-        except OSError as error:
-            raise WorkerError(
-                f"Could not start the LandSeg worker '{self.python}': {error.strerror or error}. "
-                "Check the Python environment in the LandSeg settings.",
-                details=" ".join(command),
-            ) from None
+        self.process = start_process(command, stdin=subprocess.PIPE)
         for target, stream in ((_read_out, self.process.stdout), (self._read_err, None)):
             stream = stream or self.process.stderr
             threading.Thread(target=target, args=(stream, self.events), daemon=True).start()

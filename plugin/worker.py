@@ -93,6 +93,34 @@ def _popen_group_kwargs() -> dict[str, Any]:
     return {"start_new_session": True}
 
 
+def start_process(command: list[str], *, stdin: int) -> subprocess.Popen:
+    """Start ``python -m landseg ...`` as a worker: text pipes, its own process group.
+
+    Raises:
+        WorkerError: The Python in ``command[0]`` could not be started.
+    """
+    try:
+        return subprocess.Popen(
+            command,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            env=worker_environment(),
+            cwd=worker_cwd(),
+            **_popen_group_kwargs(),
+        )
+    except OSError as error:
+        raise WorkerError(
+            f"Could not start the LandSeg worker '{command[0]}': {error.strerror or error}. "
+            "Check the Python environment in the LandSeg settings.",
+            details=" ".join(command),
+        ) from None
+
+
 def _read_lines(stream, tag: str, lines: queue.Queue) -> None:
     try:
         for line in iter(stream.readline, ""):
@@ -163,26 +191,7 @@ def run_worker(
         WorkerError: The worker could not start or exited with an error.
     """
     command = [python, "-m", "landseg", *[str(a) for a in args]]
-    try:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-            env=worker_environment(),
-            cwd=worker_cwd(),
-            **_popen_group_kwargs(),
-        )
-    except OSError as error:
-        raise WorkerError(
-            f"Could not start the LandSeg worker '{python}': {error.strerror or error}. "
-            "Check the Python environment in the LandSeg settings.",
-            details=" ".join(command),
-        ) from None
+    process = start_process(command, stdin=subprocess.DEVNULL)
     run = WorkerRun(pid=process.pid)
     if on_start is not None:
         on_start(process.pid)
