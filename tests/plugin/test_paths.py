@@ -111,6 +111,9 @@ def test_an_unwritable_output_folder_is_refused(tmp_path):
     locked.mkdir()
     locked.chmod(0o555)
     locked.parent.chmod(0o755)
+    # the child may not be able to enter this clone's folders: it gets its own copy of the
+    # plugin package and the system interpreter, both readable by anyone
+    shutil.copytree(Path(__file__).resolve().parents[2] / "plugin", locked.parent / "plugin")
     code = (
         "from plugin import paths\n"
         f"try:\n    paths.make_parent({str(locked / 'out.gpkg')!r})\n"
@@ -119,10 +122,10 @@ def test_an_unwritable_output_folder_is_refused(tmp_path):
     as_nobody = (lambda: os.setuid(65534)) if os.geteuid() == 0 else None
     try:
         done = subprocess.run(
-            [sys.executable, "-c", code],
+            [sys._base_executable, "-c", code],
             capture_output=True,
             text=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=locked.parent,
             preexec_fn=as_nobody,
             check=True,
         )
