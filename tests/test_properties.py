@@ -118,6 +118,25 @@ def test_outlines_cover_exactly_the_mask_pixels(size, squares, with_hole):
 
 
 @SETTINGS
+@given(st.integers(1, 14), st.integers(1, 14), st.floats(0.05, 0.95), st.integers(0, 2**32 - 1))
+def test_traced_outlines_are_the_pixels_squares(height, width, fill, seed):
+    """Any mask (holes, pixels touching only at a corner): a valid outline whose area is the
+    pixel count and which is exactly the union of the pixels' squares."""
+    mask = np.random.default_rng(seed).random((height, width)) < fill
+    (outline,) = masks_to_geometries(
+        [TileInstance(mask, 0, 0.5)], np.ones(mask.shape, dtype=bool), 7, 3
+    )
+    if not mask.any():
+        assert outline is None
+        return
+    rows, cols = np.nonzero(mask)
+    squares = shapely.union_all(shapely.box(cols + 7, rows + 3, cols + 8, rows + 4))
+    assert outline.is_valid and outline.geom_type == "MultiPolygon"
+    assert outline.area == mask.sum()
+    assert shapely.symmetric_difference(outline, squares).area == 0
+
+
+@SETTINGS
 @given(layouts(), st.integers(1, 6))
 def test_streaming_merge_gives_the_global_merge(layout, tiles_per_batch):
     """Merging while tiles arrive row by row gives exactly the instances of one global merge."""

@@ -91,6 +91,9 @@ class OnnxSegmenter:
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only
+        # Threads that wait for work sleep instead of spinning: the CPU they would burn is
+        # what reading, decoding and writing need beside the forward pass.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = onnxruntime.InferenceSession(
                 str(path), options, providers=list(providers)

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 import shapely
 from affine import Affine
 from pyproj import CRS, Geod
-from rasterio.errors import NotGeoreferencedWarning
-from rasterio.features import shapes
-from shapely.geometry import MultiPolygon, shape
+from shapely.geometry import MultiPolygon
 
 from landseg.inference.segmenter import TileInstance
 from landseg.io.rasters import metres_per_crs_unit
 from landseg.io.vectors import polygonal_parts
-
-# A tile at the raster's origin has an identity transform, which rasterio warns about. A filter
-# for that one warning of that one module, set once: ``warnings.catch_warnings`` is not
-# thread-safe, and outlines are traced on a thread of their own.
-warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module="rasterio.features")
 
 
 def masks_to_geometries(
@@ -28,30 +21,54 @@ def masks_to_geometries(
 ) -> list[MultiPolygon | None]:
     """Outlines (holes kept) of a tile's instance masks, in raster pixel coordinates.
 
-    One raster-to-vector pass per tile: the masks (whole-tile or box-sized) are painted into
-    one label image, so where masks overlap the later one wins (pass them in rising score
-    order). Pixels outside ``valid`` (nodata, padding) belong to no instance.
-    ``col_off``/``row_off`` place the tile's top-left pixel in the raster. An instance left with
-    no pixel gets ``None``.
+    The masks (whole-tile or box-sized) are painted into one label image, so where masks
+    overlap the later one wins (pass them in rising score order). Pixels outside ``valid``
+    (nodata, padding) belong to no instance. ``col_off``/``row_off`` place the tile's top-left
+    pixel in the raster. An instance left with no pixel gets ``None``.
     """
     labels = np.zeros(valid.shape, dtype=np.int32)
     for value, instance in enumerate(instances, start=1):
-        height, width = instance.mask.shape
-        r0, c0 = instance.row_off, instance.col_off
-        labels[r0 : r0 + height, c0 : c0 + width][instance.mask] = value
+        labels[_box(instance)][instance.mask] = value
     labels[~valid] = 0
-    rows = np.flatnonzero(labels.any(axis=1))
-    if rows.size == 0:
-        return [None] * len(instances)
-    cols = np.flatnonzero(labels.any(axis=0))
-    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    crop = np.ascontiguousarray(labels[r0:r1, c0:c1])
-    transform = Affine.translation(col_off + c0, row_off + r0)
-    parts: dict[int, list] = {}
-    for geometry, value in shapes(crop, mask=crop > 0, transform=transform):
-        parts.setdefault(int(value), []).append(shape(geometry))
-    count = len(instances)
-    return [MultiPolygon(parts[v]) if v in parts else None for v in range(1, count + 1)]
+    outlines = [
+        pixel_outline(
+            labels[_box(instance)] == value, col_off + instance.col_off, row_off + instance.row_off
+        )
+        for value, instance in enumerate(instances, start=1)
+    ]
+    traced = [i for i, outline in enumerate(outlines) if outline is not None]
+    for i in np.array(traced, dtype=int)[~shapely.is_valid([outlines[i] for i in traced])]:
+        outlines[i] = MultiPolygon(shapely.get_parts(shapely.make_valid(outlines[i])))
+    return outlines
+
+
+def _box(instance: TileInstance) -> tuple[slice, slice]:
+    height, width = instance.mask.shape
+    return (
+        slice(instance.row_off, instance.row_off + height),
+        slice(instance.col_off, instance.col_off + width),
+    )
+
+
+def pixel_outline(mask: np.ndarray, col_off: int, row_off: int) -> MultiPolygon | None:
+    """The outline of a mask's pixels (their squares' edges, holes kept), or ``None``.
+
+    OpenCV traces the boundary pixels of the mask enlarged twice: each of them lies just
+    inside one corner of an original pixel, so halving its coordinates (with the one pixel of
+    padding) gives that corner exactly. Pixels that touch only at a corner meet at a vertex
+    (made valid by the caller).
+    """
+    doubled = cv2.resize(mask.view(np.uint8), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+    padded = cv2.copyMakeBorder(doubled, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    contours, hierarchy = cv2.findContours(padded, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    rings = [contour.reshape(-1, 2) // 2 + (col_off, row_off) for contour in contours]
+    parents = hierarchy[0][:, 3]  # two levels: outer rings (-1) and their holes
+    holes = [[rings[hole] for hole in np.flatnonzero(parents == i)] for i in range(len(rings))]
+    return MultiPolygon(
+        [shapely.Polygon(rings[outer], holes[outer]) for outer in np.flatnonzero(parents < 0)]
+    )
 
 
 def pixels_to_map(geometries: list, transform: Affine) -> np.ndarray:

@@ -147,7 +147,8 @@ def instances(
         low_r, high_r = rows[0].min(), rows[1].max() + 1
         low_c, high_c = cols[0].min(), cols[1].max() + 1
         window = flat.reshape(n_protos, mask_h, mask_w)[:, low_r:high_r, low_c:high_c]
-        logits = np.tensordot(coefficients, window, axes=1)  # proto-resolution crop
+        # proto-resolution crop; einsum, not BLAS: BLAS threads would spin beside the model's
+        logits = np.einsum("k,khw->hw", coefficients, window)
         logits = _interpolate(logits, rows, low_r, axis=0)
         logits = _interpolate(logits, cols, low_c, axis=1)
         mask = logits > 0
