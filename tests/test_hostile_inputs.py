@@ -481,7 +481,7 @@ def test_disk_full_while_writing_polygons_leaves_nothing(p, tmp_path, monkeypatc
     def full_disk(*args, **kwargs):
         raise pyogrio.errors.DataSourceError("sqlite3_exec failed: database or disk is full")
 
-    monkeypatch.setattr("pyogrio.write_dataframe", full_disk)
+    monkeypatch.setattr("pyogrio.raw.write", full_disk)
     with pytest.raises(OutputNotWritableError, match="free space"):
         segment(p / SCENE, tmp_path / "o.gpkg", model=EmptySegmenter())
     assert not any(tmp_path.iterdir())

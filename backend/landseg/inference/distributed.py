@@ -41,6 +41,7 @@ from landseg.inference.pieces import segment_tiles
 from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import MergedInstance, Piece, merge_inside
 from landseg.inference.tiling import TileSpec
+from landseg.io.features import Features
 from landseg.io.rasters import RasterSource, Scaling
 
 CONNECT_TIMEOUT_S = 20  # to reach a scheduler
@@ -256,10 +257,10 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
     )
 
 
-def write_part(frame: Any, folder: Path, name: str) -> None:
+def write_part(features: Features, folder: Path, name: str) -> None:
     """One GeoParquet part of a partitioned output, written whole or not at all."""
     partial = folder / f".{name}.partial.parquet"
-    frame.to_parquet(partial, index=False)
+    features.to_geodataframe().to_parquet(partial, index=False)
     partial.replace(folder / f"part-{name}.parquet")
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from affine import Affine
@@ -22,6 +21,7 @@ from landseg.errors import InvalidParameterError, LandSegWarning
 from landseg.inference.stitch import MergedInstance
 from landseg.inference.tiling import TileSpec, tile_grid, validate_tiling
 from landseg.inference.vectorize import areas_m2, clean, metres_to_crs_units, pixels_to_map
+from landseg.io.features import Features
 from landseg.io.rasters import (
     RasterSource,
     Scaling,
@@ -126,7 +126,7 @@ def to_polygons(
     simplify_tolerance_m: float | None,
     square_roofs: bool,
     review: bool = False,
-) -> gpd.GeoDataFrame:
+) -> Features:
     """Merged instances as clean, clipped map polygons with their fields (and, for a review,
     each one's agreement, class margin and review priority)."""
     map_geometries = pixels_to_map([m.geometry for m in merged], plan.transform)
@@ -153,31 +153,29 @@ def to_polygons(
         for name in ("agreement", "class_margin", "review_priority"):
             values = np.array([getattr(m, name) for m in merged], dtype=float)
             fields[name] = np.round(values[keep], 4)
-    return gpd.GeoDataFrame(fields, geometry=_multi(geometries[keep]), crs=plan.crs)
+    return Features(fields, _multi(geometries[keep]), plan.crs)
 
 
-def _multi(geometries: np.ndarray) -> list:
+def _multi(geometries: np.ndarray) -> np.ndarray:
     """Every outline as a MultiPolygon, whatever the output format (as a GeoPackage stores it)."""
-    return [shapely.MultiPolygon([g]) if shapely.get_type_id(g) == 3 else g for g in geometries]
+    multi = [shapely.MultiPolygon([g]) if shapely.get_type_id(g) == 3 else g for g in geometries]
+    return np.array(multi, dtype=object).reshape(-1)
 
 
-def review_items(items: list, *, plan: Plan, names: Sequence[str]) -> gpd.GeoDataFrame:
+def review_items(items: list, *, plan: Plan, names: Sequence[str]) -> Features:
     """Review items as map polygons: class, score, priority and the reason to look."""
     geometries = polygonal_parts(pixels_to_map([item.geometry for item in items], plan.transform))
     if plan.region is not None:
         geometries = polygonal_parts(shapely.intersection(geometries, plan.region))
     keep = ~shapely.is_empty(geometries) if len(items) else np.zeros(0, dtype=bool)
     chosen = [item for item, kept in zip(items, keep, strict=True) if kept]
-    return gpd.GeoDataFrame(
-        {
-            "class": np.array([names[i.class_id] for i in chosen], dtype=object),
-            "score": np.array([round(i.score, 4) for i in chosen], dtype=float),
-            "review_priority": np.array([round(i.priority, 4) for i in chosen], dtype=float),
-            "reason": np.array([i.reason for i in chosen], dtype=object),
-        },
-        geometry=list(geometries[keep]),
-        crs=plan.crs,
-    )
+    fields = {
+        "class": np.array([names[i.class_id] for i in chosen], dtype=object),
+        "score": np.array([round(i.score, 4) for i in chosen], dtype=float),
+        "review_priority": np.array([round(i.priority, 4) for i in chosen], dtype=float),
+        "reason": np.array([i.reason for i in chosen], dtype=object),
+    }
+    return Features(fields, geometries[keep], plan.crs)
 
 
 def source_uri(raster_path: str | Path | Sequence[str | Path]) -> str:

@@ -70,9 +70,13 @@ def _same_class_pairs(
 
 
 def _agree_in_shared_area(
-    geometries, tiles, classes, specs, threshold: float, new_from: int = 0
+    geometries, tiles, classes, specs, threshold: float, new_from: int, linked: np.ndarray
 ) -> np.ndarray:
+    """Pairs that agree inside the area both tiles saw; pairs already ``linked`` are not looked
+    at again (the costly polygon operations go only where they can change a group)."""
     left, right = _same_class_pairs(geometries, tiles, classes, new_from)
+    known = np.isin(left * len(geometries) + right, linked @ [len(geometries), 1])
+    left, right = left[~known], right[~known]
     windows_left = _per_pair(specs, tiles[left], _window_bounds)
     windows_right = _per_pair(specs, tiles[right], _window_bounds)
     shared = np.c_[
@@ -164,16 +168,10 @@ def _links(
     geometries = np.array([p.geometry for p in pieces], dtype=object)
     tiles = np.array([p.tile_index for p in pieces])
     classes = np.array([p.class_id for p in pieces])
-    return (
-        np.vstack(
-            [
-                _agree_in_shared_area(geometries, tiles, classes, specs, threshold, new_from),
-                _meet_at_seam(cores, tiles, classes, specs, SEAM_CONTACT_THRESHOLD, new_from),
-            ]
-        )
-        .astype(int)
-        .reshape(-1, 2)
-    )
+    meet = _meet_at_seam(cores, tiles, classes, specs, SEAM_CONTACT_THRESHOLD, new_from)
+    meet = meet.astype(int).reshape(-1, 2)
+    agree = _agree_in_shared_area(geometries, tiles, classes, specs, threshold, new_from, meet)
+    return np.vstack([meet, agree.astype(int).reshape(-1, 2)])
 
 
 def merge_pieces(

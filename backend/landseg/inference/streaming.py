@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
@@ -23,9 +22,10 @@ from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import MergedInstance, Piece, StreamingMerge
 from landseg.inference.tiling import TileSpec
 from landseg.inference.uncertainty import Assessor, ReviewItem, below_threshold_items
+from landseg.io.features import Features
 from landseg.io.streamed import Checkpoint, StreamedLayer
 
-Polygons = Callable[[list[MergedInstance]], gpd.GeoDataFrame]
+Polygons = Callable[[list[MergedInstance]], Features]
 
 
 class Review:
@@ -47,7 +47,7 @@ class Review:
         self.items += below_threshold_items(below, kept, specs)
         return kept
 
-    def items_frame(self) -> gpd.GeoDataFrame:
+    def items_frame(self) -> Features:
         """The items gathered since the last call, as rows of the review layer."""
         items, self.items = self.items, []
         return self._items_frame(items)

@@ -65,7 +65,10 @@ def pixel_outline(mask: np.ndarray, col_off: int, row_off: int) -> MultiPolygon 
         return None
     rings = [contour.reshape(-1, 2) // 2 + (col_off, row_off) for contour in contours]
     parents = hierarchy[0][:, 3]  # two levels: outer rings (-1) and their holes
-    holes = [[rings[hole] for hole in np.flatnonzero(parents == i)] for i in range(len(rings))]
+    holes: list[list[np.ndarray]] = [[] for _ in rings]
+    for ring, parent in zip(rings, parents, strict=True):
+        if parent >= 0:
+            holes[parent].append(ring)
     return MultiPolygon(
         [shapely.Polygon(rings[outer], holes[outer]) for outer in np.flatnonzero(parents < 0)]
     )

@@ -18,16 +18,19 @@ import sqlite3
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pyogrio
 import pyogrio.errors
 
 from landseg.errors import InvalidParameterError, LandSegWarning, OutputNotWritableError
 from landseg.io.atomic import atomic_output, check_output, remove_with_sidecars
+from landseg.io.features import Features, write_gpkg_layer
 from landseg.io.folders import atomic_folder, check_replaceable_folder
 from landseg.io.geopackage import add_style
+
+if TYPE_CHECKING:  # only the conversion to GeoParquet needs pandas
+    import geopandas as gpd
 
 FORMATS = {".gpkg": "GeoPackage", ".parquet": "GeoParquet", ".fgb": "FlatGeobuf"}
 _CHECKPOINT_TABLE = "landseg_checkpoint"
@@ -84,12 +87,12 @@ class StreamedLayer:
 
     def start(
         self,
-        empty: gpd.GeoDataFrame,
+        empty: Features,
         metadata: dict[str, str],
         run: dict[str, Any],
         *,
         resume: bool,
-        empty_review: gpd.GeoDataFrame | None = None,
+        empty_review: Features | None = None,
     ) -> Checkpoint:
         """Open the work file: the checkpoint to continue from, or a new layer.
 
@@ -124,9 +127,9 @@ class StreamedLayer:
 
     def append(
         self,
-        frame: gpd.GeoDataFrame,
+        frame: Features,
         checkpoint: Checkpoint,
-        review: gpd.GeoDataFrame | None = None,
+        review: Features | None = None,
     ) -> None:
         """Add ``frame``'s polygons (and ``review`` items), then commit ``checkpoint``."""
         if len(frame):
@@ -167,20 +170,9 @@ class StreamedLayer:
         """Remove the work file (and what SQLite left beside it)."""
         remove_with_sidecars(self.work)
 
-    def _write(
-        self, frame: gpd.GeoDataFrame, layer: str, metadata: dict[str, str] | None = None
-    ) -> None:
+    def _write(self, frame: Features, layer: str, metadata: dict[str, str] | None = None) -> None:
         try:
-            pyogrio.write_dataframe(
-                frame,
-                self.work,
-                layer=layer,
-                driver="GPKG",
-                geometry_type="MultiPolygon",
-                promote_to_multi=True,
-                append=metadata is None,
-                layer_metadata=metadata,
-            )
+            write_gpkg_layer(frame, self.work, layer, metadata=metadata)
         except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
             raise OutputNotWritableError(
                 f"Cannot write '{self.work}' ({str(error).strip()[:200]}): check that its disk "

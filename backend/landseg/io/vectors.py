@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -17,8 +17,11 @@ from shapely.geometry.base import BaseGeometry
 
 from landseg.errors import VectorReadError
 
-VectorSource = str | os.PathLike[str] | gpd.GeoDataFrame
-AreaOfInterest = str | os.PathLike[str] | gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry
+if TYPE_CHECKING:  # imported where a layer is read: a segmentation run never needs pandas
+    import geopandas as gpd
+
+VectorSource = Union[str, os.PathLike, "gpd.GeoDataFrame"]
+AreaOfInterest = Union[str, os.PathLike, "gpd.GeoDataFrame", "gpd.GeoSeries", BaseGeometry]
 
 _POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7
 _EMPTY = shapely.Polygon()
@@ -73,6 +76,8 @@ def read_vector(
 
     ``source`` may name its layer as ``path|layername=NAME``; ``layer`` names it otherwise.
     """
+    import geopandas as gpd
+
     if isinstance(source, gpd.GeoDataFrame):
         return source, f"{role} GeoDataFrame"
     if isinstance(source, gpd.GeoSeries):
@@ -114,6 +119,8 @@ def area_of_interest(
     if aoi is None:
         return None
     if isinstance(aoi, BaseGeometry):
+        import geopandas as gpd
+
         series = gpd.GeoSeries([aoi], crs=input_crs)
         if input_crs is not None:
             series = series.to_crs(crs)

@@ -1,0 +1,60 @@
+"""Polygons and their fields as plain arrays, and their GeoPackage writes.
+
+A run writes its polygons in many small batches; building a pandas frame for each would cost
+more than writing it (and importing pandas costs a small run a third of a second), so batches
+stay as arrays and become a ``GeoDataFrame`` only where a caller asks for one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyogrio.raw
+import shapely
+from pyproj import CRS
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+@dataclass
+class Features:
+    """Geometries (map coordinates) with one array per field, in field order."""
+
+    fields: dict[str, np.ndarray]
+    geometry: np.ndarray  # shapely geometries
+    crs: CRS | None
+
+    def __len__(self) -> int:
+        return len(self.geometry)
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The same features as a ``GeoDataFrame``."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(dict(self.fields), geometry=list(self.geometry), crs=self.crs)
+
+
+def write_gpkg_layer(
+    features: Features, path: Path, layer: str, *, metadata: dict[str, str] | None = None
+) -> None:
+    """Create the GeoPackage layer (with ``metadata``) or, without it, append to it.
+
+    Polygons are stored as MultiPolygons, as QGIS expects of one layer.
+    """
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(features.geometry),
+        list(features.fields.values()),
+        list(features.fields),
+        layer=layer,
+        driver="GPKG",
+        geometry_type="MultiPolygon",
+        crs=features.crs.to_wkt() if features.crs is not None else None,
+        promote_to_multi=True,
+        append=metadata is None,
+        layer_metadata=metadata,
+    )
