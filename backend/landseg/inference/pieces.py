@@ -49,8 +49,9 @@ def pieces_by_batch(
 
     The one place tiles become pieces, whether for a whole raster (a local run) or for one
     chunk of it on a Dask worker: both runs therefore give the same pieces. Yields one result
-    per batch, in tile order; masks become outlines on a second thread while the model works on
-    the next batch.
+    per batch, in tile order. The model predicts on threads of its own (as many batches at once
+    as its ``parallel_batches``, default 1), and masks become outlines on another thread while
+    it works on the next batches.
 
     Args:
         source: The raster to read.
@@ -68,8 +69,12 @@ def pieces_by_batch(
         Cancelled: ``should_stop`` turned true.
     """
     known_classes = len(segmenter.class_names)
+    parallel = getattr(segmenter, "parallel_batches", 1)
     pending: deque[tuple[Future, int, int, list[int]]] = deque()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landseg-vectorize") as vectorizer:
+    with (
+        ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="landseg-model") as model,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="landseg-vectorize") as vectorizer,
+    ):
         for read in read_ahead(
             source,
             specs,
@@ -79,13 +84,15 @@ def pieces_by_batch(
             should_stop=should_stop,
             within=within,
             skip_unreadable=skip_unreadable,
+            depth=parallel + 1,
         ):
             if should_stop():
                 break
-            predictions = segmenter.predict([r.tile for r in read.tiles]) if read.tiles else []
-            future = vectorizer.submit(_pieces, read.tiles, predictions, known_classes)
+            tiles = [r.tile for r in read.tiles]
+            predicted = model.submit(segmenter.predict, tiles) if tiles else None
+            future = vectorizer.submit(_pieces, read.tiles, predicted, known_classes)
             pending.append((future, len(read.tiles), read.consumed, read.skipped))
-            if len(pending) > 1:
+            if len(pending) > parallel:
                 yield _result(*pending.popleft())
         while pending and not should_stop():
             yield _result(*pending.popleft())
@@ -114,7 +121,9 @@ def segment_tiles(
     return TilePieces(pieces, tiles_run, len(specs), skipped)
 
 
-def _pieces(batch: list[ReadTile], predictions, known_classes: int) -> list[Piece]:
+def _pieces(batch: list[ReadTile], predicted: Future | None, known_classes: int) -> list[Piece]:
+    """The batch's pieces, once the model has predicted it (in order: one vectorising thread)."""
+    predictions = predicted.result() if predicted is not None else []
     pieces = []
     for read, instances in zip(batch, predictions, strict=True):
         for instance in instances:

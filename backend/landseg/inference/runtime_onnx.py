@@ -8,7 +8,9 @@ neither torch nor ultralytics. The cache holds only ONNX files, never pickles.
 from __future__ import annotations
 
 import os
+import queue
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -87,41 +89,48 @@ class OnnxSegmenter:
         batch_size: int = defaults.BATCH_TILES,
         providers: Sequence[str] = ("CPUExecutionProvider",),
     ) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # errors only
-        # Threads that wait for work sleep instead of spinning: the CPU they would burn is
-        # what reading, decoding and writing need beside the forward pass.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = onnxruntime.InferenceSession(
-                str(path), options, providers=list(providers)
-            )
-        except Exception as error:
-            raise ModelLoadError(
-                f"Model file '{path}' could not be read by ONNX Runtime ({type(error).__name__}: "
-                f"{str(error).strip()[:150]}): give a YOLOv8/11-seg ONNX export."
-            ) from None
-        self.input_name = self.session.get_inputs()[0].name
+        on_cpu = "CUDAExecutionProvider" not in providers
+        # On a CPU, two sessions each run a batch on half of the cores: neither waits for
+        # the other's threads, and what reads, decodes and writes fills the gaps.
+        self.parallel_batches = 2 if on_cpu else 1
+        threads = max(1, _physical_cores() // self.parallel_batches) if on_cpu else 0
+        sessions = [_session(path, providers, threads) for _ in range(self.parallel_batches)]
+        self._sessions: queue.SimpleQueue = queue.SimpleQueue()  # the free ones
+        for session in sessions:
+            self._sessions.put(session)
+        self.input_name = sessions[0].get_inputs()[0].name
         self.info = info
         self.class_names = list(info.class_names)
-        self.device = "cuda" if "CUDAExecutionProvider" in providers else "cpu"
+        self.device = "cpu" if on_cpu else "cuda"
         self.runtime = "onnx"
         self.conf, self.iou, self.batch_size = conf, iou, batch_size
-        self.forward_seconds = 0.0  # time inside the network, for overhead figures
+        self._clock = _BusyClock()
+
+    @property
+    def forward_seconds(self) -> float:
+        """Seconds during which the network ran (on any session), for overhead figures."""
+        return self._clock.seconds
 
     def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
-        """Instances per tile, one forward pass per batch of ``batch_size`` tiles."""
+        """Instances per tile, one forward pass per batch of ``batch_size`` tiles.
+
+        Up to ``parallel_batches`` calls may run at once, from different threads.
+        """
+        session = self._sessions.get()
+        try:
+            return self._predict(session, tiles)
+        finally:
+            self._sessions.put(session)
+
+    def _predict(self, session, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
         results: list[list[TileInstance]] = []
         for start in range(0, len(tiles), self.batch_size):
             chunk = tiles[start : start + self.batch_size]
             tile_px = chunk[0].image.shape[0]
             input_px = input_size(self.info, tile_px)
             images = batch(chunk, input_px)
-            started = time.perf_counter()
-            predictions, protos = self.session.run(None, {self.input_name: images})
-            self.forward_seconds += time.perf_counter() - started
+            with self._clock:
+                predictions, protos = session.run(None, {self.input_name: images})
             results.extend(
                 tile_instances(
                     prediction,
@@ -135,6 +144,53 @@ class OnnxSegmenter:
                 for prediction, proto in zip(predictions, protos, strict=True)
             )
         return results
+
+
+def _session(path: Path, providers: Sequence[str], threads: int):
+    """An ONNX Runtime session of the model; ``threads`` 0: ONNX Runtime's default."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only
+    options.intra_op_num_threads = threads
+    # Threads that wait for work sleep instead of spinning: the CPU they would burn is
+    # what reading, decoding and writing need beside the forward pass.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=list(providers))
+    except Exception as error:
+        raise ModelLoadError(
+            f"Model file '{path}' could not be read by ONNX Runtime ({type(error).__name__}: "
+            f"{str(error).strip()[:150]}): give a YOLOv8/11-seg ONNX export."
+        ) from None
+
+
+def _physical_cores() -> int:
+    import psutil
+
+    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+
+
+class _BusyClock:
+    """Wall seconds during which at least one caller was inside ``with clock:``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._inside = 0
+        self._since = 0.0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._inside == 0:
+                self._since = time.perf_counter()
+            self._inside += 1
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0:
+                self.seconds += time.perf_counter() - self._since
 
 
 def onnx_segmenter(

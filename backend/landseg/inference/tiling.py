@@ -133,7 +133,8 @@ def read_tile(
     image[row0 : row0 + h, col0 : col0 + w] = np.moveaxis(scaling.apply(data), 0, -1)
     valid = np.zeros(size, dtype=bool)
     valid[row0 : row0 + h, col0 : col0 + w] = valid_inside
-    image[~valid] = 0
+    if not valid_inside.all():  # nodata inside the raster (the padding is zero already)
+        image[~valid] = 0
     tile = Tile(image=image, window=window, transform=src.window_transform(window))
     return ReadTile(spec, tile, valid)
 
