@@ -21,8 +21,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from shapely.geometry import box
 
 from landseg.inference.tiling import TileSpec
@@ -194,6 +192,9 @@ def _groups(
 
 def _components(n: int, links: np.ndarray) -> list[np.ndarray]:
     """Connected groups of ``n`` items linked in pairs, ordered by their first item."""
+    from scipy.sparse import coo_matrix  # loaded on first use, off the path to the first tile
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")

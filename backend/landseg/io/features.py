@@ -1,8 +1,8 @@
 """Polygons and their fields as plain arrays, and their GeoPackage writes.
 
 A run writes its polygons in many small batches; building a pandas frame for each would cost
-more than writing it (and importing pandas costs a small run a third of a second), so batches
-stay as arrays and become a ``GeoDataFrame`` only where a caller asks for one.
+more than writing it, so batches stay as arrays and become a ``GeoDataFrame`` only where a
+caller asks for one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyogrio.raw
 import shapely
 from pyproj import CRS
 
@@ -45,6 +44,8 @@ def write_gpkg_layer(
 
     Polygons are stored as MultiPolygons, as QGIS expects of one layer.
     """
+    import pyogrio.raw  # with pandas, a third of a second: loaded where the first batch is written
+
     pyogrio.raw.write(
         path,
         shapely.to_wkb(features.geometry),

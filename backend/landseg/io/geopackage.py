@@ -12,13 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-import geopandas as gpd
-import pyogrio
-import pyogrio.errors
-
-from landseg.errors import OutputNotWritableError
-from landseg.io.atomic import atomic_output
-
 # Colours per known class; other classes get colours from a fallback cycle.
 CLASS_COLOURS = {
     "roof": "#d7301f",
@@ -97,38 +90,3 @@ def add_style(path: Path, layer: str, class_names: Sequence[str]) -> None:
             "last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', "
             "strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
         )
-
-
-def write_layer(
-    frame: gpd.GeoDataFrame,
-    path: str | Path,
-    *,
-    layer: str,
-    class_names: Sequence[str],
-    metadata: dict[str, str],
-    overwrite: bool = False,
-) -> Path:
-    """Write ``frame`` as a styled MultiPolygon layer into a new GeoPackage, atomically.
-
-    Raises:
-        OutputNotWritableError: The file cannot be written (a full disk, a lost network share);
-            nothing is left behind.
-    """
-    with atomic_output(path, overwrite=overwrite) as temporary:
-        try:
-            pyogrio.write_dataframe(
-                frame,
-                temporary,
-                layer=layer,
-                driver="GPKG",
-                geometry_type="MultiPolygon",
-                promote_to_multi=True,
-                layer_metadata=metadata,
-            )
-            add_style(temporary, layer, class_names)
-        except (OSError, sqlite3.Error, pyogrio.errors.DataSourceError) as error:
-            raise OutputNotWritableError(
-                f"Cannot write '{path}' ({str(error).strip()[:200]}): check that its disk has "
-                "free space and is still reachable, then run again."
-            ) from None
-    return Path(path)

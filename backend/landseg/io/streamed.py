@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyogrio
-import pyogrio.errors
-
 from landseg.errors import InvalidParameterError, LandSegWarning, OutputNotWritableError
 from landseg.io.atomic import atomic_output, check_output, remove_with_sidecars
 from landseg.io.features import Features, write_gpkg_layer
@@ -84,6 +81,7 @@ class StreamedLayer:
         self.layer = layer
         self.review_layer = review_layer  # a second layer, of review items, when asked for
         self.checkpoints = checkpoints
+        self._new_layers: list[tuple[Features, str, dict[str, str]]] = []  # made on first write
 
     def start(
         self,
@@ -94,7 +92,11 @@ class StreamedLayer:
         resume: bool,
         empty_review: Features | None = None,
     ) -> Checkpoint:
-        """Open the work file: the checkpoint to continue from, or a new layer.
+        """The checkpoint to continue from, or a new one.
+
+        A run with checkpoints makes its work file now, so that it can be resumed whenever it
+        stops; one without makes it with the first batch written (on the thread that writes,
+        so loading the GeoPackage writer does not delay the first tiles).
 
         Raises:
             InvalidParameterError: ``resume`` with a work file of another run.
@@ -118,12 +120,20 @@ class StreamedLayer:
                 stacklevel=3,
             )
         self.discard()
-        self._write(empty, self.layer, metadata=metadata)
+        self._new_layers = [(empty, self.layer, metadata)]
         if self.review_layer and empty_review is not None:
-            self._write(empty_review, self.review_layer, metadata={"landseg": "review items"})
+            self._new_layers.append((empty_review, self.review_layer, {"landseg": "review items"}))
         checkpoint = Checkpoint(run)
-        self._save(checkpoint)
+        if self.checkpoints:
+            self._create(checkpoint)
         return checkpoint
+
+    def _create(self, checkpoint: Checkpoint) -> None:
+        """Make the work file's layers and first checkpoint, if this run has not yet."""
+        while self._new_layers:
+            self._write(*self._new_layers.pop(0))
+            if not self._new_layers:
+                self._save(checkpoint)
 
     def append(
         self,
@@ -132,6 +142,7 @@ class StreamedLayer:
         review: Features | None = None,
     ) -> None:
         """Add ``frame``'s polygons (and ``review`` items), then commit ``checkpoint``."""
+        self._create(checkpoint)
         if len(frame):
             self._write(frame, self.layer)
         checkpoint.features += len(frame)
@@ -171,6 +182,8 @@ class StreamedLayer:
         remove_with_sidecars(self.work)
 
     def _write(self, frame: Features, layer: str, metadata: dict[str, str] | None = None) -> None:
+        import pyogrio.errors
+
         try:
             write_gpkg_layer(frame, self.work, layer, metadata=metadata)
         except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
@@ -225,6 +238,8 @@ def check_target(target: Path, *, overwrite: bool) -> None:
 
 def _convert(work: Path, layer: str, target: Path, kind: str) -> None:
     """Stream the work file's features into one GeoParquet or FlatGeobuf file."""
+    import pyogrio
+
     if kind == ".fgb":
         with pyogrio.open_arrow(work, layer=layer, batch_size=_CONVERT_BATCH) as (meta, reader):
             pyogrio.write_arrow(
@@ -251,6 +266,8 @@ def _to_parquet_parts(work: Path, layer: str, folder: Path) -> None:
 
 def _batches(work: Path, layer: str):
     """The work file's features, a batch at a time (one empty batch for an empty layer)."""
+    import pyogrio
+
     total = pyogrio.read_info(work, layer=layer)["features"]
     for start in range(0, max(total, 1), _CONVERT_BATCH):
         yield pyogrio.read_dataframe(
