@@ -73,8 +73,11 @@ def onnx_metadata(path: Path) -> dict[str, str]:
     return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
 
 
-def read_onnx_info(path: Path, metadata: dict[str, str] | None = None) -> ModelInfo:
-    """LandSeg's metadata of an ONNX file, completed from what ultralytics' export recorded."""
+def read_onnx_info(
+    path: Path, metadata: dict[str, str] | None = None, *, sha256: str | None = None
+) -> ModelInfo:
+    """LandSeg's metadata of an ONNX file, completed from what ultralytics' export recorded;
+    ``sha256`` (of the file the user gave) when known, else the ONNX file's."""
     metadata = metadata if metadata is not None else onnx_metadata(path)
     stored = json.loads(metadata.get(METADATA_KEY, "{}"))
     if not stored.get("class_names"):
@@ -83,7 +86,7 @@ def read_onnx_info(path: Path, metadata: dict[str, str] | None = None) -> ModelI
     if not stored.get("tile_size_px"):
         imgsz = ast.literal_eval(metadata.get("imgsz", "640"))
         stored["tile_size_px"] = int(imgsz if np.isscalar(imgsz) else max(imgsz))
-    return ModelInfo(**stored, name=path.name, sha256=file_sha256(path))
+    return ModelInfo(**stored, name=path.name, sha256=sha256 or file_sha256(path))
 
 
 def write_model_info(path: str | Path, info: ModelInfo) -> None:

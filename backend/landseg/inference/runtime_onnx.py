@@ -14,11 +14,13 @@ import threading
 import time
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from landseg import defaults
 from landseg.errors import LandSegError, LandSegWarning, ModelLoadError
-from landseg.inference.model_files import ModelInfo, file_sha256, onnx_metadata, read_onnx_info
+from landseg.inference.model_files import ModelInfo, file_sha256, read_onnx_info
 from landseg.inference.segmenter import Tile, TileInstance
 from landseg.inference.yolo_seg import batch, input_size, tile_instances
 
@@ -77,31 +79,27 @@ def _export(model_path: Path, target: Path) -> None:
 
 
 class OnnxSegmenter:
-    """A YOLO-seg ONNX model on ONNX Runtime behind ``Segmenter``."""
+    """A YOLO-seg ONNX model on ONNX Runtime behind ``Segmenter``: each of its sessions
+    predicts one batch at a time."""
 
     def __init__(
         self,
-        path: Path,
+        sessions: Sequence[Any],
         info: ModelInfo,
         *,
         conf: float = defaults.CONFIDENCE,
         iou: float = defaults.NMS_IOU,
         batch_size: int = defaults.BATCH_TILES,
-        providers: Sequence[str] = ("CPUExecutionProvider",),
+        device: str = "cpu",
     ) -> None:
-        on_cpu = "CUDAExecutionProvider" not in providers
-        # On a CPU, two sessions each run a batch on half of the cores: neither waits for
-        # the other's threads, and what reads, decodes and writes fills the gaps.
-        self.parallel_batches = 2 if on_cpu else 1
-        threads = max(1, _physical_cores() // self.parallel_batches) if on_cpu else 0
-        sessions = [_session(path, providers, threads) for _ in range(self.parallel_batches)]
+        self.parallel_batches = len(sessions)
         self._sessions: queue.SimpleQueue = queue.SimpleQueue()  # the free ones
         for session in sessions:
             self._sessions.put(session)
         self.input_name = sessions[0].get_inputs()[0].name
         self.info = info
         self.class_names = list(info.class_names)
-        self.device = "cpu" if on_cpu else "cuda"
+        self.device = device
         self.runtime = "onnx"
         self.conf, self.iou, self.batch_size = conf, iou, batch_size
         self._clock = _BusyClock()
@@ -146,7 +144,18 @@ class OnnxSegmenter:
         return results
 
 
-def _session(path: Path, providers: Sequence[str], threads: int):
+def _sessions(path: Path, providers: Sequence[str], model_path: Path) -> list[Any]:
+    """The model's ONNX Runtime sessions, made at once. On a CPU two, each on half of the
+    cores: they predict two batches at once, neither waiting for the other's threads, and
+    what reads, decodes and writes fills the gaps. On a GPU one."""
+    count = 1 if "CUDAExecutionProvider" in providers else 2
+    threads = max(1, _physical_cores() // count) if count > 1 else 0
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        made = [pool.submit(_session, path, providers, threads, model_path) for _ in range(count)]
+        return [future.result() for future in made]
+
+
+def _session(path: Path, providers: Sequence[str], threads: int, model_path: Path):
     """An ONNX Runtime session of the model; ``threads`` 0: ONNX Runtime's default."""
     import onnxruntime
 
@@ -160,8 +169,9 @@ def _session(path: Path, providers: Sequence[str], threads: int):
         return onnxruntime.InferenceSession(str(path), options, providers=list(providers))
     except Exception as error:
         raise ModelLoadError(
-            f"Model file '{path}' could not be read by ONNX Runtime ({type(error).__name__}: "
-            f"{str(error).strip()[:150]}): give a YOLOv8/11-seg ONNX export."
+            f"Model file '{model_path}' could not be read by ONNX Runtime "
+            f"({type(error).__name__}: {str(error).strip()[:150]}): give an ultralytics "
+            "YOLOv8/11-seg .pt or .onnx file."
         ) from None
 
 
@@ -204,9 +214,13 @@ def onnx_segmenter(
         onnx_path, sha256 = cached_onnx(model_path)
     else:
         onnx_path, sha256 = model_path, None
+    providers = ["CPUExecutionProvider"]
+    if device.startswith("cuda"):
+        providers.insert(0, "CUDAExecutionProvider")
+    sessions = _sessions(onnx_path, providers, model_path)
+    metadata = sessions[0].get_modelmeta().custom_metadata_map
     try:
-        metadata = onnx_metadata(onnx_path)
-        info = read_onnx_info(onnx_path, metadata)
+        info = read_onnx_info(onnx_path, metadata, sha256=sha256)
     except Exception as error:
         raise ModelLoadError(
             f"Model file '{model_path}' could not be read ({type(error).__name__}: "
@@ -218,10 +232,12 @@ def onnx_segmenter(
             f"Model file '{model_path}' is a '{task}' model, not a segmentation model: use a "
             "YOLO '-seg' model (e.g. trained with landseg train)."
         )
-    info.name, info.sha256 = model_path.name, sha256 or info.sha256
-    providers = ["CPUExecutionProvider"]
-    if device.startswith("cuda"):
-        providers.insert(0, "CUDAExecutionProvider")
+    info.name = model_path.name
     return OnnxSegmenter(
-        onnx_path, info, conf=conf, iou=iou, batch_size=batch_size, providers=providers
+        sessions,
+        info,
+        conf=conf,
+        iou=iou,
+        batch_size=batch_size,
+        device="cuda" if device.startswith("cuda") else "cpu",
     )

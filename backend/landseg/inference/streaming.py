@@ -26,6 +26,8 @@ from landseg.io.features import Features
 from landseg.io.streamed import Checkpoint, StreamedLayer
 
 Polygons = Callable[[list[MergedInstance]], Features]
+APPEND_FEATURES = 1000  # polygons gathered before an append to the output ...
+APPEND_SECONDS = 10.0  # ... or seconds since the last one (a checkpoint goes with each)
 
 
 class Review:
@@ -119,7 +121,9 @@ def stream(
             skip_unreadable=skip_unreadable,
         ):
             writer.submit(part)
-            report(*_progress(checkpoint, len(specs), first_done, time.perf_counter() - started))
+            elapsed = time.perf_counter() - started
+            objects = checkpoint.features + writer.objects_gathered()
+            report(*_progress(checkpoint, objects, len(specs), first_done, elapsed))
         writer.finish()
     forward_after = getattr(segmenter, "forward_seconds", None)
     forward_s = None if forward_before is None else forward_after - forward_before
@@ -127,8 +131,9 @@ def stream(
 
 
 class _BatchWriter:
-    """Merges, vectorises and appends each batch on a thread of its own, in order, while the
-    model works on the next batch (GEOS and GDAL release the GIL)."""
+    """Merges and vectorises each batch on a thread of its own, in order, while the model works
+    on the next batches (GEOS and GDAL release the GIL), and appends the polygons to the output
+    a thousand or so at a time (each append opens and syncs the file)."""
 
     def __init__(self, merger, polygons, layer, checkpoint, review) -> None:
         self.merger, self.polygons, self.layer = merger, polygons, layer
@@ -136,6 +141,11 @@ class _BatchWriter:
         self.merge_s = self.write_s = 0.0
         self.pending: deque[Future] = deque()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landseg-write")
+        self.pending.append(self.pool.submit(layer.create, checkpoint))  # while tiles are read
+        self.frames: list[Features] = []  # final polygons not yet appended
+        self.reviews: list[Features] = []
+        self.buffered = 0
+        self.appended_at = time.perf_counter()
 
     def __enter__(self) -> _BatchWriter:
         return self
@@ -153,7 +163,11 @@ class _BatchWriter:
         """Write every queued batch, then the instances still open."""
         while self.pending:
             self.pending.popleft().result()
-        self.pool.submit(self._write, self.merger.finish).result()
+        self.pool.submit(self._write, self.merger.finish, last=True).result()
+
+    def objects_gathered(self) -> int:
+        """Final polygons not yet appended to the output."""
+        return sum(len(frame) for frame in list(self.frames))
 
     def _take(self, part: TilePieces) -> None:
         checkpoint, specs = self.checkpoint, self.merger.specs
@@ -164,26 +178,36 @@ class _BatchWriter:
         frontier = frontier_row(specs, checkpoint.tiles_done)
         self._write(lambda: self.merger.add(kept, frontier))
 
-    def _write(self, merge: Callable[[], list[MergedInstance]]) -> None:
+    def _write(self, merge: Callable[[], list[MergedInstance]], *, last: bool = False) -> None:
         mark = time.perf_counter()
-        frame = self.polygons(merge())
+        self.frames.append(self.polygons(merge()))
+        if self.review:
+            self.reviews.append(self.review.items_frame())
+        self.buffered += len(self.frames[-1]) + (len(self.reviews[-1]) if self.review else 0)
         self.merge_s += time.perf_counter() - mark
+        if last or self.buffered >= APPEND_FEATURES or mark - self.appended_at >= APPEND_SECONDS:
+            self._append()
+
+    def _append(self) -> None:
+        """Append the gathered polygons (and review items), with a checkpoint of this point."""
         mark = time.perf_counter()
         if self.layer.checkpoints:  # what a resumed run needs of the read front
             self.checkpoint.open_pieces = [piece_state(piece) for piece in self.merger.open]
-        review = self.review.items_frame() if self.review else None
-        self.layer.append(frame, self.checkpoint, review)
-        self.write_s += time.perf_counter() - mark
+        review = Features.concat(self.reviews) if self.review else None
+        self.layer.append(Features.concat(self.frames), self.checkpoint, review)
+        self.frames, self.reviews, self.buffered = [], [], 0
+        self.appended_at = time.perf_counter()
+        self.write_s += self.appended_at - mark
 
 
-def _progress(checkpoint: Checkpoint, total: int, first_done: int, elapsed: float):
-    """Fraction done, and where the run is: tiles, objects, speed, time left."""
+def _progress(checkpoint: Checkpoint, objects: int, total: int, first_done: int, elapsed: float):
+    """Fraction done, and where the run is: tiles, ``objects`` so far, speed, time left."""
     done = checkpoint.tiles_done
     rate = (done - first_done) / elapsed if elapsed > 0 else 0.0
     left = (total - done) / rate if rate > 0 else float("nan")
     eta = f"{left / 60:.0f} min" if left >= 120 else f"{left:.0f} s"
     message = (
-        f"{done}/{total} tiles, {checkpoint.features} objects, {rate:.1f} tiles/s, "
+        f"{done}/{total} tiles, {objects} objects, {rate:.1f} tiles/s, "
         f"{'ETA ' + eta if np.isfinite(left) else 'estimating time left'}"
     )
     return 0.95 * done / max(total, 1), message

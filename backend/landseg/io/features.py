@@ -30,6 +30,12 @@ class Features:
     def __len__(self) -> int:
         return len(self.geometry)
 
+    @classmethod
+    def concat(cls, parts: list[Features]) -> Features:
+        """One batch of the features of ``parts`` (at least one), in order."""
+        fields = {name: np.concatenate([p.fields[name] for p in parts]) for name in parts[0].fields}
+        return cls(fields, np.concatenate([p.geometry for p in parts]), parts[0].crs)
+
     def to_geodataframe(self) -> gpd.GeoDataFrame:
         """The same features as a ``GeoDataFrame``."""
         import geopandas as gpd

@@ -96,7 +96,7 @@ class StreamedLayer:
 
         A run with checkpoints makes its work file now, so that it can be resumed whenever it
         stops; one without makes it with the first batch written (on the thread that writes,
-        so loading the GeoPackage writer does not delay the first tiles).
+        so loading the GeoPackage writer does not delay the first tiles; see :meth:`create`).
 
         Raises:
             InvalidParameterError: ``resume`` with a work file of another run.
@@ -125,11 +125,12 @@ class StreamedLayer:
             self._new_layers.append((empty_review, self.review_layer, {"landseg": "review items"}))
         checkpoint = Checkpoint(run)
         if self.checkpoints:
-            self._create(checkpoint)
+            self.create(checkpoint)
         return checkpoint
 
-    def _create(self, checkpoint: Checkpoint) -> None:
-        """Make the work file's layers and first checkpoint, if this run has not yet."""
+    def create(self, checkpoint: Checkpoint) -> None:
+        """Make the work file's layers and first checkpoint, if this run has not yet (the
+        first append does it otherwise)."""
         while self._new_layers:
             self._write(*self._new_layers.pop(0))
             if not self._new_layers:
@@ -142,7 +143,7 @@ class StreamedLayer:
         review: Features | None = None,
     ) -> None:
         """Add ``frame``'s polygons (and ``review`` items), then commit ``checkpoint``."""
-        self._create(checkpoint)
+        self.create(checkpoint)
         if len(frame):
             self._write(frame, self.layer)
         checkpoint.features += len(frame)
