@@ -124,6 +124,38 @@ def test_masks_fill_their_boxes_exactly():
     assert all(i.mask.all() for i in found)
 
 
+@pytest.mark.parametrize(("input_px", "tile_px"), [(320, 320), (320, 400), (320, 300)])
+def test_masks_are_ultralytics_retina_masks(input_px, tile_px):
+    """Each mask is the prototype logits upsampled to the tile (torch's bilinear, corners not
+    aligned), cut to its box and thresholded at 0: the same pixels, for whole and fractional
+    scales (OpenCV's resize and the numpy path)."""
+    import torch
+    import torch.nn.functional as F
+
+    rng = np.random.default_rng(tile_px)
+    corners = rng.uniform(0, input_px - 60, size=(40, 2)).astype(np.float32)
+    boxes = np.hstack([corners, corners + rng.uniform(4, 60, size=(40, 2))]).astype(np.float32)
+    prediction, _ = _outputs(boxes, size=input_px)
+    prediction[4, : len(boxes)] = np.linspace(0.5, 0.95, len(boxes))  # tells them apart
+    prediction[4 + 4 :, : len(boxes)] = rng.normal(size=(32, len(boxes)))
+    protos = rng.normal(size=(32, input_px // 4, input_px // 4)).astype(np.float32)
+    kept = select(candidates(prediction, 4, 0.25), 0.99, 1000)
+    logits = torch.from_numpy(kept.coefficients @ protos.reshape(32, -1))
+    whole = F.interpolate(
+        logits.reshape(1, -1, *protos.shape[1:]), size=(tile_px, tile_px), mode="bilinear"
+    )[0].numpy()
+    differ = total = 0
+    for found in instances(kept, protos, input_px, tile_px):
+        index = int(np.flatnonzero(kept.scores == found.score)[0])
+        height, width = found.mask.shape
+        expected = whole[index, found.row_off : found.row_off + height][
+            :, found.col_off : found.col_off + width
+        ]
+        differ += int((found.mask != (expected > 0)).sum())
+        total += found.mask.size
+    assert total > 10_000 and differ <= total * 1e-4  # float rounding at the threshold only
+
+
 def test_nms_suppresses_overlaps_above_the_threshold_only():
     boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [20, 20, 30, 30]], dtype=np.float32)
     scores = np.array([0.9, 0.8, 0.7], dtype=np.float32)
