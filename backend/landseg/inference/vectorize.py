@@ -30,16 +30,11 @@ def masks_to_geometries(
     for value, instance in enumerate(instances, start=1):
         labels[_box(instance)][instance.mask] = value
     labels[~valid] = 0
-    outlines = [
-        pixel_outline(
-            labels[_box(instance)] == value, col_off + instance.col_off, row_off + instance.row_off
-        )
-        for value, instance in enumerate(instances, start=1)
+    traced = [
+        _rings(labels[_box(instance)] == value) for value, instance in enumerate(instances, 1)
     ]
-    traced = [i for i, outline in enumerate(outlines) if outline is not None]
-    for i in np.array(traced, dtype=int)[~shapely.is_valid([outlines[i] for i in traced])]:
-        outlines[i] = MultiPolygon(shapely.get_parts(shapely.make_valid(outlines[i])))
-    return outlines
+    offsets = [(col_off + instance.col_off, row_off + instance.row_off) for instance in instances]
+    return _multipolygons(traced, offsets)
 
 
 def _box(instance: TileInstance) -> tuple[slice, slice]:
@@ -50,28 +45,51 @@ def _box(instance: TileInstance) -> tuple[slice, slice]:
     )
 
 
-def pixel_outline(mask: np.ndarray, col_off: int, row_off: int) -> MultiPolygon | None:
-    """The outline of a mask's pixels (their squares' edges, holes kept), or ``None``.
+def _rings(mask: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The rings around a mask's pixels (their squares' edges, in the mask's pixels) and each
+    one's outer ring (-1 for the outer rings themselves).
 
     OpenCV traces the boundary pixels of the mask enlarged twice: each of them lies just
     inside one corner of an original pixel, so halving its coordinates (with the one pixel of
-    padding) gives that corner exactly. Pixels that touch only at a corner meet at a vertex
-    (made valid by the caller).
+    padding) gives that corner exactly.
     """
     doubled = cv2.resize(mask.view(np.uint8), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
     padded = cv2.copyMakeBorder(doubled, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     contours, hierarchy = cv2.findContours(padded, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
-        return None
-    rings = [contour.reshape(-1, 2) // 2 + (col_off, row_off) for contour in contours]
-    parents = hierarchy[0][:, 3]  # two levels: outer rings (-1) and their holes
-    holes: list[list[np.ndarray]] = [[] for _ in rings]
-    for ring, parent in zip(rings, parents, strict=True):
-        if parent >= 0:
-            holes[parent].append(ring)
-    return MultiPolygon(
-        [shapely.Polygon(rings[outer], holes[outer]) for outer in np.flatnonzero(parents < 0)]
-    )
+        return [], np.empty(0, dtype=int)
+    return [contour.reshape(-1, 2) // 2 for contour in contours], hierarchy[0][:, 3]
+
+
+def _multipolygons(traced: list, offsets: list) -> list[MultiPolygon | None]:
+    """One MultiPolygon per mask from its rings (``None`` without any), made in three calls
+    for all masks. Pixels that touch only at a corner meet at a vertex: such outlines are
+    made valid."""
+    coordinates, polygon_index, mask_index, owners = [], [], [], []
+    polygons = 0  # made so far
+    for owner, ((rings, outer_of), offset) in enumerate(zip(traced, offsets, strict=True)):
+        if not rings:
+            continue
+        polygon_of = np.where(outer_of < 0, np.arange(len(rings)), outer_of)
+        order = np.lexsort((outer_of >= 0, polygon_of))  # each polygon: its outer ring first
+        numbered = np.unique(polygon_of[order], return_inverse=True)[1]
+        coordinates += [rings[i] + offset for i in order]
+        polygon_index.append(numbered + polygons)
+        mask_index.append(np.full(numbered.max() + 1, len(owners)))
+        polygons += numbered.max() + 1
+        owners.append(owner)
+    outlines: list[MultiPolygon | None] = [None] * len(traced)
+    if not owners:
+        return outlines
+    ring_index = np.repeat(np.arange(len(coordinates)), [len(c) for c in coordinates])
+    linear_rings = shapely.linearrings(np.concatenate(coordinates), indices=ring_index)
+    parts = shapely.polygons(linear_rings, indices=np.concatenate(polygon_index))
+    made = shapely.multipolygons(parts, indices=np.concatenate(mask_index))
+    invalid = ~shapely.is_valid(made)
+    made[invalid] = [MultiPolygon(shapely.get_parts(shapely.make_valid(g))) for g in made[invalid]]
+    for owner, outline in zip(owners, made, strict=True):
+        outlines[owner] = outline
+    return outlines
 
 
 def pixels_to_map(geometries: list, transform: Affine) -> np.ndarray:
