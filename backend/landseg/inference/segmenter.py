@@ -19,7 +19,7 @@ from rasterio.windows import Window
 class Tile:
     """One window of the raster, ready for the model."""
 
-    image: np.ndarray  # H x W x C uint8, bands in the order the model expects
+    image: np.ndarray  # H x W x C uint8, bands in the order the model expects (may be a view)
     window: Window  # position in the source raster (pixels)
     transform: Affine  # affine of the tile's pixels in map units
 

@@ -129,12 +129,13 @@ def read_tile(
     if not valid_inside.any():
         return None
     size = int(window.height), int(window.width)
-    image = np.zeros((*size, len(bands)), dtype=np.uint8)
-    image[row0 : row0 + h, col0 : col0 + w] = np.moveaxis(scaling.apply(data), 0, -1)
+    bands_first = np.zeros((len(bands), *size), dtype=np.uint8)  # as read, and as models take it
+    bands_first[:, row0 : row0 + h, col0 : col0 + w] = scaling.apply(data)
     valid = np.zeros(size, dtype=bool)
     valid[row0 : row0 + h, col0 : col0 + w] = valid_inside
     if not valid_inside.all():  # nodata inside the raster (the padding is zero already)
-        image[~valid] = 0
+        bands_first[:, ~valid] = 0
+    image = bands_first.transpose(1, 2, 0)  # H x W x C, a view: no copy either way
     tile = Tile(image=image, window=window, transform=src.window_transform(window))
     return ReadTile(spec, tile, valid)
 

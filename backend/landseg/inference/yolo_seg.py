@@ -46,8 +46,9 @@ def batch(tiles: Sequence[Tile], input_px: int) -> np.ndarray:
         else cv2.resize(tile.image, (input_px, input_px), interpolation=cv2.INTER_LINEAR)
         for tile in tiles
     ]
-    stacked = np.stack(images).transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(stacked, dtype=np.float32) / np.float32(255.0)
+    # N x C x H x W; a copy without reordering for tiles read by LandSeg (band-first pixels)
+    stacked = np.stack([image.transpose(2, 0, 1) for image in images])
+    return np.divide(stacked, np.float32(255.0), dtype=np.float32, order="C")
 
 
 @dataclass(frozen=True)
