@@ -12,7 +12,8 @@ shipped weights at ``--tile`` px, 64 px overlap): ONNX Runtime's forward pass al
 (``session.run`` on batches of 8 prepared in memory, with one session on all cores and with
 two sessions on half of them each, as LandSeg runs it; the faster is the limit on a CPU),
 torch's forward pass alone, LandSeg end to end with each runtime (the job's own time and the
-whole ``landseg segment`` process), and SAHI's sliced prediction with the same weights; each
+whole ``landseg segment`` process), and SAHI with the same weights (its sliced prediction in
+this process, and ``sahi_run.py`` as a whole process, imports included); each
 figure is the best of ``--repeat`` rounds and is also given as a ratio to the limit.
 ``memory`` runs each size in a fresh process and prints peak RSS and the ratio. ``sahi``
 compares time and map-level accuracy.
@@ -34,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from sahi_run import sahi_frame
 
 from landseg.inference.model_files import DEFAULT_MODEL_PATH
 from landseg.inference.models import load
@@ -158,12 +160,11 @@ def overhead(args: argparse.Namespace) -> None:
         print(f"  the limit: ONNX Runtime's forward pass alone, faster layout = {limit:.2f} s")
         for label, seconds in best.items():
             print(f"  {label:45} {seconds:7.2f} s   x{seconds / limit:5.2f} of the limit")
-        if "SAHI sliced prediction, same weights" in best:
-            ratio = (
-                best["SAHI sliced prediction, same weights"]
-                / best["LandSeg --runtime onnx: whole process"]
-            )
-            print(f"  SAHI / LandSeg (whole process, onnx) = {ratio:.2f}")
+        ours = best["LandSeg --runtime onnx: whole process"]
+        for theirs in ("SAHI sliced prediction", "SAHI as a whole process"):
+            if f"{theirs}, same weights" in best:
+                ratio = best[f"{theirs}, same weights"] / ours
+                print(f"  {theirs} / LandSeg whole process (onnx) = {ratio:.2f}")
 
 
 def _overhead_round(written, batches: list[np.ndarray], folder: Path, tile: int) -> dict:
@@ -179,7 +180,8 @@ def _overhead_round(written, batches: list[np.ndarray], folder: Path, tile: int)
         seconds[f"LandSeg --runtime {runtime}: whole process"] = wall
     sahi_s = sahi_seconds(written, tile)
     if sahi_s is not None:
-        seconds["SAHI sliced prediction, same weights"] = sahi_s
+        seconds["SAHI sliced prediction, same weights"] = sahi_s[0]
+        seconds["SAHI as a whole process, same weights"] = sahi_s[1]
     return seconds
 
 
@@ -270,69 +272,23 @@ def memory(args: argparse.Namespace) -> None:
         print(f"peak memory {large} px / {small} px = {peaks[large] / peaks[small]:.3f}")
 
 
-def _sahi_frame(written, tile: int):
-    """SAHI's sliced prediction over the whole raster (held in memory, as SAHI needs)."""
-    import geopandas as gpd
-    import shapely
-    from sahi import AutoDetectionModel
-    from sahi.predict import get_sliced_prediction
-
-    with open_raster(written.raster_path) as src:
-        image = np.moveaxis(src.read(), 0, -1)
-        transform, crs = src.transform, src.crs
-    detector = AutoDetectionModel.from_pretrained(
-        model_type="ultralytics",
-        model_path=str(DEFAULT_MODEL_PATH),
-        confidence_threshold=0.25,
-        device="cpu",
-        image_size=tile,
-    )
-    prediction = get_sliced_prediction(
-        image,
-        detector,
-        slice_height=tile,
-        slice_width=tile,
-        overlap_height_ratio=OVERLAP / tile,
-        overlap_width_ratio=OVERLAP / tile,
-        perform_standard_pred=False,
-        postprocess_type="GREEDYNMM",
-        postprocess_match_metric="IOS",
-        postprocess_match_threshold=0.5,
-        verbose=0,
-    )
-    matrix = [transform.a, transform.b, transform.d, transform.e, transform.xoff, transform.yoff]
-    rows = []
-    for item in prediction.object_prediction_list:
-        parts = [
-            shapely.Polygon(np.reshape(ring, (-1, 2)))
-            for ring in item.mask.segmentation
-            if len(ring) >= 6
-        ]
-        geometry = shapely.make_valid(shapely.MultiPolygon([p for p in parts if p.is_valid]))
-        rows.append(
-            (
-                item.category.name,
-                item.score.value,
-                shapely.affinity.affine_transform(geometry, matrix),
-            )
-        )
-    return gpd.GeoDataFrame(
-        {"class": [r[0] for r in rows], "score": [r[1] for r in rows]},
-        geometry=[r[2] for r in rows],
-        crs=crs,
-    )
-
-
-def sahi_seconds(written, tile: int) -> float | None:
-    """SAHI's time on the raster with the same weights, or None (and a hint) without SAHI."""
+def sahi_seconds(written, tile: int) -> tuple[float, float] | None:
+    """SAHI's time on the raster with the same weights: its sliced prediction alone (in this
+    process, SAHI and torch already imported) and SAHI as a whole process, as a user runs it
+    (imports included); None (and a hint) without SAHI."""
     try:
         import sahi  # noqa: F401
     except ImportError:
         print("SAHI is not installed: .venv/bin/pip install --no-deps sahi==0.12.8 fire")
         return None
     started = time.perf_counter()
-    _sahi_frame(written, tile)
-    return time.perf_counter() - started
+    sahi_frame(written.raster_path, DEFAULT_MODEL_PATH, tile, OVERLAP)
+    in_process = time.perf_counter() - started
+    command = [sys.executable, str(Path(__file__).with_name("sahi_run.py"))]
+    arguments = [str(written.raster_path), str(DEFAULT_MODEL_PATH), str(tile), str(OVERLAP)]
+    started = time.perf_counter()
+    subprocess.run(command + arguments, check=True, capture_output=True)
+    return in_process, time.perf_counter() - started
 
 
 def sahi(args: argparse.Namespace) -> None:
@@ -346,7 +302,7 @@ def sahi(args: argparse.Namespace) -> None:
         segment(written.raster_path, out, device="cpu", tile_size_px=tile, overlap_px=OVERLAP)
         landseg_s = time.perf_counter() - started
         started = time.perf_counter()
-        theirs_frame = _sahi_frame(written, tile)
+        theirs_frame = sahi_frame(written.raster_path, DEFAULT_MODEL_PATH, tile, OVERLAP)
         sahi_s = time.perf_counter() - started
         import geopandas as gpd
 
