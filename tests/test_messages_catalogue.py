@@ -363,7 +363,7 @@ def test_the_walk_finds_the_backends_messages():
     assert len(templates) > 150
     assert "Raster '{uri}' does not exist: check the path." in templates
     assert "{name} {value} must be above 0: use e.g. {example}." in templates  # word spelled out
-    assert any(t.startswith("{done}/{total} tiles, {features} objects") for t in templates)
+    assert any(t.startswith("{done}/{total} tiles, {objects} objects") for t in templates)
     assert any(t.startswith("Invalid value for {option}: ") for t in templates)  # click's prefix
 
 

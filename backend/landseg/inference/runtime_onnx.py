@@ -170,8 +170,8 @@ def _session(path: Path, providers: Sequence[str], threads: int, model_path: Pat
     except Exception as error:
         raise ModelLoadError(
             f"Model file '{model_path}' could not be read by ONNX Runtime "
-            f"({type(error).__name__}: {str(error).strip()[:150]}): give an ultralytics "
-            "YOLOv8/11-seg .pt or .onnx file."
+            f"({type(error).__name__}: {str(error).strip()[:150]}): give a YOLOv8/11-seg ONNX "
+            "export."
         ) from None
 
 
