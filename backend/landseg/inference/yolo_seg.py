@@ -120,6 +120,16 @@ def _bilinear(start: int, stop: int, scale: float, size: int) -> tuple[np.ndarra
     return low, high, (source - low).astype(np.float32)
 
 
+def _source_span(start: int, stop: int, scale: float, size: int) -> tuple[int, int]:
+    """The source pixels (from, to exclusive) that output pixels ``start..stop`` read: the
+    lowest ``low`` and highest ``high`` of :func:`_bilinear`, without its arrays."""
+
+    def low(pixel: int) -> int:
+        return min(int(max((pixel + 0.5) / scale - 0.5, 0.0)), size - 1)
+
+    return low(start), min(low(stop - 1) + 1, size - 1) + 1
+
+
 def instances(
     detections: Detections, protos: np.ndarray, input_px: int, tile_px: int
 ) -> list[TileInstance]:
@@ -144,10 +154,8 @@ def instances(
         c1, r1 = int(np.ceil(box[2])), int(np.ceil(box[3]))
         if c1 <= c0 or r1 <= r0:
             continue
-        rows = _bilinear(r0, r1, scale, mask_h)
-        cols = _bilinear(c0, c1, scale, mask_w)
-        low_r, high_r = rows[0].min(), rows[1].max() + 1
-        low_c, high_c = cols[0].min(), cols[1].max() + 1
+        low_r, high_r = _source_span(r0, r1, scale, mask_h)
+        low_c, high_c = _source_span(c0, c1, scale, mask_w)
         window = flat.reshape(n_protos, mask_h, mask_w)[:, low_r:high_r, low_c:high_c]
         # proto-resolution crop; einsum, not BLAS: BLAS threads would spin beside the model's
         logits = np.einsum("k,khw->hw", coefficients, window)
@@ -156,8 +164,8 @@ def instances(
             top, left = r0 - int(low_r * scale), c0 - int(low_c * scale)
             logits = whole[top : top + r1 - r0, left : left + c1 - c0]
         else:
-            logits = _interpolate(logits, rows, low_r, axis=0)
-            logits = _interpolate(logits, cols, low_c, axis=1)
+            logits = _interpolate(logits, _bilinear(r0, r1, scale, mask_h), low_r, axis=0)
+            logits = _interpolate(logits, _bilinear(c0, c1, scale, mask_w), low_c, axis=1)
         mask = logits > 0
         if mask.any():
             found.append(TileInstance(mask, int(class_id), float(score), row_off=r0, col_off=c0))
