@@ -70,13 +70,14 @@ def _multipolygons(traced: list, offsets: list) -> list[MultiPolygon | None]:
     for owner, ((rings, outer_of), offset) in enumerate(zip(traced, offsets, strict=True)):
         if not rings:
             continue
-        polygon_of = np.where(outer_of < 0, np.arange(len(rings)), outer_of)
-        order = np.lexsort((outer_of >= 0, polygon_of))  # each polygon: its outer ring first
-        numbered = np.unique(polygon_of[order], return_inverse=True)[1]
+        outer = outer_of < 0
+        # polygons numbered in the order of their outer rings; a hole goes with its outer ring
+        polygon_of = (np.cumsum(outer) - 1)[np.where(outer, np.arange(len(rings)), outer_of)]
+        order = np.lexsort((~outer, polygon_of))  # each polygon: its outer ring first
         coordinates += [rings[i] + offset for i in order]
-        polygon_index.append(numbered + polygons)
-        mask_index.append(np.full(numbered.max() + 1, len(owners)))
-        polygons += numbered.max() + 1
+        polygon_index.append(polygon_of[order] + polygons)
+        mask_index.append(np.full(outer.sum(), len(owners)))
+        polygons += outer.sum()
         owners.append(owner)
     outlines: list[MultiPolygon | None] = [None] * len(traced)
     if not owners:
@@ -86,7 +87,8 @@ def _multipolygons(traced: list, offsets: list) -> list[MultiPolygon | None]:
     parts = shapely.polygons(linear_rings, indices=np.concatenate(polygon_index))
     made = shapely.multipolygons(parts, indices=np.concatenate(mask_index))
     invalid = ~shapely.is_valid(made)
-    made[invalid] = [MultiPolygon(shapely.get_parts(shapely.make_valid(g))) for g in made[invalid]]
+    repaired = shapely.make_valid(made[invalid], method="structure")
+    made[invalid] = [MultiPolygon(shapely.get_parts(g)) for g in repaired]
     for owner, outline in zip(owners, made, strict=True):
         outlines[owner] = outline
     return outlines
