@@ -1,7 +1,7 @@
 """The output of a long run, written while it runs, resumable, and put in place at the end.
 
-Polygons are appended batch by batch to a *work file*: a hidden GeoPackage beside the target
-(``.NAME.landseg-partial.gpkg``). With each batch a checkpoint is committed in the same file:
+Polygons are appended a batch at a time to a *work file*: a hidden GeoPackage beside the target
+(``.NAME.landseg-partial.gpkg``). With each append a checkpoint is committed in the same file:
 how many tiles are done, the pieces still open at the read front, the features written. A run
 that dies can be resumed from there (features written after the last checkpoint are dropped
 first), and its result is the one an uninterrupted run gives. At the end the work file becomes
