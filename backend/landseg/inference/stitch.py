@@ -167,9 +167,8 @@ def _links(
     tiles = np.array([p.tile_index for p in pieces])
     classes = np.array([p.class_id for p in pieces])
     meet = _meet_at_seam(cores, tiles, classes, specs, SEAM_CONTACT_THRESHOLD, new_from)
-    meet = meet.astype(int).reshape(-1, 2)
     agree = _agree_in_shared_area(geometries, tiles, classes, specs, threshold, new_from, meet)
-    return np.vstack([meet, agree.astype(int).reshape(-1, 2)])
+    return np.vstack([meet, agree])
 
 
 def merge_pieces(

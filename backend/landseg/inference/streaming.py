@@ -144,7 +144,6 @@ class _BatchWriter:
         self.pending.append(self.pool.submit(layer.create, checkpoint))  # while tiles are read
         self.frames: list[Features] = []  # final polygons not yet appended
         self.reviews: list[Features] = []
-        self.buffered = 0
         self.appended_at = time.perf_counter()
 
     def __enter__(self) -> _BatchWriter:
@@ -183,9 +182,9 @@ class _BatchWriter:
         self.frames.append(self.polygons(merge()))
         if self.review:
             self.reviews.append(self.review.items_frame())
-        self.buffered += len(self.frames[-1]) + (len(self.reviews[-1]) if self.review else 0)
         self.merge_s += time.perf_counter() - mark
-        if last or self.buffered >= APPEND_FEATURES or mark - self.appended_at >= APPEND_SECONDS:
+        gathered = sum(len(part) for part in self.frames + self.reviews)
+        if last or gathered >= APPEND_FEATURES or mark - self.appended_at >= APPEND_SECONDS:
             self._append()
 
     def _append(self) -> None:
@@ -195,7 +194,7 @@ class _BatchWriter:
             self.checkpoint.open_pieces = [piece_state(piece) for piece in self.merger.open]
         review = Features.concat(self.reviews) if self.review else None
         self.layer.append(Features.concat(self.frames), self.checkpoint, review)
-        self.frames, self.reviews, self.buffered = [], [], 0
+        self.frames, self.reviews = [], []
         self.appended_at = time.perf_counter()
         self.write_s += self.appended_at - mark
 

@@ -131,10 +131,12 @@ class StreamedLayer:
     def create(self, checkpoint: Checkpoint) -> None:
         """Make the work file's layers and first checkpoint, if this run has not yet (the
         first append does it otherwise)."""
-        while self._new_layers:
-            self._write(*self._new_layers.pop(0))
-            if not self._new_layers:
-                self._save(checkpoint)
+        if not self._new_layers:
+            return
+        for frame, layer, metadata in self._new_layers:
+            self._write(frame, layer, metadata=metadata)
+        self._new_layers = []
+        self._save(checkpoint)
 
     def append(
         self,
