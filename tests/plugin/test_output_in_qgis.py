@@ -4,17 +4,22 @@ from landseg.inference.pipeline import LAYER_NAME, segment
 from tests.standins import GroundTruthSegmenter
 
 
+def _segment_with_ground_truth(scene, out) -> None:
+    """The scene segmented by a stand-in that returns its labels."""
+    segment(
+        scene.raster_path,
+        out,
+        model=GroundTruthSegmenter(scene.labels_path, scene.raster_path),
+        tile_size_px=256,
+        overlap_px=32,
+    )
+
+
 def test_segmentation_output_opens_categorized(qgis_app, small_scene, tmp_path):
     from qgis.core import QgsVectorLayer
 
     out = tmp_path / "landcover.gpkg"
-    segment(
-        small_scene.raster_path,
-        out,
-        model=GroundTruthSegmenter(small_scene.labels_path, small_scene.raster_path),
-        tile_size_px=256,
-        overlap_px=32,
-    )
+    _segment_with_ground_truth(small_scene, out)
     layer = QgsVectorLayer(f"{out}|layername={LAYER_NAME}", "landcover", "ogr")
     assert layer.isValid()
     assert layer.featureCount() == sum(small_scene.class_counts.values())
@@ -39,13 +44,7 @@ def test_flatgeobuf_output_opens_in_qgis(qgis_app, small_scene, tmp_path):
     from qgis.core import QgsVectorLayer
 
     out = tmp_path / "landcover.fgb"
-    segment(
-        small_scene.raster_path,
-        out,
-        model=GroundTruthSegmenter(small_scene.labels_path, small_scene.raster_path),
-        tile_size_px=256,
-        overlap_px=32,
-    )
+    _segment_with_ground_truth(small_scene, out)
     layer = QgsVectorLayer(str(out), "landcover", "ogr")
     assert layer.isValid()
     assert layer.featureCount() == sum(small_scene.class_counts.values())
