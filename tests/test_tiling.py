@@ -1,10 +1,13 @@
 import numpy as np
 import pytest
 import rasterio
+from rasterio.io import MemoryFile
+from rasterio.transform import from_origin
+from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError
 from landseg.inference.tiling import read_ahead, read_tile, tile_grid
-from landseg.io.rasters import RasterSource, Scaling
+from landseg.io.rasters import RasterSource, Scaling, valid_mask
 
 
 @pytest.mark.parametrize(
@@ -107,3 +110,20 @@ def test_grid_within_a_window_is_the_full_grid_cut_down():
     ]
     assert [(s.window, s.core) for s in part] == wanted
     assert [s.index for s in part] == list(range(len(part)))
+
+
+@pytest.mark.parametrize(
+    ("dtype", "nodata", "pixels", "valid"),
+    [
+        ("float32", -9999.99, [np.float32(-9999.99), 1.0], [False, True]),  # compared as float32
+        ("uint16", 0, [0, 7], [False, True]),
+        ("uint16", 0.5, [0, 1], [True, True]),  # no 16-bit pixel can equal it
+    ],
+)
+def test_nodata_is_compared_in_the_rasters_type(dtype, nodata, pixels, valid):
+    data = np.array([[pixels]], dtype=dtype)
+    profile = dict(driver="GTiff", width=2, height=1, count=1, dtype=dtype, nodata=nodata)
+    profile["transform"] = from_origin(0, 2, 1, 1)
+    with MemoryFile() as memory, memory.open(**profile) as src:
+        src.write(data)
+        assert valid_mask(src, data, Window(0, 0, 2, 1)).tolist() == [valid]

@@ -397,12 +397,24 @@ def read_window(src: rasterio.DatasetReader, bands: Sequence[int], window: Windo
         ) from None
 
 
+def _in_dtype(value: float, dtype: np.dtype) -> np.generic | None:
+    """``value`` as a pixel of ``dtype`` (as GDAL compares nodata); ``None`` if none equals it."""
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        if not (float(value).is_integer() and info.min <= value <= info.max):
+            return None
+    with np.errstate(over="ignore"):  # a float type too narrow for it: GDAL's infinity too
+        return dtype.type(value)
+
+
 def valid_mask(src: rasterio.DatasetReader, data: np.ndarray, window: Window) -> np.ndarray:
     """Rows x cols bool: pixels that hold data (not nodata, not transparent, not masked)."""
     if src.nodata is not None:
-        nodata = src.nodata
-        if np.isnan(nodata):
+        if np.isnan(src.nodata):
             return ~np.isnan(data).all(axis=0)
+        nodata = _in_dtype(src.nodata, data.dtype)
+        if nodata is None:  # no pixel of this type can hold it
+            return np.ones(data.shape[1:], dtype=bool)
         return (data != nodata).any(axis=0)
     flags = src.mask_flag_enums[0]
     if MaskFlags.all_valid in flags:
