@@ -29,7 +29,8 @@ def masks_to_geometries(
     labels = np.zeros(valid.shape, dtype=np.int32)
     for value, instance in enumerate(instances, start=1):
         labels[_box(instance)][instance.mask] = value
-    labels[~valid] = 0
+    if not valid.all():
+        labels[~valid] = 0
     traced = [
         _rings(labels[_box(instance)] == value) for value, instance in enumerate(instances, 1)
     ]
