@@ -141,7 +141,7 @@ class _BatchWriter:
         self.merge_s = self.write_s = 0.0
         self.pending: deque[Future] = deque()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landseg-write")
-        self.started = False  # whether the first batch came
+        self.pending.append(self.pool.submit(layer.create, checkpoint))  # while tiles are read
         self.frames: list[Features] = []  # final polygons not yet appended
         self.reviews: list[Features] = []
         self.appended_at = time.perf_counter()
@@ -154,10 +154,6 @@ class _BatchWriter:
 
     def submit(self, part: TilePieces) -> None:
         """Queue a batch; at most two wait, so memory stays bounded."""
-        if not self.started:  # make the work file while the model works on the next batches
-            # (loading the GeoPackage writer before the first batch would delay it)
-            self.pending.append(self.pool.submit(self.layer.create, self.checkpoint))
-            self.started = True
         self.pending.append(self.pool.submit(self._take, part))
         while len(self.pending) > 2:
             self.pending.popleft().result()
