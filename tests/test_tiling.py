@@ -79,6 +79,24 @@ def test_read_ahead_skips_empty_tiles_and_counts_them(tmp_path, scene_16bit):
     assert sum(b.consumed for b in batches) == len(specs)
 
 
+def test_read_ahead_ends_in_half_batches(scene_16bit):
+    # 36 tiles, the last 8 in batches of 2: several model sessions finish together
+    specs = tile_grid(768, 768, 128, 0)
+    scaling = Scaling(np.zeros(3, np.float32), np.full(3, 4095, np.float32))
+    batches = read_ahead(
+        RasterSource(str(scene_16bit.raster_path)),
+        specs,
+        [1, 2, 3],
+        scaling,
+        batch_size=4,
+        should_stop=lambda: False,
+        final_tiles=8,
+    )
+    sizes = [len(batch.tiles) for batch in batches]
+    assert sizes == [4] * 7 + [2] * 4
+    assert sum(sizes) == len(specs)
+
+
 def test_read_ahead_stops_when_asked(scene_16bit):
     specs = tile_grid(768, 768, 128, 0)
     scaling = Scaling(np.zeros(3, np.float32), np.full(3, 4095, np.float32))

@@ -85,6 +85,7 @@ def pieces_by_batch(
             within=within,
             skip_unreadable=skip_unreadable,
             depth=parallel + 1,
+            final_tiles=batch_size * parallel if parallel > 1 else 0,
         ):
             if should_stop():
                 break

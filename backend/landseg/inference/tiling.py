@@ -160,12 +160,15 @@ def read_ahead(
     within: Window | None = None,
     skip_unreadable: bool = False,
     depth: int = 2,
+    final_tiles: int = 0,
 ) -> Iterator[ReadBatch]:
     """Yield batches of non-empty tiles, in spec order.
 
     A background thread with its own dataset handle reads up to ``depth`` batches ahead,
     so disk reads overlap the model's forward pass. With ``skip_unreadable``, a tile whose
-    pixels cannot be read is left out and listed instead of stopping the run.
+    pixels cannot be read is left out and listed instead of stopping the run. The last
+    ``final_tiles`` specs come in half batches: models that predict several batches at once
+    then finish them closer together, instead of one running the last whole batch alone.
     """
     batches: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
@@ -175,9 +178,11 @@ def read_ahead(
         try:
             with source.open() as src:
                 batch = ReadBatch([], 0)
-                for spec in specs:
+                for number, spec in enumerate(specs):
                     if stop.is_set() or should_stop():
                         break
+                    final = len(specs) - number <= final_tiles
+                    size = max(1, batch_size // 2) if final else batch_size
                     batch.consumed += 1
                     try:
                         read = read_tile(src, spec, bands, scaling, within=within)
@@ -188,7 +193,7 @@ def read_ahead(
                         read = None
                     if read is not None:
                         batch.tiles.append(read)
-                    if len(batch.tiles) == batch_size:
+                    if len(batch.tiles) >= size:
                         batches.put(batch)
                         batch = ReadBatch([], 0)
                 if batch.tiles or batch.consumed:
