@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from landseg.inference.segmenter import TileInstance
-from landseg.inference.stitch import Piece, StreamingMerge, merge_inside, merge_pieces
+from landseg.inference.stitch import (
+    Piece,
+    StreamingMerge,
+    _least_overlap,
+    merge_inside,
+    merge_pieces,
+)
 from landseg.inference.tiling import tile_grid
 from landseg.inference.vectorize import masks_to_geometries
 
@@ -134,6 +140,24 @@ def test_traced_outlines_are_the_pixels_squares(height, width, fill, seed):
     assert outline.is_valid and outline.geom_type == "MultiPolygon"
     assert outline.area == mask.sum()
     assert shapely.symmetric_difference(outline, squares).area == 0
+
+
+@SETTINGS
+@given(st.integers(1, 12), st.floats(0.05, 0.95), st.integers(0, 2**32 - 1))
+def test_the_bounding_box_overlap_bound_never_exceeds_the_overlap(size, fill, seed):
+    """Seam agreement skips the polygon intersection where the bound already suffices: the
+    bound must hold for any two pixel outlines (holes and corner contacts included)."""
+    rng = np.random.default_rng(seed)
+    masks = [TileInstance(rng.random((size, size)) < fill, 0, 0.5) for _ in range(2)]
+    outlines = [
+        masks_to_geometries([mask], np.ones((size, size), dtype=bool), x, y)[0]
+        for mask, (x, y) in zip(masks, rng.integers(0, size // 2 + 1, (2, 2)), strict=True)
+    ]
+    if None in outlines:
+        return
+    a, b = (np.array([outline], dtype=object) for outline in outlines)
+    overlap = shapely.area(shapely.intersection(a, b))
+    assert _least_overlap(a, b) <= overlap
 
 
 @SETTINGS

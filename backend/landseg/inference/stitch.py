@@ -85,12 +85,32 @@ def _agree_in_shared_area(
     # that rectangle first keeps the polygon operations small).
     seen_left = _clip_each(geometries[left], shared)
     seen_right = _clip_each(geometries[right], shared)
-    overlap = shapely.area(
-        shapely.intersection(shapely.make_valid(seen_left), shapely.make_valid(seen_right))
-    )
     smaller = np.minimum(shapely.area(seen_left), shapely.area(seen_right))
-    agree = overlap >= threshold * np.where(smaller > 0, smaller, np.inf)
+    needed = threshold * np.where(smaller > 0, smaller, np.inf)
+    seen_left, seen_right = shapely.make_valid(seen_left), shapely.make_valid(seen_right)
+    # Most pairs are two views of one object: their bounding boxes already prove that they
+    # overlap enough, and only the others need the polygon intersection.
+    agree = _least_overlap(seen_left, seen_right) >= needed
+    rest = np.flatnonzero(~agree)
+    overlap = shapely.area(shapely.intersection(seen_left[rest], seen_right[rest]))
+    agree[rest] = overlap >= needed[rest]
     return np.c_[left[agree], right[agree]]
+
+
+def _least_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A lower bound of each pair's overlap area: their union lies in the union of their
+    bounding boxes, so they overlap by at least their areas minus that union's area."""
+    box_a, box_b = shapely.bounds(a), shapely.bounds(b)
+    both = np.c_[np.maximum(box_a[:, :2], box_b[:, :2]), np.minimum(box_a[:, 2:], box_b[:, 2:])]
+    boxes_union = _box_area(box_a) + _box_area(box_b) - _box_area(both)
+    return shapely.area(a) + shapely.area(b) - boxes_union
+
+
+def _box_area(bounds: np.ndarray) -> np.ndarray:
+    """Areas of N x 4 bounds (0 where empty or inverted)."""
+    return np.clip(bounds[:, 2] - bounds[:, 0], 0, None) * np.clip(
+        bounds[:, 3] - bounds[:, 1], 0, None
+    )
 
 
 def _per_pair(specs: Sequence[TileSpec], tiles: np.ndarray, bounds) -> np.ndarray:
