@@ -7,7 +7,7 @@ from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError
 from landseg.inference.tiling import read_ahead, read_tile, tile_grid
-from landseg.io.rasters import RasterSource, Scaling, valid_mask
+from landseg.io.rasters import RasterSource, Scaling, _in_dtype, valid_mask
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,9 @@ def test_nodata_is_compared_in_the_rasters_type(dtype, nodata, pixels, valid):
     with MemoryFile() as memory, memory.open(**profile) as src:
         src.write(data)
         assert valid_mask(src, data, Window(0, 0, 2, 1)).tolist() == [valid]
+
+
+def test_nodata_beyond_a_float_types_range_matches_no_pixel():
+    # rasterio refuses to write such a value, other tools do not (GDAL: every pixel is data)
+    assert _in_dtype(-1e39, np.dtype("float32")) is None
+    assert _in_dtype(-np.inf, np.dtype("float32")) == -np.inf

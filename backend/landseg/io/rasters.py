@@ -398,13 +398,15 @@ def read_window(src: rasterio.DatasetReader, bands: Sequence[int], window: Windo
 
 
 def _in_dtype(value: float, dtype: np.dtype) -> np.generic | None:
-    """``value`` as a pixel of ``dtype`` (as GDAL compares nodata); ``None`` if none equals it."""
+    """``value`` as a pixel of ``dtype``, as GDAL compares nodata; ``None`` where no pixel of
+    that type can hold it (GDAL then counts every pixel as data)."""
     if np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
         if not (float(value).is_integer() and info.min <= value <= info.max):
             return None
-    with np.errstate(over="ignore"):  # a float type too narrow for it: GDAL's infinity too
-        return dtype.type(value)
+    elif np.isfinite(value) and abs(value) > np.finfo(dtype).max:
+        return None
+    return dtype.type(value)
 
 
 def valid_mask(src: rasterio.DatasetReader, data: np.ndarray, window: Window) -> np.ndarray:
