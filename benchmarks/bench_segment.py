@@ -6,6 +6,7 @@ Usage (from the repository root):
     .venv/bin/python benchmarks/bench_segment.py sahi [--size 4096]
     .venv/bin/python benchmarks/bench_segment.py startup [--size 256]
     .venv/bin/python benchmarks/bench_segment.py instances [--size 2048]
+    .venv/bin/python benchmarks/bench_segment.py device [--device cuda] [--size 16384] [--batch 32]
 
 ``overhead`` measures, in one run on the same tiles (a synthetic scene segmented with the
 shipped weights at ``--tile`` px, 64 px overlap): ONNX Runtime's forward pass alone
@@ -18,7 +19,9 @@ figure is the best of ``--repeat`` rounds and is also given as a ratio to the li
 ``memory`` runs each size in a fresh process and prints peak RSS and the ratio. ``sahi``
 compares time and map-level accuracy.
 ``startup`` times the whole ``landseg segment`` process on a small raster with a cached ONNX
-model. ``instances`` compares peak memory with 3 and 300 instances per 512 px tile. SAHI is
+model. ``instances`` compares peak memory with 3 and 300 instances per 512 px tile.
+``device`` compares the torch runtime's tiles per second end to end with its forward pass alone
+on ``--device`` (fp16 on CUDA, batches already on the GPU; ``--device cpu`` runs it here). SAHI is
 not a LandSeg dependency: ``.venv/bin/pip install --no-deps sahi==0.12.8 fire`` (keeps numpy<2).
 """
 
@@ -57,7 +60,7 @@ def scene(folder: Path, size: int):
     return write_scene(folder / f"scene-{size}", size_px=size, seed=SCENE_SEED, overwrite=True)
 
 
-def network_batches(raster: Path, tile: int) -> list[np.ndarray]:
+def network_batches(raster: Path, tile: int, size: int = BATCH) -> list[np.ndarray]:
     """The pipeline's tiles as network input batches, prepared in memory beforehand."""
     info = load(DEFAULT_MODEL_PATH, device="cpu").info
     with open_raster(raster) as src:
@@ -65,8 +68,8 @@ def network_batches(raster: Path, tile: int) -> list[np.ndarray]:
         scaling = compute_scaling(src, bands)
         specs = tile_grid(src.width, src.height, tile, OVERLAP)
         tiles = [r.tile for s in specs if (r := read_tile(src, s, bands, scaling)) is not None]
-    size = input_size(info, tile)
-    return [batch(tiles[i : i + BATCH], size) for i in range(0, len(tiles), BATCH)]
+    network_px = input_size(info, tile)
+    return [batch(tiles[i : i + size], network_px) for i in range(0, len(tiles), size)]
 
 
 def onnx_forward_s(batches: list[np.ndarray], sessions: int) -> float:
@@ -98,23 +101,45 @@ def onnx_forward_s(batches: list[np.ndarray], sessions: int) -> float:
     return time.perf_counter() - started
 
 
-def torch_forward_s(batches: list[np.ndarray]) -> float:
-    """torch's ``model(x)`` alone (fp32 on the CPU)."""
+def torch_forward_s(batches: list[np.ndarray], device: str = "cpu") -> float:
+    """torch's ``model(x)`` alone: fp32 on the CPU; fp16 on CUDA, as LandSeg runs it, with
+    the batches already on the GPU."""
     import torch
 
     from landseg.inference.runtime_ultralytics import read_model
 
-    model = read_model(DEFAULT_MODEL_PATH)[0].model.fuse(verbose=False).eval().float()
+    half = device.startswith("cuda")
+    model = read_model(DEFAULT_MODEL_PATH)[0].model.fuse(verbose=False).eval().to(device)
+    model = model.half() if half else model.float()
+    inputs = [torch.from_numpy(images).to(device) for images in batches]
+    inputs = [images.half() for images in inputs] if half else inputs
     with torch.inference_mode():
-        model(torch.from_numpy(batches[0]))  # warm-up
+        model(inputs[0])  # warm-up
+        _synchronize(device)
         started = time.perf_counter()
-        for images in batches:
-            model(torch.from_numpy(images))
+        for images in inputs:
+            model(images)
+        _synchronize(device)
     return time.perf_counter() - started
+
+
+def _synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
 
 
 def landseg_process(raster: Path, out: Path, runtime: str, tile: int) -> tuple[float, float]:
     """The whole ``landseg segment`` process: its wall seconds, and the job's own."""
+    wall, timings = landseg_timings(raster, out, runtime, tile)
+    return wall, timings["total"]
+
+
+def landseg_timings(
+    raster: Path, out: Path, runtime: str, tile: int, device: str = "cpu", batch: int = BATCH
+) -> tuple[float, dict[str, float]]:
+    """The whole ``landseg segment`` process: its wall seconds, and the job's timings."""
     command = [
         sys.executable,
         "-m",
@@ -127,7 +152,9 @@ def landseg_process(raster: Path, out: Path, runtime: str, tile: int) -> tuple[f
         "--runtime",
         runtime,
         "--device",
-        "cpu",
+        device,
+        "--batch",
+        str(batch),
         "--tile-size",
         str(tile),
         "--overlap",
@@ -138,8 +165,30 @@ def landseg_process(raster: Path, out: Path, runtime: str, tile: int) -> tuple[f
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - started
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return wall, result["timings_s"]["total"]
+    return wall, json.loads(done.stdout.strip().splitlines()[-1])["timings_s"]
+
+
+def device_throughput(args: argparse.Namespace) -> None:
+    """The torch runtime's throughput end to end against its forward pass alone, on the same
+    tiles and batch size (on a GPU: fp16, the issue's target is at least 85 %)."""
+    installed_bytecode()
+    with tempfile.TemporaryDirectory() as folder:
+        raster = scene(Path(folder), args.size).raster_path
+        batches = network_batches(raster, args.tile, args.batch)
+        n_tiles = sum(len(b) for b in batches)
+        forward = min(torch_forward_s(batches, args.device) for _ in range(args.repeat))
+        runs = [
+            landseg_timings(raster, Path(folder) / "o.gpkg", "torch", args.tile, *options)[1]
+            for options in [(args.device, args.batch)] * args.repeat
+        ]
+        job = min(run["total"] for run in runs)
+        loaded = min(run["total"] - run["model_load"] for run in runs)
+        print(
+            f"{args.size}x{args.size} px, {n_tiles} tiles of {args.tile} px, batch {args.batch}, "
+            f"{args.device}, best of {args.repeat}: forward alone {n_tiles / forward:.1f} tiles/s; "
+            f"LandSeg once the model is loaded {n_tiles / loaded:.1f} tiles/s "
+            f"({forward / loaded:.0%}), whole job {n_tiles / job:.1f} tiles/s ({forward / job:.0%})"
+        )
 
 
 def installed_bytecode() -> None:
@@ -339,6 +388,12 @@ def main() -> None:
         command.add_argument("--size", type=int, default=size)
     sub.choices["overhead"].add_argument("--tile", type=int, default=320)
     sub.choices["overhead"].add_argument("--repeat", type=int, default=3)
+    gpu = sub.add_parser("device")
+    gpu.add_argument("--size", type=int, default=4096)
+    gpu.add_argument("--tile", type=int, default=320)
+    gpu.add_argument("--batch", type=int, default=BATCH)
+    gpu.add_argument("--device", default="cuda")
+    gpu.add_argument("--repeat", type=int, default=3)
     mem = sub.add_parser("memory")
     mem.add_argument("--sizes", type=int, nargs="+", default=[2048, 16384])
     mem.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
@@ -349,6 +404,7 @@ def main() -> None:
         "sahi": sahi,
         "startup": startup,
         "instances": instances,
+        "device": device_throughput,
     }
     commands[args.command](args)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
