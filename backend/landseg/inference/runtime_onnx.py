@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import queue
 import tempfile
-import threading
-import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +19,7 @@ from typing import Any
 from landseg import defaults
 from landseg.errors import LandSegError, LandSegWarning, ModelLoadError
 from landseg.inference.model_files import ModelInfo, file_sha256, read_onnx_info
-from landseg.inference.segmenter import Tile, TileInstance
+from landseg.inference.segmenter import BusyClock, Tile, TileInstance
 from landseg.inference.yolo_seg import batch, input_size, tile_instances
 
 CACHE_VARIABLE = "LANDSEG_CACHE_DIR"
@@ -102,7 +100,7 @@ class OnnxSegmenter:
         self.device = device
         self.runtime = "onnx"
         self.conf, self.iou, self.batch_size = conf, iou, batch_size
-        self._clock = _BusyClock()
+        self._clock = BusyClock()
 
     @property
     def forward_seconds(self) -> float:
@@ -179,28 +177,6 @@ def _physical_cores() -> int:
     import psutil
 
     return psutil.cpu_count(logical=False) or os.cpu_count() or 1
-
-
-class _BusyClock:
-    """Wall seconds during which at least one caller was inside ``with clock:``."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self._inside = 0
-        self._since = 0.0
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._inside == 0:
-                self._since = time.perf_counter()
-            self._inside += 1
-
-    def __exit__(self, *exc) -> None:
-        with self._lock:
-            self._inside -= 1
-            if self._inside == 0:
-                self.seconds += time.perf_counter() - self._since
 
 
 def onnx_segmenter(

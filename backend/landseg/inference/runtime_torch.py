@@ -2,12 +2,12 @@
 
 Tiles go to the GPU through pinned memory; candidates and class-aware NMS run on the GPU
 (torchvision's ``batched_nms``), and only the kept detections and the prototypes come back for
-the box-cropped masks. A CUDA out-of-memory error halves the batch and tries again.
+the box-cropped masks. A CUDA out-of-memory error halves the batch and tries again. Two
+batches are in flight, so that one is decoded while the network runs the other.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import numpy as np
 from landseg import defaults
 from landseg.inference.model_files import ModelInfo
 from landseg.inference.runtime_ultralytics import in_batches, read_model
-from landseg.inference.segmenter import Tile, TileInstance
+from landseg.inference.segmenter import BusyClock, Tile, TileInstance
 from landseg.inference.yolo_seg import (
     MAX_DETECTIONS,
     MAX_NMS,
@@ -50,10 +50,20 @@ class TorchSegmenter:
         self.device = device
         self.runtime = "torch"
         self.conf, self.iou, self.batch_size = conf, iou, batch_size
-        self.forward_seconds = 0.0  # time inside the network, for overhead figures
+        # one batch decoded while the network runs the other (MPS keeps to one thread)
+        self.parallel_batches = 1 if device.startswith("mps") else 2
+        self._clock = BusyClock()
+
+    @property
+    def forward_seconds(self) -> float:
+        """Seconds during which the network ran (either batch), for overhead figures."""
+        return self._clock.seconds
 
     def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
-        """Instances per tile; halves the batch on CUDA out-of-memory."""
+        """Instances per tile; halves the batch on CUDA out-of-memory.
+
+        Up to ``parallel_batches`` calls may run at once, from different threads.
+        """
         return in_batches(self, tiles, self._predict_batch)
 
     def _predict_batch(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
@@ -67,11 +77,10 @@ class TorchSegmenter:
         with torch.inference_mode():
             images = images.to(self.device, non_blocking=True)
             images = images.half() if self.half else images
-            started = time.perf_counter()
-            (predictions, protos), _ = self.model(images)
-            if self.half:
-                torch.cuda.synchronize()
-            self.forward_seconds += time.perf_counter() - started
+            with self._clock:
+                (predictions, protos), _ = self.model(images)
+                if self.half:
+                    torch.cuda.synchronize()
             kept = [self._select(prediction) for prediction in predictions]
             protos = protos.float().cpu().numpy()
         return [

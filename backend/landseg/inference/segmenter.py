@@ -6,6 +6,8 @@ stand-ins, users bring YOLO-seg models that :func:`landseg.inference.models.load
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -48,3 +50,26 @@ class Segmenter(Protocol):
     def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
         """Instances per tile, one list per tile in the same order."""
         ...
+
+
+class BusyClock:
+    """Wall seconds during which at least one caller was inside ``with clock:`` (a model's
+    ``forward_seconds`` when it predicts several batches at once)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._inside = 0
+        self._since = 0.0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._inside == 0:
+                self._since = time.perf_counter()
+            self._inside += 1
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0:
+                self.seconds += time.perf_counter() - self._since
