@@ -177,9 +177,10 @@ def device_throughput(args: argparse.Namespace) -> None:
         batches = network_batches(raster, args.tile, args.batch)
         n_tiles = sum(len(b) for b in batches)
         forward = min(torch_forward_s(batches, args.device) for _ in range(args.repeat))
+        out = Path(folder) / "o.gpkg"
         runs = [
-            landseg_timings(raster, Path(folder) / "o.gpkg", "torch", args.tile, *options)[1]
-            for options in [(args.device, args.batch)] * args.repeat
+            landseg_timings(raster, out, "torch", args.tile, args.device, args.batch)[1]
+            for _ in range(args.repeat)
         ]
         job = min(run["total"] for run in runs)
         loaded = min(run["total"] - run["model_load"] for run in runs)
@@ -382,18 +383,21 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sizes = (("overhead", 4096), ("sahi", 4096), ("startup", 256), ("instances", 2048))
+    sizes = (
+        ("overhead", 4096),
+        ("device", 4096),
+        ("sahi", 4096),
+        ("startup", 256),
+        ("instances", 2048),
+    )
     for name, size in sizes:
         command = sub.add_parser(name)
         command.add_argument("--size", type=int, default=size)
-    sub.choices["overhead"].add_argument("--tile", type=int, default=320)
-    sub.choices["overhead"].add_argument("--repeat", type=int, default=3)
-    gpu = sub.add_parser("device")
-    gpu.add_argument("--size", type=int, default=4096)
-    gpu.add_argument("--tile", type=int, default=320)
-    gpu.add_argument("--batch", type=int, default=BATCH)
-    gpu.add_argument("--device", default="cuda")
-    gpu.add_argument("--repeat", type=int, default=3)
+    for name in ("overhead", "device"):
+        sub.choices[name].add_argument("--tile", type=int, default=320)
+        sub.choices[name].add_argument("--repeat", type=int, default=3)
+    sub.choices["device"].add_argument("--batch", type=int, default=BATCH)
+    sub.choices["device"].add_argument("--device", default="cuda")
     mem = sub.add_parser("memory")
     mem.add_argument("--sizes", type=int, nargs="+", default=[2048, 16384])
     mem.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)

@@ -77,10 +77,7 @@ def _agree_in_shared_area(
     left, right = left[~known], right[~known]
     windows_left = _per_pair(specs, tiles[left], _window_bounds)
     windows_right = _per_pair(specs, tiles[right], _window_bounds)
-    shared = np.c_[
-        np.maximum(windows_left[:, :2], windows_right[:, :2]),
-        np.minimum(windows_left[:, 2:], windows_right[:, 2:]),
-    ]
+    shared = _common_bounds(windows_left, windows_right)
     # Both tiles saw the object only in the shared area: compare them there (a cheap clip to
     # that rectangle first keeps the polygon operations small).
     seen_left = _clip_each(geometries[left], shared)
@@ -101,9 +98,13 @@ def _least_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """A lower bound of each pair's overlap area: their union lies in the union of their
     bounding boxes, so they overlap by at least their areas minus that union's area."""
     box_a, box_b = shapely.bounds(a), shapely.bounds(b)
-    both = np.c_[np.maximum(box_a[:, :2], box_b[:, :2]), np.minimum(box_a[:, 2:], box_b[:, 2:])]
-    boxes_union = _box_area(box_a) + _box_area(box_b) - _box_area(both)
+    boxes_union = _box_area(box_a) + _box_area(box_b) - _box_area(_common_bounds(box_a, box_b))
     return shapely.area(a) + shapely.area(b) - boxes_union
+
+
+def _common_bounds(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersections of N x 4 bounds (inverted where a pair does not meet)."""
+    return np.c_[np.maximum(a[:, :2], b[:, :2]), np.minimum(a[:, 2:], b[:, 2:])]
 
 
 def _box_area(bounds: np.ndarray) -> np.ndarray:
