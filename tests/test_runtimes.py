@@ -16,7 +16,8 @@ from landseg.evaluation.maps import evaluate_map
 from landseg.inference.model_files import DEFAULT_MODEL_PATH, file_sha256
 from landseg.inference.models import choose_runtime, load
 from landseg.inference.pipeline import segment
-from landseg.inference.yolo_seg import candidates, instances, nms, select
+from landseg.inference.segmenter import Tile
+from landseg.inference.yolo_seg import batch, candidates, instances, network_pixels, nms, select
 from landseg.io.synthetic import write_scene
 
 
@@ -110,6 +111,20 @@ def _outputs(boxes: np.ndarray, n_classes: int = 4, size: int = 512):
     prediction[4 + n_classes, : len(boxes)] = 1.0  # coefficient of the first prototype
     protos = np.ones((32, size // 4, size // 4), dtype=np.float32)  # positive everywhere
     return prediction, protos
+
+
+@pytest.mark.parametrize("input_px", [64, 48])  # the tiles' own size, and resized
+def test_network_input_is_the_pixels_scaled_to_one(input_px):
+    """The torch runtime sends the 8-bit pixels and scales them on its device; ONNX Runtime
+    takes them scaled: the same N x 3 x H x W layout either way."""
+    rng = np.random.default_rng(0)
+    tiles = [Tile(rng.integers(0, 256, (3, 64, 64), dtype=np.uint8).transpose(1, 2, 0), None, None)]
+    pixels = network_pixels(tiles * 2, input_px)
+    assert pixels.dtype == np.uint8 and pixels.flags.c_contiguous
+    assert pixels.shape == (2, 3, input_px, input_px)
+    if input_px == 64:
+        assert (pixels[1] == tiles[0].image.transpose(2, 0, 1)).all()
+    assert np.array_equal(batch(tiles * 2, input_px), pixels.astype(np.float32) / np.float32(255))
 
 
 def test_masks_fill_their_boxes_exactly():

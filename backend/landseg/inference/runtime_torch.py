@@ -1,9 +1,11 @@
 """PyTorch on a GPU: the network's own forward pass in fp16, batched, with LandSeg's decoding.
 
-Tiles go to the GPU through pinned memory; candidates and class-aware NMS run on the GPU
-(torchvision's ``batched_nms``), and only the kept detections and the prototypes come back for
-the box-cropped masks. A CUDA out-of-memory error halves the batch and tries again. Two
-batches are in flight, so that one is decoded while the network runs the other.
+Tiles go to the GPU as 8-bit pixels through pinned memory and are scaled there (a quarter of
+the bytes of float input, and no conversion on the CPU); candidates and class-aware NMS run on
+the GPU (torchvision's ``batched_nms``), and only the kept detections (in one transfer per
+batch) and the prototypes come back for the box-cropped masks. A CUDA out-of-memory error
+halves the batch and tries again. Two batches are in flight, so that one is decoded while the
+network runs the other.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from landseg.inference.yolo_seg import (
     MAX_DETECTIONS,
     MAX_NMS,
     Detections,
-    batch,
     input_size,
     instances,
+    network_pixels,
 )
 
 
@@ -71,25 +73,29 @@ class TorchSegmenter:
 
         tile_px = tiles[0].image.shape[0]
         input_px = input_size(self.info, tile_px)
-        images = torch.from_numpy(batch(tiles, input_px))
+        pixels = torch.from_numpy(network_pixels(tiles, input_px))
         if self.half:
-            images = images.pin_memory()
+            pixels = pixels.pin_memory()
         with torch.inference_mode():
-            images = images.to(self.device, non_blocking=True)
-            images = images.half() if self.half else images
+            images = pixels.to(self.device, non_blocking=True)
+            # scaled as ultralytics scales its input: in the model's precision, on its device
+            images = (images.half() if self.half else images.float()).div_(255)
             with self._clock:
                 (predictions, protos), _ = self.model(images)
                 if self.half:
                     torch.cuda.synchronize()
             kept = [self._select(prediction) for prediction in predictions]
+            rows = torch.cat(kept).cpu().numpy()
             protos = protos.float().cpu().numpy()
+        splits = np.cumsum([len(k) for k in kept])[:-1]
         return [
-            instances(detections, proto, input_px, tile_px)
-            for detections, proto in zip(kept, protos, strict=True)
+            instances(_detections(image_rows), proto, input_px, tile_px)
+            for image_rows, proto in zip(np.split(rows, splits), protos, strict=True)
         ]
 
-    def _select(self, prediction: Any) -> Detections:
-        """Candidates and class-aware NMS on the model's device; the kept ones as numpy."""
+    def _select(self, prediction: Any) -> Any:
+        """Candidates and class-aware NMS on the model's device: the kept ones as rows of box
+        (4), score, class and mask coefficients."""
         import torch
         from torchvision.ops import batched_nms
 
@@ -102,12 +108,20 @@ class TorchSegmenter:
         boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
         chosen = batched_nms(boxes, scores[keep], classes[keep], self.iou)[:MAX_DETECTIONS]
         picked = keep[chosen]
-        return Detections(
-            boxes[chosen].cpu().numpy().astype(np.float32),
-            scores[picked].cpu().numpy().astype(np.float32),
-            classes[picked].cpu().numpy(),
-            prediction[4 + n_classes :, picked].T.cpu().numpy().astype(np.float32),
+        return torch.cat(
+            [
+                boxes[chosen],
+                scores[picked, None],
+                classes[picked, None].float(),
+                prediction[4 + n_classes :, picked].T,
+            ],
+            dim=1,
         )
+
+
+def _detections(rows: np.ndarray) -> Detections:
+    """One image's rows from :meth:`TorchSegmenter._select` as ``Detections``."""
+    return Detections(rows[:, :4], rows[:, 4], rows[:, 5].astype(int), rows[:, 6:])
 
 
 def torch_segmenter(

@@ -35,8 +35,8 @@ def input_size(info: ModelInfo, tile_px: int) -> int:
     return max(32, round(tile_px * info.input_size_px / info.tile_size_px / 32) * 32)
 
 
-def batch(tiles: Sequence[Tile], input_px: int) -> np.ndarray:
-    """Tiles as the network's input: N x 3 x input x input float32 in [0, 1], RGB.
+def network_pixels(tiles: Sequence[Tile], input_px: int) -> np.ndarray:
+    """Tiles as the network's input pixels: N x 3 x input x input uint8, RGB.
 
     Resized as ultralytics' letterbox resizes a square image (bilinear, no padding).
     """
@@ -47,8 +47,12 @@ def batch(tiles: Sequence[Tile], input_px: int) -> np.ndarray:
         for tile in tiles
     ]
     # N x C x H x W; a copy without reordering for tiles read by LandSeg (band-first pixels)
-    stacked = np.stack([image.transpose(2, 0, 1) for image in images])
-    return np.divide(stacked, np.float32(255.0), dtype=np.float32, order="C")
+    return np.ascontiguousarray(np.stack([image.transpose(2, 0, 1) for image in images]))
+
+
+def batch(tiles: Sequence[Tile], input_px: int) -> np.ndarray:
+    """Tiles as the network's input: N x 3 x input x input float32 in [0, 1], RGB."""
+    return np.divide(network_pixels(tiles, input_px), np.float32(255.0), dtype=np.float32)
 
 
 @dataclass(frozen=True)
