@@ -184,11 +184,14 @@ def device_throughput(args: argparse.Namespace) -> None:
         ]
         job = min(run["total"] for run in runs)
         loaded = min(run["total"] - run["model_load"] for run in runs)
+        merging = min(run["stitch_and_vectorize"] for run in runs)
         print(
             f"{args.size}x{args.size} px, {n_tiles} tiles of {args.tile} px, batch {args.batch}, "
             f"{args.device}, best of {args.repeat}: forward alone {n_tiles / forward:.1f} tiles/s; "
             f"LandSeg once the model is loaded {n_tiles / loaded:.1f} tiles/s "
-            f"({forward / loaded:.0%}), whole job {n_tiles / job:.1f} tiles/s ({forward / job:.0%})"
+            f"({forward / loaded:.0%}), whole job {n_tiles / job:.1f} tiles/s "
+            f"({forward / job:.0%}); the thread that merges and makes polygons was busy "
+            f"{merging:.2f} s of {loaded:.2f} s (near all of it: that thread sets the pace)"
         )
 
 
