@@ -124,10 +124,13 @@ def segment_command(
     RASTERS is one raster (file, VRT, URL, GDAL WMS/XYZ XML) or several orthophoto sheets
     (files, folders or glob patterns) in one CRS, segmented as one mosaic.
     """
-    from landseg.inference.pipeline import segment
+    from landseg.io import writer_process
 
-    startup_s = startup_seconds()
-    result = segment(rasters, output, progress=progress, **options)
+    with writer_process.helper():  # first: it loads the writer while this process starts
+        from landseg.inference.pipeline import segment
+
+        startup_s = startup_seconds()
+        result = segment(rasters, output, progress=progress, **options)
     result.timings_s["startup"] = startup_s
     counts = ", ".join(f"{name} {n}" for name, n in result.counts.items())
     progress.say(

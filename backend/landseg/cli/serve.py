@@ -28,7 +28,6 @@ import click
 from landseg import __version__
 from landseg.cli import progress as progress_module
 from landseg.cli.runner import run_command
-from landseg.inference.models import kept_loaded
 
 
 class _Lines:
@@ -95,6 +94,10 @@ class Server:
             self.cancelled.add(job_id)
 
     def serve(self) -> None:
+        import pyogrio.raw  # noqa: F401 - the GeoPackage writer, loaded once for every job
+
+        from landseg.inference.models import kept_loaded
+
         self.emit({"event": "ready", "version": __version__, "pid": os.getpid()})
         with kept_loaded() as kept:
             while (request := self.jobs.get()) is not None:

@@ -49,11 +49,14 @@ def write_gpkg_layer(
     """Create the GeoPackage layer (with ``metadata``) or, without it, append to it.
 
     Polygons are stored as MultiPolygons, as QGIS expects of one layer.
-    """
-    import pyogrio.raw  # with pandas, a third of a second: loaded where the first batch is written
 
-    pyogrio.raw.write(
-        path,
+    Raises:
+        OSError: The file cannot be written.
+    """
+    from landseg.io import writer_process
+
+    writer_process.write(
+        str(path),
         shapely.to_wkb(features.geometry),
         list(features.fields.values()),
         list(features.fields),

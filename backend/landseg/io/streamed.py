@@ -185,11 +185,9 @@ class StreamedLayer:
         remove_with_sidecars(self.work)
 
     def _write(self, frame: Features, layer: str, metadata: dict[str, str] | None = None) -> None:
-        import pyogrio.errors
-
         try:
             write_gpkg_layer(frame, self.work, layer, metadata=metadata)
-        except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
+        except OSError as error:
             raise OutputNotWritableError(
                 f"Cannot write '{self.work}' ({str(error).strip()[:200]}): check that its disk "
                 "has free space and is still reachable, then run again."

@@ -1,0 +1,104 @@
+"""GeoPackage writes through the helper process of a ``segment`` command (in fresh processes:
+this one has pyogrio loaded, and then writes stay here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pyogrio
+import pytest
+
+from landseg.inference.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.models import load
+
+_WRITE = """
+import json, sys
+from pathlib import Path
+import numpy as np, shapely
+from pyproj import CRS
+from landseg.io import writer_process
+from landseg.io.features import Features, write_gpkg_layer
+
+def report():
+    print(json.dumps({"pyogrio loaded here": "pyogrio" in sys.modules}))
+
+features = Features(
+    {"class": np.array(["roof", "farm"], dtype=object), "score": np.array([0.5, 0.75])},
+    np.array([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 4, 3)]),
+    CRS.from_epsg(32654),
+)
+with writer_process.helper():
+    ACTION
+"""
+
+
+def _run(action: str, *args: object) -> list[dict]:
+    """``_WRITE`` with ``action`` (lines indented by four spaces) in a fresh process: the
+    JSON lines it printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WRITE.replace("ACTION", action), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return [json.loads(line) for line in done.stdout.strip().splitlines()]
+
+
+def test_writes_through_the_helper_equal_writes_made_here(tmp_path):
+    """The same two writes (a new layer with metadata, then an append) through the helper,
+    then in the process itself (as when the helper has stopped)."""
+    writes = """for name in ("helper.gpkg", "here.gpkg"):
+        if name == "here.gpkg":  # the helper dies
+            writer_process._helper.kill()
+            writer_process._helper.wait()
+        path = Path(sys.argv[1]) / name
+        write_gpkg_layer(features, path, "landcover", metadata={"run": "x"})
+        write_gpkg_layer(features, path, "landcover")
+        report()"""
+    assert _run(writes, tmp_path) == [
+        {"pyogrio loaded here": False},
+        {"pyogrio loaded here": True},
+    ]
+    helper, here = (
+        pyogrio.read_dataframe(tmp_path / name, layer="landcover")
+        for name in ("helper.gpkg", "here.gpkg")
+    )
+    assert len(helper) == 4 and helper.equals(here) and helper.crs == here.crs
+    info = pyogrio.read_info(tmp_path / "helper.gpkg", layer="landcover")
+    assert info["layer_metadata"] == {"run": "x"}
+
+
+def test_a_failed_write_in_the_helper_is_an_os_error_here(tmp_path):
+    action = """try:
+        write_gpkg_layer(features, Path(sys.argv[1]), "landcover", metadata={})
+    except OSError as error:
+        print(json.dumps({"OSError": str(error)}))
+    report()"""
+    failure, loaded = _run(action, tmp_path / "missing" / "o.gpkg")
+    assert failure["OSError"] and loaded == {"pyogrio loaded here": False}
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.slow
+def test_a_segment_command_never_loads_pandas(small_scene, tmp_path):
+    load(DEFAULT_MODEL_PATH, device="cpu")  # exports into the session's cache once
+    code = (
+        "import json, sys\n"
+        "from landseg.cli import main\n"
+        "main(['segment', sys.argv[1], '-o', sys.argv[2], '--device', 'cpu'])\n"
+        "print(json.dumps([name in sys.modules for name in ('pandas', 'pyogrio')]))\n"
+    )
+    out = tmp_path / "o.gpkg"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(small_scene.raster_path), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, False]
+    assert pyogrio.read_info(out, layer="landcover")["features"] > 0
+    assert [path.name for path in tmp_path.iterdir()] == ["o.gpkg"]
