@@ -12,6 +12,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from landseg.components import components
 from landseg.inference.segmenter import TileInstance
 from landseg.inference.stitch import (
     Piece,
@@ -204,3 +205,24 @@ def test_merging_inside_chunks_then_across_gives_the_global_merge(layout, chunk_
     instances += StreamingMerge(specs).add(border, np.inf)
     key = lambda m: m.geometry.wkb  # noqa: E731
     assert sorted(map(key, instances)) == sorted(map(key, expected))
+
+
+@st.composite
+def graphs(draw):
+    """A number of items and pairs of them, repeats and self-links included."""
+    n = draw(st.integers(1, 40))
+    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=80))
+    a, b = (np.array([edge[i] for edge in edges], dtype=int) for i in (0, 1))
+    return n, a, b
+
+
+@SETTINGS
+@given(graphs())
+def test_components_are_scipys_connected_components(graph):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n, a, b = graph
+    _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)))
+    expected = sorted(np.flatnonzero(labels == label).tolist() for label in np.unique(labels))
+    assert [group.tolist() for group in components(n, a, b)] == expected

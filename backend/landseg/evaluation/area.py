@@ -6,6 +6,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from landseg.components import component_roots
 from landseg.io.vectors import polygonal_parts
 
 
@@ -108,7 +109,7 @@ def _dissolve(
     """Non-empty pieces and their codes once same-class overlapping pairs (a, b) are merged."""
     # Dissolve each group of overlapping same-class polygons on its own: one union over a
     # whole class grows a huge multipolygon and is many times slower.
-    root = _components(len(owned), a, b)
+    root = component_roots(len(owned), a, b)
     grouped = np.flatnonzero(root != np.arange(len(owned)))
     grouped = np.union1d(grouped, root[grouped])
     alone = np.ones(len(owned), dtype=bool)
@@ -129,19 +130,3 @@ def _dissolve(
     all_pieces, all_codes = np.concatenate(pieces), np.concatenate(piece_codes)
     nonempty = ~shapely.is_empty(all_pieces)
     return all_pieces[nonempty], all_codes[nonempty]
-
-
-def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Connected components of the graph with edges (a, b): the smallest node of each."""
-    root = np.arange(n)
-    while True:
-        ra, rb = root[a], root[b]
-        apart = ra != rb
-        if not apart.any():
-            return root
-        np.minimum.at(root, np.maximum(ra, rb)[apart], np.minimum(ra, rb)[apart])
-        while True:  # pointer jumping until every node points at its root
-            jumped = root[root]
-            if np.array_equal(jumped, root):
-                break
-            root = jumped

@@ -23,6 +23,7 @@ import numpy as np
 import shapely
 from shapely.geometry import box
 
+from landseg.components import components
 from landseg.inference.tiling import TileSpec
 
 LINK_THRESHOLD = 0.5
@@ -207,19 +208,8 @@ def _groups(
     pieces: Sequence[Piece], specs: Sequence[TileSpec], cores: np.ndarray, threshold: float
 ) -> list[np.ndarray]:
     """Indices of linked pieces, one array per object, ordered by their first piece."""
-    return _components(len(pieces), _links(pieces, specs, cores, threshold))
-
-
-def _components(n: int, links: np.ndarray) -> list[np.ndarray]:
-    """Connected groups of ``n`` items linked in pairs, ordered by their first item."""
-    from scipy.sparse import coo_matrix  # loaded on first use, off the path to the first tile
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    order = np.argsort(labels, kind="stable")
-    groups = np.split(order, np.flatnonzero(np.diff(labels[order])) + 1)
-    return sorted(groups, key=lambda group: group[0])
+    links = _links(pieces, specs, cores, threshold)
+    return components(len(pieces), links[:, 0], links[:, 1])
 
 
 def _merged(group: np.ndarray, pieces: Sequence[Piece], cores: np.ndarray) -> MergedInstance:
@@ -315,7 +305,7 @@ class StreamingMerge:
         bottoms = shapely.bounds(geometries)[:, 3]
         tree = shapely.STRtree(geometries) if self.assess is not None else None
         final, still_open = [], []
-        for group in _components(len(self.open), links):
+        for group in components(len(self.open), links[:, 0], links[:, 1]):
             bottom = bottoms[group].max()
             if bottom < frontier_row:
                 # the row of tiles after which it is final, then its first piece: an order
