@@ -9,6 +9,7 @@ import sys
 import tracemalloc
 
 import numpy as np
+import pyogrio
 import pytest
 
 from landseg.errors import InvalidParameterError, ModelLoadError
@@ -49,21 +50,28 @@ def test_runtime_choice():
 
 
 @pytest.mark.slow
-def test_cached_onnx_model_runs_without_torch_or_ultralytics(small_scene, tmp_path):
+def test_cached_onnx_model_runs_without_torch_ultralytics_or_pandas(small_scene, tmp_path):
+    """A ``segment`` command with the ONNX model cached loads neither torch nor ultralytics, nor
+    pandas (its GeoPackage writer loads that in a helper process)."""
     load(DEFAULT_MODEL_PATH, device="cpu")  # exports into the session's cache once
+    out = tmp_path / "o.gpkg"
     code = (
-        "import sys, json\n"
-        "from landseg.inference.pipeline import segment\n"
-        f"result = segment({str(small_scene.raster_path)!r}, {str(tmp_path / 'o.gpkg')!r},"
-        " device='cpu')\n"
-        "print(json.dumps({'torch': 'torch' in sys.modules,"
-        " 'ultralytics': 'ultralytics' in sys.modules, 'n': sum(result.counts.values())}))\n"
+        "import json, sys\n"
+        "from landseg.cli import main\n"
+        "main(['segment', sys.argv[1], '-o', sys.argv[2], '--device', 'cpu'])\n"
+        "print(json.dumps([m for m in ('torch', 'ultralytics', 'pandas', 'pyogrio')"
+        " if m in sys.modules]))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+        [sys.executable, "-c", code, str(small_scene.raster_path), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report == {"torch": False, "ultralytics": False, "n": report["n"]} and report["n"] > 0
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert pyogrio.read_info(out, layer="landcover")["features"] > 0
+    assert [path.name for path in tmp_path.iterdir()] == ["o.gpkg"]
 
 
 @pytest.mark.slow

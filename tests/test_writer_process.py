@@ -8,10 +8,6 @@ import subprocess
 import sys
 
 import pyogrio
-import pytest
-
-from landseg.inference.model_files import DEFAULT_MODEL_PATH
-from landseg.inference.models import load
 
 _WRITE = """
 import json, sys
@@ -80,25 +76,3 @@ def test_a_failed_write_in_the_helper_is_an_os_error_here(tmp_path):
     failure, loaded = _run(action, tmp_path / "missing" / "o.gpkg")
     assert failure["OSError"] and loaded == {"pyogrio loaded here": False}
     assert not (tmp_path / "missing").exists()
-
-
-@pytest.mark.slow
-def test_a_segment_command_never_loads_pandas(small_scene, tmp_path):
-    load(DEFAULT_MODEL_PATH, device="cpu")  # exports into the session's cache once
-    code = (
-        "import json, sys\n"
-        "from landseg.cli import main\n"
-        "main(['segment', sys.argv[1], '-o', sys.argv[2], '--device', 'cpu'])\n"
-        "print(json.dumps([name in sys.modules for name in ('pandas', 'pyogrio')]))\n"
-    )
-    out = tmp_path / "o.gpkg"
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(small_scene.raster_path), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, False]
-    assert pyogrio.read_info(out, layer="landcover")["features"] > 0
-    assert [path.name for path in tmp_path.iterdir()] == ["o.gpkg"]
