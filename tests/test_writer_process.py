@@ -25,16 +25,18 @@ features = Features(
     np.array([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 4, 3)]),
     CRS.from_epsg(32654),
 )
+BEFORE
 with writer_process.helper():
     ACTION
 """
 
 
-def _run(action: str, *args: object) -> list[dict]:
-    """``_WRITE`` with ``action`` (lines indented by four spaces) in a fresh process: the
-    JSON lines it printed."""
+def _run(action: str, *args: object, before: str = "") -> list[dict]:
+    """``_WRITE`` with ``action`` (lines indented by four spaces) in a fresh process, after
+    ``before``: the JSON lines it printed."""
+    code = _WRITE.replace("BEFORE", before).replace("ACTION", action)
     done = subprocess.run(
-        [sys.executable, "-c", _WRITE.replace("ACTION", action), *map(str, args)],
+        [sys.executable, "-c", code, *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -76,3 +78,42 @@ def test_a_failed_write_in_the_helper_is_an_os_error_here(tmp_path):
     failure, loaded = _run(action, tmp_path / "missing" / "o.gpkg")
     assert failure["OSError"] and loaded == {"pyogrio loaded here": False}
     assert not (tmp_path / "missing").exists()
+
+
+def test_other_failures_in_the_helper_keep_their_type(tmp_path):
+    action = """try:
+        wkb = shapely.to_wkb(features.geometry[:1])
+        writer_process.write(sys.argv[1], wkb, [np.arange(3)], ["n"], geometry_type="Polygon")
+    except ValueError as error:  # three values for one feature
+        print(json.dumps({"ValueError": str(error)}))
+    report()"""
+    failure, loaded = _run(action, tmp_path / "o.gpkg")
+    assert "same length" in failure["ValueError"] and loaded == {"pyogrio loaded here": False}
+
+
+def test_a_helper_that_stops_during_a_write_fails_that_write(tmp_path):
+    """It may have written it: making it again here could write its features twice."""
+    before = """import os
+
+class StopsTheHelper:
+    def __reduce__(self):
+        return os._exit, (3,)
+"""
+    action = """try:
+        writer_process.write(StopsTheHelper())
+    except OSError as error:
+        print(json.dumps({"OSError": str(error)}))
+    write_gpkg_layer(features, Path(sys.argv[1]), "landcover", metadata={})  # made here
+    report()"""
+    failure, loaded = _run(action, tmp_path / "o.gpkg", before=before)
+    assert "stopped during the write" in failure["OSError"]
+    assert loaded == {"pyogrio loaded here": True}
+    assert pyogrio.read_info(tmp_path / "o.gpkg", layer="landcover")["features"] == 2
+
+
+def test_writes_are_made_here_where_no_python_can_be_started(tmp_path):
+    before = "sys.executable = '/usr/bin/env'  # as inside QGIS, whose executable is QGIS"
+    action = """write_gpkg_layer(features, Path(sys.argv[1]), "landcover", metadata={})
+    report()"""
+    assert _run(action, tmp_path / "o.gpkg", before=before) == [{"pyogrio loaded here": True}]
+    assert pyogrio.read_info(tmp_path / "o.gpkg", layer="landcover")["features"] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,10 @@ def segment_command(
     """
     from landseg.io import writer_process
 
-    with writer_process.helper():  # first: it loads the writer while this process starts
+    # first: the helper loads the GeoPackage writer while this process starts (other formats
+    # are converted from a GeoPackage here at the end, which loads it here anyway)
+    gpkg = Path(output).suffix.lower() == ".gpkg"
+    with writer_process.helper() if gpkg else contextlib.nullcontext():
         from landseg.inference.pipeline import segment
 
         startup_s = startup_seconds()

@@ -4,8 +4,9 @@ Loading pyogrio imports pandas, geopandas and pyarrow: a third of a second or mo
 which in the segmenting process competes with the model for every core. The helper loads
 them on a core that the command's own start-up leaves idle, and the segmenting process never
 imports them. The helper makes the same ``pyogrio.raw.write`` calls, one at a time and in
-order, each answered before the next; where it cannot start or has stopped, the write is made
-in this process instead.
+order, each answered before the next. Where it cannot start, or stopped between two writes,
+writes are made in this process; one that stops during a write fails that write (it may have
+written it: making it again could write the features twice).
 
 This file runs as the helper's script too (it imports nothing of LandSeg).
 """
@@ -13,12 +14,14 @@ This file runs as the helper's script too (it imports nothing of LandSeg).
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 _helper: subprocess.Popen | None = None
@@ -44,7 +47,10 @@ def helper() -> Iterator[None]:
 
 
 def _start() -> subprocess.Popen | None:
-    """The helper, or ``None`` where it cannot start (writes are then made here)."""
+    """The helper, or ``None`` where it cannot start (writes are then made here). Only a
+    Python interpreter is started (inside QGIS, ``sys.executable`` is QGIS itself)."""
+    if not Path(sys.executable or "").name.lower().startswith("python"):
+        return None
     try:
         return subprocess.Popen(
             [sys.executable, "-P", __file__],  # -P: nothing beside this file shadows a module
@@ -70,22 +76,44 @@ def write(*args: Any, **kwargs: Any) -> None:
     """``pyogrio.raw.write(*args, **kwargs)``, in the helper when it runs.
 
     Raises:
-        OSError: The file cannot be written (pyogrio's data source and layer errors included).
+        OSError: The file cannot be written (pyogrio's data source and layer errors included),
+            or the helper stopped during the write.
     """
     global _helper
     with _lock:
         if _helper is not None:
             try:
-                pickle.dump((args, kwargs), _helper.stdin)
-                _helper.stdin.flush()
-                failure = pickle.load(_helper.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError):
-                _stop(_helper)  # it stopped: this write, and the next ones, are made here
+                _send(_helper, (args, kwargs))
+            except BaseException as error:
+                _stop(_helper)
                 _helper = None
+                if not isinstance(error, OSError):
+                    raise
+                # it had stopped before this write: this one and the next are made here
             else:
-                _raise(failure)
+                failure = _answer()
+                if failure is not None:
+                    raise failure
                 return
     _write_here(*args, **kwargs)
+
+
+def _send(process: subprocess.Popen, request: tuple) -> None:
+    pickle.dump(request, process.stdin)
+    process.stdin.flush()
+
+
+def _answer() -> BaseException | None:
+    """The helper's answer to the write just sent: ``None``, or why it failed."""
+    global _helper
+    try:
+        return pickle.load(_helper.stdout)
+    except BaseException as error:  # it stopped during the write, or the wait was interrupted
+        _stop(_helper)
+        _helper = None
+        if isinstance(error, (OSError, EOFError, pickle.UnpicklingError)):
+            raise OSError("the process writing it stopped during the write") from None
+        raise
 
 
 def _write_here(*args: Any, **kwargs: Any) -> None:
@@ -98,21 +126,15 @@ def _write_here(*args: Any, **kwargs: Any) -> None:
         raise OSError(str(error)) from None
 
 
-def _raise(failure: tuple[str, str] | None) -> None:
-    """The helper's answer: nothing, or the failure of its write."""
-    if failure is None:
-        return
-    kind, message = failure
-    raise OSError(message) if kind == "io" else RuntimeError(message)
-
-
 def _serve() -> None:
     """The helper: writes what comes on stdin, answers each on stdout, until stdin ends."""
     for number in (signal.SIGINT, signal.SIGTERM):  # the parent's to handle: it stops this
         signal.signal(number, signal.SIG_IGN)
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever a library prints goes elsewhere, never among the answers
     import pyogrio.raw  # noqa: F401 - loaded now, while the parent starts up
 
-    commands, answers = sys.stdin.buffer, sys.stdout.buffer
+    commands = sys.stdin.buffer
     while True:
         try:
             args, kwargs = pickle.load(commands)
@@ -121,12 +143,18 @@ def _serve() -> None:
         try:
             _write_here(*args, **kwargs)
             failure = None
-        except OSError as error:
-            failure = ("io", str(error))
-        except Exception as error:  # returned to the parent, raised there
-            failure = ("error", f"{type(error).__name__}: {error}")
+        except Exception as error:  # raised in the parent, as if the write had been made there
+            failure = error if _picklable(error) else RuntimeError(f"{error!r}")
         pickle.dump(failure, answers)
         answers.flush()
+
+
+def _picklable(error: Exception) -> bool:
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # any failure means: send a plain copy
+        return False
+    return True
 
 
 if __name__ == "__main__":
