@@ -562,6 +562,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "指定してください）。",
     ),
     "output.disk_full": _DISK_FULL,
+    "output.writer_stopped": (
+        "the process writing it stopped during the write",
+        "書き込み中に、書き込みを行うプロセスが停止しました",
+    ),
     # -- synthetic scenes (io/synthetic.py) ----------------------------------------------------
     "synth.crs_unknown": (
         "Unknown CRS '{crs}': give an EPSG code such as EPSG:32654, or a WKT/PROJ string.",
