@@ -79,14 +79,12 @@ def write(*args: Any, **kwargs: Any) -> None:
         OSError: The file cannot be written (pyogrio's data source and layer errors included),
             or the helper stopped during the write.
     """
-    global _helper
     with _lock:
         if _helper is not None:
             try:
                 _send(_helper, (args, kwargs))
             except BaseException as error:
-                _stop(_helper)
-                _helper = None
+                _drop_helper()
                 if not isinstance(error, OSError):
                     raise
                 # it had stopped before this write: this one and the next are made here
@@ -105,15 +103,20 @@ def _send(process: subprocess.Popen, request: tuple) -> None:
 
 def _answer() -> BaseException | None:
     """The helper's answer to the write just sent: ``None``, or why it failed."""
-    global _helper
     try:
         return pickle.load(_helper.stdout)
     except BaseException as error:  # it stopped during the write, or the wait was interrupted
-        _stop(_helper)
-        _helper = None
+        _drop_helper()
         if isinstance(error, (OSError, EOFError, pickle.UnpicklingError)):
             raise OSError("the process writing it stopped during the write") from None
         raise
+
+
+def _drop_helper() -> None:
+    """Stop the helper after a failed exchange; later writes are made here."""
+    global _helper
+    _stop(_helper)
+    _helper = None
 
 
 def _write_here(*args: Any, **kwargs: Any) -> None:
