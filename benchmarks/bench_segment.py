@@ -195,7 +195,7 @@ def device_throughput(args: argparse.Namespace) -> None:
             f"LandSeg once the model is loaded {n_tiles / loaded:.1f} tiles/s "
             f"({forward / loaded:.0%}), whole job {n_tiles / job:.1f} tiles/s "
             f"({forward / job:.0%}); the thread that merges and makes polygons was busy "
-            f"{merging:.2f} s of {loaded:.2f} s (near all of it: that thread sets the pace)"
+            f"{merging:.2f} s of {loaded:.2f} s (if near all of it, that thread sets the pace)"
         )
 
 
