@@ -101,9 +101,7 @@ def run_backend(
         raise QgsProcessingException(
             tr("Cancelled: the LandSeg worker was stopped and wrote no output.")
         ) from None
-    except WorkerError as error:
-        if output:
-            remove_partial_outputs(output)
+    except WorkerError as error:  # the worker removed its own partial files; another run's stay
         raise QgsProcessingException(
             tr("LandSeg failed: {message}").format(message=error.message)
         ) from None

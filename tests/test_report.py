@@ -299,7 +299,7 @@ def test_embedded_plots_are_valid_pngs(full):
         image = matplotlib.image.imread(io.BytesIO(data), format="png")
         assert image.shape[0] > 200 and image.shape[1] > 400
         assert image.std() > 0.01  # not a blank canvas
-    figures = sorted((full["out"] / "report_figures").iterdir())
+    figures = sorted((full["out"] / "report_figures").glob("*.png"))
     assert [f.name for f in figures] == [
         "01-metrics.png",
         "02-losses.png",
@@ -448,6 +448,7 @@ def test_existing_outputs_need_overwrite(full, tiny_run):
     with pytest.raises(OutputExistsError, match="--overwrite"):
         build_report(tiny_run[0], full["out"] / "report.html", analysis=False)
     (full["out"] / "fresh_figures").mkdir()
+    (full["out"] / "fresh_figures" / "photo.png").write_bytes(b"a user's photo")
     with pytest.raises(OutputExistsError, match="fresh_figures"):
         build_report(
             tiny_run[0],

@@ -18,6 +18,10 @@ class OutputExistsError(LandSegError, FileExistsError):
     """The output already exists and overwriting was not asked for."""
 
 
+class OutputInUseError(LandSegError, BlockingIOError):
+    """Another LandSeg run is writing the same output now."""
+
+
 class OutputNotWritableError(LandSegError, PermissionError):
     """The output location does not exist or cannot be written."""
 

@@ -510,20 +510,57 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "出力フォルダ '{folder}' が入力 '{input}' を置き換えてしまいます。入力の外にある出力フォル"
         "ダを選んでください。",
     ),
-    "output.is_file": (
-        "Output '{path}' is a file, not a folder: choose a folder path.",
-        "出力 '{path}' はフォルダではなくファイルです。フォルダのパスを選んでください。",
+    "output.is_link": (
+        "Output '{path}' is a file or a link, not a folder: choose a folder path.",
+        "出力 '{path}' はフォルダではなく、ファイルまたはリンクです。フォルダのパスを選んで"
+        "ください。",
+    ),
+    "output.is_folder": (
+        "Output '{path}' is a folder, not a file: give a file path, or another name.",
+        "出力 '{path}' はファイルではなくフォルダです。ファイルのパスか別の名前を指定して"
+        "ください。",
+    ),
+    "output.not_listed": (
+        "Folder '{folder}' holds files LandSeg did not write (it is not a LandSeg {folder_kind} "
+        "folder with a list of its files), so --overwrite will not replace it: choose a new or "
+        "empty folder for the {folder_kind}.",
+        "フォルダ '{folder}' には LandSeg が書いていないファイルがあるため（書いたファイルの一覧を"
+        "持つ LandSeg の{folder_kind}フォルダではありません）、--overwrite でも置き換えません。"
+        "{folder_kind}用に新しいフォルダか空のフォルダを選んでください。",
+    ),
+    "output.foreign_listed": (
+        "Folder '{folder}' holds files LandSeg did not write ({files}), so --overwrite will not "
+        "replace it: move them out of the folder, or choose a new one for the {folder_kind}.",
+        "フォルダ '{folder}' には LandSeg が書いていないファイル（{files}）があるため、"
+        "--overwrite でも置き換えません。それらをフォルダの外へ移すか、{folder_kind}用に新しい"
+        "フォルダを選んでください。",
+    ),
+    "output.kept_added": (
+        "Files added to the replaced {folder_kind} folder while LandSeg ran were kept in "
+        "'{folder}': move them where you want them.",
+        "LandSeg の実行中に、置き換えた{folder_kind}フォルダへ追加されたファイルは '{folder}' に"
+        "残してあります。必要な場所へ移してください。",
+    ),
+    "output.in_use": (
+        "Another LandSeg run is writing '{name}' now: wait for it to finish (or stop it), or "
+        "choose another output.",
+        "別の LandSeg の実行が今 '{name}' を書き込んでいます。終わるのを待つ（または止める）か、"
+        "別の出力を選んでください。",
+    ),
+    "output.lock": (
+        "Cannot create '{path}' ({error}): choose an output in a folder you can write to.",
+        "'{path}' を作成できません（{error}）。書き込めるフォルダの中の出力を選んでください。",
+    ),
+    "output.put_in_place": (
+        "Cannot put the finished output in place as '{path}' ({error}): free the path or choose "
+        "another output.",
+        "完成した出力を '{path}' として置けません（{error}）。そのパスを空けるか、別の出力を選んで"
+        "ください。",
     ),
     "output.not_empty": (
         "Folder '{folder}' is not empty: choose a new folder or allow overwriting (--overwrite).",
         "フォルダ '{folder}' は空ではありません。新しいフォルダを選ぶか、上書きを許可してください"
         "（--overwrite）。",
-    ),
-    "output.foreign_files": (
-        "Folder '{folder}' holds files LandSeg did not write, so --overwrite will not replace it: "
-        "choose a new or empty folder for the {folder_kind}.",
-        "フォルダ '{folder}' には LandSeg が書いていないファイルがあるため、--overwrite でも置き換"
-        "えません。{folder_kind}用に新しいフォルダか空のフォルダを選んでください。",
     ),
     "output.cannot_create": (
         "Cannot create '{path}': choose a writable location.",
@@ -550,9 +587,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "フォルダを指定してください。",
     ),
     "output.resume_mismatch": (
-        "The unfinished run in '{path}' was started with another raster, model or options: run "
-        "without --resume to start again.",
-        "'{path}' の未完了の実行は、別のラスタ、モデルまたはオプションで始められたものです。"
+        "The unfinished run in '{path}' was started with another raster, model or options "
+        "({differs}): run without --resume to start again.",
+        "'{path}' の未完了の実行は、別のラスタ、モデルまたはオプションで始められたものです"
+        "（{differs}）。"
         "--resume を付けずに実行して、最初からやり直してください。",
     ),
     "output.unfinished": (
@@ -1180,7 +1218,20 @@ VALUES: dict[str, dict[str, str]] = {
     "model": {"Model '{name}'": "モデル '{name}' ", "The model": "モデル"},  # "{model}は..."
     "model_file": {"shipped default": "同梱の既定モデル"},
     # what a folder is for (io/folders.py)
-    "folder_kind": {"dataset": "データセット", "run": "学習結果"},
+    "folder_kind": {
+        "dataset": "データセット",
+        "run": "学習結果",
+        "geoparquet": "GeoParquet ",
+        "report figures": "レポートの図の",
+    },
+    # what differs in a run asked to resume another (io/streamed.py)
+    "differs": {
+        "its checkpoint cannot be read": "チェックポイントを読めません",
+        "content of the raster, area of interest or model file": (
+            "ラスタ、対象範囲またはモデルのファイルの内容"
+        ),
+        "version of LandSeg": "LandSeg のバージョン",
+    },
     # what sheets of a mosaic differ in, and what georeferencing a raster lacks (io/rasters.py)
     "property": {
         "CRS": " CRS ",

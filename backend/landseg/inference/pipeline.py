@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -32,13 +33,15 @@ from landseg.inference.segmenter import Segmenter
 from landseg.inference.stitch import StreamingMerge
 from landseg.inference.streaming import Review, StreamStats, stream
 from landseg.inference.tiling import validate_tiling
+from landseg.io.fingerprint import file_fingerprint
 from landseg.io.folders import atomic_folder
+from landseg.io.lock import output_lock
 from landseg.io.rasters import (
     ground_pixel_size_m,
     open_raster,
     with_crs,
 )
-from landseg.io.streamed import StreamedLayer, check_target, output_kind
+from landseg.io.streamed import PARQUET_FOLDER, StreamedLayer, check_target, output_kind
 from landseg.io.vectors import AreaOfInterest
 
 ProgressCallback = Callable[[float, str], None]
@@ -164,8 +167,14 @@ def segment(
     job.on_cluster = scheduler is not None or workers is not None
     job.report = progress or (lambda fraction, message: None)
     job.is_cancelled = cancel.is_set if cancel is not None else (lambda: False)
-    stopwatch = _Stopwatch()
     _check_job(job)
+    with output_lock(job.output_path):  # a second run on this output is refused meanwhile
+        return _segment(job)
+
+
+def _segment(job: SimpleNamespace) -> SegmentationResult:
+    """The checked run ``job``, from loading the model to the output in place."""
+    stopwatch = _Stopwatch()
     segmenter = _segmenter(job)
     stopwatch.lap("model_load")
     plan = _prepare_plan(job, segmenter)
@@ -212,7 +221,9 @@ def _written_streamed(job: SimpleNamespace, segmenter: Segmenter, plan: Plan, st
         stopwatch.lap("inference")
         counts = layer.counts(segmenter.class_names)
         _notices(plan, stats, state.skipped_tiles, job.raster_path)
-        layer.finish(class_names=segmenter.class_names, overwrite=job.overwrite)
+        layer.finish(
+            class_names=segmenter.class_names, overwrite=job.overwrite, inputs=_inputs(job)
+        )
     except BaseException as error:
         _stopped(layer, resumable, error)
         raise
@@ -226,7 +237,8 @@ def _cluster_into_parts(plan: Plan, job: SimpleNamespace, segmenter: Segmenter):
     from landseg.inference.distributed import write_part
 
     counts = dict.fromkeys(segmenter.class_names, 0)
-    with atomic_folder(job.output_path, overwrite=job.overwrite, kind="geoparquet") as staging:
+    folder = {"overwrite": job.overwrite, "kind": PARQUET_FOLDER, "inputs": _inputs(job)}
+    with atomic_folder(job.output_path, **folder) as staging:
         run = _infer_on_cluster(
             plan,
             job.model,
@@ -268,7 +280,7 @@ def _check_job(job: SimpleNamespace) -> None:
     )
     if job.tile_size_px is not None:  # the model's metadata gives the defaults
         validate_tiling(job.tile_size_px, job.overlap_px or 0)
-    check_target(job.output_path.absolute(), overwrite=job.overwrite)
+    check_target(job.output_path.absolute(), overwrite=job.overwrite, inputs=_inputs(job))
     if job.on_cluster:
         _check_cluster_options(job.scheduler, job.workers, job.chunk_tiles, job.resume)
     require(
@@ -307,13 +319,32 @@ def _prepare_plan(job: SimpleNamespace, segmenter: Segmenter) -> Plan:
     return plan
 
 
+def _inputs(job: SimpleNamespace) -> list[Path]:
+    """The files the run reads: rasters, the area of interest and the model, when files."""
+    rasters = [job.raster_path] if isinstance(job.raster_path, str | Path) else job.raster_path
+    named = [*rasters, job.aoi, job.model]
+    return [Path(item) for item in named if isinstance(item, str | Path)]
+
+
 def _run_identity(job: SimpleNamespace, segmenter: Segmenter, plan: Plan):
-    """The output's metadata, and what a resumed run must match."""
+    """The output's metadata, and what a resumed run must match: the content of every input,
+    and every option that changes the output."""
     device = str(getattr(segmenter, "device", "n/a"))
     metadata = _run_metadata(segmenter, job.raster_path, plan, job.conf, device)
+    region = plan.region.wkb if plan.region is not None else b""
     identity = {
         "metadata": {k: v for k, v in metadata.items() if k != "run_time_utc"},
-        "options": [job.min_area_m2, job.simplify_tolerance_m, job.square_roofs, job.iou],
+        "inputs": [file_fingerprint(path) for path in _inputs(job)],
+        "options": {
+            "min_area_m2": job.min_area_m2,
+            "simplify_tolerance_m": job.simplify_tolerance_m,
+            "square_roofs": job.square_roofs,
+            "iou": job.iou,
+            "review": job.review,
+            "crs": job.crs,
+            "bands": list(job.bands) if job.bands is not None else None,
+            "area_of_interest": hashlib.sha256(region).hexdigest(),
+        },
     }
     return metadata, identity
 

@@ -7,16 +7,29 @@ into place only when complete, so a failed or cancelled run leaves nothing behin
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from landseg.errors import OutputExistsError, OutputNotWritableError
+from landseg.errors import InvalidParameterError, OutputExistsError, OutputNotWritableError
 
 # Files GDAL/SQLite may create beside a dataset while writing it.
 _SIDECAR_SUFFIXES = ("-journal", "-wal", "-shm", ".aux.xml", ".ovr", ".msk")
+# The longest file name most file systems take, in bytes, less room for the sidecars above.
+_NAME_LIMIT = 255 - max(map(len, _SIDECAR_SUFFIXES))
+
+
+def hidden_sibling(target: Path, tag: str, *, base: str | None = None) -> Path:
+    """``.BASE.TAG`` beside ``target`` (``BASE`` defaults to its name), a hidden name that
+    stays within the file system's limit: a name too long is replaced by its hash."""
+    base = target.name if base is None else base
+    name = f".{base}.{tag}"
+    if len(os.fsencode(name)) > _NAME_LIMIT:
+        name = f".{hashlib.sha256(os.fsencode(base)).hexdigest()[:16]}.{tag}"
+    return target.with_name(name)
 
 
 def check_writable_folder(folder: Path) -> None:
@@ -38,7 +51,11 @@ def check_writable_folder(folder: Path) -> None:
 def check_output(target: Path, *, overwrite: bool) -> None:
     """Check that ``target``'s folder is writable and that it is new or may be replaced."""
     check_writable_folder(target.parent)
-    if target.exists() and not overwrite:
+    if target.is_dir() and not target.is_symlink():
+        raise InvalidParameterError(
+            f"Output '{target}' is a folder, not a file: give a file path, or another name."
+        )
+    if os.path.lexists(target) and not overwrite:  # a dangling link is an output too
         raise OutputExistsError(
             f"Output '{target}' already exists: choose another path or allow overwriting "
             "(--overwrite)."
@@ -61,7 +78,8 @@ def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = False) ->
     """
     target = Path(target).absolute()
     check_output(target, overwrite=overwrite)
-    temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.partial{target.suffix}")
+    tag = f"{uuid.uuid4().hex[:8]}.partial{target.suffix}"
+    temporary = hidden_sibling(target, tag, base=target.stem)
     try:
         yield temporary
         os.replace(temporary, target)

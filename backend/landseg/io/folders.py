@@ -1,10 +1,12 @@
-"""Output folders built beside their target and swapped in whole; only LandSeg's are replaced.
+"""Output folders built beside their target and swapped in whole; only LandSeg's files go.
 
-A dataset or a run folder is written into a hidden staging folder next to the target. Only when
-it is complete does it take the target's place; a folder it replaces is moved aside first and
-removed last. A folder is replaced only when LandSeg made it (its marker file, or, for folders
-of version 0.1, exactly the files LandSeg writes), never when it holds an input of the same
-command, and never before every check has passed.
+A dataset, a run or a partitioned GeoParquet folder is written into a hidden staging folder
+next to the target. When it is complete, LandSeg records in the folder's marker every file it
+wrote (size and modification time) and only then moves it into place. A folder it replaces is
+set aside first, and of it only the files its marker lists, unchanged, are removed, then the
+folders they leave empty. So ``--overwrite`` refuses, before anything is touched, a folder that
+holds an input of the command or anything LandSeg did not write (naming it), and a file a user
+adds while a run goes on survives the run.
 """
 
 from __future__ import annotations
@@ -14,41 +16,72 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from landseg.errors import (
     InvalidParameterError,
     LandSegError,
+    LandSegWarning,
     OutputExistsError,
     OutputNotWritableError,
 )
-from landseg.io.atomic import check_writable_folder
+from landseg.io.atomic import check_writable_folder, hidden_sibling
 
 MARKER_NAME = ".landseg-folder"
+_SHOWN_FOREIGN = 5  # entries named in a refusal
 
 
 def _is_inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def made_by_landseg(folder: Path, *, kind: str, known_entries: Iterable[str] = ()) -> bool:
-    """Whether ``folder`` is a LandSeg folder of this ``kind`` (and so may be replaced).
+def _files(folder: Path) -> dict[str, list[int]]:
+    """Every regular file under ``folder`` (symlinks not followed): relative path to
+    ``[size, mtime_ns]``; the marker itself left out."""
+    found = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = Path(root, name)
+            relative = path.relative_to(folder).as_posix()
+            if relative == MARKER_NAME:
+                continue
+            status = path.lstat()
+            found[relative] = [status.st_size, status.st_mtime_ns]
+    return found
 
-    Args:
-        folder: An existing folder.
-        kind: ``dataset`` or ``run``: what the marker must say.
-        known_entries: For folders written before markers existed: a folder whose entries
-            are all among these names (and that holds the first one) counts as LandSeg's.
-    """
-    marker = folder / MARKER_NAME
-    if marker.is_file():
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            return json.loads(marker.read_text(encoding="utf-8")).get("kind") == kind
-        return False
-    known = list(known_entries)
-    entries = {entry.name for entry in folder.iterdir()}
-    return bool(known) and known[0] in entries and entries <= set(known)
+
+def record_folder(folder: Path, *, kind: str) -> None:
+    """Write ``folder``'s marker: its ``kind`` and every file in it now, as LandSeg's own."""
+    temporary = folder / f"{MARKER_NAME}.partial"
+    temporary.write_text(json.dumps({"kind": kind, "files": _files(folder)}), encoding="utf-8")
+    os.replace(temporary, folder / MARKER_NAME)
+
+
+def _marker(folder: Path) -> dict | None:
+    with contextlib.suppress(OSError, ValueError):
+        content = json.loads((folder / MARKER_NAME).read_text(encoding="utf-8"))
+        return content if isinstance(content, dict) else None
+    return None
+
+
+def foreign_entries(folder: Path, *, kind: str) -> list[str] | None:
+    """What in ``folder`` LandSeg did not write, as relative paths (links, added or changed
+    files, added folders); ``None`` when it is not a LandSeg ``kind`` folder with a file list."""
+    marker = _marker(folder)
+    if marker is None or marker.get("kind") != kind or not isinstance(marker.get("files"), dict):
+        return None
+    own = {name: list(value) for name, value in marker["files"].items()}
+    own_folders = {parent.as_posix() for name in own for parent in Path(name).parents}
+    foreign = [name for name, value in _files(folder).items() if own.get(name) != value]
+    for root, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            path = Path(root, name)
+            relative = path.relative_to(folder).as_posix()
+            if path.is_symlink() or (name in dirs and relative not in own_folders):
+                foreign.append(relative + ("/" if name in dirs else ""))
+    return sorted(set(foreign))
 
 
 def check_replaceable_folder(
@@ -57,16 +90,16 @@ def check_replaceable_folder(
     overwrite: bool,
     kind: str,
     inputs: Iterable[str | Path] = (),
-    known_entries: Iterable[str] = (),
 ) -> None:
     """Raise unless ``target`` may receive a new ``kind`` folder; touches nothing.
 
     Raises:
-        InvalidParameterError: ``target`` is a file, or holds one of ``inputs``.
-        OutputExistsError: ``target`` is not empty and ``overwrite`` is off, or it is not a
-            LandSeg folder of this kind.
+        InvalidParameterError: ``target`` is a file, or holds (or is inside) one of ``inputs``.
+        OutputExistsError: ``target`` is not empty and ``overwrite`` is off, or it holds
+            anything LandSeg did not write.
         OutputNotWritableError: The folder that would hold ``target`` cannot be written.
     """
+    target = Path(target).absolute()
     for item in inputs:
         source = Path(item).absolute()
         if _is_inside(source, target) or _is_inside(target, source):
@@ -74,9 +107,9 @@ def check_replaceable_folder(
                 f"Output folder '{target}' would replace the input '{item}': choose an output "
                 "folder outside your inputs."
             )
-    if target.exists() and not target.is_dir():
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise InvalidParameterError(
-            f"Output '{target}' is a file, not a folder: choose a folder path."
+            f"Output '{target}' is a file or a link, not a folder: choose a folder path."
         )
     if target.is_dir() and any(target.iterdir()):
         if not overwrite:
@@ -84,10 +117,21 @@ def check_replaceable_folder(
                 f"Folder '{target}' is not empty: choose a new folder or allow overwriting "
                 "(--overwrite)."
             )
-        if not made_by_landseg(target, kind=kind, known_entries=known_entries):
+        foreign = foreign_entries(target, kind=kind)
+        if foreign is None:
             raise OutputExistsError(
-                f"Folder '{target}' holds files LandSeg did not write, so --overwrite will not "
-                f"replace it: choose a new or empty folder for the {kind}."
+                f"Folder '{target}' holds files LandSeg did not write (it is not a LandSeg "
+                f"{kind} folder with a list of its files), so --overwrite will not replace it: "
+                f"choose a new or empty folder for the {kind}."
+            )
+        if foreign:
+            listed = ", ".join(foreign[:_SHOWN_FOREIGN])
+            if len(foreign) > _SHOWN_FOREIGN:
+                listed += f", … +{len(foreign) - _SHOWN_FOREIGN}"
+            raise OutputExistsError(
+                f"Folder '{target}' holds files LandSeg did not write ({listed}), so "
+                "--overwrite will not replace it: move them out of the folder, or choose a new "
+                f"one for the {kind}."
             )
     parent = next((p for p in target.parents if p.exists()), None)
     if parent is None or not parent.is_dir():
@@ -102,7 +146,6 @@ def atomic_folder(
     overwrite: bool,
     kind: str,
     inputs: Iterable[str | Path] = (),
-    known_entries: Iterable[str] = (),
 ) -> Iterator[Path]:
     """Yield a staging folder beside ``target``; swap it into place when the block succeeds.
 
@@ -110,16 +153,14 @@ def atomic_folder(
     as it was. See :func:`check_replaceable_folder` for what may be replaced.
     """
     target = Path(target).absolute()
-    check_replaceable_folder(
-        target, overwrite=overwrite, kind=kind, inputs=inputs, known_entries=known_entries
-    )
+    check_replaceable_folder(target, overwrite=overwrite, kind=kind, inputs=inputs)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+    staging = hidden_sibling(target, f"{uuid.uuid4().hex[:8]}.partial")
     try:
         staging.mkdir()
-        (staging / MARKER_NAME).write_text(json.dumps({"kind": kind}), encoding="utf-8")
         yield staging
-        swap_in(staging, target)
+        record_folder(staging, kind=kind)
+        swap_in(staging, target, kind=kind)
     except OSError as error:
         if isinstance(error, LandSegError):  # a read error of an input says so itself
             raise
@@ -131,15 +172,40 @@ def atomic_folder(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def swap_in(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``; a replaced folder is set aside and removed last."""
+def swap_in(staging: Path, target: Path, *, kind: str) -> None:
+    """Move ``staging`` to ``target``; a replaced folder is set aside and only LandSeg's own
+    files of it are removed, last."""
     previous = None
     if target.is_dir():
         if any(target.iterdir()):
-            previous = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
+            previous = hidden_sibling(target, f"{uuid.uuid4().hex[:8]}.old")
             os.replace(target, previous)
         else:
             target.rmdir()
     os.replace(staging, target)
     if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+        _remove_own_files(previous, kind=kind)
+
+
+def _remove_own_files(folder: Path, *, kind: str) -> None:
+    """Remove the files ``folder``'s marker lists (unchanged), then the folders left empty;
+    anything else stays where it is, and the user is told."""
+    marker = _marker(folder) or {}
+    for name, value in (marker.get("files") or {}).items():
+        path = folder / name
+        with contextlib.suppress(OSError):
+            status = path.lstat()
+            if [status.st_size, status.st_mtime_ns] == list(value) and not path.is_symlink():
+                path.unlink()
+    with contextlib.suppress(OSError):
+        (folder / MARKER_NAME).unlink()
+    for root, _, _ in sorted(os.walk(folder), key=lambda entry: -len(entry[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(root)  # only succeeds on a folder left empty
+    if folder.exists():
+        warnings.warn(
+            f"Files added to the replaced {kind} folder while LandSeg ran were kept in "
+            f"'{folder}': move them where you want them.",
+            LandSegWarning,
+            stacklevel=3,
+        )

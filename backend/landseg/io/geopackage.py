@@ -79,6 +79,10 @@ def add_style(path: Path, layer: str, class_names: Sequence[str]) -> None:
             "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)
         ).fetchone()
         db.execute(_STYLES_TABLE)
+        db.execute(  # a resumed run styles its output again: one style, not two
+            "DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?",
+            (layer, f"{layer} by class"),
+        )
         db.execute(
             "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
             "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "

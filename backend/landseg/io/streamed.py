@@ -16,12 +16,13 @@ import json
 import os
 import sqlite3
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from landseg.errors import InvalidParameterError, LandSegWarning, OutputNotWritableError
-from landseg.io.atomic import atomic_output, check_output, remove_with_sidecars
+from landseg.io.atomic import atomic_output, check_output, hidden_sibling, remove_with_sidecars
 from landseg.io.features import Features, write_gpkg_layer
 from landseg.io.folders import atomic_folder, check_replaceable_folder
 from landseg.io.geopackage import add_style
@@ -32,6 +33,8 @@ if TYPE_CHECKING:  # only the conversion to GeoParquet needs pandas
 FORMATS = {".gpkg": "GeoPackage", ".parquet": "GeoParquet", ".fgb": "FlatGeobuf"}
 _CHECKPOINT_TABLE = "landseg_checkpoint"
 _CONVERT_BATCH = 65536  # features per batch when converting the work file
+PARQUET_FOLDER = "geoparquet"  # the kind of folder a partitioned GeoParquet output is
+Inputs = Iterable[str | Path]  # the files a run reads: an output folder must not hold them
 
 
 @dataclass
@@ -67,7 +70,7 @@ def output_kind(path: Path) -> str:
 
 def work_file(target: Path) -> Path:
     """The hidden work file beside ``target``."""
-    return target.with_name(f".{target.name}.landseg-partial.gpkg")
+    return hidden_sibling(target, "landseg-partial.gpkg")
 
 
 class StreamedLayer:
@@ -108,9 +111,10 @@ class StreamedLayer:
                 if self.review_layer:
                     self._drop_features_after(self.review_layer, checkpoint.review_features)
                 return checkpoint
+            differs = _differences(checkpoint.run if checkpoint else {}, run)
             raise InvalidParameterError(
                 f"The unfinished run in '{self.work.name}' was started with another raster, "
-                "model or options: run without --resume to start again."
+                f"model or options ({differs}): run without --resume to start again."
             )
         if self.work.exists():
             warnings.warn(
@@ -155,18 +159,32 @@ class StreamedLayer:
         if self.checkpoints:
             self._save(checkpoint)
 
-    def finish(self, *, class_names: list[str], overwrite: bool) -> Path:
-        """Turn the work file into the output and move it into place."""
-        with self._connection() as db:
-            db.execute(f"DROP TABLE IF EXISTS {_CHECKPOINT_TABLE}")
+    def finish(self, *, class_names: list[str], overwrite: bool, inputs: Inputs = ()) -> Path:
+        """Turn the work file into the output and move it into place.
+
+        The checkpoint stays in the work file until the output is in place, so a run whose last
+        step fails can still be resumed.
+        """
         kind = output_kind(self.target)
         if kind == ".gpkg":
             check_output(self.target.absolute(), overwrite=overwrite)
             add_style(self.work, self.layer, class_names)
-            os.replace(self.work, self.target)
+            checkpoint = self._read_checkpoint()
+            with self._connection() as db:
+                db.execute(f"DROP TABLE IF EXISTS {_CHECKPOINT_TABLE}")
+            try:
+                os.replace(self.work, self.target)
+            except OSError as error:
+                if checkpoint is not None:
+                    self._save(checkpoint)
+                raise OutputNotWritableError(
+                    f"Cannot put the finished output in place as '{self.target}' "
+                    f"({error.strerror}): free the path or choose another output."
+                ) from None
             return self.target
         if kind == "folder":
-            with atomic_folder(self.target, overwrite=overwrite, kind="geoparquet") as staging:
+            folder = {"overwrite": overwrite, "kind": PARQUET_FOLDER, "inputs": inputs}
+            with atomic_folder(self.target, **folder) as staging:
                 _to_parquet_parts(self.work, self.layer, staging)
         else:
             with atomic_output(self.target, overwrite=overwrite) as partial:
@@ -229,10 +247,26 @@ class StreamedLayer:
             )
 
 
-def check_target(target: Path, *, overwrite: bool) -> None:
-    """Before any work: the output's format is known and its place may be written."""
+def _differences(started: dict[str, Any], now: dict[str, Any]) -> str:
+    """What differs between the identity a run ``started`` with and the one asked for ``now``."""
+    if not started:
+        return "its checkpoint cannot be read"
+    named = [
+        name
+        for part in ("metadata", "options")
+        for name, value in now.get(part, {}).items()
+        if started.get(part, {}).get(name) != value
+    ]
+    if started.get("inputs") != now.get("inputs"):
+        named.append("content of the raster, area of interest or model file")
+    return ", ".join(named) or "version of LandSeg"
+
+
+def check_target(target: Path, *, overwrite: bool, inputs: Inputs = ()) -> None:
+    """Before any work: the output's format is known and its place may be written (a folder
+    only when it holds no input of the run and nothing LandSeg did not write)."""
     if output_kind(target) == "folder":
-        check_replaceable_folder(target, overwrite=overwrite, kind="geoparquet")
+        check_replaceable_folder(target, overwrite=overwrite, kind=PARQUET_FOLDER, inputs=inputs)
     else:
         check_output(target, overwrite=overwrite)
 

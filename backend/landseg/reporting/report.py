@@ -19,9 +19,6 @@ Numbers and class names are shared across languages; words come from
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -110,6 +107,9 @@ def assemble_report(
     )
 
 
+FIGURES = "report figures"  # the kind of folder the Markdown's figures go to
+
+
 def _figures_folder(markdown_path: Path) -> Path:
     return markdown_path.with_name(f"{markdown_path.stem}_figures")
 
@@ -156,6 +156,7 @@ def build_report(
         FontNotFoundError: Japanese is asked for and no Japanese font is installed.
     """
     from landseg.io.atomic import atomic_output, check_output
+    from landseg.io.folders import check_replaceable_folder
 
     languages = check_languages(languages)
     thresholds = resolve_thresholds(thresholds)
@@ -180,7 +181,7 @@ def build_report(
     check_output(output_html, overwrite=overwrite)
     if markdown is not None:
         check_output(markdown, overwrite=overwrite)
-        check_output(_figures_folder(markdown), overwrite=overwrite)
+        check_replaceable_folder(_figures_folder(markdown), overwrite=overwrite, kind=FIGURES)
     report_progress = progress or (lambda fraction, message: None)
     result, note = None, None
     if isinstance(analysis, dict):
@@ -206,30 +207,22 @@ def build_report(
 def _write_markdown(
     report: Report, languages: Sequence[str], target: Path, *, overwrite: bool
 ) -> None:
+    """The Markdown file, and its figures in a folder beside it, both put in place whole."""
     from landseg.io.atomic import atomic_output
+    from landseg.io.folders import atomic_folder
 
     folder = _figures_folder(target)
     figures = [b for s in report.sections for b in s.blocks if isinstance(b, Figure)]
-    links = {}
-    staging = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.partial")
-    try:
+    names = {figure.name: f"{n:02d}-{figure.name}.png" for n, figure in enumerate(figures, 1)}
+    links = {name: f"{folder.name}/{file}" for name, file in names.items()}
+    with atomic_output(target, overwrite=overwrite) as temporary:
+        temporary.write_text(
+            render_markdown(report, languages, figure_links=links), encoding="utf-8"
+        )
         if figures:
-            staging.mkdir()
-            for number, figure in enumerate(figures, 1):
-                name = f"{number:02d}-{figure.name}.png"
-                (staging / name).write_bytes(figure.png)
-                links[figure.name] = f"{folder.name}/{name}"
-        with atomic_output(target, overwrite=overwrite) as temporary:
-            temporary.write_text(
-                render_markdown(report, languages, figure_links=links), encoding="utf-8"
-            )
-            if figures:
-                if folder.exists():
-                    shutil.rmtree(folder)
-                os.replace(staging, folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+            with atomic_folder(folder, overwrite=overwrite, kind=FIGURES) as staging:
+                for figure in figures:
+                    (staging / names[figure.name]).write_bytes(figure.png)
 
 
 def _run_analysis(

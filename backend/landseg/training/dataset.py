@@ -47,8 +47,6 @@ from landseg.review.reviewed import read_reviewed
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
 STATS_NAME = "stats.json"
-# What a dataset folder of version 0.1 (before marker files) held: such a folder may be replaced.
-DATASET_ENTRIES = (STATS_NAME, "data.yaml", "images", "labels")
 # A fragment this large (pixels) is kept whatever share of its polygon it is: big fields cut
 # by a tile edge must stay labelled, or the model learns their texture as background.
 MIN_FRAGMENT_PX = 256
@@ -349,7 +347,7 @@ def export_dataset(
     )
     sources = [labels_path or reviewed, *([aoi] if isinstance(aoi, str | Path) else [])]
     folder = {"overwrite": overwrite, "kind": "dataset", "inputs": [*rasters, *sources]}
-    check_replaceable_folder(out, known_entries=DATASET_ENTRIES, **folder)
+    check_replaceable_folder(out, **folder)
     extent = review_info = None
     if reviewed is not None:
         review = read_reviewed(reviewed, layer=labels_layer)
@@ -380,7 +378,7 @@ def export_dataset(
     )
     tally = _Tally({side: dict.fromkeys(names, 0) for side in ("train", "val")})
     rng = np.random.default_rng(seed)
-    with atomic_folder(out, known_entries=DATASET_ENTRIES, **folder) as staging:
+    with atomic_folder(out, **folder) as staging:
         for side in ("train", "val"):
             (staging / "images" / side).mkdir(parents=True)
             (staging / "labels" / side).mkdir(parents=True)

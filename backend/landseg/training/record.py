@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from landseg.errors import RunRecordError, RunRecordNotFoundError
+from landseg.io.folders import record_folder
 
+RUN_KIND = "run"  # what a run folder's marker says
 RECORD_NAME = "record.json"
 EPOCHS_CSV = "epochs.csv"
 BEST_NAME = "best.pt"
@@ -68,6 +70,7 @@ class RunRecord:
         temporary.write_text(json.dumps(self.content, indent=2))
         os.replace(temporary, self.run_dir / RECORD_NAME)
         self._save_csv()
+        record_folder(self.run_dir, kind=RUN_KIND)  # what is in the folder now is the run's
 
     def _save_csv(self) -> None:
         rows = [_flatten(epoch) for epoch in self.content["epochs"]]

@@ -30,7 +30,8 @@ from landseg import __version__, defaults
 from landseg.errors import Cancelled, InvalidParameterError
 from landseg.evaluation.tiles import data_yaml, evaluate_dataset
 from landseg.inference.model_files import ModelInfo, file_sha256, write_model_info
-from landseg.io.folders import MARKER_NAME, check_replaceable_folder, swap_in
+from landseg.io.atomic import hidden_sibling
+from landseg.io.folders import check_replaceable_folder, record_folder, swap_in
 from landseg.training.base_model import matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs
 from landseg.training.options import (
@@ -42,7 +43,7 @@ from landseg.training.options import (
     resolve_class_weights,
     training_devices,
 )
-from landseg.training.record import BEST_NAME, EPOCHS_CSV, RECORD_NAME, RunRecord
+from landseg.training.record import BEST_NAME, RUN_KIND, RunRecord
 
 PHASES = ("main", "continued")
 ProgressCallback = Callable[[float, str], None]
@@ -65,10 +66,6 @@ def _library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "python": platform.python_version(),
     }
-
-
-# What a run folder of version 0.1 (before marker files) held: such a folder may be replaced.
-RUN_ENTRIES = (RECORD_NAME, EPOCHS_CSV, BEST_NAME, *PHASES)
 
 
 def train(
@@ -94,20 +91,19 @@ def train(
     check_replaceable_folder(
         target,
         overwrite=overwrite,
-        kind="run",
+        kind=RUN_KIND,
         inputs=[yaml_path.parent, options.base_model],
-        known_entries=RUN_ENTRIES,
     )
     say = (lambda message: progress(0.0, message)) if progress else None
     options = replace(options, base_model=base_model_file(options.base_model, say))
     replacing = target.is_dir() and any(target.iterdir())
     run_dir = target
     if replacing:
-        run_dir = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+        run_dir = hidden_sibling(target, f"{uuid.uuid4().hex[:8]}.partial")
     imgsz = options.imgsz or int(stats.get("tile_size_px", defaults.TILE_SIZE_PX))
     base_path = Path(options.base_model)
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / MARKER_NAME).write_text(json.dumps({"kind": "run"}), encoding="utf-8")
+    record_folder(run_dir, kind=RUN_KIND)
     record = RunRecord(
         run_dir,
         {
@@ -345,6 +341,6 @@ def _finish(record: RunRecord, best_weights: Path) -> Path:
     record.save()
     if content.get("replaces"):  # the run it replaces is set aside and removed only now
         target = Path(content["replaces"])
-        swap_in(record.run_dir, target)
+        swap_in(record.run_dir, target, kind=RUN_KIND)
         return target / BEST_NAME
     return final
