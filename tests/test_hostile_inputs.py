@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 
 from landseg.cli import main
@@ -121,6 +122,32 @@ def _label_layers(root: Path, labels: gpd.GeoDataFrame) -> None:
     all_null = labels.copy()
     all_null["class"] = None
     all_null.to_file(root / "all_null.gpkg")
+    no_geometry = labels.copy()
+    no_geometry.loc[no_geometry.index[:3], "geometry"] = None
+    no_geometry.to_file(root / "no_geometry.gpkg")
+    nan = labels.copy()
+    nan.loc[nan.index[0], "geometry"] = shapely.Polygon([(0, 0), (float("nan"), 1), (1, 1)])
+    nan.to_file(root / "nan.gpkg")
+    labels.to_parquet(root / "labels.parquet")
+    (root / "labels_parts").mkdir()
+    labels.to_parquet(root / "labels_parts" / "part-00000.parquet")
+    (root / "junk.gpkg").write_text("not a GeoPackage")
+    _reviewed_layers(root, labels)
+
+
+def _reviewed_layers(root: Path, labels: gpd.GeoDataFrame) -> None:
+    """Reviewed layers: in another CRS, with a class typed another way, with no class."""
+    reviewed = labels.copy()
+    reviewed["review_status"] = "accepted"
+    reviewed["reviewed_class"] = None
+    reviewed.to_crs("EPSG:4326").to_file(root / "reviewed_4326.gpkg", layer="landcover")
+    typed = reviewed.copy()
+    typed.loc[typed.index[typed["class"] == "roof"][0], "reviewed_class"] = "Roof"
+    typed.to_file(root / "reviewed_Roof.gpkg")
+    unclassed = reviewed.copy()
+    unclassed["class"] = unclassed["class"].astype(object)
+    unclassed.loc[unclassed.index[0], "class"] = None
+    unclassed.to_file(root / "reviewed_unclassed.gpkg")
 
 
 def _datasets(root: Path) -> None:
@@ -164,6 +191,7 @@ SCENE = "proj/scene.tif"
 LABELS = "proj/labels.gpkg"
 EXPORT = ["export-dataset", SCENE, "--labels", LABELS]
 TRAIN = ["train", "--data", "dataset", "--epochs", "1", "--batch", "2", "-o"]
+SMALL_TILES = ["--tile-size", "128", "--overlap", "16"]
 MAP = ["evaluate", "--predictions", LABELS, "--labels"]
 
 CASES = {
@@ -210,6 +238,40 @@ CASES = {
     ),
     "an output name of 250 bytes": Case(
         ["segment", SCENE, "-o", "n" * 245 + ".gpkg"], 0, "Wrote", kept=["n" * 245 + ".gpkg"]
+    ),
+    # silently wrong before
+    "compare on a reviewed layer in another CRS": Case(
+        ["compare", LABELS, LABELS, "--reviewed", "reviewed_4326.gpkg"], 0, "| roof |"
+    ),
+    "a reviewed class typed another way": Case(
+        [*EXPORT[:2], "--reviewed", "reviewed_Roof.gpkg", "-o", "d_roof", *SMALL_TILES],
+        0,
+        "read as one class ('Roof' as 'roof')",
+        kept=["d_roof/data.yaml"],
+    ),
+    "an accepted item with no class": Case(
+        [*EXPORT[:2], "--reviewed", "reviewed_unclassed.gpkg", "-o", "d_nan", *SMALL_TILES],
+        2,
+        "1 accepted or corrected features have no class",
+        absent=["d_nan"],
+    ),
+    "labels without geometry are told": Case(
+        [*MAP, "no_geometry.gpkg"], 0, "3 of 7 features have no geometry and are left out"
+    ),
+    "an area of interest touching nothing": Case(
+        [*MAP, LABELS, "--aoi", "far.gpkg"], 2, "The area of interest holds no polygon"
+    ),
+    "a NaN coordinate in the labels": Case(
+        [*MAP, "nan.gpkg"], 2, "1 features whose coordinates are not numbers"
+    ),
+    "a reviewed layer that is not a GeoPackage": Case(
+        [*EXPORT[:2], "--reviewed", "junk.gpkg", "-o", "d_junk"], 2, "cannot be read"
+    ),
+    "GeoParquet predictions": Case(
+        ["evaluate", "--predictions", "labels.parquet", "--labels", LABELS], 0, "roof"
+    ),
+    "a GeoParquet folder as predictions": Case(
+        ["evaluate", "--predictions", "labels_parts", "--labels", LABELS], 0, "roof"
     ),
     "export over a user's folder": Case(
         [*EXPORT, "-o", "notes", "--overwrite"],
@@ -657,3 +719,107 @@ def test_a_last_step_that_fails_keeps_the_run_resumable(p, tmp_path, monkeypatch
     monkeypatch.setattr(os, "replace", replace)
     result = _segment(p / SCENE, out, resume=True)
     assert result.tiles_total > 1 and out.exists() and not work_file(out).exists()
+
+
+def test_a_class_typed_another_way_stays_one_class(p, tmp_path):
+    import yaml
+
+    stats = export_dataset(
+        [p / SCENE],
+        None,
+        tmp_path / "d",
+        reviewed=p / "reviewed_Roof.gpkg",
+        tile_size_px=128,
+        overlap_px=16,
+    )
+    names = yaml.safe_load((tmp_path / "d" / "data.yaml").read_text())["names"]
+    assert sorted(names.values()) == sorted(CLASS_NAMES) and "Roof" not in stats.class_names
+
+
+def _serve(lines: list[str], cwd: Path, **env) -> list[dict]:
+    """``landseg serve`` fed ``lines``: its events."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "landseg", "serve"],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=os.environ | env,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_serve_answers_every_line_and_survives_bad_requests(p, tmp_path):
+    lines = [
+        json.dumps({"id": "null", "argv": None}),
+        json.dumps({"id": "five", "argv": 5}),
+        json.dumps({"id": "text", "argv": "segment"}),
+        "not json",
+        "[1, 2]",
+        json.dumps({"id": "a", "argv": ["--version"]}),
+        json.dumps({"cancel": "a"}),  # a finished job: a later one is not touched
+        json.dumps({"id": "a", "argv": ["--version"]}),
+        json.dumps({"id": "b", "argv": ["--version"]}),
+    ]
+    events = _serve(lines, tmp_path)
+    errors = [e for e in events if e["event"] == "error"]
+    assert [e["id"] for e in errors[:5]] == ["null", "five", "text", None, None]
+    assert all("argv" in e["message"] for e in errors[:3])
+    assert "used already" in errors[-1]["message"] and len(errors) == 6
+    done = dict((e["id"], e["code"]) for e in events if e["event"] == "done")
+    assert done.keys() == {"a", "b"} and done["a"] in (0, 130) and done["b"] == 0
+
+
+def test_serve_cancel_of_a_finished_job_touches_no_later_one():
+    import io
+
+    from landseg.cli import cli
+    from landseg.cli.serve import Server
+
+    server = Server(io.StringIO(), cli)
+    server.finished.add("a")
+    server.cancel("a")
+    server.cancel("not yet sent")  # a cancel may come before its job
+    assert server.cancelled == {"not yet sent"}
+
+
+def test_serve_takes_relative_paths_from_the_stated_folder(p, tmp_path):
+    job = ["model-info", "text.pt"]
+    events = _serve(
+        [
+            json.dumps({"id": "here", "argv": job, "cwd": str(p)}),
+            json.dumps({"id": "nowhere", "argv": job}),
+        ],
+        tmp_path,
+        LANDSEG_ABSOLUTE_PATHS="1",
+    )
+    said = {e["id"]: e["line"] for e in events if e["event"] == "stderr"}
+    assert "relative path" not in said["here"] and "text.pt" in said["here"]
+    assert "is a relative path" in said["nowhere"]
+    assert not any("matmul" in e.get("line", "") for e in events)
+
+
+def test_serve_stops_cleanly_on_sigterm_when_idle(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "landseg", "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert json.loads(worker.stdout.readline())["event"] == "ready"
+    time.sleep(0.2)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    worker.stdin.close()
+    assert "Traceback" not in worker.stderr.read()

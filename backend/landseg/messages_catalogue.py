@@ -642,10 +642,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{role}ファイル '{path}' が存在しません。パスを確認してください。",
     ),
     "vector.unreadable": (
-        "{role} file '{path}' cannot be read ({error}): give a GeoPackage, Shapefile or GeoJSON "
-        "of polygons.",
+        "{role} file '{path}' cannot be read ({error}): give a GeoPackage, Shapefile, GeoJSON or "
+        "GeoParquet of polygons.",
         "{role}ファイル '{path}' を読み込めません（{error}）。ポリゴンの GeoPackage、シェープ"
-        "ファイル、GeoJSON のいずれかを指定してください。",
+        "ファイル、GeoJSON、GeoParquet のいずれかを指定してください。",
+    ),
+    "vector.no_geometry": (
+        "{layer}: {count} of {total} features have no geometry and are left out.",
+        "{layer}: {total} 個の地物のうち {count} 個にはジオメトリがないため除外します。",
+    ),
+    "vector.nan_coordinates": (
+        "{layer} has {count} features whose coordinates are not numbers (NaN or infinite; the "
+        "first is row {row}): fix or delete them (QGIS: Vector > Geometry Tools > Check "
+        "Validity), then run again.",
+        "{layer} には座標が数値でない（NaN または無限大の）地物が {count} 個あります（最初は "
+        "{row} 行目）。修正するか削除してから（QGIS: ベクタ > ジオメトリツール > 妥当性をチェック）"
+        "、もう一度実行してください。",
+    ),
+    "vector.spellings": (
+        "{layer}: class names spelled another way were read as one class ({names}): check that "
+        "they are meant to be the same.",
+        "{layer}: 綴りの異なるクラス名を同じクラスとして読みました（{names}）。同じクラスの"
+        "つもりか確認してください。",
     ),
     "vector.no_layer": (
         "{layer} has no layer '{name}' (layers: {layers}): choose one of those.",
@@ -735,6 +753,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "データセットに '{split}' の分割はありません（あるのは {splits}）。その中から選んで"
         "ください。",
     ),
+    "evaluation.left_out": (
+        "{layer}: {count} features without a polygon or a '{field}' value are left out of the "
+        "evaluation.",
+        "{layer}: ポリゴンまたは '{field}' の値がない {count} 個の地物を評価から除外します。",
+    ),
+    "evaluation.aoi_empty": (
+        "The area of interest holds no polygon of {predictions} or of {labels}: check that it "
+        "covers the same place (and that its CRS is right).",
+        "対象範囲には {predictions} のポリゴンも {labels} のポリゴンもありません。同じ場所を覆って"
+        "いるか（また CRS が正しいか）確認してください。",
+    ),
     # -- export-dataset (training/dataset.py) --------------------------------------------------
     "dataset.tile": ("{raster}: tile {done}/{total}", "{raster}: タイル {done}/{total}"),
     "dataset.written": ("Dataset written to {path}", "データセットを {path} に書き出しました"),
@@ -816,6 +845,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "machine (without --scheduler/--workers).",
         "--review はポリゴンと並べてレビュー用のレイヤを書き出します。出力には .gpkg を指定し、"
         "1 台のマシンで実行してください（--scheduler/--workers なし）。",
+    ),
+    "reviewed.unclassed": (
+        "{layer}: {count} accepted or corrected features have no class: give each a class "
+        "('reviewed_class', the review panel's class keys), then export again.",
+        "{layer}: 承認または修正した地物のうち {count} 個にクラスがありません。それぞれにクラスを"
+        "付けてから（'reviewed_class'、レビューパネルのクラスキー）、もう一度エクスポートして"
+        "ください。",
     ),
     # -- train (training/options.py, train.py, callbacks.py, base_model.py, record.py) --------
     "train.epoch": (
@@ -1106,6 +1142,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{option} の値が不正です: '{pattern}' に一致するラスタがありません",
     ),
     "cancelled": ("cancelled", "キャンセルしました"),
+    "serve.not_object": (
+        'A request must be one JSON object a line, with "id" and "argv", or "cancel".',
+        '要求は 1 行に 1 つの JSON オブジェクト（"id" と "argv"、または "cancel"）にしてください。',
+    ),
+    "serve.cancel": (
+        '"cancel" must be the id (a string) of a job.',
+        '"cancel" にはジョブの id（文字列）を指定してください。',
+    ),
+    "serve.id": (
+        'A job needs an "id": a string no earlier job had.',
+        'ジョブには "id"（それまでのジョブにない文字列）が必要です。',
+    ),
+    "serve.argv": (
+        'Job {id}: "argv" must be a list of strings, e.g. ["--version"].',
+        'ジョブ {id}: "argv" は文字列のリストにしてください（例: ["--version"]）。',
+    ),
+    "serve.cwd": (
+        'Job {id}: "cwd" must be an absolute folder path.',
+        'ジョブ {id}: "cwd" はフォルダの絶対パスにしてください。',
+    ),
+    "serve.no_cwd": (
+        "Job {id}: the folder {path} (cwd) does not exist.",
+        "ジョブ {id}: フォルダ {path}（cwd）が存在しません。",
+    ),
+    "serve.id_reused": (
+        "Job id {id} was used already: give each job its own id.",
+        "ジョブ id {id} は既に使われています。ジョブごとに別の id を付けてください。",
+    ),
     # -- click's own usage errors, as LandSeg's commands meet them ---------------------------
     "click.missing_argument": ("Missing argument '{name}'.", "引数 '{name}' がありません。"),
     "click.missing_option": ("Missing option '{name}'.", "オプション '{name}' がありません。"),

@@ -2,17 +2,26 @@
 
 Protocol (JSON lines). On stdin, one object a line:
 
-* ``{"id": "j1", "argv": ["segment", "/abs/in.tif", "-o", "/abs/out.gpkg", ...]}`` runs a job;
-* ``{"cancel": "j1"}`` cancels that job (it stops at its next check, as on SIGTERM).
+* ``{"id": "j1", "argv": ["segment", "in.tif", "-o", "out.gpkg", ...], "cwd": "/abs/base"}``
+  runs a job: ``id`` a string no earlier job had, ``argv`` a list of strings, ``cwd`` (optional)
+  the absolute folder relative paths are taken from (without it, relative paths are refused
+  when the worker was started with ``LANDSEG_ABSOLUTE_PATHS=1``, as the QGIS plugin does, and
+  taken from the worker's own folder otherwise);
+* ``{"cancel": "j1"}`` cancels that job, queued or running (it stops at its next check, as on
+  SIGTERM); a job that has finished is not touched.
 
 On stdout: ``{"event": "ready", ...}`` once, then for each job the command's own events
 (``progress``, ``result``) and its printed lines (``stdout``, ``stderr``), all tagged with
 ``"id"``, and last ``{"event": "done", "id": ..., "code": N}`` with the exit code the command
-would have had. SIGTERM or SIGINT cancel the running job only; end of stdin ends the worker.
+would have had. Every line that is not a valid request is answered with ``{"event": "error",
+"id": ..., "message": ...}`` (and, when it had a usable id, a ``done`` with code 2); no request
+stops the worker. SIGTERM or SIGINT cancel the running job; when none runs they stop the worker
+(jobs still queued end with code 130). End of stdin ends the worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -27,7 +36,9 @@ import click
 
 from landseg import __version__
 from landseg.cli import progress as progress_module
+from landseg.cli.parsing import ABSOLUTE_PATHS_ENV
 from landseg.cli.runner import run_command
+from landseg.errors import LandSegWarning
 
 
 class _Lines:
@@ -54,6 +65,40 @@ class _Lines:
         return False
 
 
+class BadRequest(ValueError):
+    """A request line the worker cannot run; the message says why."""
+
+
+def parse_request(line: str) -> dict[str, Any]:
+    """One request line as ``{"cancel": id}`` or ``{"id", "argv", "cwd"}``, checked.
+
+    Raises:
+        BadRequest: Not a JSON object, or a field of the wrong type.
+    """
+    try:
+        request = json.loads(line)
+    except ValueError:
+        request = None
+    if not isinstance(request, dict):
+        raise BadRequest(
+            'A request must be one JSON object a line, with "id" and "argv", or "cancel".'
+        )
+    if "cancel" in request:
+        if not isinstance(request["cancel"], str):
+            raise BadRequest('"cancel" must be the id (a string) of a job.')
+        return {"cancel": request["cancel"]}
+    job_id, argv, cwd = request.get("id"), request.get("argv"), request.get("cwd")
+    if not isinstance(job_id, str) or not job_id:
+        raise BadRequest('A job needs an "id": a string no earlier job had.')
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+        raise BadRequest(f'Job {job_id!r}: "argv" must be a list of strings, e.g. ["--version"].')
+    if cwd is not None and not (isinstance(cwd, str) and os.path.isabs(cwd)):
+        raise BadRequest(f'Job {job_id!r}: "cwd" must be an absolute folder path.')
+    if cwd is not None and not os.path.isdir(cwd):
+        raise BadRequest(f"Job {job_id!r}: the folder {cwd!r} (cwd) does not exist.")
+    return {"id": job_id, "argv": argv, "cwd": cwd}
+
+
 class Server:
     """Reads jobs from ``requests``, runs them on this (the main) thread, writes events."""
 
@@ -64,6 +109,9 @@ class Server:
         self.jobs: queue.Queue = queue.Queue()
         self.running: tuple[str, threading.Event] | None = None
         self.cancelled: set[str] = set()  # cancelled before they started
+        self.seen: set[str] = set()  # ids of every job queued so far
+        self.finished: set[str] = set()
+        self.stopping = False
 
     def emit(self, event: dict[str, Any]) -> None:
         with self.lock:
@@ -71,26 +119,40 @@ class Server:
             self.out.flush()
 
     def read_requests(self, requests: TextIO) -> None:
-        """Reader thread: queue jobs, act on cancels at once; ``None`` queued at end of input."""
+        """Reader thread: queue jobs, act on cancels at once, answer bad lines; ``None`` queued
+        at end of input."""
         for line in requests:
-            try:
-                request = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(request, dict):
-                continue
-            if "cancel" in request:
-                self.cancel(str(request["cancel"]))
-            elif "argv" in request:
-                self.jobs.put(request)
+            if line.strip():
+                self.take(line)
         self.jobs.put(None)
 
+    def take(self, line: str) -> None:
+        """Queue, cancel, or answer with an error: never raises."""
+        try:
+            request = parse_request(line)
+            if "cancel" in request:
+                self.cancel(request["cancel"])
+                return
+            with self.lock:
+                if request["id"] in self.seen:
+                    raise BadRequest(
+                        f"Job id {request['id']!r} was used already: give each job its own id."
+                    )
+                self.seen.add(request["id"])
+            self.jobs.put(request)
+        except BadRequest as error:
+            self.emit({"event": "error", "id": _id_of(line), "message": str(error)})
+
     def cancel(self, job_id: str | None = None) -> None:
-        """Cancel the running job (``job_id`` None: whichever runs), or a queued one."""
+        """Cancel the running job (``job_id`` None: whichever runs, or, when none runs, stop
+        the worker), or a queued one; a finished job is left alone."""
         running = self.running
         if running is not None and job_id in (None, running[0]):
             running[1].set()
-        elif job_id is not None:
+        elif job_id is None:
+            self.stopping = True
+            self.jobs.put(None)
+        elif job_id not in self.finished:
             self.cancelled.add(job_id)
 
     def serve(self) -> None:
@@ -100,13 +162,20 @@ class Server:
 
         self.emit({"event": "ready", "version": __version__, "pid": os.getpid()})
         with kept_loaded() as kept:
-            while (request := self.jobs.get()) is not None:
-                job_id = str(request.get("id", ""))
-                code = self.run_job(job_id, [str(a) for a in request["argv"]])
+            while (request := self.jobs.get()) is not None or not self.jobs.empty():
+                if request is None:
+                    continue
+                job_id = request["id"]
+                code = 130 if self.stopping else self.run_job(job_id, request["argv"], request)
+                self.finished.add(job_id)
                 self.emit({"event": "done", "id": job_id, "code": code, "models_read": kept.loads})
 
-    def run_job(self, job_id: str, argv: list[str]) -> int:
-        """Run one command in this process; its exit code."""
+    def run_job(self, job_id: str, argv: list[str], request: dict[str, Any] | None = None) -> int:
+        """Run one command in this process (from the request's ``cwd``); its exit code."""
+        with _working_folder((request or {}).get("cwd")):
+            return self._run(job_id, argv)
+
+    def _run(self, job_id: str, argv: list[str]) -> int:
         if job_id in self.cancelled:
             self.cancelled.discard(job_id)
             return 130
@@ -123,7 +192,8 @@ class Server:
         )
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("default")  # each job shows its own warnings again
+                # each job shows LandSeg's warnings again; libraries' stay filtered as in the CLI
+                warnings.simplefilter("default", LandSegWarning)
                 return run_command(self.group, argv)
         except SystemExit as error:
             return error.code if isinstance(error.code, int) else 1
@@ -136,6 +206,30 @@ class Server:
             sys.stdout, sys.stderr = streams
             progress_module.current_job = None
             self.running = None
+
+
+def _id_of(line: str) -> str | None:
+    """The id a bad request line names, if it names one (to tag the error with)."""
+    with contextlib.suppress(ValueError, AttributeError):
+        job_id = json.loads(line).get("id")
+        return job_id if isinstance(job_id, str) else None
+    return None
+
+
+@contextlib.contextmanager
+def _working_folder(cwd: str | None):
+    """Relative paths of a job taken from ``cwd`` (the request stated it, so they are allowed)."""
+    if cwd is None:
+        yield
+        return
+    before, required = os.getcwd(), os.environ.pop(ABSOLUTE_PATHS_ENV, None)
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+        if required is not None:
+            os.environ[ABSOLUTE_PATHS_ENV] = required
 
 
 @click.command("serve", hidden=True)

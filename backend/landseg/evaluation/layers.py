@@ -97,12 +97,20 @@ def prepare(
                 LandSegWarning,
                 stacklevel=stacklevel + 1,
             )
+    dropped = int(len(frame) - keep.sum())
+    if dropped:
+        warnings.warn(
+            f"{name}: {dropped} features without a polygon or a '{class_field}' value are left "
+            "out of the evaluation.",
+            LandSegWarning,
+            stacklevel=stacklevel + 1,
+        )
     return Layer(
         geometries=geometries[keep],
         names=classes.to_numpy()[keep].astype(str),
         scores=scores[keep],
         repaired=repaired,
-        dropped=int(len(frame) - keep.sum()),
+        dropped=dropped,
     )
 
 

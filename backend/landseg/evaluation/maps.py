@@ -74,6 +74,7 @@ from landseg.io.vectors import (
     read_vector,
     require_polygons,
 )
+from landseg.spelling import unify_spellings
 
 __all__ = [
     "BACKGROUND",
@@ -273,6 +274,9 @@ def evaluate_map(
             label_frame, class_field, class_value, class_map
         )
     pred, label, crs, region = _read_sides(predictions, (label_frame, label_name), class_field, aoi)
+    label.names = unify_spellings(label.names, class_names or (), name=label_name).astype(str)
+    known = [*(class_names or ()), *dict.fromkeys(label.names.tolist())]
+    pred.names = unify_spellings(pred.names, known, name="Predictions").astype(str)
     classes, unknown = _class_order(pred, label, class_names)
     codes = {name: i for i, name in enumerate(classes)}
     pred_codes = np.array([codes[n] for n in pred.names], dtype=np.int64)
@@ -327,6 +331,11 @@ def _read_sides(
     if region is not None:
         clip(pred, region)
         clip(label, region)
+        if not len(label.geometries) and not len(pred.geometries):
+            raise VectorReadError(
+                f"The area of interest holds no polygon of {pred_name} or of {label_name}: "
+                "check that it covers the same place (and that its CRS is right)."
+            )
     if len(pred.geometries) and len(label.geometries):
         extents = [shapely.box(*shapely.total_bounds(side.geometries)) for side in (pred, label)]
         if not extents[0].intersects(extents[1]):

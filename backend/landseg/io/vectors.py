@@ -7,6 +7,7 @@ number repaired is reported, never silently dropped.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
@@ -15,7 +16,8 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from landseg.errors import VectorReadError
+from landseg import defaults
+from landseg.errors import LandSegWarning, VectorReadError
 
 if TYPE_CHECKING:  # imported where a layer is read: a segmentation run never needs pandas
     import geopandas as gpd
@@ -25,6 +27,7 @@ AreaOfInterest = Union[str, os.PathLike, "gpd.GeoDataFrame", "gpd.GeoSeries", Ba
 
 _POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7
 _EMPTY = shapely.Polygon()
+_OUTPUT_LAYERS = {defaults.LAYER_NAME, "review", "layer_styles"}  # what ``segment`` writes
 CRS_FIX = (
     "assign the CRS its coordinates are in (QGIS: Layer Properties > Source > Assigned "
     "Coordinate Reference System, then save; geopandas: frame.set_crs('EPSG:32654')) "
@@ -61,6 +64,8 @@ def _data_layer(path: Path, layer: str | None, name: str) -> str | int:
                 "one of those."
             )
         return layer
+    if len(names) > 1 and defaults.LAYER_NAME in names and set(names) <= _OUTPUT_LAYERS:
+        return defaults.LAYER_NAME  # LandSeg's own output: its polygons, not its review items
     if len(names) > 1:
         raise VectorReadError(
             f"{name} has {len(names)} layers ({', '.join(names)}): choose one, e.g. "
@@ -72,28 +77,63 @@ def _data_layer(path: Path, layer: str | None, name: str) -> str | int:
 def read_vector(
     source: VectorSource, role: str, *, layer: str | None = None
 ) -> tuple[gpd.GeoDataFrame, str]:
-    """The layer and the name used for it in messages.
+    """The layer's features that have a geometry, and the name used for it in messages.
 
     ``source`` may name its layer as ``path|layername=NAME``; ``layer`` names it otherwise.
+    GeoParquet files and folders (LandSeg's own outputs) are read too. Features without a
+    geometry are left out with a warning; coordinates that are not numbers are refused.
     """
     import geopandas as gpd
 
     if isinstance(source, gpd.GeoDataFrame):
-        return source, f"{role} GeoDataFrame"
-    if isinstance(source, gpd.GeoSeries):
-        return gpd.GeoDataFrame(geometry=source), f"{role} GeoSeries"
+        frame, name = source, f"{role} GeoDataFrame"
+    elif isinstance(source, gpd.GeoSeries):
+        frame, name = gpd.GeoDataFrame(geometry=source), f"{role} GeoSeries"
+    else:
+        frame, name = _read_file(source, role, layer)
+    _refuse_nan_coordinates(frame, name)
+    missing = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    if missing.any() and not missing.all():
+        warnings.warn(
+            f"{name}: {int(missing.sum())} of {len(frame)} features have no geometry and are "
+            "left out.",
+            LandSegWarning,
+            stacklevel=3,
+        )
+    return (frame[~missing] if missing.any() and not missing.all() else frame), name
+
+
+def _read_file(source: str | os.PathLike, role: str, layer: str | None):
+    import geopandas as gpd
+
     path, named = split_layer(source)
     name = f"{role} file '{path}'"
     if not path.exists():
         raise VectorReadError(f"{name} does not exist: check the path.")
-    chosen = _data_layer(path, layer or named, name)
     try:
-        frame = gpd.read_file(path, layer=chosen)
-    except Exception as error:  # pyogrio raises several types for unreadable data
+        if path.is_dir() or path.suffix.lower() == ".parquet":
+            return gpd.read_parquet(path), name
+        return gpd.read_file(path, layer=_data_layer(path, layer or named, name)), name
+    except VectorReadError:
+        raise
+    except Exception as error:  # pyogrio and pyarrow raise several types for unreadable data
         raise VectorReadError(
-            f"{name} cannot be read ({error}): give a GeoPackage, Shapefile or GeoJSON of polygons."
+            f"{name} cannot be read ({str(error).strip()[:200]}): give a GeoPackage, Shapefile, "
+            "GeoJSON or GeoParquet of polygons."
         ) from None
-    return frame, name
+
+
+def _refuse_nan_coordinates(frame: gpd.GeoDataFrame, name: str) -> None:
+    coordinates, rows = shapely.get_coordinates(
+        np.asarray(frame.geometry.array, dtype=object), return_index=True
+    )
+    bad = np.unique(rows[~np.isfinite(coordinates).all(axis=1)])
+    if len(bad):
+        raise VectorReadError(
+            f"{name} has {len(bad)} features whose coordinates are not numbers (NaN or "
+            f"infinite; the first is row {bad[0]}): fix or delete them (QGIS: Vector > Geometry "
+            "Tools > Check Validity), then run again."
+        )
 
 
 def require_polygons(frame: gpd.GeoDataFrame, name: str) -> None:

@@ -35,9 +35,12 @@ def compare_on_reviewed(
         raise InvalidParameterError(
             f"Unknown output format '{output_format}': use markdown or html."
         )
+    import geopandas as gpd
+
     review = read_reviewed(reviewed)
+    extent = gpd.GeoSeries([review.extent], crs=review.labels.crs)  # reprojected if need be
     scores = [
-        evaluate_map(result, review.labels, aoi=review.extent, class_field="class")
+        evaluate_map(result, review.labels, aoi=extent, class_field="class")
         for result in (before, after)
     ]
     names = list(dict.fromkeys([*scores[0].classes, *scores[1].classes]))

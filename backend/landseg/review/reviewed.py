@@ -19,12 +19,12 @@ import shapely
 
 from landseg.errors import VectorReadError
 from landseg.io.vectors import CRS_FIX, read_vector, repair_polygons
+from landseg.spelling import unify_spellings
 
 STATUS_FIELD = "review_status"
 CLASS_FIELD = "reviewed_class"
 LABEL_STATUSES = ("accepted", "corrected")
 EXTENT_STATUSES = (*LABEL_STATUSES, "rejected", "area")
-DEFAULT_LAYER = "landcover"
 
 
 @dataclass
@@ -42,7 +42,7 @@ def read_reviewed(path: str | Path, *, layer: str | None = None) -> Reviewed:
     Raises:
         VectorReadError: The layer has no review fields, no CRS, or no reviewed feature.
     """
-    frame, name = read_vector(path, "Reviewed layer", layer=layer or _default_layer(path))
+    frame, name = read_vector(path, "Reviewed layer", layer=layer)
     if STATUS_FIELD not in frame.columns:
         raise VectorReadError(
             f"{name} has no '{STATUS_FIELD}' field: review it in QGIS first (LandSeg's review "
@@ -60,7 +60,7 @@ def read_reviewed(path: str | Path, *, layer: str | None = None) -> Reviewed:
     geometries, _ = repair_polygons(np.asarray(reviewed.geometry.array, dtype=object))
     extent = shapely.union_all(geometries[~shapely.is_empty(geometries)])
     labels = reviewed[status[reviewed.index].isin(LABEL_STATUSES)]
-    classes = _classes(labels)
+    classes = _classes(labels, name)
     label_geometries, repaired = repair_polygons(np.asarray(labels.geometry.array, dtype=object))
     frame_out = gpd.GeoDataFrame({"class": classes}, geometry=label_geometries, crs=frame.crs)
     frame_out.attrs["repaired"] = repaired
@@ -68,20 +68,21 @@ def read_reviewed(path: str | Path, *, layer: str | None = None) -> Reviewed:
     return Reviewed(frame_out, extent, {str(k): int(v) for k, v in counts.items()})
 
 
-def _classes(labels: gpd.GeoDataFrame) -> np.ndarray:
+def _classes(labels: gpd.GeoDataFrame, name: str) -> np.ndarray:
     """The reviewed class where one was given, else the class the model gave."""
     given = labels.get("class", gpd.pd.Series(index=labels.index, dtype=object))
     reviewed = labels.get(CLASS_FIELD, gpd.pd.Series(index=labels.index, dtype=object))
-    chosen = reviewed.where(reviewed.notna() & (reviewed.astype(str).str.strip() != ""), given)
-    return chosen.astype(str).to_numpy(dtype=object)
+    chosen = reviewed.where(_given(reviewed), given)
+    if not _given(chosen).all():
+        raise VectorReadError(
+            f"{name}: {int((~_given(chosen)).sum())} accepted or corrected features have no "
+            f"class: give each a class ('{CLASS_FIELD}', the review panel's class keys), then "
+            "export again."
+        )
+    model_classes = dict.fromkeys(given[_given(given)].astype(str).str.strip())
+    return unify_spellings(chosen.astype(str).str.strip(), list(model_classes), name=name)
 
 
-def _default_layer(path: str | Path) -> str | None:
-    """``landcover`` in a file with several layers (LandSeg's output holds ``review`` too)."""
-    import pyogrio
-
-    text = str(path)
-    if "|" in text or not Path(text).exists():
-        return None
-    names = [n for n, _ in pyogrio.list_layers(text) if n != "layer_styles"]
-    return DEFAULT_LAYER if len(names) > 1 and DEFAULT_LAYER in names else None
+def _given(values: gpd.pd.Series) -> gpd.pd.Series:
+    """Which ``values`` hold a class (not NULL, NaN or blank)."""
+    return values.notna() & (values.astype(str).str.strip() != "")

@@ -44,6 +44,7 @@ from landseg.io.vectors import (
     require_polygons,
 )
 from landseg.review.reviewed import read_reviewed
+from landseg.spelling import unify_spellings
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
 STATS_NAME = "stats.json"
@@ -361,6 +362,9 @@ def export_dataset(
             class_map=class_map,
             layer=labels_layer,
         )
+    labels["class"] = unify_spellings(
+        labels["class"], class_names or (), name=f"Labels '{labels_path or reviewed}'"
+    )
     names, unknown, messages = _class_list(labels, class_names)
     plan = _Plan(
         names,
