@@ -273,6 +273,22 @@ CASES = {
     "a GeoParquet folder as predictions": Case(
         ["evaluate", "--predictions", "labels_parts", "--labels", LABELS], 0, "roof"
     ),
+    # tracebacks before
+    "a damaged raster names GDAL's cause": Case(
+        ["segment", "damaged.tif", "-o", "dl.gpkg"], 2, "IReadBlock failed", absent=["dl.gpkg"]
+    ),
+    "a damaged raster on Dask": Case(
+        ["segment", "damaged.tif", "-o", "dw.gpkg", "--workers", "1"],
+        2,
+        "IReadBlock failed",
+        absent=["dw.gpkg"],
+    ),
+    "skipping unreadable tiles on Dask": Case(
+        ["segment", "damaged.tif", "-o", "ds.gpkg", "--workers", "1", "--skip-unreadable"],
+        0,
+        "could not be read and were skipped",
+        kept=["ds.gpkg"],
+    ),
     "export over a user's folder": Case(
         [*EXPORT, "-o", "notes", "--overwrite"],
         2,
@@ -823,3 +839,24 @@ def test_serve_stops_cleanly_on_sigterm_when_idle(tmp_path):
     assert worker.wait(timeout=30) == 0
     worker.stdin.close()
     assert "Traceback" not in worker.stderr.read()
+
+
+@pytest.mark.parametrize("name", ["o.parquet", "o.fgb", "parts"])
+def test_disk_full_while_converting_is_one_error_and_resumable(p, tmp_path, monkeypatch, name):
+    import pyarrow.parquet
+    import pyogrio
+
+    from landseg.errors import OutputNotWritableError
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pyarrow.parquet.ParquetWriter, "write_table", full_disk)
+        patched.setattr(pyogrio, "write_arrow", full_disk)
+        patched.setattr("geopandas.GeoDataFrame.to_parquet", full_disk)
+        with pytest.raises(OutputNotWritableError, match=r"free space.*--resume"):
+            _segment(p / SCENE, tmp_path / name, checkpoint=True)
+    assert not (tmp_path / name).exists()
+    result = _segment(p / SCENE, tmp_path / name, resume=True)
+    assert (tmp_path / name).exists() and result.tiles_total > 1

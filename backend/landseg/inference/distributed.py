@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -34,6 +35,7 @@ from landseg.errors import (
     Cancelled,
     ClusterError,
     InvalidParameterError,
+    LandSegError,
     ModelLoadError,
 )
 from landseg.inference.models import load
@@ -174,6 +176,7 @@ class ChunkJob:
     # turned into polygons by ``polygons``; only border pieces go back to the client.
     parts_folder: str | None = None
     polygons: Callable[[list[MergedInstance]], Any] | None = None
+    skip_unreadable: bool = False  # skip (and list) tiles that cannot be read
 
 
 @dataclass
@@ -224,23 +227,35 @@ class ChunkResult:
     device: str
     forward_s: float | None
     worker: str
+    skipped: list[int]  # tiles that could not be read and were skipped
 
 
 def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkResult:
-    """Segment one chunk of tiles; runs on a Dask worker."""
+    """Segment one chunk of tiles; runs on a Dask worker.
+
+    LandSeg's own errors reach the client as they are, without the library exceptions behind
+    them (which may not travel back), so the user reads one line, not a worker's traceback.
+    """
     segmenter, lock = cached_segmenter(job.model)
+    failure = None
     with lock:
         before = getattr(segmenter, "forward_seconds", None)
-        outcome = segment_tiles(
-            RasterSource(job.uri, job.scale),
-            specs,
-            job.bands,
-            job.scaling,
-            segmenter,
-            batch_size=job.batch_size,
-            within=job.within,
-        )
+        try:
+            outcome = segment_tiles(
+                RasterSource(job.uri, job.scale),
+                specs,
+                job.bands,
+                job.scaling,
+                segmenter,
+                batch_size=job.batch_size,
+                within=job.within,
+                skip_unreadable=job.skip_unreadable,
+            )
+        except LandSegError as error:
+            failure = type(error)(*error.args)
         after = getattr(segmenter, "forward_seconds", None)
+    if failure is not None:
+        raise failure  # raised here, out of the handler: it carries no library exception
     instances, border = merge_inside(outcome.pieces, specs, margin_px=job.overlap_px)
     if job.parts_folder is not None:
         write_part(job.polygons(instances), Path(job.parts_folder), f"chunk-{chunk_id:05d}")
@@ -254,6 +269,7 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
         device=str(getattr(segmenter, "device", "n/a")),
         forward_s=None if before is None or after is None else after - before,
         worker=_worker_address(),
+        skipped=list(outcome.skipped),
     )
 
 
@@ -304,6 +320,7 @@ class ClusterRun:
     forward_s: float | None
     chunks: int
     workers: int
+    skipped: list[int]  # tiles that could not be read and were skipped, in order
 
 
 @contextlib.contextmanager
@@ -334,6 +351,7 @@ def dask_client(scheduler: Any, workers: int | None) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",
+            silence_logs=logging.CRITICAL,  # a chunk's error reaches the user as one line
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):
@@ -378,6 +396,7 @@ def segment_on_cluster(
     chunk_tiles: int,
     progress: Callable[[float, str], None],
     should_stop: Callable[[], bool],
+    skip_unreadable: bool = False,
 ) -> ClusterRun:
     """Segment ``specs`` on Dask workers, chunk by chunk, merging inside each chunk there.
 
@@ -409,6 +428,7 @@ def segment_on_cluster(
         chunk_tiles: Tiles per side of a chunk.
         progress: Called with (fraction done, message) as chunks complete (up to 0.9).
         should_stop: Checked while chunks run; when true, the chunks are cancelled.
+        skip_unreadable: Skip tiles that cannot be read (damaged blocks), listing them.
 
     Raises:
         Cancelled: ``should_stop`` turned true.
@@ -426,6 +446,7 @@ def segment_on_cluster(
         overlap_px=overlap_px,
         parts_folder=str(parts[0]) if parts else None,
         polygons=parts[1] if parts else None,
+        skip_unreadable=skip_unreadable,
         model=worker_model(
             model,
             segmenter,
@@ -447,7 +468,7 @@ def segment_on_cluster(
         on = f"{n_workers} Dask worker{'s' if n_workers > 1 else ''}"
         progress(0.0, f"Segmenting {len(specs)} tiles in {len(chunks)} chunks on {on}")
         summary = _run_chunks(client, job, chunks, len(specs), progress, should_stop, on_chunk)
-    packed, tiles_run, devices, forwards = summary
+    packed, tiles_run, devices, forwards, skipped = summary
     border = [piece for part in packed for piece in part.pieces()]
     border.sort(key=lambda piece: piece.tile_index)  # stable: a tile's pieces keep their order
     return ClusterRun(
@@ -457,6 +478,7 @@ def segment_on_cluster(
         forward_s=None if None in forwards else sum(f for f in forwards if f is not None),
         chunks=len(chunks),
         workers=n_workers,
+        skipped=sorted(skipped),
     )
 
 
@@ -468,9 +490,10 @@ def _run_chunks(
     progress: Callable[[float, str], None],
     should_stop: Callable[[], bool],
     on_chunk: Callable[[ChunkResult], None],
-) -> tuple[list[Packed], int, set[str], list[float | None]]:
+) -> tuple[list[Packed], int, set[str], list[float | None], list[int]]:
     """Submit every chunk, hand each result to ``on_chunk`` once, in chunk order; cancel all
-    on the way out. Returns the border pieces, tiles run, devices and forward times."""
+    on the way out. Returns the border pieces, tiles run, devices, forward times and the tiles
+    skipped."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -495,6 +518,7 @@ def _run_chunks(
     border: list[Packed] = []
     devices: set[str] = set()
     forwards: list[float | None] = []
+    skipped: list[int] = []
     try:
         finished = as_completed(list(futures.values()), loop=client.loop)
         while not finished.is_empty():
@@ -525,6 +549,7 @@ def _run_chunks(
                     tiles_run += done.tiles_run
                     devices.add(done.device)
                     forwards.append(done.forward_s)
+                    skipped += done.skipped
                     tiles_done += done.tiles
                     next_chunk += 1
                 progress(
@@ -537,4 +562,4 @@ def _run_chunks(
         if futures:
             client.cancel(list(futures.values()))
         job_future.release()
-    return border, tiles_run, devices, forwards
+    return border, tiles_run, devices, forwards, skipped

@@ -251,7 +251,7 @@ def _cluster_into_parts(plan: Plan, job: SimpleNamespace, segmenter: Segmenter):
         write_part(frame, staging, "border")
         counts |= _part_counts(staging)
     stats = StreamStats(run.tiles_run, run.forward_s, 0.0, 0.0)
-    _notices(plan, stats, [], job.raster_path)
+    _notices(plan, stats, run.skipped, job.raster_path)
     return stats, run.device, counts
 
 
@@ -400,6 +400,7 @@ def _on_cluster(plan: Plan, job: SimpleNamespace, segmenter: Segmenter, layer, s
     frame = job.polygons(StreamingMerge(plan.specs).add(run.border, np.inf))
     merge_s = time.perf_counter() - started
     state.tiles_run = run.tiles_run
+    state.skipped_tiles = run.skipped
     layer.append(frame, state)
     write_s += time.perf_counter() - started - merge_s
     return StreamStats(run.tiles_run, run.forward_s, merge_s, write_s), run.device
@@ -418,6 +419,7 @@ def _cluster_options(job: SimpleNamespace) -> dict[str, Any]:
         "chunk_tiles": job.chunk_tiles,
         "progress": job.report,
         "should_stop": job.is_cancelled,
+        "skip_unreadable": job.skip_unreadable,
     }
 
 

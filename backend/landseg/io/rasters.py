@@ -384,7 +384,7 @@ def read_window(src: rasterio.DatasetReader, bands: Sequence[int], window: Windo
             f"rows {int(window.row_off)}-{int(window.row_off + window.height)}, "
             f"columns {int(window.col_off)}-{int(window.col_off + window.width)}"
         )
-        cause = str(error).strip().splitlines()[0][:200] if str(error).strip() else "read failed"
+        cause = _cause(error)
         missing = [f for f in src.files if _is_local_path(f) and not Path(f).exists()]
         if missing:
             raise RasterReadError(
@@ -395,6 +395,16 @@ def read_window(src: rasterio.DatasetReader, bands: Sequence[int], window: Windo
             f"Cannot read {where} of '{_short(src.name)}' ({cause}): the file is damaged or a "
             "file it refers to is missing; repair or restore it, then run again."
         ) from None
+
+
+def _cause(error: BaseException) -> str:
+    """GDAL's own words for a read error: rasterio's "See previous exception" is replaced by
+    the exception it points to."""
+    behind = error.__cause__ or error.__context__
+    if "previous exception" in str(error) and behind is not None and str(behind).strip():
+        error = behind
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else "read failed"
 
 
 def _in_dtype(value: float, dtype: np.dtype) -> np.generic | None:

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from landseg.errors import InvalidParameterError, LandSegWarning, OutputNotWritableError
+from landseg.errors import (
+    InvalidParameterError,
+    LandSegError,
+    LandSegWarning,
+    OutputNotWritableError,
+)
 from landseg.io.atomic import atomic_output, check_output, hidden_sibling, remove_with_sidecars
 from landseg.io.features import Features, write_gpkg_layer
 from landseg.io.folders import atomic_folder, check_replaceable_folder
@@ -182,13 +187,21 @@ class StreamedLayer:
                     f"({error.strerror}): free the path or choose another output."
                 ) from None
             return self.target
-        if kind == "folder":
-            folder = {"overwrite": overwrite, "kind": PARQUET_FOLDER, "inputs": inputs}
-            with atomic_folder(self.target, **folder) as staging:
-                _to_parquet_parts(self.work, self.layer, staging)
-        else:
-            with atomic_output(self.target, overwrite=overwrite) as partial:
-                _convert(self.work, self.layer, partial, kind)
+        try:
+            if kind == "folder":
+                folder = {"overwrite": overwrite, "kind": PARQUET_FOLDER, "inputs": inputs}
+                with atomic_folder(self.target, **folder) as staging:
+                    _to_parquet_parts(self.work, self.layer, staging)
+            else:
+                with atomic_output(self.target, overwrite=overwrite) as partial:
+                    _convert(self.work, self.layer, partial, kind)
+        except (OSError, RuntimeError) as error:  # pyarrow's and GDAL's write errors
+            if isinstance(error, LandSegError):
+                raise
+            raise OutputNotWritableError(
+                f"Cannot write '{self.target}' ({str(error).strip()[:200]}): check that its disk "
+                "has free space and is still reachable, then run again."
+            ) from None
         self.discard()
         return self.target
 
