@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -860,3 +861,84 @@ def test_disk_full_while_converting_is_one_error_and_resumable(p, tmp_path, monk
     assert not (tmp_path / name).exists()
     result = _segment(p / SCENE, tmp_path / name, resume=True)
     assert (tmp_path / name).exists() and result.tiles_total > 1
+
+
+STEPS = ("segment", "export", "train", "user writes")
+
+
+def _step(p: Path, root: Path, command: str, target: str, overwrite: bool, stop: bool) -> None:
+    """One command of a user's session on ``root``; LandSeg's refusals are part of it."""
+    from landseg.errors import LandSegError
+    from landseg.training.options import TrainOptions
+    from landseg.training.train import train
+
+    cancel = _StopAfter(2 if stop else 10**6)
+    out = root / target
+    try:
+        if command == "segment":
+            _segment(
+                p / SCENE,
+                out,
+                overwrite=overwrite,
+                checkpoint=stop,
+                cancel=cancel,
+                progress=cancel.progress,
+            )
+        elif command == "export":
+            export_dataset(
+                [p / SCENE],
+                p / LABELS,
+                out,
+                tile_size_px=128,
+                overlap_px=16,
+                overwrite=overwrite,
+                cancel=cancel,
+                progress=cancel.progress,
+            )
+        else:  # a run that fails on its base model, after its checks
+            options = TrainOptions(
+                data=str(p / "dataset"), run_dir=str(out), epochs=1, base_model=str(p / "text.pt")
+            )
+            train(options, overwrite=overwrite)
+    except LandSegError:
+        pass
+
+
+def test_no_user_file_is_ever_changed_or_removed(p, tmp_path):
+    """Random sessions of segment, export-dataset and train (with and without --overwrite,
+    interrupted or not) on folders where the user keeps, and adds, files of their own."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    step = st.tuples(
+        st.sampled_from(STEPS),
+        st.sampled_from(["out", "notes", "out.gpkg"]),
+        st.booleans(),
+        st.booleans(),
+    )
+
+    @settings(
+        max_examples=12,
+        deadline=None,
+        database=None,
+        derandomize=True,  # the same sessions in every run
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.lists(step, min_size=2, max_size=5))
+    def session(steps):
+        root = Path(tempfile.mkdtemp(dir=tmp_path))
+        (root / "notes").mkdir()
+        mine = {root / "notes" / "thesis.docx": b"a user's own file"}
+        (root / "notes" / "thesis.docx").write_bytes(mine[root / "notes" / "thesis.docx"])
+        for number, (command, target, overwrite, stop) in enumerate(steps):
+            if command == "user writes":
+                if (root / target).is_dir():
+                    path = root / target / f"mine-{number}.txt"
+                    mine[path] = f"note {number}".encode()
+                    path.write_bytes(mine[path])
+            else:
+                _step(p, root, command, target, overwrite, stop)
+            for path, content in mine.items():
+                assert path.read_bytes() == content, (steps[: number + 1], path)
+
+    session()
