@@ -314,6 +314,12 @@ CASES = {
     "export-model from an onnx": Case(
         ["export-model", "corrupt.onnx", "-o", "x.onnx"], 2, "is not a .pt model"
     ),
+    "export-model of a file that is no model names it": Case(
+        ["export-model", "text.pt", "-o", "t.onnx"],
+        2,
+        "Model file 'text.pt' could not be read",
+        absent=["t.onnx"],
+    ),
     "export-model to a .pt": Case(
         ["export-model", str(DEFAULT_MODEL_PATH), "-o", "x.pt"],
         2,

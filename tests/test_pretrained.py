@@ -179,3 +179,11 @@ def test_training_from_a_published_name_records_the_cached_file(
     record = json.loads((best.parent / "record.json").read_text())
     assert record["base_model"] == {"path": str(cache / NAME), "sha256": file_sha256(SHIPPED)}
     assert record["arguments"]["base_model"] == str(cache / NAME)  # resume needs no download
+
+
+def test_a_file_that_is_no_checkpoint_is_never_recorded_as_trusted(cache):
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / NAME).write_bytes(b"fake!")
+    with pytest.raises(ModelLoadError, match="is not a PyTorch checkpoint"):
+        pretrained.published_weights(NAME)
+    assert not (cache / f"{NAME}.json").exists()

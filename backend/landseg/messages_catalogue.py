@@ -993,6 +993,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "（サイズか SHA-256 が変わりました）。両方のファイルを削除すると、もう一度"
         "ダウンロードします。",
     ),
+    "pretrained.not_checkpoint": (
+        "The cached base model '{path}' is not a PyTorch checkpoint ({size} bytes): delete it "
+        "and run again to download it, or put the file from {url} there.",
+        "キャッシュにある基本モデル '{path}' は PyTorch のチェックポイントではありません"
+        "（{size} バイト）。削除してからもう一度実行してダウンロードするか、{url} のファイルを"
+        "そこに置いてください。",
+    ),
     # -- report, analyze, compare (reporting/*) ------------------------------------------------
     "report.analysis": ("feature-map and gradient analysis", "特徴マップと勾配の分析"),
     "report.tables": ("tables and plots", "表とグラフ"),

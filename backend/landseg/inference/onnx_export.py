@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -44,7 +45,11 @@ def export_onnx(
     ):
         copy = Path(folder) / "model.pt"
         shutil.copyfile(model_path, copy)
-        yolo, info = read_model(copy)  # the same bytes as the model: the same metadata
+        try:
+            yolo, info = read_model(copy)  # the same bytes as the model: the same metadata
+        except ModelLoadError as error:  # named as the user's file, not the working copy
+            raise ModelLoadError(str(error).replace(str(copy), str(model_path))) from None
+        info = dataclasses.replace(info, name=model_path.name)
         with quiet_ultralytics(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's notes on its exporter, not the user's
             exported = yolo.export(

@@ -15,6 +15,7 @@ import os
 import shutil
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -97,6 +98,7 @@ def _check_unchanged(path: Path) -> None:
     record = path.with_name(f"{path.name}.json")
     found = {"size": path.stat().st_size, "sha256": file_sha256(path)}
     if not record.is_file():
+        _check_checkpoint(path)  # only a real checkpoint is recorded as the trusted file
         with atomic_output(record, overwrite=True) as temporary:
             temporary.write_text(json.dumps(found), encoding="utf-8")
         return
@@ -109,3 +111,18 @@ def _check_unchanged(path: Path) -> None:
             f"The cached base model '{path}' is not the file first recorded in '{record}' (its "
             "size or SHA-256 changed): delete both files to download it again."
         )
+
+
+def _check_checkpoint(path: Path) -> None:
+    """Refuse a file that is not a PyTorch checkpoint (a zip holding its ``data.pkl``)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if any(name.endswith("/data.pkl") or name == "data.pkl" for name in archive.namelist()):
+                return
+    except (OSError, zipfile.BadZipFile):
+        pass
+    raise ModelLoadError(
+        f"The cached base model '{path}' is not a PyTorch checkpoint ({path.stat().st_size} "
+        f"bytes): delete it and run again to download it, or put the file from "
+        f"{weights_url(path.name)} there."
+    )
