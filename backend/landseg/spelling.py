@@ -12,12 +12,21 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from landseg.errors import LandSegWarning
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def is_blank(values: pd.Series) -> pd.Series:
+    """Which ``values`` hold no class: NULL, NaN or only spaces."""
+    return values.isna() | (values.astype(str).str.strip() == "")
 
 
 def spelling_key(name: str) -> str:

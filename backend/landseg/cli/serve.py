@@ -162,8 +162,11 @@ class Server:
 
         self.emit({"event": "ready", "version": __version__, "pid": os.getpid()})
         with kept_loaded() as kept:
-            while (request := self.jobs.get()) is not None or not self.jobs.empty():
-                if request is None:
+            while True:
+                request = self.jobs.get()
+                if request is None:  # end of input, or a stop: jobs still queued end as 130
+                    if self.jobs.empty():
+                        break
                     continue
                 job_id = request["id"]
                 code = 130 if self.stopping else self.run_job(job_id, request["argv"], request)

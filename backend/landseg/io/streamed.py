@@ -198,10 +198,7 @@ class StreamedLayer:
         except (OSError, RuntimeError) as error:  # pyarrow's and GDAL's write errors
             if isinstance(error, LandSegError):
                 raise
-            raise OutputNotWritableError(
-                f"Cannot write '{self.target}' ({str(error).strip()[:200]}): check that its disk "
-                "has free space and is still reachable, then run again."
-            ) from None
+            raise _not_written(self.target, error) from None
         self.discard()
         return self.target
 
@@ -219,10 +216,7 @@ class StreamedLayer:
         try:
             write_gpkg_layer(frame, self.work, layer, metadata=metadata)
         except OSError as error:
-            raise OutputNotWritableError(
-                f"Cannot write '{self.work}' ({str(error).strip()[:200]}): check that its disk "
-                "has free space and is still reachable, then run again."
-            ) from None
+            raise _not_written(self.work, error) from None
 
     @contextlib.contextmanager
     def _connection(self):
@@ -258,6 +252,14 @@ class StreamedLayer:
                 f'(SELECT fid FROM "{layer}" ORDER BY fid LIMIT ?)',
                 (count,),
             )
+
+
+def _not_written(path: Path, error: BaseException) -> OutputNotWritableError:
+    """The error for ``path`` that could not be written (a full or lost disk, mostly)."""
+    return OutputNotWritableError(
+        f"Cannot write '{path}' ({str(error).strip()[:200]}): check that its disk has free "
+        "space and is still reachable, then run again."
+    )
 
 
 def _differences(started: dict[str, Any], now: dict[str, Any]) -> str:

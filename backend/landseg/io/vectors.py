@@ -93,14 +93,15 @@ def read_vector(
         frame, name = _read_file(source, role, layer)
     _refuse_nan_coordinates(frame, name)
     missing = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
-    if missing.any() and not missing.all():
+    if missing.any() and not missing.all():  # all missing: require_polygons says so
         warnings.warn(
             f"{name}: {int(missing.sum())} of {len(frame)} features have no geometry and are "
             "left out.",
             LandSegWarning,
             stacklevel=3,
         )
-    return (frame[~missing] if missing.any() and not missing.all() else frame), name
+        frame = frame[~missing]
+    return frame, name
 
 
 def _read_file(source: str | os.PathLike, role: str, layer: str | None):

@@ -19,7 +19,7 @@ import shapely
 
 from landseg.errors import VectorReadError
 from landseg.io.vectors import CRS_FIX, read_vector, repair_polygons
-from landseg.spelling import unify_spellings
+from landseg.spelling import is_blank, unify_spellings
 
 STATUS_FIELD = "review_status"
 CLASS_FIELD = "reviewed_class"
@@ -72,17 +72,13 @@ def _classes(labels: gpd.GeoDataFrame, name: str) -> np.ndarray:
     """The reviewed class where one was given, else the class the model gave."""
     given = labels.get("class", gpd.pd.Series(index=labels.index, dtype=object))
     reviewed = labels.get(CLASS_FIELD, gpd.pd.Series(index=labels.index, dtype=object))
-    chosen = reviewed.where(_given(reviewed), given)
-    if not _given(chosen).all():
+    chosen = reviewed.where(~is_blank(reviewed), given)
+    unclassed = int(is_blank(chosen).sum())
+    if unclassed:
         raise VectorReadError(
-            f"{name}: {int((~_given(chosen)).sum())} accepted or corrected features have no "
+            f"{name}: {unclassed} accepted or corrected features have no "
             f"class: give each a class ('{CLASS_FIELD}', the review panel's class keys), then "
             "export again."
         )
-    model_classes = dict.fromkeys(given[_given(given)].astype(str).str.strip())
+    model_classes = dict.fromkeys(given[~is_blank(given)].astype(str).str.strip())
     return unify_spellings(chosen.astype(str).str.strip(), list(model_classes), name=name)
-
-
-def _given(values: gpd.pd.Series) -> gpd.pd.Series:
-    """Which ``values`` hold a class (not NULL, NaN or blank)."""
-    return values.notna() & (values.astype(str).str.strip() != "")

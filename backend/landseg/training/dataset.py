@@ -44,7 +44,7 @@ from landseg.io.vectors import (
     require_polygons,
 )
 from landseg.review.reviewed import read_reviewed
-from landseg.spelling import unify_spellings
+from landseg.spelling import is_blank, unify_spellings
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
 STATS_NAME = "stats.json"
@@ -113,7 +113,7 @@ def read_labels(
         )
     else:
         values = frame[class_field]
-        unset = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
+        unset = is_blank(values).to_numpy()
         if unset.all():
             raise VectorReadError(
                 f"{name}: field '{class_field}' is empty in every feature: choose the field "
