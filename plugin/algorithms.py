@@ -12,7 +12,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from qgis.core import (
     QgsProcessing,
@@ -287,6 +287,19 @@ class LandSegAlgorithm(QgsProcessingAlgorithm):
 class SegmentAlgorithm(LandSegAlgorithm):
     ALG_ID = "segment"
     GROUP_ID = "segmentation"
+    # Processing parameter -> the backend option it sets (a test checks them against the schema)
+    OPTIONS: ClassVar[dict[str, str]] = {
+        "AOI": "aoi",
+        "EXTENT": "bbox",
+        "PIXEL_SIZE": "pixel_size_m",
+        "MODEL": "model",
+        "CONFIDENCE": "conf",
+        "TILE_SIZE": "tile_size_px",
+        "OVERLAP": "overlap_px",
+        "DEVICE": "device",
+        "MIN_AREA": "min_area_m2",
+        "SIMPLIFY": "simplify_tolerance_m",
+    }
 
     def displayName(self) -> str:
         return tr("Segment land cover")
@@ -434,7 +447,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
             conf=self.parameterAsDouble(parameters, "CONFIDENCE", context),
             device=self._device(parameters, context),
             min_area_m2=self.parameterAsDouble(parameters, "MIN_AREA", context),
-            simplify_m=self._optional_number(parameters, "SIMPLIFY", context, float),
+            simplify_tolerance_m=self._optional_number(parameters, "SIMPLIFY", context, float),
             overwrite=True,  # Processing replaces its destinations
             pixel_size_m=self._optional_number(parameters, "PIXEL_SIZE", context, float),
             crs=sources.assigned_crs(layer),
@@ -628,6 +641,18 @@ class ExportDatasetAlgorithm(LandSegAlgorithm):
 class TrainAlgorithm(LandSegAlgorithm):
     ALG_ID = "train"
     GROUP_ID = "training"
+    OPTIONS: ClassVar[dict[str, str]] = {
+        "BASE_MODEL": "base_model",
+        "EPOCHS": "epochs",
+        "IMGSZ": "imgsz",
+        "BATCH": "batch",
+        "DEVICE": "device",
+        "CLASS_BALANCING": "class_weights",
+        "COPY_PASTE": "copy_paste",
+        "LR": "lr0",
+        "CONTINUE_EPOCHS": "continue_epochs",
+        "CONTINUE_LR": "continue_lr",
+    }
 
     def displayName(self) -> str:
         return tr("Fine-tune a model")
@@ -703,9 +728,11 @@ class TrainAlgorithm(LandSegAlgorithm):
             imgsz=self._optional_number(parameters, "IMGSZ", context),
             batch=self.parameterAsInt(parameters, "BATCH", context),
             device=self._device(parameters, context),
-            class_balancing=self.parameterAsBoolean(parameters, "CLASS_BALANCING", context),
+            class_weights="balanced"
+            if self.parameterAsBoolean(parameters, "CLASS_BALANCING", context)
+            else "none",
             copy_paste=self.parameterAsDouble(parameters, "COPY_PASTE", context),
-            lr=self.parameterAsDouble(parameters, "LR", context),
+            lr0=self.parameterAsDouble(parameters, "LR", context),
             continue_epochs=self.parameterAsInt(parameters, "CONTINUE_EPOCHS", context),
             continue_lr=self.parameterAsDouble(parameters, "CONTINUE_LR", context),
         )

@@ -47,7 +47,7 @@ def segment_args(
     conf: float = 0.25,
     device: str = "auto",
     min_area_m2: float = 1.0,
-    simplify_m: float | None = None,
+    simplify_tolerance_m: float | None = None,
     overwrite: bool = False,
     aoi: str | None = None,
     bbox: Sequence[float] | None = None,
@@ -75,8 +75,8 @@ def segment_args(
     if overlap_px is not None:
         args += ["--overlap", str(int(overlap_px))]
     args += ["--min-area-m2", _number(min_area_m2)]
-    if simplify_m is not None:
-        args += ["--simplify-m", _number(simplify_m)]
+    if simplify_tolerance_m is not None:
+        args += ["--simplify-m", _number(simplify_tolerance_m)]
     if overwrite:
         args.append("--overwrite")
     return [*args, "--progress", "json"]
@@ -165,9 +165,9 @@ def train_args(
     imgsz: int | None = None,
     batch: int | None = None,
     device: str = "auto",
-    class_balancing: bool = True,
+    class_weights: str = "balanced",
     copy_paste: float | None = None,
-    lr: float | None = None,
+    lr0: float | None = None,
     continue_epochs: int = 0,
     continue_lr: float | None = None,
 ) -> list[str]:
@@ -179,11 +179,11 @@ def train_args(
         args += ["--imgsz", str(int(imgsz))]
     if batch:
         args += ["--batch", str(int(batch))]
-    args += ["--device", device, "--class-weights", "balanced" if class_balancing else "none"]
+    args += ["--device", device, "--class-weights", class_weights]
     if copy_paste is not None:
         args += ["--copy-paste", _number(copy_paste)]
-    if lr is not None:
-        args += ["--lr", _number(lr)]
+    if lr0 is not None:
+        args += ["--lr", _number(lr0)]
     if continue_epochs:
         args += ["--continue-epochs", str(int(continue_epochs))]
         if continue_lr is not None:

@@ -401,7 +401,7 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
             epochs=self.epochs_spin.value(),
             imgsz=self.imgsz_spin.value() or None,
             device=self.device_combo.currentData(),
-            class_balancing=self.balance_check.isChecked(),
+            class_weights="balanced" if self.balance_check.isChecked() else "none",
             copy_paste=self.copy_paste_spin.value(),
             continue_epochs=self.continue_epochs_spin.value() if continued else 0,
             continue_lr=self.continue_lr_spin.value() if continued else None,

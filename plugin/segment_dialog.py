@@ -314,7 +314,7 @@ class SegmentDialog(ModelPickerMixin, QDialog):
             conf=self.conf_spin.value(),
             device=device,
             min_area_m2=self.min_area_spin.value(),
-            simplify_m=self.simplify_spin.value() or None,
+            simplify_tolerance_m=self.simplify_spin.value() or None,
             overwrite=self.overwrite_check.isChecked(),
             pixel_size_m=self.pixel_spin.value() or None,
             crs=sources.assigned_crs(layer),

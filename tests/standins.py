@@ -9,11 +9,11 @@ import numpy as np
 import rasterio
 from rasterio.features import rasterize
 
-from landseg.inference.segmenter import Tile, TileInstance
+from landseg.inference.segmenter import SegmenterBase, Tile, TileInstance
 from landseg.io.synthetic import CLASS_NAMES
 
 
-class GroundTruthSegmenter:
+class GroundTruthSegmenter(SegmenterBase):
     """Returns, for every tile, the ground-truth masks of the objects it shows.
 
     Reads the labels once; each tile gets every labelled object that touches it, cut to the
@@ -46,7 +46,7 @@ class GroundTruthSegmenter:
         return out
 
 
-class EmptySegmenter:
+class EmptySegmenter(SegmenterBase):
     """Finds nothing; counts the tiles it was shown."""
 
     def __init__(self) -> None:

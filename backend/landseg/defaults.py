@@ -52,6 +52,7 @@ PATIENCE = 50
 LOADER_WORKERS = 2
 CONTINUE_LR = 5e-5
 CONTINUE_EPOCHS = 0  # epochs of the continued phase (0 = none)
+CONTINUE_AUGMENT = 0.5  # share of the augmentation strength kept in the continued phase
 
 # Reports and analysis
 LANGUAGES = "en,ja"

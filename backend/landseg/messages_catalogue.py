@@ -159,6 +159,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Workers {workers} must be at least 1.",
         "ワーカー数 {workers} は 1 以上にしてください。",
     ),
+    "segment.unknown_options": (
+        "segment() got unexpected keyword arguments: {unknown}",
+        "segment() に不明なキーワード引数が渡されました: {unknown}",
+    ),
     "segment.chunk_tiles": (
         "Chunk size {chunk_tiles} tiles must be at least 1: try 8 (chunks of 8 x 8 tiles).",
         "チャンクサイズ {chunk_tiles} タイルは 1 以上にしてください。8（8 x 8 タイルのチャンク）を"

@@ -54,7 +54,7 @@ def test_helpers():
         "b": pytest.approx(4 / 3),
         "c": 10.0,
     }
-    args = backend.segment_args("in.tif", "out.gpkg", overlap_px=0, simplify_m=None)
+    args = backend.segment_args("in.tif", "out.gpkg", overlap_px=0, simplify_tolerance_m=None)
     assert args[:4] == ["segment", f"{Path.cwd()}/in.tif", "-o", f"{Path.cwd()}/out.gpkg"]
     assert (
         "--overlap" in args and "--simplify-m" not in args and args[-2:] == ["--progress", "json"]

@@ -13,7 +13,8 @@ from click.core import ParameterSource
 from landseg import defaults
 from landseg.cli import parsing
 from landseg.cli.progress import Progress, cancel_on_signals
-from landseg.messages import translate
+from landseg.messages import language, translate
+from landseg.schema import Option, declared
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -45,6 +46,41 @@ def path(*, file: bool = True, folder: bool = True) -> click.Path:
 def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
     """A click callback that turns the option's text into the API's value with ``parse``."""
     return lambda _context, _parameter, value: parse(value)
+
+
+_CALLBACKS = {"bbox": parsing.bbox, "integers": parsing.int_list, "names": parsing.name_list}
+_TYPES = {"number": float, "integer": int}
+
+
+def declared_options(options_class: type) -> Decorator:
+    """The click options of every option ``options_class`` declares (see :mod:`landseg.schema`),
+    in field order, each with its help in the user's language."""
+    clicked = [_click_option(item) for item in declared(options_class)]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for make in reversed(clicked):
+            command = make(command)
+        return command
+
+    return decorate
+
+
+def _click_option(item: Option) -> Decorator:
+    """One declared option as a click option."""
+    help = item.help_ja if language() == "ja" else item.help
+    if item.kind in ("flag", "switch"):
+        default = None if item.kind == "switch" else False
+        return click.option(item.flag, item.name, is_flag=True, default=default, help=help)
+    attrs: dict[str, Any] = {"default": item.default, "help": help}
+    if item.choices:
+        attrs["type"] = click.Choice(item.choices)
+    elif item.kind == "path":
+        attrs["type"] = path()
+    elif item.kind in _TYPES:
+        attrs["type"] = _TYPES[item.kind]
+    if item.kind in _CALLBACKS:
+        attrs["callback"] = parsed(_CALLBACKS[item.kind])
+    return option(item.flag, item.name, **attrs)
 
 
 def device_option() -> Decorator:

@@ -7,67 +7,24 @@ from typing import Any
 
 import click
 
-from landseg import defaults
 from landseg.cli.options import (
-    batch_option,
     data_option,
-    device_option,
-    model_option,
+    declared_options,
     option,
     output_option,
     overwrite_option,
     path,
     progress_option,
     renamed_option,
-    seed_option,
 )
 from landseg.cli.progress import Progress
+from landseg.training.options import TrainOptions
 
 
 @click.command("train")
 @data_option("Dataset folder from export-dataset (or its data.yaml).")
 @output_option("Run folder to create.", folder=True, required=False, name="run_dir")
-@model_option(
-    "Base model: a .pt file to fine-tune, published COCO weights by name (yolov8n-seg.pt "
-    "... yolo11x-seg.pt: downloaded once into LandSeg's cache), or a .yaml to start from "
-    "scratch.",
-    name="base_model",
-    default=defaults.BASE_MODEL,
-)
-@option("--epochs", type=int, default=defaults.EPOCHS)
-@option("--imgsz", type=int, help="Image size; default the tile size.")
-@batch_option("batch", defaults.TRAIN_BATCH)
-@device_option()
-@option("--lr", "lr0", type=float, default=defaults.LEARNING_RATE, help="Initial learning rate.")
-@option(
-    "--lrf",
-    type=float,
-    default=defaults.FINAL_LR_FRACTION,
-    help="Final learning rate as a fraction of the initial one.",
-)
-@option(
-    "--class-weights",
-    default=defaults.CLASS_WEIGHTS,
-    help="balanced, none, or one weight per class (e.g. 0.5,1.2,1.6,2).",
-)
-@option("--copy-paste", type=float, default=defaults.COPY_PASTE)
-@option("--copy-paste-mode", type=click.Choice(["flip", "mixup"]), default=defaults.COPY_PASTE_MODE)
-@option("--augment", type=float, default=defaults.AUGMENT, help="Augmentation strength (0 = none).")
-@option("--patience", type=int, default=defaults.PATIENCE)
-@seed_option()
-@option(
-    "--loader-workers",
-    type=int,
-    default=defaults.LOADER_WORKERS,
-    help="Data-loader worker processes.",
-)
-@option(
-    "--continue-epochs",
-    type=int,
-    default=defaults.CONTINUE_EPOCHS,
-    help="Epochs of a continued phase from the best weights at a lower learning rate.",
-)
-@option("--continue-lr", type=float, default=defaults.CONTINUE_LR)
+@declared_options(TrainOptions)
 @option(
     "--resume",
     "resume_dir",
@@ -87,7 +44,6 @@ def train_command(
     **options: Any,
 ) -> dict[str, Any]:
     """Fine-tune a YOLO-seg model on a dataset (with an optional continued phase)."""
-    from landseg.training.options import TrainOptions
     from landseg.training.train import resume, train
 
     if resume_dir is not None:

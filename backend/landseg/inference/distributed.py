@@ -39,8 +39,10 @@ from landseg.errors import (
     ModelLoadError,
 )
 from landseg.inference.models import load
+from landseg.inference.options import SegmentOptions
 from landseg.inference.pieces import segment_tiles
-from landseg.inference.segmenter import Segmenter
+from landseg.inference.plan import Plan
+from landseg.inference.segmenter import Segmenter, as_segmenter
 from landseg.inference.stitch import MergedInstance, Piece, merge_inside
 from landseg.inference.tiling import TileSpec
 from landseg.io.features import Features
@@ -77,7 +79,7 @@ class WorkerModel:
             import cloudpickle
 
             try:
-                return cloudpickle.loads(self.pickled)
+                return as_segmenter(cloudpickle.loads(self.pickled))
             except (ImportError, AttributeError) as error:
                 raise ModelLoadError(
                     f"A Dask worker could not rebuild the model object ({error}): install the "
@@ -102,21 +104,15 @@ class WorkerModel:
         return segmenter
 
 
-def worker_model(
-    model: str | Path | Segmenter | None,
-    segmenter: Segmenter,
-    *,
-    device: str,
-    conf: float,
-    iou: float,
-    batch_size: int,
-    runtime: str = defaults.RUNTIME,
-) -> WorkerModel:
-    """What workers need to get ``model``; ``segmenter`` is this process's loaded copy.
+def worker_model(options: SegmentOptions, segmenter: Segmenter) -> WorkerModel:
+    """What workers need to get the run's model; ``segmenter`` is this process's loaded copy.
 
     Raises:
-        InvalidParameterError: ``model`` is an object that cannot be pickled.
+        InvalidParameterError: the model is an object that cannot be pickled.
     """
+    model = options.model
+    device, conf, iou = options.device, options.conf, options.iou
+    batch_size, runtime = options.batch_size, options.runtime
     if model is None or isinstance(model, str | Path):
         path = None if model is None else str(Path(model).absolute())
         sha256 = segmenter.info.sha256
@@ -239,7 +235,7 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
     segmenter, lock = cached_segmenter(job.model)
     failure = None
     with lock:
-        before = getattr(segmenter, "forward_seconds", None)
+        before = segmenter.forward_seconds
         try:
             outcome = segment_tiles(
                 RasterSource(job.uri, job.scale),
@@ -253,7 +249,7 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
             )
         except LandSegError as error:
             failure = type(error)(*error.args)
-        after = getattr(segmenter, "forward_seconds", None)
+        after = segmenter.forward_seconds
     if failure is not None:
         raise failure  # raised here, out of the handler: it carries no library exception
     instances, border = merge_inside(outcome.pieces, specs, margin_px=job.overlap_px)
@@ -266,7 +262,7 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
         border=Packed.of(border),
         tiles=len(specs),
         tiles_run=outcome.tiles_run,
-        device=str(getattr(segmenter, "device", "n/a")),
+        device=str(segmenter.device),
         forward_s=None if before is None or after is None else after - before,
         worker=_worker_address(),
         skipped=list(outcome.skipped),
@@ -375,87 +371,56 @@ def _wait_for_workers(client: Any, should_stop: Callable[[], bool]) -> int:
 
 
 def segment_on_cluster(
-    source: RasterSource,
-    specs: Sequence[TileSpec],
-    bands: Sequence[int],
-    scaling: Scaling,
-    *,
-    model: str | Path | Segmenter | None,
+    plan: Plan,
+    options: SegmentOptions,
     segmenter: Segmenter,
-    device: str,
-    conf: float,
-    iou: float,
-    batch_size: int,
-    runtime: str = defaults.RUNTIME,
-    within: Window | None,
-    overlap_px: int,
+    *,
     on_chunk: Callable[[ChunkResult], None],
     parts: tuple[Path, Callable] | None = None,
-    scheduler: Any,
-    workers: int | None,
-    chunk_tiles: int,
     progress: Callable[[float, str], None],
     should_stop: Callable[[], bool],
-    skip_unreadable: bool = False,
 ) -> ClusterRun:
-    """Segment ``specs`` on Dask workers, chunk by chunk, merging inside each chunk there.
+    """Segment the plan's tiles on Dask workers, chunk by chunk, merging inside each chunk there.
 
     Each chunk's final instances go to ``on_chunk`` in chunk order, as chunks complete, and
     are not kept; only the pieces on chunks' borders stay here, for the merge across chunks.
     This process's memory so grows with the chunks' borders, not with their contents.
 
     Args:
-        source: The raster; every worker must be able to open ``source.uri``.
-        specs: The run's tiles; ``spec.index`` must be the tile's position in ``specs``.
-        bands: 1-based raster bands for the model's channels.
-        scaling: The raster-wide scaling to 8-bit.
-        model: What the user gave: a model file, ``None`` (shipped model) or a picklable
-            ``Segmenter``.
-        segmenter: This process's loaded copy of ``model`` (for its metadata).
-        device: Device each worker resolves for itself (``auto``: its GPU when it has one).
-        conf: Minimum score of an instance.
-        iou: Non-maximum-suppression IoU inside a tile.
-        batch_size: Tiles per forward pass on a worker.
-        runtime: The model runtime each worker uses (``auto``: the fastest it has).
-        within: Only this window of the raster is read.
-        overlap_px: The tiles' overlap (how far a chunk's tiles reach into its neighbours).
+        plan: The run's plan; every worker must be able to open ``plan.source.uri``, and
+            ``spec.index`` must be each tile's position in ``plan.specs``.
+        options: The run's options: the model as the user gave it (a file, ``None`` for the
+            shipped model, or a picklable ``Segmenter``), the device each worker resolves for
+            itself (``auto``: its GPU when it has one), ``conf``, ``iou``, ``batch_size`` and
+            ``runtime`` of the model on a worker, ``scheduler`` (an address or a
+            ``distributed.Client``) or ``workers`` (a local cluster of that many processes),
+            ``chunk_tiles`` per side of a chunk, and ``skip_unreadable``.
+        segmenter: This process's loaded copy of the model (for its metadata).
         on_chunk: Called with each chunk's result, in chunk order.
         parts: A folder every worker can write to, and the function that turns instances into
             polygons: workers then write their chunks' polygons there themselves.
-        scheduler: A scheduler address or a ``distributed.Client``; or ``None`` with
-            ``workers``.
-        workers: Start a local cluster of this many worker processes.
-        chunk_tiles: Tiles per side of a chunk.
         progress: Called with (fraction done, message) as chunks complete (up to 0.9).
         should_stop: Checked while chunks run; when true, the chunks are cancelled.
-        skip_unreadable: Skip tiles that cannot be read (damaged blocks), listing them.
 
     Raises:
         Cancelled: ``should_stop`` turned true.
         ClusterError: The scheduler cannot be reached, has no workers, or lost a chunk with
             its workers more often than Dask allows.
     """
-    chunks = partition(specs, chunk_tiles)
+    specs, workers = plan.specs, options.workers
+    chunks = partition(specs, options.chunk_tiles)
     job = ChunkJob(
-        uri=source.uri,
-        scale=source.scale,
-        bands=tuple(bands),
-        scaling=scaling,
-        within=within,
-        batch_size=batch_size,
-        overlap_px=overlap_px,
+        uri=plan.source.uri,
+        scale=plan.source.scale,
+        bands=tuple(plan.bands),
+        scaling=plan.scaling,
+        within=plan.within,
+        batch_size=options.batch_size,
+        overlap_px=plan.overlap_px,
         parts_folder=str(parts[0]) if parts else None,
         polygons=parts[1] if parts else None,
-        skip_unreadable=skip_unreadable,
-        model=worker_model(
-            model,
-            segmenter,
-            device=device,
-            conf=conf,
-            iou=iou,
-            batch_size=batch_size,
-            runtime=runtime,
-        ),
+        skip_unreadable=options.skip_unreadable,
+        model=worker_model(options, segmenter),
     )
     progress(
         0.0,
@@ -463,7 +428,7 @@ def segment_on_cluster(
         if workers
         else "Connecting to the Dask scheduler",
     )
-    with dask_client(scheduler, workers) as client:
+    with dask_client(options.scheduler, workers) as client:
         n_workers = _wait_for_workers(client, should_stop)
         on = f"{n_workers} Dask worker{'s' if n_workers > 1 else ''}"
         progress(0.0, f"Segmenting {len(specs)} tiles in {len(chunks)} chunks on {on}")

@@ -50,7 +50,7 @@ def pieces_by_batch(
     The one place tiles become pieces, whether for a whole raster (a local run) or for one
     chunk of it on a Dask worker: both runs therefore give the same pieces. Yields one result
     per batch, in tile order. The model predicts on threads of its own (as many batches at once
-    as its ``parallel_batches``, default 1), and masks become outlines on another thread while
+    as its ``parallel_batches``), and masks become outlines on another thread while
     it works on the next batches.
 
     Args:
@@ -69,7 +69,7 @@ def pieces_by_batch(
         Cancelled: ``should_stop`` turned true.
     """
     known_classes = len(segmenter.class_names)
-    parallel = getattr(segmenter, "parallel_batches", 1)
+    parallel = segmenter.parallel_batches
     pending: deque[tuple[Future, int, int, list[int]]] = deque()
     with (
         ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="landseg-model") as model,

@@ -19,7 +19,7 @@ from typing import Any
 from landseg import defaults
 from landseg.errors import LandSegError, LandSegWarning, ModelLoadError
 from landseg.inference.model_files import ModelInfo, file_sha256, read_onnx_info
-from landseg.inference.segmenter import BusyClock, Tile, TileInstance
+from landseg.inference.segmenter import BusyClock, SegmenterBase, Tile, TileInstance
 from landseg.inference.yolo_seg import batch, input_size, tile_instances
 
 CACHE_VARIABLE = "LANDSEG_CACHE_DIR"
@@ -76,7 +76,7 @@ def _export(model_path: Path, target: Path) -> None:
         ) from None
 
 
-class OnnxSegmenter:
+class OnnxSegmenter(SegmenterBase):
     """A YOLO-seg ONNX model on ONNX Runtime behind ``Segmenter``: each of its sessions
     predicts one batch at a time."""
 

@@ -19,7 +19,7 @@ import numpy as np
 from landseg import defaults
 from landseg.inference.model_files import ModelInfo
 from landseg.inference.runtime_ultralytics import in_batches, read_model
-from landseg.inference.segmenter import BusyClock, Tile, TileInstance
+from landseg.inference.segmenter import BusyClock, SegmenterBase, Tile, TileInstance
 from landseg.inference.yolo_seg import (
     MAX_DETECTIONS,
     MAX_NMS,
@@ -30,7 +30,7 @@ from landseg.inference.yolo_seg import (
 )
 
 
-class TorchSegmenter:
+class TorchSegmenter(SegmenterBase):
     """A YOLO-seg ``.pt`` model run by torch itself (fp16 on CUDA) behind ``Segmenter``."""
 
     def __init__(

@@ -15,11 +15,11 @@ import numpy as np
 from landseg import defaults
 from landseg.errors import ModelLoadError
 from landseg.inference.model_files import ModelInfo, read_model_info
-from landseg.inference.segmenter import Tile, TileInstance
+from landseg.inference.segmenter import SegmenterBase, Tile, TileInstance
 from landseg.inference.yolo_seg import input_size
 
 
-class UltralyticsSegmenter:
+class UltralyticsSegmenter(SegmenterBase):
     """A YOLOv8/11-seg model (``.pt`` or ultralytics-exported ``.onnx``) behind ``Segmenter``."""
 
     def __init__(

@@ -1,7 +1,10 @@
 """What the pipeline asks of a model: tiles in, instances out (the ``Segmenter`` protocol).
 
 A model is anything with ``class_names`` and ``predict(tiles)``; tests use deterministic
-stand-ins, users bring YOLO-seg models that :func:`landseg.inference.models.load` wraps.
+stand-ins, users bring YOLO-seg models that :func:`landseg.inference.models.load` wraps. What a
+run records of a model (its file, device, runtime, time in the forward pass) and how many
+batches it predicts at once are declared members too: :class:`SegmenterBase` gives them their
+defaults, and :func:`as_segmenter` gives them to a model object that has only the two.
 """
 
 from __future__ import annotations
@@ -10,11 +13,14 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 from affine import Affine
 from rasterio.windows import Window
+
+if TYPE_CHECKING:
+    from landseg.inference.model_files import ModelInfo
 
 
 @dataclass
@@ -46,10 +52,49 @@ class Segmenter(Protocol):
     """What the pipeline needs of a model."""
 
     class_names: list[str]
+    info: ModelInfo | None  # the model file's metadata (None: an object without a file)
+    device: str  # where it runs, as the output's metadata records it
+    runtime: str  # what runs it: onnx, torch, ultralytics (empty: the object itself)
+    parallel_batches: int  # calls of ``predict`` that may run at once, from different threads
+    forward_seconds: float | None  # seconds inside the model so far (None: not measured)
 
     def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
         """Instances per tile, one list per tile in the same order."""
         ...
+
+
+class SegmenterBase:
+    """The defaults of a :class:`Segmenter`'s members for a model that has only
+    ``class_names`` and ``predict``."""
+
+    class_names: list[str]
+    info: ModelInfo | None = None
+    device: str = "n/a"
+    runtime: str = ""
+    parallel_batches: int = 1
+    forward_seconds: float | None = None
+
+    def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
+        """Instances per tile, one list per tile in the same order."""
+        raise NotImplementedError
+
+
+class _WithDefaults(SegmenterBase):
+    """A model object with ``class_names`` and ``predict`` only, given the other members."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.class_names = model.class_names
+
+    def predict(self, tiles: Sequence[Tile]) -> list[list[TileInstance]]:
+        return self.model.predict(tiles)
+
+
+def as_segmenter(model) -> Segmenter:
+    """``model`` with every member of :class:`Segmenter`: as it is when it has them all, else
+    wrapped with all of :class:`SegmenterBase`'s defaults (a model that declares only some,
+    e.g. its ``info``, subclasses :class:`SegmenterBase`)."""
+    return model if isinstance(model, Segmenter) else _WithDefaults(model)
 
 
 class BusyClock:

@@ -106,7 +106,7 @@ def stream(
     specs = plan.specs
     merger = StreamingMerge(specs, assess=review.assess if review else None)
     merger.open = [piece_from_state(state) for state in checkpoint.open_pieces]
-    forward_before = getattr(segmenter, "forward_seconds", None)
+    forward_before = segmenter.forward_seconds
     started, first_done = time.perf_counter(), checkpoint.tiles_done
     with _BatchWriter(merger, polygons, layer, checkpoint, review) as writer:
         for part in pieces_by_batch(
@@ -125,8 +125,10 @@ def stream(
             objects = checkpoint.features + writer.objects_gathered()
             report(*_progress(checkpoint, objects, len(specs), first_done, elapsed))
         writer.finish()
-    forward_after = getattr(segmenter, "forward_seconds", None)
-    forward_s = None if forward_before is None else forward_after - forward_before
+    forward_after = segmenter.forward_seconds
+    forward_s = (
+        None if forward_before is None or forward_after is None else forward_after - forward_before
+    )
     return StreamStats(checkpoint.tiles_run, forward_s, writer.merge_s, writer.write_s)
 
 
@@ -170,9 +172,7 @@ class _BatchWriter:
 
     def _take(self, part: TilePieces) -> None:
         checkpoint, specs = self.checkpoint, self.merger.specs
-        checkpoint.tiles_done += part.consumed
-        checkpoint.tiles_run += part.tiles_run
-        checkpoint.skipped_tiles += part.skipped
+        checkpoint.advance(part.consumed, part.tiles_run, part.skipped)
         kept = self.review.keep(part.pieces, specs) if self.review else part.pieces
         frontier = frontier_row(specs, checkpoint.tiles_done)
         self._write(lambda: self.merger.add(kept, frontier))

@@ -54,6 +54,12 @@ class Checkpoint:
     open_pieces: list[dict[str, Any]] = field(default_factory=list)
     skipped_tiles: list[int] = field(default_factory=list)
 
+    def advance(self, tiles: int, tiles_run: int, skipped: list[int]) -> None:
+        """``tiles`` more specs read, ``tiles_run`` of them with data, ``skipped`` unreadable."""
+        self.tiles_done += tiles
+        self.tiles_run += tiles_run
+        self.skipped_tiles += skipped
+
 
 def output_kind(path: Path) -> str:
     """``.gpkg``, ``.parquet`` or ``.fgb``, or ``folder`` (a partitioned GeoParquet dataset).

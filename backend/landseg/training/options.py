@@ -10,8 +10,7 @@ from typing import Any
 from landseg import defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import InvalidParameterError, ModelLoadError
-from landseg.inference.devices import resolve_devices
-from landseg.training.pretrained import is_published, published_weights
+from landseg.schema import device_option, option
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -31,27 +30,130 @@ BASE_AUGMENTATION = {
 
 @dataclass
 class TrainOptions:
-    """Everything a training run needs; stored verbatim in the run record."""
+    """Everything a training run needs; stored verbatim in the run record. The fields declared
+    with :func:`~landseg.schema.option` are ``landseg train``'s options."""
 
-    data: str
-    run_dir: str
-    base_model: str = defaults.BASE_MODEL
-    epochs: int = defaults.EPOCHS
-    imgsz: int | None = None  # default: the dataset's tile size
-    batch: int = defaults.TRAIN_BATCH
-    device: str = defaults.DEVICE
-    lr0: float = defaults.LEARNING_RATE
-    lrf: float = defaults.FINAL_LR_FRACTION
-    class_weights: str | list[float] = defaults.CLASS_WEIGHTS
-    copy_paste: float = defaults.COPY_PASTE
-    copy_paste_mode: str = "flip"
-    augment: float = 1.0
-    patience: int = defaults.PATIENCE
-    seed: int = defaults.SEED
-    loader_workers: int = defaults.LOADER_WORKERS  # data-loader processes
-    continue_epochs: int = 0
-    continue_lr: float = defaults.CONTINUE_LR
-    continue_augment: float = 0.5
+    data: str  # the dataset folder or its data.yaml
+    run_dir: str  # the run folder to create
+    base_model: str = option(
+        defaults.BASE_MODEL,
+        "--model",
+        "Base model: a .pt file to fine-tune, published COCO weights by name (yolov8n-seg.pt "
+        "... yolo11x-seg.pt: downloaded once into LandSeg's cache), or a .yaml to start from "
+        "scratch.",
+        "元にするモデル: 追加学習する .pt ファイル、公開 COCO 重みの名前（yolov8n-seg.pt … "
+        "yolo11x-seg.pt: LandSeg のキャッシュに一度だけダウンロード）、または一から学習する "
+        ".yaml。",
+        plugin=True,
+    )
+    epochs: int = option(
+        defaults.EPOCHS,
+        "--epochs",
+        "Epochs of training.",
+        "学習のエポック数。",
+        kind="integer",
+        plugin=True,
+    )
+    imgsz: int | None = option(
+        None,
+        "--imgsz",
+        "Image size; default the tile size.",
+        "画像サイズ。既定: タイルサイズ。",
+        kind="integer",
+        unit="px",
+        plugin=True,
+    )
+    batch: int = option(
+        defaults.TRAIN_BATCH,
+        "--batch",
+        "Images per training step.",
+        "1 ステップで学習する画像数。",
+        kind="integer",
+        plugin=True,
+    )
+    device: str = device_option()
+    lr0: float = option(
+        defaults.LEARNING_RATE,
+        "--lr",
+        "Initial learning rate.",
+        "初期学習率。",
+        kind="number",
+        plugin=True,
+    )
+    lrf: float = option(
+        defaults.FINAL_LR_FRACTION,
+        "--lrf",
+        "Final learning rate as a fraction of the initial one.",
+        "最終学習率（初期学習率に対する割合）。",
+        kind="number",
+    )
+    class_weights: str | list[float] = option(
+        defaults.CLASS_WEIGHTS,
+        "--class-weights",
+        "balanced, none, or one weight per class (e.g. 0.5,1.2,1.6,2).",
+        "balanced、none、またはクラスごとの重み（例: 0.5,1.2,1.6,2）。",
+        plugin=True,
+    )
+    copy_paste: float = option(
+        defaults.COPY_PASTE,
+        "--copy-paste",
+        "Probability of copy-paste augmentation (objects pasted into other images).",
+        "コピー&ペースト拡張（物体を別の画像に貼る）の確率。",
+        kind="number",
+        plugin=True,
+    )
+    copy_paste_mode: str = option(
+        defaults.COPY_PASTE_MODE,
+        "--copy-paste-mode",
+        "How objects are pasted: flip (mirrored into the same image) or mixup (from another).",
+        "貼り方: flip（同じ画像に反転して貼る）または mixup（別の画像から貼る）。",
+        choices=("flip", "mixup"),
+    )
+    augment: float = option(
+        defaults.AUGMENT,
+        "--augment",
+        "Augmentation strength (0 = none).",
+        "データ拡張の強さ（0 = なし）。",
+        kind="number",
+    )
+    patience: int = option(
+        defaults.PATIENCE,
+        "--patience",
+        "Stop after this many epochs without a better validation mAP.",
+        "検証 mAP が改善しないエポックがこの数続いたら止めます。",
+        kind="integer",
+    )
+    seed: int = option(
+        defaults.SEED,
+        "--seed",
+        "Random seed.",
+        "乱数シード。",
+        kind="integer",
+    )
+    loader_workers: int = option(
+        defaults.LOADER_WORKERS,
+        "--loader-workers",
+        "Data-loader worker processes.",
+        "データローダのワーカープロセス数。",
+        kind="integer",
+    )
+    continue_epochs: int = option(
+        defaults.CONTINUE_EPOCHS,
+        "--continue-epochs",
+        "Epochs of a continued phase from the best weights at a lower learning rate.",
+        "最良の重みから低い学習率で続ける段階のエポック数。",
+        kind="integer",
+        plugin=True,
+    )
+    continue_lr: float = option(
+        defaults.CONTINUE_LR,
+        "--continue-lr",
+        "Learning rate of the continued phase.",
+        "続ける段階の学習率。",
+        kind="number",
+        plugin=True,
+    )
+    continue_augment: float = defaults.CONTINUE_AUGMENT  # share of augmentation kept then
     extra: dict[str, Any] = field(default_factory=dict)  # passed to ultralytics as is
 
 
@@ -129,6 +231,8 @@ def check_options(options: TrainOptions) -> None:
 def base_model_file(base: str, say: Callable[[str], None] | None = None) -> str:
     """The model to start from: ``base`` itself, or for the name of published weights that is
     no file here, its cached file (downloaded once, on this request; checked)."""
+    from landseg.training.pretrained import is_published, published_weights
+
     if Path(base).is_file() or not is_published(base):
         return base
     path = str(published_weights(base, say))
@@ -139,6 +243,8 @@ def base_model_file(base: str, say: Callable[[str], None] | None = None) -> str:
 def _check_base_model(base: str) -> None:
     """A segmentation ``.pt`` file, a model ``.yaml`` ultralytics knows, or published weights
     by name (fetched later by :func:`base_model_file`)."""
+    from landseg.training.pretrained import is_published
+
     if base.endswith(".yaml"):
         from landseg.offline import import_ultralytics
 
@@ -197,6 +303,8 @@ def check_dataset(yaml_path: Path) -> list[str]:
 
 def training_devices(device: str, batch: int) -> list[str]:
     """The devices to train on; with several GPUs, ``batch`` must split evenly over them."""
+    from landseg.inference.devices import resolve_devices
+
     devices = resolve_devices(device)
     gpus = len(devices)
     if gpus > 1 and (batch < 1 or batch % gpus):
