@@ -46,12 +46,12 @@ import numpy as np
 from sahi_run import sahi_frame
 
 import landseg
-from landseg.inference.model_files import DEFAULT_MODEL_PATH
-from landseg.inference.models import load
 from landseg.inference.pipeline import LAYER_NAME, segment
-from landseg.inference.runtime_onnx import cached_onnx
+from landseg.inference.runtimes.loading import load
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.runtimes.onnx_runtime import cached_onnx
+from landseg.inference.runtimes.yolo_seg import batch, input_size
 from landseg.inference.tiling import read_tile, tile_grid
-from landseg.inference.yolo_seg import batch, input_size
 from landseg.io.rasters import compute_scaling, open_raster, select_bands
 from landseg.io.synthetic import write_scene
 
@@ -110,7 +110,7 @@ def torch_forward_s(batches: list[np.ndarray], device: str = "cpu") -> float:
     the batches already on the GPU."""
     import torch
 
-    from landseg.inference.runtime_ultralytics import read_model
+    from landseg.inference.runtimes.ultralytics_runtime import read_model
 
     half = device.startswith("cuda")
     model = read_model(DEFAULT_MODEL_PATH)[0].model.fuse(verbose=False).eval().to(device)

@@ -24,9 +24,9 @@ from rasterio.shutil import copy as copy_raster
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from landseg.inference.model_files import DEFAULT_MODEL_PATH
-from landseg.inference.models import load
 from landseg.inference.pipeline import segment
+from landseg.inference.runtimes.loading import load
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
 from landseg.io.synthetic import write_scene
 from tests.http_server import serve
 from tests.standins import EmptySegmenter

@@ -10,10 +10,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import installer
+from .installer import base_python, checkout_root, install_command_text, user_env_dir, venv_python
 from .worker import worker_cwd, worker_environment
 
 PLUGIN_DIR = Path(__file__).resolve().parent
@@ -44,40 +45,6 @@ class Environment:
     missing: list[str] = field(default_factory=list)
     problem: str = ""
     source: str = ""  # where the candidate came from: settings, checkout, user, PATH...
-
-
-def checkout_root() -> Path | None:
-    """The repository root when the plugin runs from a LandSeg checkout (not an install)."""
-    root = PLUGIN_DIR.parent
-    if (root / "scripts" / "bootstrap.sh").is_file() and (root / "backend" / "landseg").is_dir():
-        return root
-    return None
-
-
-def user_env_dir() -> Path:
-    """Where the plugin installs a LandSeg environment for the user."""
-    if sys.platform == "win32":  # pragma: no cover - Windows
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return base / "landseg" / "venv"
-    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return base / "landseg" / "venv"
-
-
-def venv_python(env_dir: Path) -> Path:
-    if sys.platform == "win32":  # pragma: no cover - Windows
-        return env_dir / "Scripts" / "python.exe"
-    return env_dir / "bin" / "python"
-
-
-def base_python() -> str:
-    """A Python 3 to create the environment with (QGIS's own interpreter where it exists)."""
-    for candidate in (
-        Path(sys.base_prefix) / "bin" / "python3",
-        Path(sys.base_prefix) / "python.exe",
-    ):
-        if candidate.is_file():
-            return str(candidate)
-    return shutil.which("python3") or shutil.which("python") or "python3"
 
 
 def candidates(configured: str | None = None) -> list[tuple[str, str]]:
@@ -154,34 +121,6 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def install_plan(wheelhouse: str | None = None):
-    """How to install the environment here (an ``installer.InstallPlan``), or None.
-
-    From a checkout: the project's own bootstrap script (Debian packages, ``.venv``, editable
-    install). From the plugin zip: a private environment with the bundled ``landseg`` wheel.
-    """
-    from . import installer
-
-    root = checkout_root()
-    if root is not None:
-        bootstrap = ["bash", str(root / "scripts" / "bootstrap.sh")]
-        return installer.InstallPlan(
-            env_dir=root / ".venv", commands=[bootstrap], creates_env=False
-        )
-    wheel = installer.bundled_wheel()
-    return installer.plan(wheel, wheelhouse=wheelhouse) if wheel is not None else None
-
-
-def install_command_text() -> str:
-    """The install commands as one shell line a user can copy (or what is missing)."""
-    from .translation import tr
-
-    found = install_plan()
-    if found is None:
-        return tr("(this copy of the plugin carries no LandSeg wheel: install the plugin zip)")
-    return found.text()
-
-
 def configured_python() -> str:
     """The interpreter set in the settings ('' = automatic)."""
     from . import settings
@@ -220,3 +159,16 @@ def require() -> Environment:
     if env is None:
         raise EnvironmentMissing(missing_message(configured_python() or None))
     return env
+
+
+def version_problem(env: Environment | None) -> str:
+    """'' when the backend's version matches the plugin's, else what to do (translated)."""
+    from .translation import tr
+
+    wanted = installer.plugin_version()
+    if env is None or not wanted or not env.landseg_version or env.landseg_version == wanted:
+        return ""
+    return tr(
+        "The LandSeg environment has landseg {found}, the plugin is {wanted}: click "
+        "'Install…' in the LandSeg settings to upgrade it."
+    ).format(found=env.landseg_version, wanted=wanted)

@@ -84,7 +84,13 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         layout = QVBoxLayout(self)
         self.bar = QgsMessageBar(self)
         layout.addWidget(self.bar)
+        layout.addWidget(self._data_group())
+        layout.addWidget(self._model_group())
+        layout.addWidget(self._continue_group())
+        self._add_output_and_buttons(layout)
 
+    def _data_group(self) -> QGroupBox:
+        """Rasters, the label layer, its class field and the class table."""
         data_group = QGroupBox(tr("Training data"), self)
         data_form = QFormLayout(data_group)
         self.raster_list = QListWidget(data_group)
@@ -124,8 +130,10 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.class_table.setMinimumHeight(180)
         data_form.addRow(self.class_table)
-        layout.addWidget(data_group)
+        return data_group
 
+    def _model_group(self) -> QGroupBox:
+        """Base model, epochs, image size, class weights, copy-paste and device."""
         model_group = QGroupBox(tr("Model and training"), self)
         form = QFormLayout(model_group)
         self.base_combo = base_model_combo(model_group)
@@ -160,8 +168,10 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.copy_paste_spin.setValue(0.3)
         form.addRow(tr("Copy-paste augmentation"), self.copy_paste_spin)
         self.add_device_row(form, model_group)
-        layout.addWidget(model_group)
+        return model_group
 
+    def _continue_group(self) -> QGroupBox:
+        """The continued phase at a lower learning rate (off by default)."""
         self.continue_group = QGroupBox(tr("Continued phase (lower learning rate)"), self)
         self.continue_group.setCheckable(True)
         self.continue_group.setChecked(False)
@@ -176,8 +186,9 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.continue_lr_spin.setSingleStep(0.00001)
         self.continue_lr_spin.setValue(0.00005)
         continue_form.addRow(tr("Learning rate"), self.continue_lr_spin)
-        layout.addWidget(self.continue_group)
+        return self.continue_group
 
+    def _add_output_and_buttons(self, layout: QVBoxLayout) -> None:
         out_form = QFormLayout()
         self.folder_widget = QgsFileWidget(self)
         self.folder_widget.setStorageMode(QgsFileWidget.GetDirectory)

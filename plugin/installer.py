@@ -1,6 +1,6 @@
 """Install LandSeg's Python environment from the wheel bundled in the plugin zip.
 
-The plan: a virtual environment at :func:`environment.user_env_dir` on QGIS's own interpreter
+The plan: a virtual environment at :func:`user_env_dir` on QGIS's own interpreter
 (with its system packages visible, as the project's own ``.venv``), then ``pip install`` of the
 bundled ``landseg`` wheel with its pinned dependencies: from the package index, or only from a
 wheelhouse folder (``--no-index --find-links``) on machines without internet. A failed or
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import environment
 from .translation import tr
 from .worker import worker_environment
 
@@ -39,6 +40,40 @@ def bundled_wheel() -> Path | None:
     return wheels[-1] if wheels else None
 
 
+def checkout_root() -> Path | None:
+    """The repository root when the plugin runs from a LandSeg checkout (not an install)."""
+    root = PLUGIN_DIR.parent
+    if (root / "scripts" / "bootstrap.sh").is_file() and (root / "backend" / "landseg").is_dir():
+        return root
+    return None
+
+
+def user_env_dir() -> Path:
+    """Where the plugin installs a LandSeg environment for the user."""
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return base / "landseg" / "venv"
+    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "landseg" / "venv"
+
+
+def venv_python(env_dir: Path) -> Path:
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        return env_dir / "Scripts" / "python.exe"
+    return env_dir / "bin" / "python"
+
+
+def base_python() -> str:
+    """A Python 3 to create the environment with (QGIS's own interpreter where it exists)."""
+    for candidate in (
+        Path(sys.base_prefix) / "bin" / "python3",
+        Path(sys.base_prefix) / "python.exe",
+    ):
+        if candidate.is_file():
+            return str(candidate)
+    return shutil.which("python3") or shutil.which("python") or "python3"
+
+
 @dataclass
 class InstallPlan:
     """Commands to run in order, and the environment folder they build."""
@@ -55,12 +90,12 @@ class InstallPlan:
 
 def plan(wheel: Path, *, wheelhouse: str | None = None, env_dir: Path | None = None) -> InstallPlan:
     """The commands that install (or upgrade) the environment from ``wheel``."""
-    env_dir = env_dir or environment.user_env_dir()
-    python = str(environment.venv_python(env_dir))
+    env_dir = env_dir or user_env_dir()
+    python = str(venv_python(env_dir))
     result = InstallPlan(env_dir=env_dir, creates_env=not Path(python).is_file())
     if result.creates_env:
         result.commands.append(
-            [environment.base_python(), "-m", "venv", "--system-site-packages", str(env_dir)]
+            [base_python(), "-m", "venv", "--system-site-packages", str(env_dir)]
         )
     sources = ["--no-index", "--find-links", wheelhouse] if wheelhouse else []
     result.commands.append(
@@ -103,7 +138,6 @@ def run_plan(
     if not ok and plan_.creates_env and plan_.env_dir.exists():
         on_line(tr("Removing the unfinished environment {folder}").format(folder=plan_.env_dir))
         shutil.rmtree(plan_.env_dir, ignore_errors=True)
-    environment.clear_cache()
     return ok
 
 
@@ -136,12 +170,25 @@ def _run(command: list[str], on_line: Callable[[str], None], is_cancelled) -> bo
     return code == 0
 
 
-def version_problem(env: environment.Environment | None) -> str:
-    """'' when the backend's version matches the plugin's, else what to do (translated)."""
-    wanted = plugin_version()
-    if env is None or not wanted or not env.landseg_version or env.landseg_version == wanted:
-        return ""
-    return tr(
-        "The LandSeg environment has landseg {found}, the plugin is {wanted}: click "
-        "'Install…' in the LandSeg settings to upgrade it."
-    ).format(found=env.landseg_version, wanted=wanted)
+def install_plan(wheelhouse: str | None = None):
+    """How to install the environment here (an ``installer.InstallPlan``), or None.
+
+    From a checkout: the project's own bootstrap script (Debian packages, ``.venv``, editable
+    install). From the plugin zip: a private environment with the bundled ``landseg`` wheel.
+    """
+    root = checkout_root()
+    if root is not None:
+        bootstrap = ["bash", str(root / "scripts" / "bootstrap.sh")]
+        return InstallPlan(env_dir=root / ".venv", commands=[bootstrap], creates_env=False)
+    wheel = bundled_wheel()
+    return plan(wheel, wheelhouse=wheelhouse) if wheel is not None else None
+
+
+def install_command_text() -> str:
+    """The install commands as one shell line a user can copy (or what is missing)."""
+    from .translation import tr
+
+    found = install_plan()
+    if found is None:
+        return tr("(this copy of the plugin carries no LandSeg wheel: install the plugin zip)")
+    return found.text()

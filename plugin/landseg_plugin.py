@@ -13,7 +13,7 @@ from qgis.PyQt.QtWidgets import QAction
 
 from . import backend, settings, warm_worker
 from .messages import TaskProgressItem, push_error, push_message, segment_summary
-from .provider import LandSegProvider
+from .processing.provider import LandSegProvider
 from .tasks import WorkerStep, WorkerTask, start
 from .translation import Translator, tr
 

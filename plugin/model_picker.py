@@ -93,7 +93,7 @@ class ModelPickerMixin:
 
     # --- environment ------------------------------------------------------------------------
     def check_environment(self) -> None:
-        from .installer import version_problem
+        from .environment import version_problem
 
         if self.env is None:
             self.bar.pushWarning(

@@ -70,7 +70,13 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         layout.addWidget(self.bar)
         form = QFormLayout()
         layout.addLayout(form)
+        self._add_area_rows(form)
+        self._add_model_rows(form)
+        self._add_output_rows(form)
+        self._add_buttons(layout)
 
+    def _add_area_rows(self, form: QFormLayout) -> None:
+        """The raster and the area to segment."""
         self.raster_combo = QgsMapLayerComboBox(self)
         self.raster_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         active = self.iface.activeLayer() if self.iface is not None else None
@@ -91,6 +97,8 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         self.area_combo.currentIndexChanged.connect(self._area_changed)
         self._area_changed()
 
+    def _add_model_rows(self, form: QFormLayout) -> None:
+        """Pixel size, model, confidence, tiling and device."""
         self.pixel_spin = QDoubleSpinBox(self)
         self.pixel_spin.setRange(0.0, 1000.0)
         self.pixel_spin.setDecimals(3)
@@ -120,6 +128,8 @@ class SegmentDialog(ModelPickerMixin, QDialog):
 
         self.add_device_row(form, self)
 
+    def _add_output_rows(self, form: QFormLayout) -> None:
+        """The polygons' minimum area and simplification, and the output file."""
         self.min_area_spin = QDoubleSpinBox(self)
         self.min_area_spin.setRange(0.0, 1e9)
         self.min_area_spin.setDecimals(2)
@@ -142,6 +152,7 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         self.overwrite_check = QCheckBox(tr("Overwrite an existing file"), self)
         form.addRow("", self.overwrite_check)
 
+    def _add_buttons(self, layout: QVBoxLayout) -> None:
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel, self)
         self.run_button = self.buttons.addButton(tr("Segment"), QDialogButtonBox.AcceptRole)
         self.run_button.setDefault(True)

@@ -65,6 +65,7 @@ class InstallTask(QgsTask):
         self.ok = installer.run_plan(
             self.plan, on_line=self._line, on_step=step, is_cancelled=self.isCanceled
         )
+        environment.clear_cache()  # the next lookup sees what was installed
         return self.ok
 
     def _line(self, line: str) -> None:
@@ -202,7 +203,7 @@ class SettingsDialog(QDialog):
         else:
             self.env = environment.detect()
         text = describe_environment(self.env)
-        for extra in (problem, installer.version_problem(self.env)):
+        for extra in (problem, environment.version_problem(self.env)):
             if extra:
                 text += " " + extra
         self.status_label.setText(text)
@@ -212,16 +213,14 @@ class SettingsDialog(QDialog):
         return self.wheelhouse_widget.filePath().strip() or None
 
     def _show_install_text(self, *_args) -> None:
-        found = environment.install_plan(self.wheelhouse())
-        self.install_text.setPlainText(
-            found.text() if found else environment.install_command_text()
-        )
+        found = installer.install_plan(self.wheelhouse())
+        self.install_text.setPlainText(found.text() if found else installer.install_command_text())
 
     def install(self) -> InstallDialog | None:
         """Install (or upgrade) the environment in a task, its output in a dialog."""
-        found = environment.install_plan(self.wheelhouse())
+        found = installer.install_plan(self.wheelhouse())
         if found is None:
-            self.status_label.setText(environment.install_command_text())
+            self.status_label.setText(installer.install_command_text())
             return None
         settings.set_value(settings.WHEELHOUSE, self.wheelhouse() or "")
         warm_worker.stop_all()  # the worker's environment is about to change

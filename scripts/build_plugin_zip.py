@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIR = ROOT / "plugin"
 DEFAULT_OUTPUT = ROOT / "dist" / "landseg.zip"
 FOLDER = "landseg_qgis"  # not "landseg": that is the backend package's name
-PATTERNS = ("*.py", "*.svg", "*.png", "i18n/*.qm")
+PATTERNS = ("*.py", "processing/*.py", "*.svg", "*.png", "i18n/*.qm")
 
 
 def plugin_files() -> list[tuple[Path, str]]:

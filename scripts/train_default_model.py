@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from landseg.evaluation.tiles import evaluate_dataset, format_table
-from landseg.inference.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
 from landseg.io.synthetic import CLASS_NAMES, write_scene
 from landseg.training.dataset import export_dataset
 from landseg.training.options import TrainOptions

@@ -35,7 +35,7 @@ LANGUAGES = {"ja": "ja_JP"}
 def extract(plugin_dir: Path = PLUGIN_DIR) -> dict[str, list[str]]:
     """Source string -> files using it, for every ``tr("literal")`` call, in code order."""
     found: dict[str, list[str]] = {}
-    for path in sorted(plugin_dir.glob("*.py")):
+    for path in sorted(plugin_dir.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
         for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def model(tiny_run):
-    from landseg.inference.models import load
+    from landseg.inference.runtimes.loading import load
 
     return load(tiny_run[0] / "best.pt", device="cpu", runtime="ultralytics").yolo.model
 

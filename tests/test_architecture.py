@@ -13,33 +13,77 @@ from landseg import defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "backend" / "landseg"
+PLUGIN = ROOT / "plugin"
 # Lower layers never import higher ones; the package's own __init__ is the lazy public API.
 LAYERS = ("", "io", "inference", "evaluation", "review", "training", "reporting", "cli")
 MAX_MODULE_LINES = 600
-LONG_MODULES_ALLOWED = {"reporting/texts.py", "messages_catalogue.py"}  # the translation catalogue
+LONG_MODULES_ALLOWED = frozenset({"landseg.reporting.texts", "landseg.messages_catalogue"})
 MAX_FUNCTION_LINES = 80  # body lines after the docstring
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def _module_names(package: Path) -> dict[str, Path]:
+    """Dotted name -> file of every module of ``package`` (``__main__`` left out)."""
+    names = {}
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "__main__.py":
+            continue
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return names
 
 
-MODULES = {
-    _module_name(path): path for path in sorted(PACKAGE.rglob("*.py")) if path.name != "__main__.py"
-}
+MODULES = _module_names(PACKAGE)
+PLUGIN_MODULES = _module_names(PLUGIN)
 
 
-def _imported_modules(name: str, path: Path) -> set[str]:
-    """LandSeg modules ``name`` imports anywhere in its code, lazily inside functions too."""
+def _imported_modules(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Modules of ``modules`` that ``name`` imports anywhere in its code, lazily inside
+    functions too, absolutely or relatively."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & set(MODULES)
-            found |= submodules or {node.module}
-    return {module for module in found if module in MODULES and module != name}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                base = f"{parent}.{base}" if base else parent
+            submodules = {f"{base}.{alias.name}" for alias in node.names} & set(modules)
+            found |= submodules or {base}
+    return {module for module in found if module in modules and module != name}
+
+
+def _cycles(graph: dict[str, set[str]], root: str) -> list[str]:
+    """Modules of ``graph`` that import themselves through others (``root`` left out)."""
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph[start] - {root}:
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    return [module for module in graph if module != root and reaches(module, module, set())]
+
+
+def _too_long(modules: dict[str, Path], allowed: frozenset[str] = frozenset()) -> list[str]:
+    """Modules over MAX_MODULE_LINES (except ``allowed``) and functions over
+    MAX_FUNCTION_LINES."""
+    found = [
+        name
+        for name, path in modules.items()
+        if len(path.read_text(encoding="utf-8").splitlines()) > MAX_MODULE_LINES
+        and name not in allowed
+    ]
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = node.body[0]
+                has_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                start = node.body[1].lineno if has_doc and len(node.body) > 1 else first.lineno
+                if node.end_lineno - start + 1 > MAX_FUNCTION_LINES:
+                    found.append(f"{name}:{node.name}")
+    return found
 
 
 def _layer(module: str) -> int:
@@ -47,7 +91,10 @@ def _layer(module: str) -> int:
     return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else 0
 
 
-GRAPH = {name: _imported_modules(name, path) for name, path in MODULES.items()}
+GRAPH = {name: _imported_modules(name, path, MODULES) for name, path in MODULES.items()}
+PLUGIN_GRAPH = {
+    name: _imported_modules(name, path, PLUGIN_MODULES) for name, path in PLUGIN_MODULES.items()
+}
 
 
 def test_layers_import_only_downwards():
@@ -62,14 +109,25 @@ def test_layers_import_only_downwards():
 
 
 def test_no_import_cycle():
-    def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        for nxt in GRAPH[start] - {"landseg"}:
-            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
-                return True
-        return False
+    assert not _cycles(GRAPH, "landseg")
 
-    cycles = [module for module in GRAPH if module != "landseg" and reaches(module, module, set())]
-    assert not cycles
+
+def test_plugin_has_no_import_cycle():
+    assert not _cycles(PLUGIN_GRAPH, "plugin")
+
+
+def test_plugin_never_imports_the_backend():
+    """The plugin knows the backend only as the ``landseg`` command (QGIS's Python cannot
+    import it)."""
+    for path in PLUGIN_MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(n.split(".")[0] == "landseg" for n in names), path
 
 
 def test_backend_never_imports_qgis_or_the_plugin():
@@ -87,23 +145,11 @@ def test_backend_never_imports_qgis_or_the_plugin():
 
 
 def test_modules_and_functions_are_small():
-    long_modules = [
-        str(path.relative_to(PACKAGE))
-        for path in MODULES.values()
-        if len(path.read_text(encoding="utf-8").splitlines()) > MAX_MODULE_LINES
-        and str(path.relative_to(PACKAGE)) not in LONG_MODULES_ALLOWED
-    ]
-    assert not long_modules
-    long_functions = []
-    for path in MODULES.values():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                first = node.body[0]
-                has_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                start = node.body[1].lineno if has_doc and len(node.body) > 1 else first.lineno
-                if node.end_lineno - start + 1 > MAX_FUNCTION_LINES:
-                    long_functions.append(f"{path.relative_to(PACKAGE)}:{node.name}")
-    assert not long_functions
+    assert not _too_long(MODULES, LONG_MODULES_ALLOWED)
+
+
+def test_plugin_modules_and_functions_are_small():
+    assert not _too_long(PLUGIN_MODULES)
 
 
 def test_public_api_is_lazy_and_complete():
@@ -160,3 +206,17 @@ def test_plugin_offers_exactly_the_published_base_models():
     from landseg.training.pretrained import PUBLISHED
 
     assert tuple(_plugin_constant("backend.py", "PUBLISHED_BASE_MODELS")) == PUBLISHED
+
+
+def test_the_version_is_written_once_and_the_plugin_carries_it():
+    """pyproject.toml reads ``landseg.__version__``; QGIS needs the plugin's own copy."""
+    import configparser
+    import tomllib
+
+    import landseg
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    metadata = configparser.ConfigParser()
+    metadata.read(ROOT / "metadata.txt", encoding="utf-8")
+    assert metadata["general"]["version"] == landseg.__version__

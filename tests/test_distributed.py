@@ -30,8 +30,8 @@ from landseg.errors import (
     ModelLoadError,
 )
 from landseg.inference import distributed
-from landseg.inference.devices import resolve_devices
 from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.runtimes.devices import resolve_devices
 from landseg.inference.segmenter import TileInstance
 from landseg.inference.tiling import tile_grid
 from landseg.io.synthetic import write_scene

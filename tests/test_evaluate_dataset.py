@@ -6,7 +6,7 @@ import pytest
 
 from landseg.errors import InvalidParameterError
 from landseg.evaluation.tiles import evaluate_dataset
-from landseg.inference.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
 from landseg.io.synthetic import CLASS_NAMES
 from landseg.training.dataset import export_dataset
 

@@ -27,8 +27,8 @@ from landseg.evaluation.maps import (
     IOU_THRESHOLDS,
     evaluate_map,
     format_table,
-    write_json,
 )
+from landseg.io.atomic import write_json
 
 CRS = "EPSG:32654"
 X0, Y0 = 500000.0, 4650000.0  # a real UTM 54N position, so float behaviour is realistic
@@ -309,7 +309,7 @@ def test_labels_in_another_crs_are_reprojected():
 def test_json_and_table(hand_case, tmp_path):
     labels, predictions = hand_case
     metrics = evaluate_map(predictions, labels, class_names=["roof", "farm", "rice-fields"])
-    path = write_json(metrics, tmp_path / "metrics.json")
+    path = write_json(tmp_path / "metrics.json", metrics.to_dict())
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data) >= {"classes", "overall", "area_confusion_m2", "omitted_from_means"}
     for entry in data["classes"].values():
@@ -332,8 +332,8 @@ def test_json_and_table(hand_case, tmp_path):
     assert data["omitted_from_means"] == ["rice-fields"]
     assert data["area_confusion_m2"]["roof"]["roof"] == 75.0
     with pytest.raises(OutputExistsError, match="already exists"):
-        write_json(metrics, path)
-    write_json(metrics, path, overwrite=True)
+        write_json(path, metrics.to_dict())
+    write_json(path, metrics.to_dict(), overwrite=True)
 
     table = format_table(metrics)
     assert "\nall " in table and "rice-fields" in table

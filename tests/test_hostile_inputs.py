@@ -24,11 +24,11 @@ import shapely
 from affine import Affine
 
 from landseg.cli import main
-from landseg.inference.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
 from landseg.io.folders import record_folder
 from landseg.io.rasters import mosaic_vrt
-from landseg.io.streamed import PARQUET_FOLDER
 from landseg.io.synthetic import CLASS_NAMES, write_scene
+from landseg.io.work_file import PARQUET_FOLDER
 from landseg.training.dataset import export_dataset
 from landseg.training.record import RUN_KIND
 from tests.conftest import SPACENET_DIR
@@ -659,7 +659,7 @@ def _segment(raster: Path, out: Path, **options):
 def _unfinished(raster: Path, out: Path, **options) -> None:
     """A resumable run of ``raster`` into ``out``, cancelled after its first tiles."""
     from landseg.errors import Cancelled
-    from landseg.io.streamed import work_file
+    from landseg.io.work_file import work_file
 
     stop = _StopAfter(3)
     with pytest.raises(Cancelled, match="--resume"):
@@ -669,7 +669,7 @@ def _unfinished(raster: Path, out: Path, **options) -> None:
 
 def test_a_second_run_on_one_output_is_refused_and_leaves_the_first_alone(p, tmp_path, run_cli):
     from landseg.io.lock import output_lock
-    from landseg.io.streamed import work_file
+    from landseg.io.work_file import work_file
 
     out = tmp_path / "o.gpkg"
     work_file(out).write_bytes(b"the first run's polygons")
@@ -683,7 +683,7 @@ def test_a_second_run_on_one_output_is_refused_and_leaves_the_first_alone(p, tmp
 
 def test_resume_after_the_raster_changed_on_disk_is_refused(p, tmp_path):
     from landseg.errors import InvalidParameterError
-    from landseg.io.streamed import work_file
+    from landseg.io.work_file import work_file
 
     raster, out = tmp_path / "r.tif", tmp_path / "o.gpkg"
     shutil.copyfile(p / SCENE, raster)
@@ -717,7 +717,7 @@ def test_resume_checks_every_option_that_changes_the_output(p, tmp_path, first, 
 
 def test_a_last_step_that_fails_keeps_the_run_resumable(p, tmp_path, monkeypatch):
     from landseg.errors import OutputExistsError, OutputNotWritableError
-    from landseg.io.streamed import work_file
+    from landseg.io.work_file import work_file
 
     out = tmp_path / "o.gpkg"
 

@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from landseg.errors import DeviceUnavailableError, InvalidParameterError, ModelLoadError
-from landseg.inference.devices import resolve_device
-from landseg.inference.model_files import ModelInfo
-from landseg.inference.models import load
-from landseg.inference.onnx_export import export_onnx
 from landseg.inference.pipeline import LAYER_NAME, segment
-from landseg.inference.runtime_ultralytics import UltralyticsSegmenter
+from landseg.inference.runtimes.devices import resolve_device
+from landseg.inference.runtimes.loading import load
+from landseg.inference.runtimes.model_files import ModelInfo
+from landseg.inference.runtimes.onnx_export import export_onnx
+from landseg.inference.runtimes.ultralytics_runtime import UltralyticsSegmenter
 from landseg.inference.segmenter import Segmenter, Tile
 
 
@@ -92,7 +92,7 @@ def test_device_selection(monkeypatch):
         resolve_device("cuda")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    monkeypatch.setattr("landseg.inference.devices.gpu_present", lambda: True)
+    monkeypatch.setattr("landseg.inference.runtimes.devices.gpu_present", lambda: True)
     assert resolve_device("auto") == "cuda:0"
     assert resolve_device("cuda:1") == resolve_device("1") == "cuda:1"
     with pytest.raises(DeviceUnavailableError, match="2 CUDA GPU"):
@@ -152,7 +152,7 @@ class _OutOfMemoryAbove(torch.nn.Module):
 
 
 def test_torch_runtime_halves_its_batch_on_out_of_memory(monkeypatch):
-    from landseg.inference.runtime_torch import TorchSegmenter
+    from landseg.inference.runtimes.torch_runtime import TorchSegmenter
 
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
     network = _OutOfMemoryAbove(limit=2)

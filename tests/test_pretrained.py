@@ -12,7 +12,7 @@ import pytest
 from landseg import messages
 from landseg.cli import main
 from landseg.errors import ModelLoadError
-from landseg.inference.model_files import file_sha256
+from landseg.inference.runtimes.model_files import file_sha256
 from landseg.training import pretrained
 from landseg.training.options import TrainOptions, base_model_file, check_options
 from tests.http_server import serve

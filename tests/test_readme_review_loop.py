@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from landseg.cli import main
-from landseg.inference.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
 from landseg.io.synthetic import write_scene
 
 README = Path(__file__).resolve().parents[1] / "README.md"

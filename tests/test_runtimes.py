@@ -14,11 +14,18 @@ import pytest
 
 from landseg.errors import InvalidParameterError, ModelLoadError
 from landseg.evaluation.maps import evaluate_map
-from landseg.inference.model_files import DEFAULT_MODEL_PATH, file_sha256
-from landseg.inference.models import choose_runtime, load
 from landseg.inference.pipeline import segment
+from landseg.inference.runtimes.loading import choose_runtime, load
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH, file_sha256
+from landseg.inference.runtimes.yolo_seg import (
+    batch,
+    candidates,
+    instances,
+    network_pixels,
+    nms,
+    select,
+)
 from landseg.inference.segmenter import Tile
-from landseg.inference.yolo_seg import batch, candidates, instances, network_pixels, nms, select
 from landseg.io.synthetic import write_scene
 
 
@@ -90,7 +97,7 @@ def test_failed_export_names_the_way_out(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("Unsupported operator")
 
-    monkeypatch.setattr("landseg.inference.onnx_export.export_onnx", broken)
+    monkeypatch.setattr("landseg.inference.runtimes.onnx_export.export_onnx", broken)
     with pytest.raises(ModelLoadError, match="--runtime torch"):
         load(DEFAULT_MODEL_PATH, device="cpu", runtime="onnx")
     assert not list((tmp_path / "cache").glob("*.onnx"))

@@ -9,8 +9,8 @@ from rasterio.shutil import copy as copy_raster
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError, RasterReadError, VectorReadError
-from landseg.inference.model_files import ModelInfo
 from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.runtimes.model_files import ModelInfo
 from landseg.io.synthetic import write_scene
 from tests.http_server import serve, silent_server
 from tests.standins import GroundTruthSegmenter

@@ -14,8 +14,8 @@ import pytest
 
 from landseg.errors import Cancelled, RasterReadError
 from landseg.inference.pipeline import LAYER_NAME, segment
-from landseg.io.streamed import work_file
 from landseg.io.synthetic import write_scene
+from landseg.io.work_file import work_file
 from tests.standins import GroundTruthSegmenter
 
 
@@ -65,7 +65,7 @@ def test_every_format_holds_the_same_polygons(scene, reference, tmp_path, name):
 
 
 def test_geoparquet_folder_is_a_partitioned_dataset(scene, tmp_path, monkeypatch):
-    monkeypatch.setattr("landseg.io.streamed._CONVERT_BATCH", 5)
+    monkeypatch.setattr("landseg.io.work_file._CONVERT_BATCH", 5)
     _run(scene, tmp_path / "dataset")
     parts = sorted(p.name for p in (tmp_path / "dataset").glob("*.parquet"))
     assert len(parts) > 1 and parts[0] == "part-00000.parquet"

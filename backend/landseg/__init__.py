@@ -20,11 +20,11 @@ __version__ = "0.1.0"
 _API = {
     "segment": "landseg.inference.pipeline",
     "SegmentationResult": "landseg.inference.pipeline",
-    "load_model": "landseg.inference.models",
+    "load_model": "landseg.inference.runtimes.loading",
     "Segmenter": "landseg.inference.segmenter",
     "Tile": "landseg.inference.segmenter",
     "TileInstance": "landseg.inference.segmenter",
-    "ModelInfo": "landseg.inference.model_files",
+    "ModelInfo": "landseg.inference.runtimes.model_files",
     "export_dataset": "landseg.training.dataset",
     "DatasetStats": "landseg.training.dataset",
     "train": "landseg.training.train",
@@ -65,9 +65,9 @@ __all__ = [
 if TYPE_CHECKING:
     from landseg.evaluation.maps import ClassMetrics, MapMetrics, evaluate_map
     from landseg.evaluation.tiles import evaluate_dataset
-    from landseg.inference.model_files import ModelInfo
-    from landseg.inference.models import load as load_model
     from landseg.inference.pipeline import SegmentationResult, segment
+    from landseg.inference.runtimes.loading import load as load_model
+    from landseg.inference.runtimes.model_files import ModelInfo
     from landseg.inference.segmenter import Segmenter, Tile, TileInstance
     from landseg.reporting.compare import compare_runs
     from landseg.reporting.report import build_report

@@ -225,7 +225,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{option} names {classes} twice: give each class once.",
         "{option} でクラス {classes} が 2 回指定されています。クラスは 1 回ずつ指定してください。",
     ),
-    # -- devices (inference/devices.py) -------------------------------------------------------
+    # -- devices (inference/runtimes/devices.py) ---------------------------------------------------
     "device.no_mps": (
         "Device 'mps' was requested but torch sees no Apple GPU: use --device auto.",
         "デバイス 'mps' が指定されましたが、torch から Apple GPU が見えません。--device auto を使っ"
@@ -313,7 +313,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "チャンク {chunk} がワーカーとともに何度も失われました（{error}）。ワーカーのメモリが不足し"
         "ている可能性があります。メモリを増やすか、チャンクを小さくしてください（--chunk-tiles）。",
     ),
-    # -- models (inference/models.py, runtime_*.py, onnx_export.py, pieces.py) ----------------
+    # -- models (inference/runtimes/, pieces.py) ---------------------------------------------------
     "model.missing": (
         "Model file '{path}' does not exist: check the path, or leave the model option out to "
         "use the shipped default.",
@@ -494,7 +494,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "'{path}' の行 {row_start}-{row_end}、列 {column_start}-{column_end} を読み込めません。"
         "参照先のファイルがありません（{files}）。復元してから、もう一度実行してください。",
     ),
-    # -- outputs and folders (io/atomic.py, folders.py, geopackage.py, streamed.py) -----------
+    # -- outputs and folders (io/atomic.py, folders.py, qgis_style.py, work_file.py) ----------
     "output.exists": (
         "Output '{path}' already exists: choose another path or allow overwriting (--overwrite).",
         "出力 '{path}' は既に存在します。別のパスを選ぶか、上書きを許可してください"
@@ -1289,7 +1289,7 @@ VALUES: dict[str, dict[str, str]] = {
         "LinearRing": "リング",
         "empty geometries": "空のジオメトリ",
     },
-    # the model whose classes are checked (inference/models.py check_model_classes)
+    # the model whose classes are checked (inference/runtimes/loading.py check_model_classes)
     "model": {"Model '{name}'": "モデル '{name}' ", "The model": "モデル"},  # "{model}は..."
     "model_file": {"shipped default": "同梱の既定モデル"},
     # what a folder is for (io/folders.py)
@@ -1299,7 +1299,7 @@ VALUES: dict[str, dict[str, str]] = {
         "geoparquet": "GeoParquet ",
         "report figures": "レポートの図の",
     },
-    # what differs in a run asked to resume another (io/streamed.py)
+    # what differs in a run asked to resume another (io/work_file.py)
     "differs": {
         "its checkpoint cannot be read": "チェックポイントを読めません",
         "content of the raster, area of interest or model file": (

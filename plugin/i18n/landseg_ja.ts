@@ -4,458 +4,6 @@
     <context>
         <name>LandSeg</name>
         <message>
-            <location filename="../algorithms.py" />
-            <source>Cancelled: the LandSeg worker was stopped and wrote no output.</source>
-            <translation>キャンセルしました。LandSeg のワーカーを停止し、出力は書き込まれていません。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>LandSeg failed: {message}</source>
-            <translation>LandSeg でエラーが発生しました: {message}</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Segmentation</source>
-            <translation>セグメンテーション</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Training and evaluation</source>
-            <translation>学習と評価</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Model file '{path}' does not exist: choose a .pt or .onnx file.</source>
-            <translation>モデルファイル '{path}' が存在しません。.pt または .onnx ファイルを選んでください。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../model_picker.py" />
-            <source>Device</source>
-            <translation>デバイス</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Segment land cover</source>
-            <translation>土地被覆のセグメンテーション</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Segments a georeferenced aerial raster into land-cover polygons (roofs, farms, rice fields, barren land) with a YOLOv8 instance-segmentation model, tile by tile, merging objects cut by tile seams. The result is a GeoPackage styled with one colour per class.
-
-Model: a .pt or .onnx file; empty uses the default model. Tile size and overlap: empty uses the values stored in the model. Minimum area (m²) drops small polygons; simplification (m) defaults to one pixel. Device 'auto' uses a CUDA GPU when there is one.
-
-Area: polygons (any CRS; 'selected features only' is honoured) and/or an extent limit the work to tiles touching them and clip the result to them. XYZ tile layers need one of them. Pixel size (m): empty uses the model's training pixel size.
-
-The work runs in LandSeg's own Python environment, outside QGIS; cancelling stops it and writes nothing.</source>
-            <translation>地理参照された航空写真ラスタを、YOLOv8 インスタンスセグメンテーションモデルでタイルごとに土地被覆ポリゴン（屋根、畑、水田、裸地）に分割し、タイルの継ぎ目で切れたオブジェクトを結合します。結果はクラスごとに色分けされた GeoPackage です。
-
-モデル: .pt または .onnx ファイル。空欄の場合は既定のモデルを使います。タイルサイズとオーバーラップ: 空欄の場合はモデルに保存された値を使います。最小面積（m²）未満の小さなポリゴンは除かれます。単純化（m）の既定値は 1 ピクセルです。デバイス 'auto' は CUDA GPU があればそれを使います。
-
-範囲: ポリゴン（任意の CRS。「選択した地物のみ」に対応）と領域（エクステント）の一方または両方を指定すると、それに接するタイルだけを処理し、結果をその範囲で切り抜きます。XYZ タイルレイヤではどちらかが必要です。ピクセルサイズ（m）: 空欄の場合はモデルの学習時のピクセルサイズを使います。
-
-処理は QGIS の外にある LandSeg 専用の Python 環境で実行されます。キャンセルすると処理を停止し、何も書き込みません。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../review_panel.py" />
-            <location filename="../segment_dialog.py" />
-            <source>Raster layer</source>
-            <translation>ラスタレイヤ</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Area of interest polygons</source>
-            <translation>対象範囲のポリゴン</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Extent</source>
-            <translation>範囲</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Pixel size in metres (empty: the model's training pixel size)</source>
-            <translation>ピクセルサイズ（m、空欄: モデルの学習時のピクセルサイズ）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Model file (empty: default model)</source>
-            <translation>モデルファイル（空欄: 既定のモデル）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../segment_dialog.py" />
-            <source>Minimum confidence</source>
-            <translation>最小信頼度</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Tile size in pixels (empty: from the model)</source>
-            <translation>タイルサイズ（ピクセル、空欄: モデルの値）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Tile overlap in pixels (empty: from the model)</source>
-            <translation>タイルのオーバーラップ（ピクセル、空欄: モデルの値）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Minimum polygon area (m²)</source>
-            <translation>ポリゴンの最小面積 (m²)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Simplification tolerance (m, empty: one pixel)</source>
-            <translation>単純化の許容値（m、空欄: 1 ピクセル）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Land cover</source>
-            <translation>土地被覆</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Number of polygons</source>
-            <translation>ポリゴン数</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Polygons per class (JSON)</source>
-            <translation>クラスごとのポリゴン数 (JSON)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Device used</source>
-            <translation>使用したデバイス</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Run time (s)</source>
-            <translation>実行時間（秒）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>XYZ layer '{name}' covers the whole world: give an area of interest or an extent.</source>
-            <translation>XYZ レイヤ '{name}' は全世界を覆っています。対象範囲のポリゴンか領域を指定してください。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>The output must be a GeoPackage (.gpkg), not '{path}'.</source>
-            <translation>出力は GeoPackage (.gpkg) にしてください。'{path}' は使えません。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>land cover</source>
-            <translation>土地被覆</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Export training dataset</source>
-            <translation>学習データセットの書き出し</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Cuts rasters and your labelled polygons into a YOLO-seg training dataset (image tiles, polygon labels, data.yaml and stats.json with instance counts and balanced class weights). The train/validation split is spatially blocked, so no pixel is seen on both sides.
-
-Class field: the label attribute holding the class; or give one class value for every feature. Class mapping renames label values to model classes (e.g. building=roof,field=farm); model classes fixes the class order (e.g. roof,farm,rice-fields,Baren-Land). The output folder must be new or empty.</source>
-            <translation>ラスタとラベル付きポリゴンを切り出し、YOLO-seg 形式の学習データセット（画像タイル、ポリゴンラベル、data.yaml、インスタンス数とバランス調整済みクラス重みを記録した stats.json）を作ります。学習用と検証用はブロック単位で空間的に分割するので、同じピクセルが両方に含まれることはありません。
-
-クラスフィールド: クラスを保持するラベルの属性。または、全地物に共通の 1 つのクラス値を指定します。クラスの対応付けはラベルの値をモデルのクラス名に置き換えます（例: building=roof,field=farm）。モデルのクラスはクラスの順序を決めます（例: roof,farm,rice-fields,Baren-Land）。出力フォルダは新規または空である必要があります。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../finetune_dialog.py" />
-            <source>Raster layers</source>
-            <translation>ラスタレイヤ</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Labelled polygons</source>
-            <translation>ラベル付きポリゴン</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../finetune_dialog.py" />
-            <source>Class field</source>
-            <translation>クラスフィールド</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>One class for every feature (instead of a field)</source>
-            <translation>全地物に共通のクラス（フィールドの代わり）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Class mapping: label value → model class (one row per value)</source>
-            <translation>クラスの対応付け：ラベルの値 → モデルのクラス（値ごとに1行）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../finetune_dialog.py" />
-            <source>Label value</source>
-            <translation>ラベルの値</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../finetune_dialog.py" />
-            <source>Model class</source>
-            <translation>モデルのクラス</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Class mapping (value=class,...)</source>
-            <translation>クラスの対応付け（値=クラス,...）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Model classes in order (class,class,...)</source>
-            <translation>モデルのクラス（順番に: クラス,クラス,...）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Tile size in pixels</source>
-            <translation>タイルサイズ（ピクセル）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Tile overlap in pixels</source>
-            <translation>タイルのオーバーラップ（ピクセル）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Validation share</source>
-            <translation>検証用の割合</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Random seed</source>
-            <translation>乱数シード</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Dataset folder</source>
-            <translation>データセットフォルダ</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Dataset statistics (stats.json)</source>
-            <translation>データセットの統計 (stats.json)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Instances per class (JSON)</source>
-            <translation>クラスごとのインスタンス数 (JSON)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Choose the class field of the label layer (or give one class value for every feature).</source>
-            <translation>ラベルレイヤのクラスフィールドを選んでください（または全地物に共通のクラス値を指定してください）。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>The label layer '{layer}' has no field '{field}'.</source>
-            <translation>ラベルレイヤ '{layer}' にフィールド '{field}' がありません。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Class mapping '{text}' is not like building=roof,field=farm.</source>
-            <translation>クラスの対応付け '{text}' は building=roof,field=farm の形式になっていません。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Values of '{field}': {values}</source>
-            <translation>'{field}' の値: {values}</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Values of '{field}' that are none of the model's classes ({classes}) and have no mapping: {values}. Map them (value=class) or they are left out.</source>
-            <translation>'{field}' の値のうち、モデルのクラス（{classes}）のどれでもなく対応付けもないもの: {values}。対応付ける（値=クラス）か、除外されます。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Choose at least one raster layer.</source>
-            <translation>ラスタレイヤを 1 つ以上選んでください。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Fine-tune a model</source>
-            <translation>モデルのファインチューニング</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Fine-tunes a YOLOv8 segmentation model on a dataset made by 'Export training dataset', with class balancing (weights from the dataset's instance counts), copy-paste augmentation and an optional continued phase at a lower learning rate. Progress is reported per epoch with the validation mask mAP50.
-
-Base model: a .pt file to fine-tune; empty uses the default model. The run folder must be new or empty; it receives the weights (best.pt), the per-epoch record and the plots. Training on a CPU is slow: a GPU is used when available.</source>
-            <translation>「学習データセットの書き出し」で作ったデータセットで YOLOv8 セグメンテーションモデルをファインチューニングします。クラスバランス調整（データセットのインスタンス数から求めた重み）、コピーペースト拡張、学習率を下げた継続フェーズ（任意）に対応しています。進捗はエポックごとに検証データのマスク mAP50 とともに表示されます。
-
-ベースモデル: ファインチューニングする .pt ファイル。空欄の場合は既定のモデルを使います。実行フォルダは新規または空である必要があり、重み (best.pt)、エポックごとの記録、グラフが保存されます。CPU での学習は時間がかかります。GPU があればそれを使います。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Base model (empty: default model)</source>
-            <translation>ベースモデル（空欄: 既定のモデル）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../finetune_dialog.py" />
-            <source>Epochs</source>
-            <translation>エポック数</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Image size in pixels (empty: the tile size)</source>
-            <translation>画像サイズ（ピクセル、空欄: タイルサイズ）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Batch size</source>
-            <translation>バッチサイズ</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Balance classes (weights from instance counts)</source>
-            <translation>クラスバランスを調整（インスタンス数から重みを計算）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Copy-paste augmentation probability</source>
-            <translation>コピーペースト拡張の確率</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <location filename="../finetune_dialog.py" />
-            <source>Learning rate</source>
-            <translation>学習率</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Continued phase: epochs (0: none)</source>
-            <translation>継続フェーズ: エポック数（0: なし）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Continued phase: learning rate</source>
-            <translation>継続フェーズ: 学習率</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Run folder</source>
-            <translation>実行フォルダ</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Trained model (best.pt)</source>
-            <translation>学習済みモデル (best.pt)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Training finished without reporting a model.</source>
-            <translation>学習は終了しましたが、モデルが報告されませんでした。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Trained model: {path}</source>
-            <translation>学習済みモデル: {path}</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Evaluate</source>
-            <translation>評価</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Per-class accuracy figures, in one of two ways.
-
-Model on a dataset: give a dataset folder (and a model; empty uses the default model) to get box and mask precision, recall, mAP50 and mAP50-95 on its validation split.
-
-Polygons against labels: give predicted polygons (e.g. from 'Segment land cover') and labelled polygons with their class field to get map-level precision, recall, F1 and area figures.
-
-The figures are written as JSON and shown in the log.</source>
-            <translation>クラスごとの精度指標を、次の 2 通りのどちらかで求めます。
-
-データセットでのモデル評価: データセットフォルダ（とモデル。空欄の場合は既定のモデル）を指定すると、検証用データでのボックスとマスクの適合率、再現率、mAP50、mAP50-95 を求めます。
-
-ポリゴンとラベルの比較: 予測ポリゴン（「土地被覆のセグメンテーション」の結果など）と、クラスフィールド付きのラベルポリゴンを指定すると、地図上での適合率、再現率、F1、面積の指標を求めます。
-
-指標は JSON に書き出され、ログにも表示されます。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Model file (dataset level; empty: default model)</source>
-            <translation>モデルファイル（データセット評価、空欄: 既定のモデル）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Dataset folder (dataset level)</source>
-            <translation>データセットフォルダ（データセット評価）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Predicted polygons (map level)</source>
-            <translation>予測ポリゴン（地図上の評価）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Labelled polygons (map level)</source>
-            <translation>ラベル付きポリゴン（地図上の評価）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Class field of the labels (map level)</source>
-            <translation>ラベルのクラスフィールド（地図上の評価）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Minimum confidence (map level)</source>
-            <translation>最小信頼度（地図上の評価）</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Figures (JSON)</source>
-            <translation>指標 (JSON)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Figures as a table</source>
-            <translation>指標の表</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Give either a dataset folder (model on a dataset) or predicted and labelled polygons (map level), not both.</source>
-            <translation>データセットフォルダ（データセットでの評価）か、予測ポリゴンとラベルポリゴン（地図上の評価）のどちらか一方を指定してください。両方は指定できません。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Map-level evaluation needs both predicted and labelled polygons.</source>
-            <translation>地図上の評価には予測ポリゴンとラベルポリゴンの両方が必要です。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Give a dataset folder (model on a dataset) or predicted and labelled polygons (map level).</source>
-            <translation>データセットフォルダ（データセットでの評価）か、予測ポリゴンとラベルポリゴン（地図上の評価）を指定してください。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Training report</source>
-            <translation>学習レポート</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Writes the bilingual (English / Japanese) HTML performance report of a training run: per-epoch losses and mAP, per-class figures, class balance, and the feature-map and gradient analysis. Give the run folder made by 'Fine-tune a model'.</source>
-            <translation>学習結果の性能レポート（英語／日本語の HTML）を作成します。エポックごとの損失と mAP、クラスごとの指標、クラスバランス、特徴マップと勾配の分析を含みます。「モデルのファインチューニング」で作られた実行フォルダを指定してください。</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>Report (HTML)</source>
-            <translation>レポート (HTML)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms.py" />
-            <source>This LandSeg environment has no 'report' command yet: update LandSeg in its Python environment (see the LandSeg settings) to write training reports.</source>
-            <translation>この LandSeg 環境にはまだ 'report' コマンドがありません。学習レポートを作成するには、Python 環境の LandSeg を更新してください（LandSeg の設定を参照）。</translation>
-        </message>
-        <message>
             <location filename="../backend.py" />
             <source>The tile size ({tile} px) must be a multiple of 32.</source>
             <translation>タイルサイズ（{tile} px）は 32 の倍数にしてください。</translation>
@@ -488,13 +36,37 @@ The figures are written as JSON and shown in the log.</source>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <location filename="../export_dataset.py" />
+            <source>Raster layers</source>
+            <translation>ラスタレイヤ</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>Label layer</source>
             <translation>ラベルレイヤ</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <location filename="../export_dataset.py" />
+            <source>Class field</source>
+            <translation>クラスフィールド</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../export_dataset.py" />
+            <source>Label value</source>
+            <translation>ラベルの値</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>Instances</source>
             <translation>インスタンス数</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../export_dataset.py" />
+            <source>Model class</source>
+            <translation>モデルのクラス</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -510,6 +82,12 @@ The figures are written as JSON and shown in the log.</source>
             <location filename="../finetune_dialog.py" />
             <source>Model file</source>
             <translation>モデルファイル</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../train.py" />
+            <source>Epochs</source>
+            <translation>エポック数</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -540,6 +118,12 @@ The figures are written as JSON and shown in the log.</source>
             <location filename="../finetune_dialog.py" />
             <source>Continued phase (lower learning rate)</source>
             <translation>継続フェーズ（低い学習率）</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../train.py" />
+            <source>Learning rate</source>
+            <translation>学習率</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -898,6 +482,12 @@ Tile {tile} px, overlap {overlap} px</source>
         </message>
         <message>
             <location filename="../model_picker.py" />
+            <location filename="../base.py" />
+            <source>Device</source>
+            <translation>デバイス</translation>
+        </message>
+        <message>
+            <location filename="../model_picker.py" />
             <source>LandSeg environment missing</source>
             <translation>LandSeg の環境がありません</translation>
         </message>
@@ -932,9 +522,421 @@ Tile {tile} px, overlap {overlap} px</source>
             <translation>'{path}' の下に出力フォルダを作成できません。これはファイルです。</translation>
         </message>
         <message>
+            <location filename="../base.py" />
+            <source>Cancelled: the LandSeg worker was stopped and wrote no output.</source>
+            <translation>キャンセルしました。LandSeg のワーカーを停止し、出力は書き込まれていません。</translation>
+        </message>
+        <message>
+            <location filename="../base.py" />
+            <source>LandSeg failed: {message}</source>
+            <translation>LandSeg でエラーが発生しました: {message}</translation>
+        </message>
+        <message>
+            <location filename="../base.py" />
+            <source>Segmentation</source>
+            <translation>セグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../base.py" />
+            <source>Training and evaluation</source>
+            <translation>学習と評価</translation>
+        </message>
+        <message>
+            <location filename="../base.py" />
+            <source>Model file '{path}' does not exist: choose a .pt or .onnx file.</source>
+            <translation>モデルファイル '{path}' が存在しません。.pt または .onnx ファイルを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Evaluate</source>
+            <translation>評価</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Per-class accuracy figures, in one of two ways.
+
+Model on a dataset: give a dataset folder (and a model; empty uses the default model) to get box and mask precision, recall, mAP50 and mAP50-95 on its validation split.
+
+Polygons against labels: give predicted polygons (e.g. from 'Segment land cover') and labelled polygons with their class field to get map-level precision, recall, F1 and area figures.
+
+The figures are written as JSON and shown in the log.</source>
+            <translation>クラスごとの精度指標を、次の 2 通りのどちらかで求めます。
+
+データセットでのモデル評価: データセットフォルダ（とモデル。空欄の場合は既定のモデル）を指定すると、検証用データでのボックスとマスクの適合率、再現率、mAP50、mAP50-95 を求めます。
+
+ポリゴンとラベルの比較: 予測ポリゴン（「土地被覆のセグメンテーション」の結果など）と、クラスフィールド付きのラベルポリゴンを指定すると、地図上での適合率、再現率、F1、面積の指標を求めます。
+
+指標は JSON に書き出され、ログにも表示されます。</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Model file (dataset level; empty: default model)</source>
+            <translation>モデルファイル（データセット評価、空欄: 既定のモデル）</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Dataset folder (dataset level)</source>
+            <translation>データセットフォルダ（データセット評価）</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Predicted polygons (map level)</source>
+            <translation>予測ポリゴン（地図上の評価）</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Labelled polygons (map level)</source>
+            <translation>ラベル付きポリゴン（地図上の評価）</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Class field of the labels (map level)</source>
+            <translation>ラベルのクラスフィールド（地図上の評価）</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Minimum confidence (map level)</source>
+            <translation>最小信頼度（地図上の評価）</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Figures (JSON)</source>
+            <translation>指標 (JSON)</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Figures as a table</source>
+            <translation>指標の表</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Give either a dataset folder (model on a dataset) or predicted and labelled polygons (map level), not both.</source>
+            <translation>データセットフォルダ（データセットでの評価）か、予測ポリゴンとラベルポリゴン（地図上の評価）のどちらか一方を指定してください。両方は指定できません。</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Map-level evaluation needs both predicted and labelled polygons.</source>
+            <translation>地図上の評価には予測ポリゴンとラベルポリゴンの両方が必要です。</translation>
+        </message>
+        <message>
+            <location filename="../evaluate.py" />
+            <source>Give a dataset folder (model on a dataset) or predicted and labelled polygons (map level).</source>
+            <translation>データセットフォルダ（データセットでの評価）か、予測ポリゴンとラベルポリゴン（地図上の評価）を指定してください。</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Export training dataset</source>
+            <translation>学習データセットの書き出し</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Cuts rasters and your labelled polygons into a YOLO-seg training dataset (image tiles, polygon labels, data.yaml and stats.json with instance counts and balanced class weights). The train/validation split is spatially blocked, so no pixel is seen on both sides.
+
+Class field: the label attribute holding the class; or give one class value for every feature. Class mapping renames label values to model classes (e.g. building=roof,field=farm); model classes fixes the class order (e.g. roof,farm,rice-fields,Baren-Land). The output folder must be new or empty.</source>
+            <translation>ラスタとラベル付きポリゴンを切り出し、YOLO-seg 形式の学習データセット（画像タイル、ポリゴンラベル、data.yaml、インスタンス数とバランス調整済みクラス重みを記録した stats.json）を作ります。学習用と検証用はブロック単位で空間的に分割するので、同じピクセルが両方に含まれることはありません。
+
+クラスフィールド: クラスを保持するラベルの属性。または、全地物に共通の 1 つのクラス値を指定します。クラスの対応付けはラベルの値をモデルのクラス名に置き換えます（例: building=roof,field=farm）。モデルのクラスはクラスの順序を決めます（例: roof,farm,rice-fields,Baren-Land）。出力フォルダは新規または空である必要があります。</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Labelled polygons</source>
+            <translation>ラベル付きポリゴン</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>One class for every feature (instead of a field)</source>
+            <translation>全地物に共通のクラス（フィールドの代わり）</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Class mapping: label value → model class (one row per value)</source>
+            <translation>クラスの対応付け：ラベルの値 → モデルのクラス（値ごとに1行）</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Class mapping (value=class,...)</source>
+            <translation>クラスの対応付け（値=クラス,...）</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Model classes in order (class,class,...)</source>
+            <translation>モデルのクラス（順番に: クラス,クラス,...）</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Tile size in pixels</source>
+            <translation>タイルサイズ（ピクセル）</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Tile overlap in pixels</source>
+            <translation>タイルのオーバーラップ（ピクセル）</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Validation share</source>
+            <translation>検証用の割合</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Random seed</source>
+            <translation>乱数シード</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <location filename="../train.py" />
+            <source>Dataset folder</source>
+            <translation>データセットフォルダ</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Dataset statistics (stats.json)</source>
+            <translation>データセットの統計 (stats.json)</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Instances per class (JSON)</source>
+            <translation>クラスごとのインスタンス数 (JSON)</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Choose the class field of the label layer (or give one class value for every feature).</source>
+            <translation>ラベルレイヤのクラスフィールドを選んでください（または全地物に共通のクラス値を指定してください）。</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>The label layer '{layer}' has no field '{field}'.</source>
+            <translation>ラベルレイヤ '{layer}' にフィールド '{field}' がありません。</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Class mapping '{text}' is not like building=roof,field=farm.</source>
+            <translation>クラスの対応付け '{text}' は building=roof,field=farm の形式になっていません。</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Values of '{field}': {values}</source>
+            <translation>'{field}' の値: {values}</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Values of '{field}' that are none of the model's classes ({classes}) and have no mapping: {values}. Map them (value=class) or they are left out.</source>
+            <translation>'{field}' の値のうち、モデルのクラス（{classes}）のどれでもなく対応付けもないもの: {values}。対応付ける（値=クラス）か、除外されます。</translation>
+        </message>
+        <message>
+            <location filename="../export_dataset.py" />
+            <source>Choose at least one raster layer.</source>
+            <translation>ラスタレイヤを 1 つ以上選んでください。</translation>
+        </message>
+        <message>
             <location filename="../provider.py" />
             <source>LandSeg land-cover segmentation</source>
             <translation>LandSeg 土地被覆セグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../report.py" />
+            <source>Training report</source>
+            <translation>学習レポート</translation>
+        </message>
+        <message>
+            <location filename="../report.py" />
+            <source>Writes the bilingual (English / Japanese) HTML performance report of a training run: per-epoch losses and mAP, per-class figures, class balance, and the feature-map and gradient analysis. Give the run folder made by 'Fine-tune a model'.</source>
+            <translation>学習結果の性能レポート（英語／日本語の HTML）を作成します。エポックごとの損失と mAP、クラスごとの指標、クラスバランス、特徴マップと勾配の分析を含みます。「モデルのファインチューニング」で作られた実行フォルダを指定してください。</translation>
+        </message>
+        <message>
+            <location filename="../report.py" />
+            <location filename="../train.py" />
+            <source>Run folder</source>
+            <translation>実行フォルダ</translation>
+        </message>
+        <message>
+            <location filename="../report.py" />
+            <source>Report (HTML)</source>
+            <translation>レポート (HTML)</translation>
+        </message>
+        <message>
+            <location filename="../report.py" />
+            <source>This LandSeg environment has no 'report' command yet: update LandSeg in its Python environment (see the LandSeg settings) to write training reports.</source>
+            <translation>この LandSeg 環境にはまだ 'report' コマンドがありません。学習レポートを作成するには、Python 環境の LandSeg を更新してください（LandSeg の設定を参照）。</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Segment land cover</source>
+            <translation>土地被覆のセグメンテーション</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Segments a georeferenced aerial raster into land-cover polygons (roofs, farms, rice fields, barren land) with a YOLOv8 instance-segmentation model, tile by tile, merging objects cut by tile seams. The result is a GeoPackage styled with one colour per class.
+
+Model: a .pt or .onnx file; empty uses the default model. Tile size and overlap: empty uses the values stored in the model. Minimum area (m²) drops small polygons; simplification (m) defaults to one pixel. Device 'auto' uses a CUDA GPU when there is one.
+
+Area: polygons (any CRS; 'selected features only' is honoured) and/or an extent limit the work to tiles touching them and clip the result to them. XYZ tile layers need one of them. Pixel size (m): empty uses the model's training pixel size.
+
+The work runs in LandSeg's own Python environment, outside QGIS; cancelling stops it and writes nothing.</source>
+            <translation>地理参照された航空写真ラスタを、YOLOv8 インスタンスセグメンテーションモデルでタイルごとに土地被覆ポリゴン（屋根、畑、水田、裸地）に分割し、タイルの継ぎ目で切れたオブジェクトを結合します。結果はクラスごとに色分けされた GeoPackage です。
+
+モデル: .pt または .onnx ファイル。空欄の場合は既定のモデルを使います。タイルサイズとオーバーラップ: 空欄の場合はモデルに保存された値を使います。最小面積（m²）未満の小さなポリゴンは除かれます。単純化（m）の既定値は 1 ピクセルです。デバイス 'auto' は CUDA GPU があればそれを使います。
+
+範囲: ポリゴン（任意の CRS。「選択した地物のみ」に対応）と領域（エクステント）の一方または両方を指定すると、それに接するタイルだけを処理し、結果をその範囲で切り抜きます。XYZ タイルレイヤではどちらかが必要です。ピクセルサイズ（m）: 空欄の場合はモデルの学習時のピクセルサイズを使います。
+
+処理は QGIS の外にある LandSeg 専用の Python 環境で実行されます。キャンセルすると処理を停止し、何も書き込みません。</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <location filename="../review_panel.py" />
+            <location filename="../segment_dialog.py" />
+            <source>Raster layer</source>
+            <translation>ラスタレイヤ</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Area of interest polygons</source>
+            <translation>対象範囲のポリゴン</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Extent</source>
+            <translation>範囲</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Pixel size in metres (empty: the model's training pixel size)</source>
+            <translation>ピクセルサイズ（m、空欄: モデルの学習時のピクセルサイズ）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Model file (empty: default model)</source>
+            <translation>モデルファイル（空欄: 既定のモデル）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <location filename="../segment_dialog.py" />
+            <source>Minimum confidence</source>
+            <translation>最小信頼度</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Tile size in pixels (empty: from the model)</source>
+            <translation>タイルサイズ（ピクセル、空欄: モデルの値）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Tile overlap in pixels (empty: from the model)</source>
+            <translation>タイルのオーバーラップ（ピクセル、空欄: モデルの値）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Minimum polygon area (m²)</source>
+            <translation>ポリゴンの最小面積 (m²)</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Simplification tolerance (m, empty: one pixel)</source>
+            <translation>単純化の許容値（m、空欄: 1 ピクセル）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Land cover</source>
+            <translation>土地被覆</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Number of polygons</source>
+            <translation>ポリゴン数</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Polygons per class (JSON)</source>
+            <translation>クラスごとのポリゴン数 (JSON)</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Device used</source>
+            <translation>使用したデバイス</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Run time (s)</source>
+            <translation>実行時間（秒）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>XYZ layer '{name}' covers the whole world: give an area of interest or an extent.</source>
+            <translation>XYZ レイヤ '{name}' は全世界を覆っています。対象範囲のポリゴンか領域を指定してください。</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>The output must be a GeoPackage (.gpkg), not '{path}'.</source>
+            <translation>出力は GeoPackage (.gpkg) にしてください。'{path}' は使えません。</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>land cover</source>
+            <translation>土地被覆</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Fine-tune a model</source>
+            <translation>モデルのファインチューニング</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Fine-tunes a YOLOv8 segmentation model on a dataset made by 'Export training dataset', with class balancing (weights from the dataset's instance counts), copy-paste augmentation and an optional continued phase at a lower learning rate. Progress is reported per epoch with the validation mask mAP50.
+
+Base model: a .pt file to fine-tune; empty uses the default model. The run folder must be new or empty; it receives the weights (best.pt), the per-epoch record and the plots. Training on a CPU is slow: a GPU is used when available.</source>
+            <translation>「学習データセットの書き出し」で作ったデータセットで YOLOv8 セグメンテーションモデルをファインチューニングします。クラスバランス調整（データセットのインスタンス数から求めた重み）、コピーペースト拡張、学習率を下げた継続フェーズ（任意）に対応しています。進捗はエポックごとに検証データのマスク mAP50 とともに表示されます。
+
+ベースモデル: ファインチューニングする .pt ファイル。空欄の場合は既定のモデルを使います。実行フォルダは新規または空である必要があり、重み (best.pt)、エポックごとの記録、グラフが保存されます。CPU での学習は時間がかかります。GPU があればそれを使います。</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Base model (empty: default model)</source>
+            <translation>ベースモデル（空欄: 既定のモデル）</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Image size in pixels (empty: the tile size)</source>
+            <translation>画像サイズ（ピクセル、空欄: タイルサイズ）</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Batch size</source>
+            <translation>バッチサイズ</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Balance classes (weights from instance counts)</source>
+            <translation>クラスバランスを調整（インスタンス数から重みを計算）</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Copy-paste augmentation probability</source>
+            <translation>コピーペースト拡張の確率</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Continued phase: epochs (0: none)</source>
+            <translation>継続フェーズ: エポック数（0: なし）</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Continued phase: learning rate</source>
+            <translation>継続フェーズ: 学習率</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Trained model (best.pt)</source>
+            <translation>学習済みモデル (best.pt)</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Training finished without reporting a model.</source>
+            <translation>学習は終了しましたが、モデルが報告されませんでした。</translation>
+        </message>
+        <message>
+            <location filename="../train.py" />
+            <source>Trained model: {path}</source>
+            <translation>学習済みモデル: {path}</translation>
         </message>
         <message>
             <location filename="../review.py" />

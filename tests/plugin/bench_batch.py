@@ -20,7 +20,7 @@ SIZE_PX = 512
 MODEL_ONLY = r"""
 import json, sys, time
 import landseg
-from landseg.inference.models import load
+from landseg.inference.runtimes.loading import load
 rasters = sys.argv[1:]
 model = load(None, device="cpu")
 landseg.segment(rasters[0], rasters[0] + ".warm.gpkg", model=model, device="cpu", overwrite=True)

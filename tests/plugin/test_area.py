@@ -111,7 +111,7 @@ def test_segment_refuses_an_xyz_layer_without_area(provider, tmp_path):
 
 def shipped_model() -> str:
     """The shipped model: it finds objects in the synthetic scenes (the tiny one may not)."""
-    from landseg.inference.model_files import DEFAULT_MODEL_PATH
+    from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
 
     return str(DEFAULT_MODEL_PATH)
 

@@ -73,8 +73,8 @@ def test_zip_contents(tmp_path):
     for name in (
         "landseg_qgis/__init__.py",
         "landseg_qgis/landseg_plugin.py",
-        "landseg_qgis/provider.py",
-        "landseg_qgis/algorithms.py",
+        "landseg_qgis/processing/provider.py",
+        "landseg_qgis/processing/segment.py",
         "landseg_qgis/worker.py",
         "landseg_qgis/icon.svg",
         "landseg_qgis/i18n/landseg_ja.qm",

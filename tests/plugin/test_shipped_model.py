@@ -4,8 +4,8 @@ and the result as QGIS shows it."""
 import pytest
 
 from landseg.evaluation.maps import evaluate_map
-from landseg.inference.model_files import DEFAULT_MODEL_PATH
 from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
 from landseg.io.synthetic import write_scene
 
 pytestmark = pytest.mark.slow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 
+import pyogrio
 import pytest
 
 from plugin import warm_worker
@@ -146,4 +147,4 @@ def test_a_crs_set_in_qgis_reaches_the_backend(provider, small_scene, tiny_model
     result = processing.run(
         "landseg:segment", {"INPUT": layer, "MODEL": tiny_model, "DEVICE": 1, "OUTPUT": str(out)}
     )
-    assert out.is_file() and result["INSTANCES"] >= 0
+    assert result["INSTANCES"] == pyogrio.read_info(out, layer="landcover")["features"]

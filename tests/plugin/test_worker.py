@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin import backend, environment
+from plugin import backend, environment, installer
 from plugin.worker import (
     WorkerError,
     error_message,
@@ -81,13 +81,12 @@ def test_environment_candidates_and_install_command(tmp_path):
     plain = environment.probe(sys.base_prefix + "/bin/python3", use_cache=False)
     if not plain.ok:
         assert "landseg" in plain.problem or plain.missing
-    assert environment.install_plan().commands == [
-        ["bash", str(environment.checkout_root() / "scripts" / "bootstrap.sh")]
+    assert installer.install_plan().commands == [
+        ["bash", str(installer.checkout_root() / "scripts" / "bootstrap.sh")]
     ]
 
 
 def test_install_plan_from_the_bundled_wheel(qgis_app, tmp_path):
-    from plugin import installer
 
     wheel = tmp_path / "landseg-0.1.0-py3-none-any.whl"
     online = installer.plan(wheel, env_dir=tmp_path / "venv")
@@ -106,13 +105,14 @@ def test_install_plan_from_the_bundled_wheel(qgis_app, tmp_path):
 
 
 def test_a_backend_of_another_version_is_offered_the_upgrade(qgis_app):
-    from plugin import installer
 
     assert installer.plugin_version() == "0.1.0"
     old = environment.Environment(python="/x/python", ok=True, landseg_version="0.0.9")
-    assert "0.0.9" in installer.version_problem(old) and "upgrade" in installer.version_problem(old)
+    assert "0.0.9" in environment.version_problem(old) and "upgrade" in environment.version_problem(
+        old
+    )
     same = environment.Environment(python="/x/python", ok=True, landseg_version="0.1.0")
-    assert installer.version_problem(same) == ""
+    assert environment.version_problem(same) == ""
 
 
 def test_settings_come_from_the_environment_first(qgis_app, clean_settings, monkeypatch):

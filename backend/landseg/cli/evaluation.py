@@ -24,8 +24,7 @@ from landseg.cli.options import (
     path,
     split_option,
 )
-from landseg.cli.outputs import write_json
-from landseg.io.atomic import check_output
+from landseg.io.atomic import check_output, write_json
 
 
 @click.command("evaluate")
@@ -87,4 +86,4 @@ def _evaluate_map(
     metrics = maps.evaluate_map(predictions, labels, **options)
     click.echo(maps.format_table(metrics))
     if json_path:
-        maps.write_json(metrics, json_path, overwrite=overwrite)
+        write_json(json_path, metrics.to_dict(), overwrite=overwrite)

@@ -17,8 +17,8 @@ from landseg.messages import translate
 @device_option()
 def model_info(model: Path | None, device: str) -> None:
     """Print MODEL's metadata (default: the shipped model) and its device as JSON."""
-    from landseg.inference.devices import describe_device, resolve_device
-    from landseg.inference.models import model_file, model_info
+    from landseg.inference.runtimes.devices import describe_device, resolve_device
+    from landseg.inference.runtimes.loading import model_file, model_info
 
     path = model_file(model)
     resolved = resolve_device(device)
@@ -41,6 +41,6 @@ def model_info(model: Path | None, device: str) -> None:
 @overwrite_option()
 def export_model(model: Path, output: Path, overwrite: bool) -> None:
     """Export MODEL (.pt) to ONNX, which runs about twice as fast on CPU."""
-    from landseg.inference.onnx_export import export_onnx
+    from landseg.inference.runtimes.onnx_export import export_onnx
 
     click.echo(translate(f"Wrote {export_onnx(model, output, overwrite=overwrite)}"))

@@ -22,8 +22,8 @@ from landseg.cli.options import (
     progress_option,
     split_option,
 )
-from landseg.cli.outputs import write_json, write_text
 from landseg.cli.progress import Progress
+from landseg.io.atomic import write_json, write_text
 from landseg.messages import translate
 
 

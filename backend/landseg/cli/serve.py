@@ -158,7 +158,7 @@ class Server:
     def serve(self) -> None:
         import pyogrio.raw  # noqa: F401 - the GeoPackage writer, loaded once for every job
 
-        from landseg.inference.models import kept_loaded
+        from landseg.inference.runtimes.loading import kept_loaded
 
         self.emit({"event": "ready", "version": __version__, "pid": os.getpid()})
         with kept_loaded() as kept:

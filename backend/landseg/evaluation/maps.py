@@ -33,12 +33,9 @@ Same-class overlaps are dissolved, never counted twice. Only predictions with sc
 take part in the area metrics (the map a user would publish).
 """
 
-import json
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -66,7 +63,6 @@ from landseg.evaluation.matching import (
     average_precision,
     match,
 )
-from landseg.io.atomic import atomic_output
 from landseg.io.vectors import (
     AreaOfInterest,
     VectorSource,
@@ -86,7 +82,6 @@ __all__ = [
     "MapMetrics",
     "evaluate_map",
     "format_table",
-    "write_json",
 ]
 
 BACKGROUND = "background"
@@ -485,16 +480,6 @@ def _summary(
 
 def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator > 0 else 0.0
-
-
-def write_json(
-    metrics: MapMetrics, path: str | os.PathLike[str], *, overwrite: bool = False
-) -> Path:
-    """Write ``metrics.to_dict()`` as UTF-8 JSON, atomically; return the path written."""
-    text = json.dumps(metrics.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
-    with atomic_output(path, overwrite=overwrite) as temporary:
-        temporary.write_text(text + "\n", encoding="utf-8")
-    return Path(path)
 
 
 def format_table(metrics: MapMetrics) -> str:

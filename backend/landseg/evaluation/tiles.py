@@ -16,7 +16,7 @@ from typing import Any
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError
-from landseg.inference.devices import resolve_device
+from landseg.inference.runtimes.devices import resolve_device
 
 METRIC_NAMES = ("precision", "recall", "map50", "map50_95")
 
@@ -83,7 +83,7 @@ def evaluate_dataset(
         InvalidParameterError: The split does not exist, or the dataset has classes the model
             does not know.
     """
-    from landseg.inference.models import load
+    from landseg.inference.runtimes.loading import load
 
     yaml_path = data_yaml(data)
     dataset_names, images = dataset_split(yaml_path, split)

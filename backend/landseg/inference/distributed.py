@@ -1,13 +1,16 @@
-"""Segmenting a mosaic on a Dask cluster: chunks of tiles run on workers, merged here.
+"""Segmenting a mosaic on a Dask cluster: chunks of tiles run and merge on workers.
 
 The mosaic's own tile grid is cut into *chunks*, square blocks of tiles (the tiles' overlap is
-the halo, so no chunk needs its neighbours). Each chunk is one Dask task that runs
-:func:`landseg.inference.pieces.segment_tiles`, the code a local run uses, on a worker: the worker
-loads the model once (cached per worker process; ``device="auto"`` resolves there, so a
-worker with a GPU uses it) and returns the chunk's pieces. This process takes each chunk's
-pieces exactly once, puts them in tile order and hands them to the same seam merge as a local
-run, so the output is identical to a local run's. Dask re-runs the chunks of a worker that
-dies.
+the halo, so no chunk needs its neighbours). Each chunk is one Dask task, :func:`run_chunk`: the
+worker loads the model once (cached per worker process; ``device="auto"`` resolves there, so a
+worker with a GPU uses it), turns its tiles into pieces with
+:func:`landseg.inference.pieces.segment_tiles` (the code a local run uses) and merges them
+inside the chunk (:func:`landseg.inference.stitch.merge_inside`). It sends back the chunk's
+final instances (or writes them as a GeoParquet part itself) and only the pieces that a
+neighbouring chunk's tiles may touch. This process takes each chunk's result exactly once, in
+chunk order, and the run merges the border pieces across chunks once at the end
+(:meth:`landseg.inference.pipeline.SegmentRun.border_polygons`), so the polygons are the same as
+a local run's. Dask re-runs the chunks of a worker that dies.
 
 This module is imported only for a run on a cluster; a local run never imports Dask.
 """
@@ -38,10 +41,10 @@ from landseg.errors import (
     LandSegError,
     ModelLoadError,
 )
-from landseg.inference.models import load
 from landseg.inference.options import SegmentOptions
 from landseg.inference.pieces import segment_tiles
 from landseg.inference.plan import Plan
+from landseg.inference.runtimes.loading import load
 from landseg.inference.segmenter import Segmenter, as_segmenter
 from landseg.inference.stitch import MergedInstance, Piece, merge_inside
 from landseg.inference.tiling import TileSpec

@@ -2,7 +2,7 @@
 
 A run's steps, in :meth:`SegmentRun.execute`: load the model -> plan the tiles (the raster,
 its area, bands, scaling and resampling) -> predict, merge seams and make polygons as tiles come
-(:func:`landseg.inference.streaming.stream`, locally; :mod:`landseg.inference.distributed` on
+(:func:`landseg.inference.local_run.stream`, locally; :mod:`landseg.inference.distributed` on
 Dask workers, which merge inside their chunks) -> merge the pieces on chunks' borders
 (:meth:`SegmentRun.border_polygons`, Dask only) -> write into the work file -> put the output in
 place. Progress and cancellation come in as arguments; nothing here knows about tqdm or QGIS.
@@ -25,18 +25,25 @@ import numpy as np
 
 from landseg import __version__, defaults
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
-from landseg.inference.models import check_model_classes, load
+from landseg.inference.local_run import Review, StreamStats, stream
 from landseg.inference.options import SegmentOptions, check_options
-from landseg.inference.plan import Plan, make_plan, review_items, source_uri, to_polygons
+from landseg.inference.plan import Plan, make_plan, source_uri
+from landseg.inference.polygons import review_items, to_polygons
+from landseg.inference.runtimes.loading import check_model_classes, load
 from landseg.inference.segmenter import Segmenter, as_segmenter
 from landseg.inference.stitch import MergedInstance, Piece, StreamingMerge
-from landseg.inference.streaming import Review, StreamStats, stream
 from landseg.io.features import Features
 from landseg.io.fingerprint import file_fingerprint
 from landseg.io.folders import atomic_folder
 from landseg.io.lock import output_lock
 from landseg.io.rasters import ground_pixel_size_m, open_raster, with_crs
-from landseg.io.streamed import PARQUET_FOLDER, Checkpoint, StreamedLayer, check_target, output_kind
+from landseg.io.work_file import (
+    PARQUET_FOLDER,
+    Checkpoint,
+    WorkFile,
+    check_target,
+    output_kind,
+)
 from landseg.schema import options_help
 
 ProgressCallback = Callable[[float, str], None]
@@ -248,7 +255,7 @@ class SegmentRun:
             if options.checkpoint is None
             else options.checkpoint
         )
-        layer = StreamedLayer(
+        layer = WorkFile(
             self.output_path,
             layer=LAYER_NAME,
             checkpoints=resumable,
@@ -278,7 +285,7 @@ class SegmentRun:
             raise
         return stats, device, counts
 
-    def _locally(self, layer: StreamedLayer, checkpoint: Checkpoint) -> tuple[StreamStats, str]:
+    def _locally(self, layer: WorkFile, checkpoint: Checkpoint) -> tuple[StreamStats, str]:
         """Segment in this process, streamed; the stats and the device that ran the model."""
         options, specs = self.options, self.plan.specs
         device = str(self.segmenter.device)
@@ -300,7 +307,7 @@ class SegmentRun:
             raise Cancelled("Segmentation was cancelled; no output was written.")
         return stats, device
 
-    def _on_cluster(self, layer: StreamedLayer, checkpoint: Checkpoint):
+    def _on_cluster(self, layer: WorkFile, checkpoint: Checkpoint):
         """Segment on Dask: each chunk's instances, merged on its worker, are written as chunks
         complete; the pieces on chunks' borders are merged here at the end."""
         write_s = 0.0
@@ -441,7 +448,7 @@ def _timings(stopwatch: _Stopwatch, stats: StreamStats) -> dict[str, float]:
     return timings
 
 
-def _stopped(layer: StreamedLayer, resumable: bool, error: BaseException) -> None:
+def _stopped(layer: WorkFile, resumable: bool, error: BaseException) -> None:
     """A run that stops keeps its work file only when it may be resumed."""
     if resumable and not isinstance(error, InvalidParameterError):
         error.args = (

@@ -1,10 +1,11 @@
 """What the pipeline asks of a model: tiles in, instances out (the ``Segmenter`` protocol).
 
 A model is anything with ``class_names`` and ``predict(tiles)``; tests use deterministic
-stand-ins, users bring YOLO-seg models that :func:`landseg.inference.models.load` wraps. What a
-run records of a model (its file, device, runtime, time in the forward pass) and how many
-batches it predicts at once are declared members too: :class:`SegmenterBase` gives them their
-defaults, and :func:`as_segmenter` gives them to a model object that has only the two.
+stand-ins, users bring YOLO-seg models that :func:`landseg.inference.runtimes.loading.load`
+wraps. What a run records of a model (its file, device, runtime, time in the forward pass)
+and how many batches it predicts at once are declared members too: :class:`SegmenterBase`
+gives them their defaults, and :func:`as_segmenter` gives them to a model object that has
+only the two.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from affine import Affine
 from rasterio.windows import Window
 
 if TYPE_CHECKING:
-    from landseg.inference.model_files import ModelInfo
+    from landseg.inference.runtimes.model_files import ModelInfo
 
 
 @dataclass

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from landseg.errors import InvalidParameterError, OutputExistsError, OutputNotWritableError
 
@@ -85,3 +87,17 @@ def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = False) ->
         os.replace(temporary, target)
     finally:
         remove_with_sidecars(temporary)
+
+
+def write_text(target: str | os.PathLike[str], text: str, *, overwrite: bool = False) -> Path:
+    """Write ``text`` as UTF-8 to ``target``, whole or not at all; the path written."""
+    with atomic_output(target, overwrite=overwrite) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def write_json(target: str | os.PathLike[str], data: Any, *, overwrite: bool = False) -> Path:
+    """Write ``data`` as indented UTF-8 JSON to ``target``, whole or not at all."""
+    return write_text(
+        target, json.dumps(data, indent=2, ensure_ascii=False) + "\n", overwrite=overwrite
+    )

@@ -453,8 +453,8 @@ def analyze_model(
         ModelLoadError: The model is missing, unreadable, ONNX, or not a segmentation model.
         InvalidParameterError: The dataset or an option is unusable.
     """
-    from landseg.inference.devices import resolve_device
-    from landseg.inference.models import load
+    from landseg.inference.runtimes.devices import resolve_device
+    from landseg.inference.runtimes.loading import load
     from landseg.offline import import_ultralytics
 
     import_ultralytics()  # before any ultralytics import: no network, no telemetry

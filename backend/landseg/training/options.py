@@ -268,7 +268,7 @@ def _check_base_model(base: str) -> None:
             f"Base model '{base}' does not exist: give a .pt file, or a model .yaml such as "
             "yolov8n-seg.yaml to start from scratch."
         )
-    from landseg.inference.models import load
+    from landseg.inference.runtimes.loading import load
 
     load(base, device="cpu", runtime="ultralytics")  # refuses corrupt and detection models
 
@@ -303,7 +303,7 @@ def check_dataset(yaml_path: Path) -> list[str]:
 
 def training_devices(device: str, batch: int) -> list[str]:
     """The devices to train on; with several GPUs, ``batch`` must split evenly over them."""
-    from landseg.inference.devices import resolve_devices
+    from landseg.inference.runtimes.devices import resolve_devices
 
     devices = resolve_devices(device)
     gpus = len(devices)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from landseg.errors import ModelLoadError
-from landseg.inference.model_files import file_sha256
+from landseg.inference.runtimes.model_files import file_sha256
 from landseg.io.atomic import atomic_output
 
 PUBLISHED = tuple(f"{family}{size}-seg.pt" for family in ("yolov8", "yolo11") for size in "nsmlx")
@@ -36,7 +36,10 @@ def is_published(name: str) -> bool:
 
 def weights_folder() -> Path:
     """``$LANDSEG_CACHE_DIR/weights``, else ``weights/`` beside the user's ONNX model cache."""
-    from landseg.inference.runtime_onnx import CACHE_VARIABLE, cache_folder  # cv2, rasterio
+    from landseg.inference.runtimes.onnx_runtime import (  # cv2, rasterio
+        CACHE_VARIABLE,
+        cache_folder,
+    )
 
     if os.environ.get(CACHE_VARIABLE):
         return Path(os.environ[CACHE_VARIABLE]) / "weights"

@@ -29,7 +29,7 @@ from typing import Any
 from landseg import __version__, defaults
 from landseg.errors import Cancelled, InvalidParameterError
 from landseg.evaluation.tiles import data_yaml, evaluate_dataset
-from landseg.inference.model_files import ModelInfo, file_sha256, write_model_info
+from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, write_model_info
 from landseg.io.atomic import hidden_sibling
 from landseg.io.folders import check_replaceable_folder, record_folder, swap_in
 from landseg.training.base_model import matched_base_model

@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 
 from landseg import defaults
-from landseg.inference.model_files import ModelInfo
-from landseg.inference.runtime_ultralytics import in_batches, read_model
-from landseg.inference.segmenter import BusyClock, SegmenterBase, Tile, TileInstance
-from landseg.inference.yolo_seg import (
+from landseg.inference.runtimes.model_files import ModelInfo
+from landseg.inference.runtimes.ultralytics_runtime import in_batches, read_model
+from landseg.inference.runtimes.yolo_seg import (
     MAX_DETECTIONS,
     MAX_NMS,
     Detections,
@@ -28,6 +27,7 @@ from landseg.inference.yolo_seg import (
     instances,
     network_pixels,
 )
+from landseg.inference.segmenter import BusyClock, SegmenterBase, Tile, TileInstance
 
 
 class TorchSegmenter(SegmenterBase):

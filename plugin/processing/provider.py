@@ -7,10 +7,10 @@ from pathlib import Path
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .algorithms import ALGORITHMS
-from .translation import tr
+from ..translation import tr
+from . import ALGORITHMS
 
-PLUGIN_DIR = Path(__file__).resolve().parent
+PLUGIN_DIR = Path(__file__).resolve().parents[1]
 
 
 class LandSegProvider(QgsProcessingProvider):

@@ -19,7 +19,7 @@ import numpy as np
 from landseg import defaults
 
 METADATA_KEY = "landseg"  # key in a .pt checkpoint and in ONNX metadata_props
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "landseg-default-seg.pt"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "data" / "landseg-default-seg.pt"
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from landseg.inference.model_files import ModelInfo
+from landseg.inference.runtimes.model_files import ModelInfo
 from landseg.inference.segmenter import Tile, TileInstance
 
 MAX_WH = 7680.0  # class offset for class-aware NMS, as ultralytics

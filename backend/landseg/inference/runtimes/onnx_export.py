@@ -10,8 +10,8 @@ import warnings
 from pathlib import Path
 
 from landseg.errors import InvalidParameterError, ModelLoadError
-from landseg.inference.model_files import write_model_info
-from landseg.inference.runtime_ultralytics import read_model
+from landseg.inference.runtimes.model_files import write_model_info
+from landseg.inference.runtimes.ultralytics_runtime import read_model
 
 
 def export_onnx(

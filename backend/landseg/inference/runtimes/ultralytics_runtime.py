@@ -14,9 +14,9 @@ import numpy as np
 
 from landseg import defaults
 from landseg.errors import ModelLoadError
-from landseg.inference.model_files import ModelInfo, read_model_info
+from landseg.inference.runtimes.model_files import ModelInfo, read_model_info
+from landseg.inference.runtimes.yolo_seg import input_size
 from landseg.inference.segmenter import SegmenterBase, Tile, TileInstance
-from landseg.inference.yolo_seg import input_size
 
 
 class UltralyticsSegmenter(SegmenterBase):

@@ -30,7 +30,7 @@ from landseg.errors import (
 from landseg.io.atomic import atomic_output, check_output, hidden_sibling, remove_with_sidecars
 from landseg.io.features import Features, write_gpkg_layer
 from landseg.io.folders import atomic_folder, check_replaceable_folder
-from landseg.io.geopackage import add_style
+from landseg.io.qgis_style import add_style
 
 if TYPE_CHECKING:  # only the conversion to GeoParquet needs pandas
     import geopandas as gpd
@@ -84,7 +84,7 @@ def work_file(target: Path) -> Path:
     return hidden_sibling(target, "landseg-partial.gpkg")
 
 
-class StreamedLayer:
+class WorkFile:
     """A polygon layer appended batch by batch into the work file, with checkpoints."""
 
     def __init__(

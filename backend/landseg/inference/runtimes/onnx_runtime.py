@@ -18,9 +18,9 @@ from typing import Any
 
 from landseg import defaults
 from landseg.errors import LandSegError, LandSegWarning, ModelLoadError
-from landseg.inference.model_files import ModelInfo, file_sha256, read_onnx_info
+from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, read_onnx_info
+from landseg.inference.runtimes.yolo_seg import batch, input_size, tile_instances
 from landseg.inference.segmenter import BusyClock, SegmenterBase, Tile, TileInstance
-from landseg.inference.yolo_seg import batch, input_size, tile_instances
 
 CACHE_VARIABLE = "LANDSEG_CACHE_DIR"
 
@@ -63,7 +63,7 @@ def cached_onnx(model_path: Path) -> tuple[Path, str]:
 
 
 def _export(model_path: Path, target: Path) -> None:
-    from landseg.inference.onnx_export import export_onnx
+    from landseg.inference.runtimes.onnx_export import export_onnx
 
     try:
         export_onnx(model_path, target, overwrite=True)

@@ -23,7 +23,7 @@ from landseg.inference.stitch import MergedInstance, Piece, StreamingMerge
 from landseg.inference.tiling import TileSpec
 from landseg.inference.uncertainty import Assessor, ReviewItem, below_threshold_items
 from landseg.io.features import Features
-from landseg.io.streamed import Checkpoint, StreamedLayer
+from landseg.io.work_file import Checkpoint, WorkFile
 
 Polygons = Callable[[list[MergedInstance]], Features]
 APPEND_FEATURES = 1000  # polygons gathered before an append to the output ...
@@ -88,7 +88,7 @@ def frontier_row(specs: Sequence[TileSpec], done: int) -> float:
 def stream(
     plan,
     segmenter: Segmenter,
-    layer: StreamedLayer,
+    layer: WorkFile,
     checkpoint: Checkpoint,
     *,
     polygons: Polygons,

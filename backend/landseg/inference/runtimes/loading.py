@@ -2,8 +2,8 @@
 
 ``load`` picks the runtime: ONNX Runtime on the CPU (a ``.pt`` is exported once and cached),
 fp16 torch on a CUDA GPU, or ultralytics' own predictor (the reference). See
-:mod:`landseg.inference.runtime_onnx`, :mod:`landseg.inference.runtime_torch` and
-:mod:`landseg.inference.runtime_ultralytics`.
+:mod:`landseg.inference.runtimes.onnx_runtime`, :mod:`landseg.inference.runtimes.torch_runtime` and
+:mod:`landseg.inference.runtimes.ultralytics_runtime`.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from pathlib import Path
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError, ModelLoadError
-from landseg.inference.devices import gpu_present, resolve_device
-from landseg.inference.model_files import (
+from landseg.inference.runtimes.devices import gpu_present, resolve_device
+from landseg.inference.runtimes.model_files import (
     DEFAULT_MODEL_PATH,
     ModelInfo,
     file_sha256,
     read_onnx_info,
 )
-from landseg.inference.runtime_ultralytics import UltralyticsSegmenter, read_model
+from landseg.inference.runtimes.ultralytics_runtime import UltralyticsSegmenter, read_model
 from landseg.inference.segmenter import Segmenter
 
 RUNTIMES = ("auto", "onnx", "torch", "ultralytics")
@@ -105,11 +105,11 @@ def _load(
     """A new segmenter for ``model_path`` with the runtime chosen for ``device``."""
     chosen = choose_runtime(runtime, device, model_path)
     if chosen == "onnx":
-        from landseg.inference.runtime_onnx import onnx_segmenter
+        from landseg.inference.runtimes.onnx_runtime import onnx_segmenter
 
         segmenter = onnx_segmenter(model_path, device=device, **options)
     elif chosen == "torch":
-        from landseg.inference.runtime_torch import torch_segmenter
+        from landseg.inference.runtimes.torch_runtime import torch_segmenter
 
         segmenter = torch_segmenter(model_path, device=resolve_device(device), **options)
     else:

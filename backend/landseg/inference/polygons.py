@@ -1,0 +1,76 @@
+"""A run's polygons: merged instances (and review items) as clean, clipped map geometries with
+their fields, in the raster's CRS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+
+from landseg.inference.plan import Plan
+from landseg.inference.stitch import MergedInstance
+from landseg.inference.vectorize import areas_m2, clean, metres_to_crs_units, pixels_to_map
+from landseg.io.features import Features
+from landseg.io.vectors import polygonal_parts
+
+
+def to_polygons(
+    merged: list[MergedInstance],
+    *,
+    plan: Plan,
+    names: Sequence[str],
+    min_area_m2: float,
+    simplify_tolerance_m: float | None,
+    square_roofs: bool,
+    review: bool = False,
+) -> Features:
+    """Merged instances as clean, clipped map polygons with their fields (and, for a review,
+    each one's agreement, class margin and review priority)."""
+    map_geometries = pixels_to_map([m.geometry for m in merged], plan.transform)
+    tolerance = (
+        metres_to_crs_units(simplify_tolerance_m, plan.crs, plan.centre_latitude)
+        if simplify_tolerance_m is not None
+        else abs(plan.transform.a)
+    )
+    class_ids = np.array([m.class_id for m in merged], dtype=int)
+    square = np.array([names[c] == "roof" for c in class_ids], dtype=bool) if square_roofs else None
+    geometries = clean(map_geometries, simplify_tolerance=tolerance, square=square)
+    if plan.region is not None:
+        geometries = polygonal_parts(shapely.intersection(geometries, plan.region))
+    areas = areas_m2(geometries, plan.crs) if len(geometries) else np.empty(0)
+    keep = (areas >= min_area_m2) & ~shapely.is_empty(geometries)
+    scores = np.array([m.score for m in merged], dtype=float)
+    fields = {
+        "class": np.array([names[c] for c in class_ids[keep]], dtype=object),
+        "class_id": class_ids[keep].astype("int32"),
+        "score": np.round(scores[keep], 4),
+        "area_m2": np.round(areas[keep], 2),
+    }
+    if review:
+        for name in ("agreement", "class_margin", "review_priority"):
+            values = np.array([getattr(m, name) for m in merged], dtype=float)
+            fields[name] = np.round(values[keep], 4)
+    return Features(fields, _multi(geometries[keep]), plan.crs)
+
+
+def _multi(geometries: np.ndarray) -> np.ndarray:
+    """Every outline as a MultiPolygon, whatever the output format (as a GeoPackage stores it)."""
+    multi = [shapely.MultiPolygon([g]) if shapely.get_type_id(g) == 3 else g for g in geometries]
+    return np.array(multi, dtype=object).reshape(-1)
+
+
+def review_items(items: list, *, plan: Plan, names: Sequence[str]) -> Features:
+    """Review items as map polygons: class, score, priority and the reason to look."""
+    geometries = polygonal_parts(pixels_to_map([item.geometry for item in items], plan.transform))
+    if plan.region is not None:
+        geometries = polygonal_parts(shapely.intersection(geometries, plan.region))
+    keep = ~shapely.is_empty(geometries) if len(items) else np.zeros(0, dtype=bool)
+    chosen = [item for item, kept in zip(items, keep, strict=True) if kept]
+    fields = {
+        "class": np.array([names[i.class_id] for i in chosen], dtype=object),
+        "score": np.array([round(i.score, 4) for i in chosen], dtype=float),
+        "review_priority": np.array([round(i.priority, 4) for i in chosen], dtype=float),
+        "reason": np.array([i.reason for i in chosen], dtype=object),
+    }
+    return Features(fields, geometries[keep], plan.crs)
