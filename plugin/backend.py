@@ -125,6 +125,7 @@ def export_dataset_args(
     seed: int | None = None,
     crs: str | None = None,
 ) -> list[str]:
+    """``landseg export-dataset`` from rasters and a label file."""
     args = ["export-dataset", *map(_in, rasters), "--labels", _in(labels), "-o", _out(output)]
     if class_value:
         args += ["--class-value", class_value]
@@ -171,6 +172,7 @@ def train_args(
     continue_epochs: int = 0,
     continue_lr: float | None = None,
 ) -> list[str]:
+    """``landseg train``; the keywords are the backend's option names (``TrainOptions``)."""
     args = ["train", "--data", _in(data), "-o", _out(run_dir), "--epochs", str(int(epochs))]
     if base_model:  # a file, or the name of published weights (not a path)
         published = base_model in PUBLISHED_BASE_MODELS
@@ -202,6 +204,7 @@ def evaluate_args(
     conf: float | None = None,
     device: str = "auto",
 ) -> list[str]:
+    """``landseg evaluate``: of a map (predictions and labels) or of a model on a dataset."""
     args = ["evaluate"]
     if predictions or labels:
         args += ["--predictions", _in(str(predictions)), "--labels", _in(str(labels))]
@@ -217,11 +220,13 @@ def evaluate_args(
 
 
 def report_args(run_dir: str, output: str, *, overwrite: bool = False) -> list[str]:
+    """``landseg report`` of a training run folder."""
     args = ["report", _in(run_dir), "-o", _out(output)]
     return [*args, "--overwrite"] if overwrite else args
 
 
 def model_info_args(model: str | None, device: str = "auto") -> list[str]:
+    """``landseg model-info``: a model's classes, tiling and the device it would use."""
     return ["model-info", *([_in(model)] if model else []), "--device", device]
 
 
@@ -231,6 +236,7 @@ def is_missing_command(error: WorkerError, command: str) -> bool:
 
 
 def parse_model_info(run: WorkerRun) -> dict[str, Any]:
+    """The model description a ``model-info`` run printed."""
     info = last_json_object(run.stdout)
     if info is None or "class_names" not in info:
         raise WorkerError(
@@ -252,10 +258,12 @@ def _cache_key(python: str, model: str | None, device: str) -> tuple:
 
 
 def cached_model_info(python: str, model: str | None, device: str = "auto") -> dict | None:
+    """The model description already read for these arguments, if any."""
     return _info_cache.get(_cache_key(python, model, device))
 
 
 def remember_model_info(python: str, model: str | None, device: str, info: dict) -> None:
+    """Keep a model description for the next lookup with these arguments."""
     _info_cache[_cache_key(python, model, device)] = info
     if not model and info.get("path"):  # the shipped model under its own path as well
         _info_cache[_cache_key(python, info["path"], device)] = info
@@ -276,6 +284,7 @@ def model_info(python: str, model: str | None = None, device: str = "auto") -> d
 
 
 def format_counts(counts: Mapping[str, int]) -> str:
+    """'roof 12, farm 3' from polygons per class."""
     return ", ".join(f"{name} {n}" for name, n in counts.items())
 
 

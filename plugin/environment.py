@@ -118,6 +118,7 @@ def detect(configured: str | None = None, *, use_cache: bool = True) -> Environm
 
 
 def clear_cache() -> None:
+    """Forget the environments found so far (after an install or a settings change)."""
     _cache.clear()
 
 

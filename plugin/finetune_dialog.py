@@ -57,6 +57,7 @@ class FineTuneRequest:
 
 
 def default_folder() -> str:
+    """A new, time-stamped run folder (beside the last one chosen, else in ~/landseg-runs)."""
     base = str(settings.value(settings.FINETUNE_FOLDER, "") or "")
     parent = Path(base).parent if base else Path.home() / "landseg-runs"
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -58,6 +58,7 @@ def user_env_dir() -> Path:
 
 
 def venv_python(env_dir: Path) -> Path:
+    """The interpreter of the virtual environment in ``env_dir``."""
     if sys.platform == "win32":  # pragma: no cover - Windows
         return env_dir / "Scripts" / "python.exe"
     return env_dir / "bin" / "python"

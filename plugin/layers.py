@@ -138,6 +138,7 @@ def looks_like_ids(layer: QgsVectorLayer, field_name: str, counts: dict[str, int
 
 
 def ids_warning(field_name: str) -> str:
+    """The warning for a class field that holds numeric ids rather than class names."""
     return tr(
         "Field '{field}' looks like feature ids (a different number on every feature), not "
         "classes: choose the field that holds the land-cover class."

@@ -69,6 +69,7 @@ def push_message(
 
 
 def push_error(bar: QgsMessageBar, title: str, text: str, details: str = "") -> QgsMessageBarItem:
+    """Push an error with an optional "Details…" view."""
     return push_message(bar, title, text, level=Qgis.Critical, details=details)
 
 

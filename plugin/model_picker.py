@@ -20,6 +20,7 @@ PT_FILTER = "Models (*.pt)"
 
 
 def device_label(device: str, info: dict | None) -> str:
+    """The device choice's text, with the device the backend detected (for ``auto``)."""
     if device == "auto":
         if info and info.get("device_name"):
             return tr("auto (detected: {device})").format(device=info["device_name"])
@@ -28,6 +29,7 @@ def device_label(device: str, info: dict | None) -> str:
 
 
 def describe_model(info: dict) -> str:
+    """What the dialogs say of a model: its classes and its tiling."""
     return tr("Classes: {classes}\nTile {tile} px, overlap {overlap} px").format(
         classes=", ".join(info.get("class_names", [])),
         tile=info.get("tile_size_px", "?"),
@@ -54,6 +56,7 @@ def model_file_widget(parent: QWidget, file_filter: str, placeholder: str) -> Qg
 
 
 def read_failed_message(message: str) -> str:
+    """The text shown when a model file cannot be read."""
     return tr("The model could not be read: {message}").format(message=message)
 
 

@@ -114,6 +114,7 @@ def items(layer: QgsVectorLayer) -> dict[int, Item]:
 
 
 def item(layer: QgsVectorLayer, fid: int) -> Item:
+    """The review item of feature ``fid`` of ``layer``."""
     return _item(layer.getFeature(fid), layer.fields())
 
 
@@ -167,6 +168,7 @@ def record(layer: QgsVectorLayer, fid: int, status: str, class_name: str) -> Non
 
 
 def progress_text(done: int, total: int) -> str:
+    """'N / M reviewed' for the review panel."""
     return tr("{done} / {total} reviewed").format(done=done, total=total)
 
 

@@ -46,6 +46,7 @@ class ReviewExportRequest:
 
 
 def status_text(status: str) -> str:
+    """A review status as the panel shows it."""
     names = {
         review.ACCEPTED: tr("accepted"),
         review.REJECTED: tr("rejected"),

@@ -54,10 +54,12 @@ def value(key: str, default: Any = None, type_: type | None = None) -> Any:
 
 
 def set_value(key: str, value_: Any) -> None:
+    """Store a LandSeg setting."""
     QgsSettings().setValue(PREFIX + key, value_)
 
 
 def remove(key: str) -> None:
+    """Remove a LandSeg setting (its default applies again)."""
     QgsSettings().remove(PREFIX + key)
 
 

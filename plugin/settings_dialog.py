@@ -40,6 +40,7 @@ def source_label(source: str) -> str:
 
 
 def describe_environment(env: environment.Environment | None) -> str:
+    """What the settings dialog says of the environment found (or its absence)."""
     if env is None:
         return tr("No LandSeg environment was found.")
     return tr("Using {python} (landseg {version}, found via {source}).").format(

@@ -24,6 +24,7 @@ def tr(text: str) -> str:
 
 
 def qm_path(language: str) -> Path:
+    """The compiled translation file of ``language``."""
     return I18N_DIR / f"landseg_{language}.qm"
 
 

@@ -18,6 +18,8 @@ from .base import LandSegAlgorithm, run_backend
 
 
 class EvaluateAlgorithm(LandSegAlgorithm):
+    """Per-class figures of a map or of a model on a dataset."""
+
     ALG_ID = "evaluate"
     GROUP_ID = "training"
 

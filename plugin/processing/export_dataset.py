@@ -26,6 +26,8 @@ from .base import LandSegAlgorithm, layer_errors, run_backend
 
 
 class ExportDatasetAlgorithm(LandSegAlgorithm):
+    """A YOLO-seg dataset from rasters and labelled polygons."""
+
     ALG_ID = "export_dataset"
     GROUP_ID = "training"
 

@@ -18,6 +18,8 @@ from .base import LandSegAlgorithm, run_backend
 
 
 class ReportAlgorithm(LandSegAlgorithm):
+    """The bilingual report of a training run."""
+
     ALG_ID = "report"
     GROUP_ID = "training"
 
@@ -59,6 +61,7 @@ class ReportAlgorithm(LandSegAlgorithm):
 
 
 def report_missing_message() -> str:
+    """What to do when the environment's LandSeg is too old to write reports."""
     return tr(
         "This LandSeg environment has no 'report' command yet: update LandSeg in its Python "
         "environment (see the LandSeg settings) to write training reports."

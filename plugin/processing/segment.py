@@ -27,6 +27,8 @@ from .base import LandSegAlgorithm, layer_errors, run_backend
 
 
 class SegmentAlgorithm(LandSegAlgorithm):
+    """Land-cover polygons from a raster layer."""
+
     ALG_ID = "segment"
     GROUP_ID = "segmentation"
     # Processing parameter -> the backend option it sets (a test checks them against the schema)

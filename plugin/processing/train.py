@@ -21,6 +21,8 @@ from .base import LandSegAlgorithm, run_backend
 
 
 class TrainAlgorithm(LandSegAlgorithm):
+    """Fine-tune a model on an exported dataset."""
+
     ALG_ID = "train"
     GROUP_ID = "training"
     OPTIONS: ClassVar[dict[str, str]] = {

@@ -23,11 +23,15 @@ class Table:
 
 @dataclass
 class Paragraph:
+    """A paragraph of text in both languages."""
+
     text: Bi
 
 
 @dataclass
 class Bullets:
+    """A bulleted list, each item in both languages."""
+
     items: list[Bi]
 
 
@@ -44,11 +48,15 @@ class Note:
 
 @dataclass
 class Heading:
+    """A sub-heading inside a section."""
+
     text: Bi
 
 
 @dataclass
 class Figure:
+    """A PNG figure with its caption."""
+
     name: str
     png: bytes
     caption: Bi
@@ -59,6 +67,8 @@ Block = Table | Paragraph | Bullets | Note | Heading | Figure
 
 @dataclass
 class Section:
+    """A numbered section of the report: its title and blocks."""
+
     key: str
     title: Bi
     blocks: list[Block] = field(default_factory=list)
@@ -72,6 +82,8 @@ class Section:
 
 @dataclass
 class Report:
+    """The whole report: title, overview, what is missing and the sections."""
+
     title: Bi
     subtitle: str
     overview: Table | None

@@ -99,6 +99,7 @@ def _instances(output: Any) -> list[TileInstance]:
 
 
 def is_out_of_memory(error: Exception) -> bool:
+    """Whether ``error`` is the device running out of memory (CUDA, or a message saying so)."""
     import torch
 
     return isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in str(error).lower()
