@@ -7,8 +7,10 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import rasterio
+from pyproj import CRS
 from rasterio.features import rasterize
 
+from landseg.geodesy import local_metric_crs, needs_metric_grid
 from landseg.inference.segmenter import SegmenterBase, Tile, TileInstance
 from landseg.io.synthetic import CLASS_NAMES
 
@@ -17,13 +19,17 @@ class GroundTruthSegmenter(SegmenterBase):
     """Returns, for every tile, the ground-truth masks of the objects it shows.
 
     Reads the labels once; each tile gets every labelled object that touches it, cut to the
-    tile, exactly as a perfect model would see it.
+    tile, exactly as a perfect model would see it (on the local metric grid LandSeg reads a
+    raster on when its CRS does not measure ground metres).
     """
 
     def __init__(self, labels_path, raster_path, *, score: float = 0.9) -> None:
         labels = gpd.read_file(labels_path)
         with rasterio.open(raster_path) as src:
-            labels = labels.to_crs(src.crs)
+            crs = CRS.from_user_input(src.crs)
+            if needs_metric_grid(crs, src.bounds):
+                crs = local_metric_crs(crs, src.bounds)
+            labels = labels.to_crs(crs)
         self.class_names = list(CLASS_NAMES)
         self.geometries = list(labels.geometry)
         self.class_ids = [CLASS_NAMES.index(c) for c in labels["class"]]

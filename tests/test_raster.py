@@ -88,39 +88,3 @@ def test_two_band_raster_needs_a_band_choice(tmp_path):
         dst.write(np.ones((2, 32, 32), dtype="uint8"))
     with open_raster(path) as src, pytest.raises(RasterReadError, match="--bands"):
         select_bands(src, None)
-
-
-@pytest.mark.parametrize(
-    ("crs", "transform", "expected_m"),
-    [
-        # 35° N in degrees: one degree of longitude there is 111,320 m x cos(35°)
-        (
-            "EPSG:4326",
-            Affine(1e-5, 0, 139.0, 0, -1e-5, 35.0),
-            1e-5 * 111_320 * np.cos(np.radians(35)),
-        ),
-        # New York Long Island in US survey feet: 1 ftUS = 1200/3937 m
-        ("EPSG:2263", Affine(2.0, 0, 1_000_000, 0, -2.0, 200_000), 2.0 * 1200 / 3937),
-    ],
-)
-def test_ground_pixel_size_in_metres_everywhere(tmp_path, crs, transform, expected_m):
-    """One function gives the pixel size in metres; the dataset records the same figure."""
-    import geopandas as gpd
-    import shapely
-
-    from landseg.io.rasters import ground_pixel_size_m
-    from landseg.training.dataset import export_dataset
-
-    raster = tmp_path / "scene.tif"
-    profile = {"driver": "GTiff", "width": 64, "height": 64, "count": 3, "dtype": "uint8"}
-    with rasterio.open(raster, "w", crs=crs, transform=transform, **profile) as dst:
-        dst.write(np.random.default_rng(0).integers(0, 255, (3, 64, 64), dtype="uint8"))
-    with open_raster(raster) as src:
-        assert ground_pixel_size_m(src) == pytest.approx(expected_m, rel=1e-3)
-        square = shapely.box(*src.xy(20, 20), *src.xy(40, 40))
-    labels = tmp_path / "labels.gpkg"
-    gpd.GeoDataFrame({"class": ["roof"]}, geometry=[square], crs=crs).to_file(labels)
-    stats = export_dataset(
-        [raster], labels, tmp_path / "dataset", tile_size_px=64, overlap_px=0, val_fraction=0
-    )
-    assert stats.pixel_size_m == pytest.approx(expected_m, rel=1e-3)

@@ -4,6 +4,7 @@ import pytest
 import rasterio
 import shapely
 from click.testing import CliRunner
+from pyproj import Geod
 from rasterio.features import geometry_mask
 from rasterio.windows import from_bounds
 
@@ -114,7 +115,11 @@ def test_geographic_crs(tmp_path):
     scene = write_scene(tmp_path, size_px=128, seed=1, crs="EPSG:4326")
     with rasterio.open(scene.raster_path) as src:
         assert src.crs.to_epsg() == 4326
-        assert src.transform.a == pytest.approx(0.5 / 111_320)
+        left, top = src.transform * (0, 0)
+        right, bottom = src.transform * (1, 1)
+    geod = Geod(ellps="WGS84")  # pixels 0.5 m wide and high on the ground
+    assert geod.inv(left, top, right, top)[2] == pytest.approx(0.5, rel=1e-3)
+    assert geod.inv(left, top, left, bottom)[2] == pytest.approx(0.5, rel=1e-3)
 
 
 def test_refuses_to_overwrite(tmp_path):

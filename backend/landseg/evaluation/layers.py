@@ -13,6 +13,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from landseg.errors import LandSegWarning, VectorReadError
+from landseg.geodesy import is_metric
 from landseg.io.vectors import CRS_FIX, polygonal_parts, repair_polygons
 
 PREDICTION_CLASS_FIELD = "class"
@@ -35,8 +36,8 @@ def evaluation_crs(
 ) -> CRS:
     """The predictions' CRS (a layer without CRS is an error unless it is empty).
 
-    A geographic CRS has no metric areas, so the evaluation then runs in the UTM zone of the
-    data instead.
+    A CRS whose units are not ground metres over the data (geographic, Web Mercator) would
+    give wrong areas, so the evaluation then runs in the UTM zone of the data instead.
     """
     for frame, name in ((pred, pred_name), (label, label_name)):
         if frame.crs is None and len(frame):
@@ -45,10 +46,9 @@ def evaluation_crs(
     if crs is None:  # both empty
         return CRS.from_epsg(3857)
     crs = CRS.from_user_input(crs)
-    if crs.is_geographic:
-        sample = pred if len(pred) else label
-        if len(sample):
-            crs = CRS.from_user_input(sample.estimate_utm_crs())
+    sample = pred if len(pred) else label
+    if len(sample) and (crs.is_geographic or (crs.is_projected and not _metric_here(crs, sample))):
+        crs = CRS.from_user_input(sample.estimate_utm_crs())
     return crs
 
 
@@ -126,3 +126,7 @@ def clip(layer: Layer, region: BaseGeometry) -> None:
         layer.names[keep],
         layer.scores[keep],
     )
+
+
+def _metric_here(crs: CRS, frame: gpd.GeoDataFrame) -> bool:
+    return is_metric(crs, frame.to_crs(crs).total_bounds)

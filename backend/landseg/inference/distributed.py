@@ -163,8 +163,7 @@ def cached_segmenter(model: WorkerModel) -> tuple[Segmenter, threading.Lock]:
 class ChunkJob:
     """What every chunk of a run shares: the raster, how to read it, and the model."""
 
-    uri: str
-    scale: float
+    source: RasterSource
     bands: tuple[int, ...]
     scaling: Scaling
     within: Window | None
@@ -241,7 +240,7 @@ def run_chunk(chunk_id: int, specs: Sequence[TileSpec], job: ChunkJob) -> ChunkR
         before = segmenter.forward_seconds
         try:
             outcome = segment_tiles(
-                RasterSource(job.uri, job.scale),
+                job.source,
                 specs,
                 job.bands,
                 job.scaling,
@@ -413,8 +412,7 @@ def segment_on_cluster(
     specs, workers = plan.specs, options.workers
     chunks = partition(specs, options.chunk_tiles)
     job = ChunkJob(
-        uri=plan.source.uri,
-        scale=plan.source.scale,
+        source=plan.source,
         bands=tuple(plan.bands),
         scaling=plan.scaling,
         within=plan.within,

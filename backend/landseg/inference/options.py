@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from landseg import defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import InvalidParameterError
+from landseg.geodesy import map_crs
 from landseg.schema import device_option, option
 
 if TYPE_CHECKING:  # the command line imports this module first: it stays light
@@ -52,6 +53,12 @@ class SegmentOptions:
         "CRS of a raster that has none (e.g. EPSG:32654): assigned, not reprojected.",
         "CRS を持たないラスタの CRS（例: EPSG:32654）。再投影せずに割り当てます。",
         plugin=True,
+    )
+    output_crs: str | None = option(
+        None,
+        "--output-crs",
+        "CRS to write the polygons in (e.g. EPSG:4326); default the raster's.",
+        "ポリゴンを書き出す CRS（例: EPSG:4326）。既定: ラスタの CRS。",
     )
     pixel_size_m: float | None = option(
         None,
@@ -239,6 +246,8 @@ def check_options(options: SegmentOptions, output_kind: str) -> None:
         check_positive(
             options.simplify_tolerance_m, "Simplification tolerance (m)", example=0.5, zero_ok=True
         )
+    if options.output_crs is not None:
+        map_crs(options.output_crs)
     if options.tile_size_px is not None:  # the model's metadata gives the defaults
         from landseg.inference.tiling import validate_tiling
 

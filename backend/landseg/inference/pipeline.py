@@ -25,6 +25,7 @@ import numpy as np
 
 from landseg import __version__, defaults
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
+from landseg.geodesy import map_crs
 from landseg.inference.local_run import Review, StreamStats, stream
 from landseg.inference.options import SegmentOptions, check_options
 from landseg.inference.plan import Plan, make_plan, source_uri
@@ -36,7 +37,7 @@ from landseg.io.features import Features
 from landseg.io.fingerprint import file_fingerprint
 from landseg.io.folders import atomic_folder
 from landseg.io.lock import output_lock
-from landseg.io.rasters import ground_pixel_size_m, open_raster, with_crs
+from landseg.io.rasters import with_crs
 from landseg.io.work_file import (
     PARQUET_FOLDER,
     Checkpoint,
@@ -164,6 +165,8 @@ class SegmentRun:
         self.segmenter = self._load_model()
         self.stopwatch.lap("model_load")
         self.plan = self._plan_tiles()
+        if self.plan.grid_note:
+            self.report(0.0, self.plan.grid_note)
         if self.options.on_cluster and output_kind(self.output_path) == "folder":
             stats, device, counts = self._on_cluster_into_parts()
             self.stopwatch.lap("inference")
@@ -232,11 +235,8 @@ class SegmentRun:
         none), the tiles, the area, the bands and the resampling."""
         options = self.options
         uri = with_crs(source_uri(self.raster_path), options.crs)
-        with open_raster(uri) as src:
-            native_pixel_m = ground_pixel_size_m(src)
         return make_plan(
             uri,
-            native_pixel_m,
             self.segmenter.info,
             aoi=options.aoi,
             bbox=options.bbox,
@@ -244,6 +244,7 @@ class SegmentRun:
             tile_size_px=options.tile_size_px,
             overlap_px=options.overlap_px,
             bands=options.bands,
+            output_crs=map_crs(options.output_crs) if options.output_crs else None,
         )
 
     def _into_work_file(self) -> tuple[StreamStats, str, dict[str, int]]:
@@ -373,6 +374,7 @@ class SegmentRun:
                 "iou": options.iou,
                 "review": options.review,
                 "crs": options.crs,
+                "output_crs": options.output_crs,
                 "bands": list(options.bands) if options.bands is not None else None,
                 "area_of_interest": hashlib.sha256(region).hexdigest(),
             },
@@ -383,7 +385,6 @@ class SegmentRun:
         """What the output's metadata says of the run."""
         segmenter, plan, raster = self.segmenter, self.plan, self.raster_path
         info = segmenter.info
-        resampled = plan.source.scale != 1.0
         return {
             "landseg_version": __version__,
             "run_time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -398,8 +399,9 @@ class SegmentRun:
             "confidence_threshold": str(self.options.conf),
             "device": str(segmenter.device),
             "runtime": segmenter.runtime,
-            "pixel_size_m": f"{plan.native_pixel_m * plan.source.scale:.4g}",
-            "resampled_from_m": f"{plan.native_pixel_m:.4g}" if resampled else "",
+            "pixel_size_m": f"{plan.pixel_m:.4g}",
+            "resampled_from_m": f"{plan.native_pixel_m:.4g}" if plan.source.grid else "",
+            "processing_grid": plan.crs.name if plan.grid_note else "",
             "area_of_interest": plan.region.wkt[:2000] if plan.region is not None else "",
         }
 

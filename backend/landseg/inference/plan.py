@@ -1,4 +1,4 @@
-"""A run's plan: what is read and where (tiles, area, bands, scaling, resampling)."""
+"""A run's plan: what is read and where (grid, tiles, area, bands, scaling, resampling)."""
 
 from __future__ import annotations
 
@@ -16,22 +16,36 @@ from rasterio.windows import Window, from_bounds
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError, LandSegWarning
+from landseg.geodesy import (
+    local_metric_crs,
+    metres_per_unit,
+    needs_metric_grid,
+    raster_pixel_size_m,
+)
 from landseg.inference.tiling import TileSpec, tile_grid, validate_tiling
 from landseg.io.rasters import (
     RasterSource,
     Scaling,
     compute_scaling,
     mosaic_vrt,
+    open_raster,
+    reprojected_grid,
+    scaled_grid,
     select_bands,
 )
-from landseg.io.vectors import AreaOfInterest, area_of_interest
+from landseg.io.vectors import AreaOfInterest, area_of_interest, reproject
 
 RESAMPLE_TOLERANCE = 0.10  # pixel sizes closer than this to the model's are used as they are
 
 
 @dataclass
 class Plan:
-    """What a run reads and where: the raster, its tiles and the area, in the raster's CRS."""
+    """What a run reads and where: the raster on its processing grid, the tiles and the area.
+
+    ``crs`` and ``transform`` are the processing grid's: the raster's own, or a local metric
+    grid for a raster whose CRS units are not ground metres; the polygons are written in
+    ``output_crs``.
+    """
 
     source: RasterSource
     specs: list[TileSpec]
@@ -41,8 +55,11 @@ class Plan:
     region: shapely.Geometry | None
     crs: CRS
     transform: Affine
-    centre_latitude: float
+    output_crs: CRS
+    metres_per_unit: float  # ground metres in one unit of ``crs`` at the raster's centre
     native_pixel_m: float
+    pixel_m: float  # the ground size of the pixels the model sees
+    grid_note: str  # how the processing grid differs from the raster's, or ""
     tile_size_px: int
     overlap_px: int
     messages: list[str]
@@ -50,7 +67,6 @@ class Plan:
 
 def make_plan(
     uri: str,
-    native_pixel_m: float,
     info: Any,
     *,
     aoi: AreaOfInterest | None,
@@ -59,18 +75,26 @@ def make_plan(
     tile_size_px: int | None,
     overlap_px: int | None,
     bands: Sequence[int] | None,
+    output_crs: CRS | None = None,
 ) -> Plan:
-    """Tile size, resampling, area, bands, scaling and the tiles to read."""
+    """Processing grid, tile size, area, bands, scaling and the tiles to read."""
     if tile_size_px is None:
         tile_size_px = info.tile_size_px if info else defaults.TILE_SIZE_PX
     if overlap_px is None:
         overlap_px = info.overlap_px if info else defaults.OVERLAP_PX
     validate_tiling(tile_size_px, overlap_px)
     messages: list[str] = []
-    source = RasterSource(uri, _resampling_scale(native_pixel_m, pixel_size_m, info, messages))
+    lattice_px = tile_size_px - overlap_px
+    with open_raster(uri) as raw:
+        raster_crs = CRS.from_user_input(raw.crs)
+        asked = _region(aoi, bbox, raster_crs, raw.bounds)
+        extent = _extent(raw.bounds, asked)
+        source, native_m, pixel_m, note = _processing_grid(
+            raw, uri, extent, pixel_size_m, info, lattice_px, messages
+        )
     with source.open() as src:
         crs, transform = CRS.from_user_input(src.crs), src.transform
-        region = _region(aoi, bbox, crs, src.bounds)
+        region = None if asked is None else _in_grid_crs(asked, raster_crs, crs)
         within = None
         if region is not None:
             within = _whole_pixels(from_bounds(*region.bounds, transform=transform)).intersection(
@@ -79,9 +103,9 @@ def make_plan(
         chosen_bands = _bands(src, bands, info.bands if info else None, messages)
         scaling = compute_scaling(src, chosen_bands, within=within)
         specs = tile_grid(src.width, src.height, tile_size_px, overlap_px, within=within)
-        centre_latitude = _centre_latitude(src)
     if region is not None:
         specs = _tiles_touching(specs, region, transform)
+    left, bottom, right, top = reproject(shapely.box(*extent), raster_crs, crs).bounds
     return Plan(
         source,
         specs,
@@ -91,12 +115,79 @@ def make_plan(
         region,
         crs,
         transform,
-        centre_latitude,
-        native_pixel_m,
+        output_crs or raster_crs,
+        metres_per_unit(crs, (left + right) / 2, (bottom + top) / 2),
+        native_m,
+        pixel_m,
+        note,
         tile_size_px,
         overlap_px,
         messages,
     )
+
+
+def _extent(bounds, region: shapely.Geometry | None) -> tuple[float, float, float, float]:
+    """The part of the raster that is processed: all of it, or its overlap with the region."""
+    if region is None:
+        return tuple(bounds)
+    return shapely.intersection(shapely.box(*bounds), shapely.box(*region.bounds)).bounds
+
+
+def _in_grid_crs(region: shapely.Geometry, raster_crs: CRS, crs: CRS) -> shapely.Geometry:
+    """The region in the processing grid's CRS, its long edges densified to follow it."""
+    if crs == raster_crs:
+        return region
+    left, bottom, right, top = region.bounds
+    dense = shapely.segmentize(region, max(right - left, top - bottom) / 64)
+    moved = shapely.make_valid(reproject(dense, raster_crs, crs))
+    shapely.prepare(moved)
+    return moved
+
+
+def _processing_grid(
+    raw, uri: str, extent, pixel_size_m: float | None, info, lattice_px: int, messages
+) -> tuple[RasterSource, float, float, str]:
+    """How the raster is read: the source, its native and processed pixel sizes, and a note
+    when it is read on a local metric grid (where its CRS's units are not ground metres).
+
+    A local grid's origin lies on a lattice of whole tile steps, so a run over part of the
+    raster reads the very pixels and tiles a run over all of it reads there.
+    """
+    native = raster_pixel_size_m(raw, extent)
+    native_m = sum(native) / 2
+    wanted_m = _wanted_pixel_m(pixel_size_m, info, messages)
+    raster_crs = CRS.from_user_input(raw.crs)
+    if not needs_metric_grid(raster_crs, extent):
+        scale = _resampling_scale(native_m, wanted_m, explicit=pixel_size_m is not None)
+        grid = scaled_grid(raw, scale) if scale != 1.0 else None
+        return RasterSource(uri, grid), native_m, native_m * scale, ""
+    local = local_metric_crs(raster_crs, extent)
+    pixel_m = wanted_m or native_m
+    note = (
+        f"The raster's CRS ({raster_crs.name}) does not measure ground metres here (a pixel "
+        f"is {native[0]:.3g} m x {native[1]:.3g} m on the ground): segmenting on a local "
+        f"metric grid ({local.name}) of {pixel_m:.3g} m pixels, and bringing the polygons "
+        "back to the output's CRS."
+    )
+    grid = reprojected_grid(raw, local, extent, pixel_m, native_m, lattice_m=lattice_px * pixel_m)
+    return RasterSource(uri, grid), native_m, pixel_m, note
+
+
+def _wanted_pixel_m(pixel_size_m: float | None, info, messages: list[str]) -> float | None:
+    """The pixel size to segment at: the user's, else the model's; ``None`` when neither is
+    known (and, for a model without one, a warning)."""
+    if pixel_size_m is not None:
+        if pixel_size_m <= 0:
+            raise InvalidParameterError(f"Pixel size {pixel_size_m} m must be positive.")
+        return pixel_size_m
+    model_m = getattr(info, "pixel_size_m", None) if info else None
+    if info is not None and model_m is None:
+        messages.append(
+            "The model records no training pixel size: the raster is segmented at its own "
+            "resolution. Give --pixel-size if it learnt at another one."
+        )
+        warnings.warn(messages[-1], LandSegWarning, stacklevel=4)
+    return model_m
 
 
 def _bands(src, chosen, model_bands, messages: list[str]) -> list[int]:
@@ -122,23 +213,14 @@ def source_uri(raster_path: str | Path | Sequence[str | Path]) -> str:
     return str(paths[0]) if len(paths) == 1 else mosaic_vrt(paths)
 
 
-def _resampling_scale(native_m: float, wanted_m: float | None, info, messages: list[str]) -> float:
-    """Target pixel size / native pixel size (1.0: read as is)."""
-    if wanted_m is not None:
-        if wanted_m <= 0:
-            raise InvalidParameterError(f"Pixel size {wanted_m} m must be positive.")
-        return wanted_m / native_m
-    model_m = getattr(info, "pixel_size_m", None) if info else None
-    if info is not None and model_m is None:
-        messages.append(
-            "The model records no training pixel size: the raster is segmented at its own "
-            "resolution. Give --pixel-size if it learnt at another one."
-        )
-        warnings.warn(messages[-1], LandSegWarning, stacklevel=3)
+def _resampling_scale(native_m: float, wanted_m: float | None, *, explicit: bool) -> float:
+    """Target pixel size / native pixel size (1.0: read as is). The user's pixel size is met
+    exactly; the model's only when the raster's is more than 10 % off it."""
+    if wanted_m is None:
         return 1.0
-    if model_m is None or abs(model_m / native_m - 1.0) <= RESAMPLE_TOLERANCE:
+    if not explicit and abs(wanted_m / native_m - 1.0) <= RESAMPLE_TOLERANCE:
         return 1.0
-    return model_m / native_m
+    return wanted_m / native_m
 
 
 def _region(aoi, bbox, crs: CRS, bounds) -> shapely.Geometry | None:
@@ -189,9 +271,3 @@ def _tiles_touching(specs: list[TileSpec], region, transform) -> list[TileSpec]:
 def _window_box(spec: TileSpec) -> shapely.Polygon:
     w = spec.window
     return shapely.box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
-
-
-def _centre_latitude(src) -> float:
-    if not src.crs.is_geographic:
-        return 0.0
-    return (src.bounds.bottom + src.bounds.top) / 2

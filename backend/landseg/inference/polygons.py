@@ -1,5 +1,5 @@
 """A run's polygons: merged instances (and review items) as clean, clipped map geometries with
-their fields, in the raster's CRS."""
+their fields, measured on the processing grid and written in the output's CRS."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
+from landseg.geodesy import areas_m2
 from landseg.inference.plan import Plan
 from landseg.inference.stitch import MergedInstance
-from landseg.inference.vectorize import areas_m2, clean, metres_to_crs_units, pixels_to_map
+from landseg.inference.vectorize import clean, pixels_to_map
 from landseg.io.features import Features
-from landseg.io.vectors import polygonal_parts
+from landseg.io.vectors import polygonal_parts, repair_polygons, reproject
 
 
 def to_polygons(
@@ -29,7 +30,7 @@ def to_polygons(
     each one's agreement, class margin and review priority)."""
     map_geometries = pixels_to_map([m.geometry for m in merged], plan.transform)
     tolerance = (
-        metres_to_crs_units(simplify_tolerance_m, plan.crs, plan.centre_latitude)
+        simplify_tolerance_m / plan.metres_per_unit
         if simplify_tolerance_m is not None
         else abs(plan.transform.a)
     )
@@ -51,7 +52,14 @@ def to_polygons(
         for name in ("agreement", "class_margin", "review_priority"):
             values = np.array([getattr(m, name) for m in merged], dtype=float)
             fields[name] = np.round(values[keep], 4)
-    return Features(fields, _multi(geometries[keep]), plan.crs)
+    return Features(fields, _multi(_in_output_crs(geometries[keep], plan)), plan.output_crs)
+
+
+def _in_output_crs(geometries: np.ndarray, plan: Plan) -> np.ndarray:
+    """Geometries of the processing grid in the output's CRS (valid, polygonal)."""
+    if plan.output_crs == plan.crs or not len(geometries):
+        return geometries
+    return repair_polygons(reproject(geometries, plan.crs, plan.output_crs))[0]
 
 
 def _multi(geometries: np.ndarray) -> np.ndarray:
@@ -73,4 +81,4 @@ def review_items(items: list, *, plan: Plan, names: Sequence[str]) -> Features:
         "review_priority": np.array([round(i.priority, 4) for i in chosen], dtype=float),
         "reason": np.array([i.reason for i in chosen], dtype=object),
     }
-    return Features(fields, geometries[keep], plan.crs)
+    return Features(fields, _in_output_crs(geometries[keep], plan), plan.output_crs)

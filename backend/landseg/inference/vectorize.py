@@ -8,11 +8,9 @@ import cv2
 import numpy as np
 import shapely
 from affine import Affine
-from pyproj import CRS, Geod
 from shapely.geometry import MultiPolygon
 
 from landseg.inference.segmenter import TileInstance
-from landseg.io.rasters import metres_per_crs_unit
 from landseg.io.vectors import polygonal_parts
 
 
@@ -99,19 +97,6 @@ def pixels_to_map(geometries: list, transform: Affine) -> np.ndarray:
     """Geometries in raster pixel coordinates to map coordinates."""
     array = np.asarray(geometries, dtype=object)
     return shapely.transform(array, lambda xy: np.c_[transform @ (xy[:, 0], xy[:, 1])])
-
-
-def metres_to_crs_units(metres: float, crs: CRS, latitude: float = 0.0) -> float:
-    """A ground distance in the CRS's units (degrees near ``latitude`` for geographic CRSs)."""
-    return metres / metres_per_crs_unit(crs, latitude)
-
-
-def areas_m2(geometries: np.ndarray, crs: CRS) -> np.ndarray:
-    """Ground areas in square metres: planar in projected CRSs, geodesic in geographic ones."""
-    if crs.is_geographic:
-        geod = Geod(ellps="WGS84")
-        return np.array([abs(geod.geometry_area_perimeter(g)[0]) for g in geometries])
-    return shapely.area(geometries) * crs.axis_info[0].unit_conversion_factor ** 2
 
 
 def square_off(geometry: shapely.Geometry, *, min_fill: float = 0.85) -> MultiPolygon:

@@ -8,6 +8,7 @@ raster, never per tile, so neighbouring tiles see the same colours.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import warnings
 from collections.abc import Iterator, Sequence
@@ -19,9 +20,10 @@ import numpy as np
 import rasterio
 from affine import Affine
 from pyproj import CRS
-from rasterio.enums import MaskFlags, Resampling
+from rasterio.enums import ColorInterp, MaskFlags, Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
 from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError, RasterReadError
@@ -147,60 +149,89 @@ def _short(uri: str) -> str:
     return uri if len(uri) < 120 else f"{uri[:117]}..."
 
 
-METRES_PER_DEGREE = 111_320.0  # along the equator; times cos(latitude) along a parallel
+@dataclass(frozen=True)
+class Grid:
+    """A pixel grid to read a raster on: its CRS (WKT), transform coefficients and size.
 
-
-def metres_per_crs_unit(crs: CRS, latitude: float = 0.0) -> float:
-    """Metres in one unit of ``crs`` (a degree of longitude near ``latitude`` if geographic)."""
-    if crs.is_geographic:
-        return METRES_PER_DEGREE * max(float(np.cos(np.radians(latitude))), 1e-6)
-    return crs.axis_info[0].unit_conversion_factor
-
-
-def ground_pixel_size_m(src) -> float:
-    """Ground size of a pixel in metres (at the raster's centre for geographic CRSs).
-
-    The one definition of a pixel's size in metres: segmentation, dataset export and the model
-    metadata all use it, so a model trained on one CRS resamples correctly on another.
+    Plain values, so a grid travels to Dask workers as it is.
     """
-    size = (abs(src.transform.a) + abs(src.transform.e)) / 2
-    latitude = (src.bounds.bottom + src.bounds.top) / 2
-    return size * metres_per_crs_unit(CRS.from_user_input(src.crs), latitude)
+
+    crs_wkt: str
+    transform: tuple[float, float, float, float, float, float]
+    width: int
+    height: int
+    resampling: str  # a rasterio Resampling name: "average" when coarsening, else "bilinear"
+
+
+def scaled_grid(src, scale: float) -> Grid:
+    """The raster's own grid with pixels ``scale`` times larger (averaged when coarser)."""
+    width, height = round(src.width / scale), round(src.height / scale)
+    if min(width, height) < 1:
+        raise InvalidParameterError(
+            f"At the chosen pixel size the raster '{_short(src.name)}' would be smaller than "
+            "one pixel: give a pixel size finer than the raster's extent."
+        )
+    transform = src.transform * Affine.scale(src.width / width, src.height / height)
+    return Grid(
+        CRS.from_user_input(src.crs).to_wkt(),
+        tuple(transform)[:6],
+        width,
+        height,
+        "average" if scale > 1 else "bilinear",
+    )
+
+
+def reprojected_grid(
+    src, crs: CRS, extent, pixel_m: float, native_m: float, *, lattice_m: float
+) -> Grid:
+    """``extent`` (in the raster's CRS) on a grid of ``crs`` with square ``pixel_m`` pixels,
+    its origin on a lattice of ``lattice_m`` (so that grids of overlapping extents share
+    their pixels)."""
+    left, bottom, right, top = transform_bounds(src.crs, crs, *extent, densify_pts=21)
+    left, top = math.floor(left / lattice_m) * lattice_m, math.ceil(top / lattice_m) * lattice_m
+    width = max(1, math.ceil((right - left) / pixel_m))
+    height = max(1, math.ceil((top - bottom) / pixel_m))
+    transform = Affine(pixel_m, 0.0, left, 0.0, -pixel_m, top)
+    return Grid(
+        crs.to_wkt(),
+        tuple(transform)[:6],
+        width,
+        height,
+        "average" if pixel_m > native_m else "bilinear",
+    )
 
 
 @dataclass(frozen=True)
 class RasterSource:
-    """What the pipeline reads: one GDAL source, optionally resampled to a coarser or finer grid.
+    """What the pipeline reads: one GDAL source, as it is or on another grid.
 
-    Resampling goes through a ``WarpedVRT`` in the raster's own CRS, so windows are read
-    already resampled (averaged when coarsening) and memory stays bounded.
+    Another grid is read through a ``WarpedVRT``, so windows are read already resampled
+    (averaged when coarsening) and memory stays bounded. Where the grid reaches past the
+    source, its pixels are nodata (or transparent, for a source without nodata).
     """
 
     uri: str
-    scale: float = 1.0  # target pixel size / native pixel size
+    grid: Grid | None = None
 
     @contextlib.contextmanager
     def open(self) -> Iterator[rasterio.DatasetReader | WarpedVRT]:
-        """The dataset to read (resampled when asked), with network time-outs."""
+        """The dataset to read (on the grid when one is given), with network time-outs."""
         with open_raster(self.uri) as src:
-            if self.scale == 1.0:
+            if self.grid is None:
                 yield src
                 return
-            width, height = round(src.width / self.scale), round(src.height / self.scale)
-            if min(width, height) < 1:
-                raise InvalidParameterError(
-                    f"At the chosen pixel size the raster '{_short(self.uri)}' would be smaller "
-                    "than one pixel: give a pixel size finer than the raster's extent."
-                )
-            transform = src.transform * Affine.scale(src.width / width, src.height / height)
-            resampling = Resampling.average if self.scale > 1 else Resampling.bilinear
+            grid = self.grid
+            crs = CRS.from_wkt(grid.crs_wkt)
+            reprojected = crs != CRS.from_user_input(src.crs)
+            unmasked = src.nodata is None and MaskFlags.all_valid in src.mask_flag_enums[0]
             with WarpedVRT(
                 src,
-                crs=src.crs,
-                transform=transform,
-                width=width,
-                height=height,
-                resampling=resampling,
+                crs=crs if reprojected else src.crs,
+                transform=Affine(*grid.transform),
+                width=grid.width,
+                height=grid.height,
+                resampling=Resampling[grid.resampling],
+                add_alpha=reprojected and unmasked,
             ) as vrt:
                 yield vrt
 
@@ -283,6 +314,12 @@ _GDAL_TYPES = {
 }
 
 
+def _image_band_count(src) -> int:
+    """The raster's bands less a last alpha band (which says where data is, not what)."""
+    has_alpha = src.count > 1 and src.colorinterp[-1] == ColorInterp.alpha
+    return src.count - 1 if has_alpha else src.count
+
+
 def select_bands(
     src: rasterio.DatasetReader, bands: Sequence[int] | None, needed: int = 3
 ) -> list[int]:
@@ -292,12 +329,13 @@ def select_bands(
     times for panchromatic/greyscale rasters. A single chosen band is repeated likewise.
     """
     if bands is None:
-        if src.count >= needed:
+        count = _image_band_count(src)
+        if count >= needed:
             return list(range(1, needed + 1))
-        if src.count == 1:
+        if count == 1:
             return [1] * needed
         raise RasterReadError(
-            f"Raster '{src.name}' has {src.count} bands but the model needs {needed}: choose "
+            f"Raster '{src.name}' has {count} bands but the model needs {needed}: choose "
             f"bands with --bands (e.g. --bands 1,1,1), or use a raster with {needed} bands."
         )
     chosen = list(bands)

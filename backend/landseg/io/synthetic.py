@@ -25,14 +25,13 @@ import rasterio
 import shapely
 from affine import Affine
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 from rasterio.features import rasterize
 from rasterio.windows import Window
 from shapely.geometry import Polygon, box
 
 from landseg.errors import InvalidParameterError, OutputNotWritableError
+from landseg.geodesy import map_crs, units_spanning
 from landseg.io.atomic import atomic_output, check_output, check_writable_folder
-from landseg.io.rasters import metres_per_crs_unit
 
 CLASS_NAMES: tuple[str, ...] = ("roof", "farm", "rice-fields", "Baren-Land")
 # Instance share per class, as in the reference deployment's labels.
@@ -258,29 +257,19 @@ def _render(layout: _Layout, tree: shapely.STRtree, window: Window, seed: int) -
     return image
 
 
-def _origin(crs: CRS) -> tuple[float, float]:
-    """A plausible upper-left corner: the centre of the CRS's area of use, rounded."""
+def _origin(crs: CRS, near: tuple[float, float] | None) -> tuple[float, float]:
+    """A plausible upper-left corner: ``near`` (longitude, latitude), else the centre of the
+    CRS's area of use, rounded."""
     area = crs.area_of_use
-    if area is None:
+    if near is not None:
+        lon, lat = near
+    elif area is None:
         return 0.0, 0.0
-    lon, lat = (area.west + area.east) / 2, (area.south + area.north) / 2
+    else:
+        lon, lat = (area.west + area.east) / 2, (area.south + area.north) / 2
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
     step = 0.01 if crs.is_geographic else 1000.0
     return round(x / step) * step, round(y / step) * step
-
-
-def _parse_crs(crs: str | CRS) -> CRS:
-    try:
-        parsed = CRS.from_user_input(crs)
-    except CRSError:
-        raise InvalidParameterError(
-            f"Unknown CRS '{crs}': give an EPSG code such as EPSG:32654, or a WKT/PROJ string."
-        ) from None
-    if not (parsed.is_projected or parsed.is_geographic):
-        raise InvalidParameterError(
-            f"CRS '{crs}' is neither projected nor geographic: choose a map CRS such as EPSG:32654."
-        )
-    return parsed
 
 
 def _validate(size_px: int, pixel_size_m: float, bits: int, nodata_border_px: int) -> None:
@@ -309,6 +298,7 @@ def write_scene(
     bits: int = 8,
     nodata_border_px: int = 0,
     overwrite: bool = False,
+    near: tuple[float, float] | None = None,
 ) -> SyntheticScene:
     """Write ``scene.tif`` (tiled, compressed RGB GeoTIFF) and ``labels.gpkg`` into ``out_dir``.
 
@@ -316,15 +306,17 @@ def write_scene(
         out_dir: Folder to write into; created if missing.
         size_px: Width and height of the square scene in pixels.
         seed: Seed of the layout and the textures; equal seeds give identical files.
-        crs: Any CRS pyproj understands. In a geographic CRS the pixel size is converted to
-            degrees at the equator.
+        crs: Any CRS pyproj understands. Pixels are ``pixel_size_m`` wide and high on the
+            ground at the scene's corner, in any CRS (degrees, Web Mercator metres).
         pixel_size_m: Ground size of a pixel in metres.
         bits: 8 or 16 (16-bit values span 12 bits, like many aerial sensors).
         nodata_border_px: Width of a nodata (0) frame around the scene; no object lies in it.
         overwrite: Replace existing scene files.
+        near: (longitude, latitude) of the scene's upper-left corner, roughly; default the
+            middle of the CRS's area of use.
     """
     _validate(size_px, pixel_size_m, bits, nodata_border_px)
-    parsed_crs = _parse_crs(crs)
+    parsed_crs = map_crs(crs)
     out = Path(out_dir).absolute()
     created = not out.exists()
     try:
@@ -339,9 +331,9 @@ def write_scene(
         check_output(raster_path, overwrite=overwrite)
         check_output(labels_path, overwrite=overwrite)
         layout = _layout(size_px, seed, pixel_size_m, nodata_border_px)
-        x0, y0 = _origin(parsed_crs)
-        step = pixel_size_m / metres_per_crs_unit(parsed_crs, y0)
-        transform = Affine(step, 0, x0, 0, -step, y0)
+        x0, y0 = _origin(parsed_crs, near)
+        step_x, step_y = units_spanning(pixel_size_m, parsed_crs, x0, y0)
+        transform = Affine(step_x, 0, x0, 0, -step_y, y0)
         with atomic_output(labels_path, overwrite=overwrite) as tmp_labels:
             _labels_frame(layout, transform, parsed_crs).to_file(
                 tmp_labels, layer=LABELS_LAYER, driver="GPKG"

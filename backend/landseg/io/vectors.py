@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from landseg import defaults
@@ -202,3 +202,14 @@ def polygonal_parts(geometries: np.ndarray) -> np.ndarray:
         else:
             out[i] = _EMPTY
     return out
+
+
+def reproject(geometries, source: CRS, target: CRS):
+    """Geometries (one, or an array) from the ``source`` CRS to ``target``; as they are when
+    the two are equal. Straight edges stay straight, so densify long ones first."""
+    if CRS.from_user_input(source) == CRS.from_user_input(target):
+        return geometries
+    transformer = Transformer.from_crs(source, target, always_xy=True)
+    return shapely.transform(
+        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )

@@ -27,11 +27,11 @@ from shapely.geometry import Polygon, box
 from landseg import defaults
 from landseg.checks import check_class_names, check_fraction, check_positive, require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning, VectorReadError
+from landseg.geodesy import raster_pixel_size_m, utm_code
 from landseg.inference.tiling import TileSpec, read_tile, tile_grid, validate_tiling
 from landseg.io.folders import atomic_folder, check_replaceable_folder
 from landseg.io.rasters import (
     compute_scaling,
-    ground_pixel_size_m,
     open_raster,
     select_bands,
     with_crs,
@@ -51,6 +51,7 @@ STATS_NAME = "stats.json"
 # A fragment this large (pixels) is kept whatever share of its polygon it is: big fields cut
 # by a tile edge must stay labelled, or the model learns their texture as background.
 MIN_FRAGMENT_PX = 256
+ANISOTROPY_TOLERANCE = 0.05  # ground pixels whose width and height differ more are refused
 
 
 def balanced_class_weights(counts: Sequence[int], *, cap: float = WEIGHT_CAP) -> list[float]:
@@ -381,6 +382,7 @@ def export_dataset(
         extent,
     )
     tally = _Tally({side: dict.fromkeys(names, 0) for side in ("train", "val")})
+    tally.pixel_sizes = [_square_pixel_m(raster, crs) for raster in rasters]
     rng = np.random.default_rng(seed)
     with atomic_folder(out, **folder) as staging:
         for side in ("train", "val"):
@@ -411,6 +413,21 @@ def export_dataset(
     return stats
 
 
+def _square_pixel_m(raster, crs: str | None) -> float:
+    """The raster's ground pixel size; refused where pixels are far from square on the
+    ground (a geographic CRS), which would teach the model squashed shapes."""
+    with open_raster(with_crs(str(raster), crs)) as src:
+        width, height = raster_pixel_size_m(src)
+        if abs(width / height - 1) <= ANISOTROPY_TOLERANCE:
+            return (width + height) / 2
+        utm, side = utm_code(CRS.from_user_input(src.crs), src.bounds), f"{min(width, height):.3g}"
+    raise InvalidParameterError(
+        f"Raster '{raster}' has pixels of {width:.3g} m x {height:.3g} m on the ground (its CRS "
+        "is not a metric one there), so its tiles would squash every shape: reproject it to a "
+        f"metric CRS first (gdalwarp -t_srs {utm} -tr {side} {side}), then export."
+    )
+
+
 def _nothing_to_export(names: list[str], tally: _Tally) -> str:
     """Why no tile was written, in the user's terms."""
     if tally.tiles["nodata_skipped"]:
@@ -429,7 +446,6 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
     with open_raster(with_crs(str(raster), plan.crs)) as src:
         bands = select_bands(src, plan.bands)
         tally.bands = list(bands)
-        tally.pixel_sizes.append(ground_pixel_size_m(src))
         scaling = compute_scaling(src, bands)
         local, specs, extent = _labels_and_tiles(src, labels, plan)
         stride = plan.tile_size_px - plan.overlap_px
