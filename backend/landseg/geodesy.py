@@ -23,7 +23,8 @@ from landseg.errors import InvalidParameterError
 METRIC_TOLERANCE = 0.002  # linear scale within 0.2 % of 1: planar measures hold within 0.4 %
 GRID_TOLERANCE = 0.02  # scale more than 2 % off 1 anywhere: segment on a local metric grid
 NO_SCALE_FIX = (
-    "give the raster a map CRS (--crs EPSG:...) or the pixel size in metres (--pixel-size)"
+    "assign it a map CRS (--crs EPSG:... where the raster has none; otherwise gdal_edit.py "
+    "-a_srs EPSG:..., or QGIS: Raster > Projections > Assign Projection)"
 )
 
 
@@ -240,8 +241,9 @@ def local_metric_crs(crs: CRS, bounds) -> CRS:
     widest = np.radians(max(east - meridian, meridian - west))
     nearest_equator = 0.0 if south * north <= 0 else min(abs(south), abs(north))
     if (widest * np.cos(np.radians(nearest_equator))) ** 2 / 2 > GRID_TOLERANCE:
+        span = f"{east - west:.1f}"
         raise InvalidParameterError(
-            f"The raster spans {east - west:.1f}° of longitude, more than one local metric grid "
+            f"The raster spans {span}° of longitude, more than one local metric grid "
             "covers: split it into parts a few degrees wide (gdal_translate -projwin), or "
             "reproject it to a projected CRS of your choice (gdalwarp -t_srs), then segment."
         )
@@ -260,9 +262,10 @@ def _lonlat_bounds(crs: CRS, bounds) -> tuple[float, float, float, float]:
     except ProjError:
         lon = lat = np.array([np.inf])
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        extent = ", ".join(f"{b:.6g}" for b in bounds)
         raise InvalidParameterError(
-            f"The raster's extent {tuple(round(b, 6) for b in bounds)} is outside its CRS's "
-            "valid area: check the raster's CRS (QGIS: Layer Properties ▸ Source)."
+            f"The raster's extent ({extent}) is outside its CRS's "
+            "valid area: check the raster's CRS (QGIS: Layer Properties > Source)."
         )
     west, east = float(lon.min()), float(lon.max())
     if west < -180 or east > 180 or (east - west > 180):

@@ -26,6 +26,12 @@ _CRS_FIX = (
     "座標の CRS を割り当ててからもう一度実行してください（QGIS: レイヤのプロパティ > ソース > "
     "割り当てられた座標参照系 を設定して保存。geopandas: frame.set_crs('EPSG:32654')）。",
 )
+_NO_SCALE_FIX = (
+    "assign it a map CRS (--crs EPSG:... where the raster has none; otherwise gdal_edit.py "
+    "-a_srs EPSG:..., or QGIS: Raster > Projections > Assign Projection)",
+    "地図の CRS を割り当ててください（CRS のないラスタは --crs EPSG:...、それ以外は gdal_edit.py "
+    "-a_srs EPSG:... または QGIS: ラスタ > 投影法 > 投影法の割り当て）",
+)
 _MODEL_UNREADABLE = (
     "Model file '{path}' could not be read ({error_type}: {cause}): give an ultralytics "
     "YOLOv8/11-seg .pt or .onnx file.",
@@ -608,13 +614,60 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the process writing it stopped during the write",
         "書き込み中に、書き込みを行うプロセスが停止しました",
     ),
+    # -- ground sizes (geodesy.py) --------------------------------------------------------------
+    "geodesy.no_scale": (
+        "The CRS '{name}' has no ground scale (it is not a map CRS): " + _NO_SCALE_FIX[0] + ".",
+        "CRS '{name}' には地上の縮尺がありません（地図の CRS ではありません）。"
+        + _NO_SCALE_FIX[1]
+        + "。",
+    ),
+    "geodesy.no_crs": (
+        "Raster '{name}' has no CRS: " + _NO_SCALE_FIX[0] + ".",
+        "ラスタ '{name}' に CRS がありません。" + _NO_SCALE_FIX[1] + "。",
+    ),
+    "geodesy.polar": (
+        "The raster reaches the polar regions (beyond 84° N or 80° S), where LandSeg builds no "
+        "local grid: reproject it to a polar stereographic CRS first (gdalwarp -t_srs EPSG:3413 "
+        "in the Arctic, EPSG:3031 in the Antarctic).",
+        "ラスタが極域（北緯 84° 以北または南緯 80° 以南）に達しており、LandSeg はそこで局所"
+        "グリッドを作れません。先に極ステレオ投影の CRS に再投影してください"
+        "（北極域は gdalwarp -t_srs EPSG:3413、南極域は EPSG:3031）。",
+    ),
+    "geodesy.too_wide": (
+        "The raster spans {span}° of longitude, more than one local metric grid covers: split it "
+        "into parts a few degrees wide (gdal_translate -projwin), or reproject it to a projected "
+        "CRS of your choice (gdalwarp -t_srs), then segment.",
+        "ラスタは経度 {span}° にわたり、一つの局所メートルグリッドでは覆えません。数度幅の部分に"
+        "分けるか（gdal_translate -projwin）、任意の投影座標系に再投影してから（gdalwarp -t_srs）"
+        "セグメンテーションしてください。",
+    ),
+    "geodesy.outside_crs": (
+        "The raster's extent ({extent}) is outside its CRS's valid area: check the raster's CRS "
+        "(QGIS: Layer Properties > Source).",
+        "ラスタの範囲（{extent}）が CRS の有効範囲外です。ラスタの CRS を確認してください"
+        "（QGIS: レイヤのプロパティ > ソース）。",
+    ),
+    "geodesy.antimeridian": (
+        "The raster crosses the antimeridian (180° longitude), where one local grid cannot hold "
+        "it: split it at 180° (gdalwarp -te) and segment both halves.",
+        "ラスタが日付変更線（経度 180°）をまたいでおり、一つの局所グリッドに収まりません。180° で"
+        "分割し（gdalwarp -te）、両方をセグメンテーションしてください。",
+    ),
+    "dataset.squashed_pixels": (
+        "Raster '{raster}' has pixels of {width} m x {height} m on the ground (its CRS is not a "
+        "metric one there), so its tiles would squash every shape: reproject it to a metric CRS "
+        "first (gdalwarp -t_srs {utm} -tr {side} {side}), then export.",
+        "ラスタ '{raster}' の画素は地上で {width} m x {height} m です（その場所ではメートル単位の "
+        "CRS ではありません）。このままではタイルの形がすべて潰れます。先にメートル単位の CRS に"
+        "再投影してから（gdalwarp -t_srs {utm} -tr {side} {side}）エクスポートしてください。",
+    ),
     # -- synthetic scenes (io/synthetic.py) ----------------------------------------------------
-    "synth.crs_unknown": (
+    "geodesy.crs_unknown": (
         "Unknown CRS '{crs}': give an EPSG code such as EPSG:32654, or a WKT/PROJ string.",
         "不明な CRS '{crs}' です。EPSG:32654 のような EPSG コードか、WKT/PROJ 文字列を指定して"
         "ください。",
     ),
-    "synth.crs_kind": (
+    "geodesy.crs_kind": (
         "CRS '{crs}' is neither projected nor geographic: choose a map CRS such as EPSG:32654.",
         "CRS '{crs}' は投影座標系でも地理座標系でもありません。EPSG:32654 のような地図の CRS を"
         "選んでください。",

@@ -469,4 +469,5 @@ def valid_mask(src: rasterio.DatasetReader, data: np.ndarray, window: Window) ->
     flags = src.mask_flag_enums[0]
     if MaskFlags.all_valid in flags:
         return np.ones(data.shape[1:], dtype=bool)
-    return src.dataset_mask(window=window, boundless=True) > 0
+    # a warped raster is read on its own grid, where windows never reach past it
+    return src.dataset_mask(window=window, boundless=not isinstance(src, WarpedVRT)) > 0
