@@ -54,6 +54,10 @@ def test_labels_line_up_with_the_scene(export):
     scene, out, _ = export
     truth = gpd.read_file(scene.labels_path)
     kept = dropped = 0.0
+    val = [
+        tuple(int(p[1:]) for p in f.stem.split("_")[-2:])
+        for f in (out / "labels" / "val").glob("*.txt")
+    ]
     with rasterio.open(scene.raster_path) as src:
         for label_file in sorted((out / "labels").rglob("*.txt")):
             row, col = (int(p[1:]) for p in label_file.stem.split("_")[-2:])
@@ -61,8 +65,16 @@ def test_labels_line_up_with_the_scene(export):
             side = label_file.parent.name
             image = cv2.imread(str(out / "images" / side / f"{label_file.stem}.png"))[..., ::-1]
             expected = src.read(window=window, boundless=True, fill_value=0).transpose(1, 2, 0)
-            assert np.array_equal(image, expected)
             tile = shapely.box(*src.window_bounds(window))
+            if side == "train":  # the strips it shares with val tiles are blank
+                for r, c in val:
+                    rows = slice(max(r - row, 0), max(min(r + 256 - row, 256), 0))
+                    cols = slice(max(c - col, 0), max(min(c + 256 - col, 256), 0))
+                    expected[rows, cols] = 0
+                    tile = tile.difference(
+                        shapely.box(*src.window_bounds(((r, r + 256), (c, c + 256))))
+                    )
+            assert np.array_equal(image, expected)
             labels = _label_polygons(label_file, 256, src.window_transform(window))
             for class_id, name in enumerate(CLASS_NAMES):
                 want = shapely.union_all(truth[truth["class"] == name].geometry).intersection(tile)
@@ -97,12 +109,18 @@ def test_split_is_spatially_disjoint(export):
 
     train, val = windows("train"), windows("val")
     assert train and val
-    for r1, c1 in train:
+    trimmed = 0
+    for r1, c1 in train:  # a train tile's pixels inside a val tile are blank: in one split only
+        image = cv2.imread(str(next((out / "images" / "train").glob(f"*_r{r1}_c{c1}.png"))))
         for r2, c2 in val:
-            assert abs(r1 - r2) >= 256 or abs(c1 - c2) >= 256, "a train tile overlaps a val tile"
+            rows = slice(max(r2 - r1, 0), max(min(r2 + 256 - r1, 256), 0))
+            cols = slice(max(c2 - c1, 0), max(min(c2 + 256 - c1, 256), 0))
+            shared = image[rows, cols]
+            assert not shared.any(), "a train tile shows pixels of a val tile"
+            trimmed += shared.size > 0
     record = stats.split["blocks"][0]
     assert record["seed"] == 4 and record["block_size_px"] == 448
-    assert record["guard_band_tiles_dropped"] > 0
+    assert record["guard_band_tiles_trimmed"] > 0 and trimmed > 0
 
 
 def test_stats_and_weights_match_a_hand_count(export):
@@ -138,8 +156,10 @@ def test_spacenet_buildings_with_a_constant_class(tmp_path):
         overlap_px=32,
     )
     assert stats.class_names == ["roof"] and stats.bands == [1, 1, 1]
-    # 43 outlines; tiles in the guard band between train and val blocks are left out
-    assert stats.instances["roof"] > 20 and stats.tiles["train"] > 0 and stats.tiles["val"] > 0
+    # every one of the 43 outlines is in a tile: tiles beside validation blocks are trimmed
+    # (their shared strip blanked), not dropped
+    assert stats.outlines == {"total": 43, "left_out": 0, "left_out_m2": 0.0}
+    assert stats.instances["roof"] >= 43 and stats.tiles["train"] + stats.tiles["val"] == 16
     image = cv2.imread(str(next((tmp_path / "atlanta" / "images" / "train").glob("*.png"))))
     assert image.shape == (256, 256, 3) and image.std() > 10
 

@@ -27,7 +27,7 @@ from shapely.geometry import Polygon, box
 from landseg import defaults
 from landseg.checks import check_class_names, check_fraction, check_positive, require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning, VectorReadError
-from landseg.geodesy import raster_pixel_size_m, utm_code
+from landseg.geodesy import areas_m2, raster_pixel_size_m, utm_code
 from landseg.inference.tiling import TileSpec, read_tile, tile_grid, validate_tiling
 from landseg.io.folders import atomic_folder, check_replaceable_folder
 from landseg.io.rasters import (
@@ -82,6 +82,7 @@ class DatasetStats:
     overlap_px: int
     bands: list[int]
     pixel_size_m: float | None
+    outlines: dict[str, float] = field(default_factory=dict)  # total, left_out, left_out_m2
     warnings: list[str] = field(default_factory=list)
     review: dict[str, Any] | None = None  # from a reviewed layer: its decisions and extent
 
@@ -160,10 +161,14 @@ def _tile_labels(
     spec: TileSpec,
     inverse: list[float],
     min_fragment: float,
+    keep: Polygon | None = None,
 ) -> list[tuple[int, np.ndarray]]:
-    """(class id, ring in tile pixels) for every label fragment worth keeping in a tile."""
+    """(class id, ring in tile pixels) for every label fragment worth keeping in a tile
+    (in its ``keep`` part, in map coordinates, when given)."""
     size = float(spec.window.width)
     tile_box = box(0, 0, size, size)
+    if keep is not None:
+        tile_box = tile_box.intersection(shapely.affinity.affine_transform(keep, inverse))
     found = []
     for cls, geometry in zip(labels["class"], labels.geometry, strict=True):
         if cls not in class_names:
@@ -179,8 +184,10 @@ def _tile_labels(
 
 def _blocked_split(
     specs: list[TileSpec], block_px: int, val_fraction: float, seed: int
-) -> tuple[set[int], set[int], dict[str, object]]:
-    """Tile indices for train and val, whole blocks at a time, with a guard band."""
+) -> tuple[set[int], set[int], dict[int, Polygon], dict[str, object]]:
+    """Tile indices for train and val, whole blocks at a time, and for each train tile that
+    overlaps val tiles the part it shares with them (raster pixels): that guard band is blanked
+    in the train tile, so no pixel is in both splits and no other pixel is lost."""
     block_of = {
         s.index: (int(s.window.row_off) // block_px, int(s.window.col_off) // block_px)
         for s in specs
@@ -191,28 +198,40 @@ def _blocked_split(
     n_val = max(1, round(val_fraction * len(blocks))) if len(blocks) > 1 else 0
     val_blocks = set(order[:n_val])
     val = {i for i, b in block_of.items() if b in val_blocks}
-    val_boxes = shapely.STRtree([_window_box(s) for s in specs if s.index in val])
-    train = {
-        s.index
-        for s in specs
-        if s.index not in val and not len(val_boxes.query(_window_box(s), predicate="intersects"))
-    }
+    val_windows = [_pixels(s) for s in specs if s.index in val]
+    val_tree = shapely.STRtree(val_windows)
+    train = {s.index for s in specs if s.index not in val}
+    shared = {}
+    for spec in specs:
+        if spec.index in train:
+            hits = val_tree.query(_pixels(spec), predicate="overlaps")
+            if len(hits):
+                shared[spec.index] = shapely.union_all([val_windows[i] for i in hits])
     record = {
         "seed": seed,
         "block_size_px": block_px,
         "val_fraction": val_fraction,
         "val_blocks": sorted([list(b) for b in val_blocks]),
-        "guard_band_tiles_dropped": len(specs) - len(val) - len(train),
+        "guard_band_tiles_trimmed": len(shared),
     }
-    return train, val, record
+    return train, val, shared, record
 
 
-def _window_box(spec: TileSpec) -> Polygon:
-    """The tile's pixels, shrunk by half a pixel so that tiles that only touch do not meet."""
+def _pixels(spec: TileSpec) -> Polygon:
+    """The tile's window as a box in raster pixels."""
     w = spec.window
-    return box(
-        w.col_off + 0.5, w.row_off + 0.5, w.col_off + w.width - 0.5, w.row_off + w.height - 0.5
+    return box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
+
+
+def _kept_part(src, spec: TileSpec, shared: Polygon | None, extent) -> Polygon | None:
+    """The part of a tile whose pixels are kept, in map coordinates (``None``: all of it)."""
+    if shared is None:
+        return extent
+    t = src.transform
+    kept = shapely.affinity.affine_transform(
+        _pixels(spec).difference(shared), [t.a, t.b, t.d, t.e, t.xoff, t.yoff]
     )
+    return kept if extent is None else kept.intersection(extent)
 
 
 @dataclass(frozen=True)
@@ -246,6 +265,9 @@ class _Tally:
     split_records: list[dict[str, object]] = field(default_factory=list)
     pixel_sizes: list[float] = field(default_factory=list)
     bands: list[int] = field(default_factory=list)
+    outlines: dict[str, float] = field(
+        default_factory=lambda: {"total": 0, "left_out": 0, "left_out_m2": 0.0}
+    )
 
 
 def _check_options(
@@ -450,9 +472,9 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
         local, specs, extent = _labels_and_tiles(src, labels, plan)
         stride = plan.tile_size_px - plan.overlap_px
         block_px = plan.block_size_px or _default_block_px(src, stride)
-        train, val, record = _blocked_split(specs, block_px, plan.val_fraction, plan.seed)
+        train, val, shared, record = _blocked_split(specs, block_px, plan.val_fraction, plan.seed)
         tally.split_records.append(record | {"raster": str(Path(raster).absolute())})
-        stem, empty = Path(raster).stem, []
+        stem, empty, written = Path(raster).stem, [], []
         for k, spec in enumerate(specs):
             if cancel is not None and cancel.is_set():
                 raise Cancelled("Dataset export was cancelled; nothing was kept.")
@@ -463,22 +485,35 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
                 continue
             nearby = local.iloc[local.sindex.query(box(*src.window_bounds(spec.window)))]
             matrix = _pixel_matrix(src, spec)
-            found = _tile_labels(nearby, plan.class_names, spec, matrix, plan.min_fragment)
+            kept = _kept_part(src, spec, shared.get(spec.index), extent)
+            found = _tile_labels(nearby, plan.class_names, spec, matrix, plan.min_fragment, kept)
             if not found:
-                empty.append((spec, side))
-            elif _write_tile(src, spec, bands, scaling, found, out, side, stem, extent):
+                empty.append((spec, side, kept))
+            elif _write_tile(src, spec, bands, scaling, found, out, side, stem, kept):
                 tally.tiles[side] += 1
+                written.append(box(*src.window_bounds(spec.window)))
                 for class_id, _ in found:
                     tally.counts[side][plan.class_names[class_id]] += 1
             else:
                 tally.tiles["nodata_skipped"] += 1
+        _count_left_out(local[local["class"].isin(plan.class_names)], written, tally)
         labelled = tally.tiles["train"] + tally.tiles["val"]
         n_empty = min(len(empty), int(plan.empty_ratio * labelled))
         for k in rng.permutation(len(empty))[:n_empty]:
-            spec, side = empty[k]
-            if _write_tile(src, spec, bands, scaling, [], out, side, stem, extent):
+            spec, side, kept = empty[k]
+            if _write_tile(src, spec, bands, scaling, [], out, side, stem, kept):
                 tally.tiles["empty_kept"] += 1
         tally.tiles["empty_skipped"] += len(empty) - n_empty
+
+
+def _count_left_out(outlines: gpd.GeoDataFrame, written: list[Polygon], tally: _Tally) -> None:
+    """Count the outlines that lie in no written tile, and their ground area."""
+    geometries = np.asarray(outlines.geometry.array, dtype=object)
+    covered = shapely.union_all(written) if written else Polygon()
+    left = geometries[~shapely.intersects(geometries, covered)]
+    tally.outlines["total"] += len(geometries)
+    tally.outlines["left_out"] += len(left)
+    tally.outlines["left_out_m2"] += round(float(areas_m2(left, outlines.crs).sum()), 1)
 
 
 def _labels_and_tiles(src, labels, plan: _Plan):
@@ -515,6 +550,8 @@ def _stats(plan: _Plan, tally: _Tally, labels, unknown, rasters, messages) -> Da
         for name, n in totals.items()
         if n == 0
     ]
+    if tally.outlines["left_out"]:
+        messages.append(_left_out_message(tally))
     n_all = sum(totals.values())
     weights = balanced_class_weights([totals[n] for n in names])
     return DatasetStats(
@@ -533,7 +570,19 @@ def _stats(plan: _Plan, tally: _Tally, labels, unknown, rasters, messages) -> Da
         overlap_px=plan.overlap_px,
         bands=tally.bands,
         pixel_size_m=round(float(np.mean(tally.pixel_sizes)), 4) if tally.pixel_sizes else None,
+        outlines={k: int(v) if k != "left_out_m2" else v for k, v in tally.outlines.items()},
         warnings=messages,
+    )
+
+
+def _left_out_message(tally: _Tally) -> str:
+    """Which labelled outlines no tile holds, and why."""
+    outlines = tally.outlines
+    left, total, area = int(outlines["left_out"]), int(outlines["total"]), outlines["left_out_m2"]
+    return (
+        f"{left} of {total} labelled outlines ({area:g} m²) are in no exported tile: they lie "
+        f"in tiles that held only nodata ({tally.tiles['nodata_skipped']}), or are fragments "
+        "smaller than --min-fragment of their polygon. Check the raster under them."
     )
 
 
