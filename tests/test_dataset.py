@@ -5,6 +5,7 @@ import json
 import cv2
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -252,3 +253,34 @@ def test_cancelled_export_leaves_nothing(small_scene, tmp_path):
             cancel=cancel,
         )
     assert seen and not (tmp_path / "out").exists()
+
+
+def test_outlines_in_no_tile_are_counted_and_named(small_scene, tmp_path):
+    """A parcel drawn over a part of the raster that holds no data cannot be exported: the
+    summary says how many outlines (and what area) no tile holds."""
+    with rasterio.open(small_scene.raster_path) as src:
+        profile, pixels = src.profile | {"nodata": 0}, src.read()
+        pixels[:, :, 256:] = 0  # the right half holds no data
+        with rasterio.open(tmp_path / "half.tif", "w", **profile) as dst:
+            dst.write(pixels)
+        x, y = src.xy(100, 400)
+        middle = src.xy(0, 256)[0]
+    labels = gpd.read_file(small_scene.labels_path)
+    labels = labels[labels.geometry.bounds["maxx"] < middle - 1]
+    extra = gpd.GeoDataFrame(
+        {"class": ["farm"]}, geometry=[shapely.box(x, y - 20, x + 20, y)], crs=labels.crs
+    )
+    path = tmp_path / "labels.gpkg"
+    gpd.GeoDataFrame(pd.concat([labels, extra]), crs=labels.crs).to_file(path)
+    with pytest.warns(LandSegWarning, match=r"1 of \d+ labelled outlines \(400 m²\) are in no"):
+        stats = export_dataset(
+            [tmp_path / "half.tif"],
+            path,
+            tmp_path / "ds",
+            class_names=CLASS_NAMES,
+            tile_size_px=128,
+            overlap_px=0,
+            val_fraction=0,
+        )
+    assert stats.outlines["left_out"] == 1 and stats.outlines["left_out_m2"] == 400.0
+    assert stats.outlines["total"] == len(labels) + 1

@@ -95,6 +95,18 @@ def _rasters(root: Path, scene: Path) -> None:
         warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
         with rasterio.open(root / "nocrs.tif", "w", transform=transform, **profile) as dst:
             dst.write(pixels)
+    site_grid = (  # a local engineering CRS: metres of a site, nowhere on the Earth
+        'LOCAL_CS["site grid",UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+    )
+    with rasterio.open(
+        root / "site.tif", "w", crs=site_grid, transform=transform, **profile
+    ) as dst:
+        dst.write(pixels)
+    across = Affine(1e-5, 0, 179.9990, 0, -1e-5, 10.0)  # 256 px reach past 180° east
+    with rasterio.open(
+        root / "date_line.tif", "w", crs="EPSG:4326", transform=across, **profile
+    ) as dst:
+        dst.write(pixels)
     with rasterio.open(scene) as src:  # over the labels, but holding no data
         where = {"crs": src.crs, "transform": src.transform}
     with rasterio.open(root / "nodata.tif", "w", nodata=0, **where, **profile) as dst:
@@ -443,6 +455,18 @@ CASES = {
     ),
     "crs given for a raster without one": Case(
         ["segment", "nocrs.tif", "-o", "c.gpkg", "--crs", "EPSG:32654"], 0, "Wrote", kept=["c.gpkg"]
+    ),
+    "raster in a site's local CRS": Case(
+        ["segment", "site.tif", "-o", "s.gpkg"], 2, "has no ground scale", absent=["s.gpkg"]
+    ),
+    "raster across the antimeridian": Case(
+        ["segment", "date_line.tif", "-o", "d.gpkg"], 2, "antimeridian", absent=["d.gpkg"]
+    ),
+    "output CRS that is not one": Case(
+        ["segment", SCENE, "-o", "x.gpkg", "--output-crs", "EPSG:99999"],
+        2,
+        "Unknown CRS",
+        absent=["x.gpkg"],
     ),
     "crs against the raster's own": Case(
         ["segment", SCENE, "-o", "o.gpkg", "--crs", "EPSG:4326"], 2, "already has the CRS"

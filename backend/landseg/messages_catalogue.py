@@ -653,6 +653,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ラスタが日付変更線（経度 180°）をまたいでおり、一つの局所グリッドに収まりません。180° で"
         "分割し（gdalwarp -te）、両方をセグメンテーションしてください。",
     ),
+    "dataset.outlines_left_out": (
+        "{left} of {total} labelled outlines ({area} m²) are in no exported tile: they lie in "
+        "tiles that held only nodata ({nodata}), or are fragments smaller than --min-fragment of "
+        "their polygon. Check the raster under them.",
+        "ラベル付きの輪郭 {total} 個のうち {left} 個（{area} m²）がどのタイルにも入っていません。"
+        "nodata だけのタイル（{nodata} 枚）にあるか、ポリゴンの --min-fragment より小さい断片です。"
+        "その下のラスタを確認してください。",
+    ),
     "dataset.squashed_pixels": (
         "Raster '{raster}' has pixels of {width} m x {height} m on the ground (its CRS is not a "
         "metric one there), so its tiles would squash every shape: reproject it to a metric CRS "

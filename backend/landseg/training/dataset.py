@@ -45,6 +45,7 @@ from landseg.io.vectors import (
 )
 from landseg.review.reviewed import read_reviewed
 from landseg.spelling import is_blank, unify_spellings
+from landseg.training.split import blocked_split, default_block_px, kept_part
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
 STATS_NAME = "stats.json"
@@ -180,58 +181,6 @@ def _tile_labels(
                 continue
             found.append((class_names.index(cls), _ring_with_holes(part)))
     return found
-
-
-def _blocked_split(
-    specs: list[TileSpec], block_px: int, val_fraction: float, seed: int
-) -> tuple[set[int], set[int], dict[int, Polygon], dict[str, object]]:
-    """Tile indices for train and val, whole blocks at a time, and for each train tile that
-    overlaps val tiles the part it shares with them (raster pixels): that guard band is blanked
-    in the train tile, so no pixel is in both splits and no other pixel is lost."""
-    block_of = {
-        s.index: (int(s.window.row_off) // block_px, int(s.window.col_off) // block_px)
-        for s in specs
-    }
-    blocks = sorted(set(block_of.values()))
-    rng = np.random.default_rng(seed)
-    order = [blocks[i] for i in rng.permutation(len(blocks))]
-    n_val = max(1, round(val_fraction * len(blocks))) if len(blocks) > 1 else 0
-    val_blocks = set(order[:n_val])
-    val = {i for i, b in block_of.items() if b in val_blocks}
-    val_windows = [_pixels(s) for s in specs if s.index in val]
-    val_tree = shapely.STRtree(val_windows)
-    train = {s.index for s in specs if s.index not in val}
-    shared = {}
-    for spec in specs:
-        if spec.index in train:
-            hits = val_tree.query(_pixels(spec), predicate="overlaps")
-            if len(hits):
-                shared[spec.index] = shapely.union_all([val_windows[i] for i in hits])
-    record = {
-        "seed": seed,
-        "block_size_px": block_px,
-        "val_fraction": val_fraction,
-        "val_blocks": sorted([list(b) for b in val_blocks]),
-        "guard_band_tiles_trimmed": len(shared),
-    }
-    return train, val, shared, record
-
-
-def _pixels(spec: TileSpec) -> Polygon:
-    """The tile's window as a box in raster pixels."""
-    w = spec.window
-    return box(w.col_off, w.row_off, w.col_off + w.width, w.row_off + w.height)
-
-
-def _kept_part(src, spec: TileSpec, shared: Polygon | None, extent) -> Polygon | None:
-    """The part of a tile whose pixels are kept, in map coordinates (``None``: all of it)."""
-    if shared is None:
-        return extent
-    t = src.transform
-    kept = shapely.affinity.affine_transform(
-        _pixels(spec).difference(shared), [t.a, t.b, t.d, t.e, t.xoff, t.yoff]
-    )
-    return kept if extent is None else kept.intersection(extent)
 
 
 @dataclass(frozen=True)
@@ -471,8 +420,8 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
         scaling = compute_scaling(src, bands)
         local, specs, extent = _labels_and_tiles(src, labels, plan)
         stride = plan.tile_size_px - plan.overlap_px
-        block_px = plan.block_size_px or _default_block_px(src, stride)
-        train, val, shared, record = _blocked_split(specs, block_px, plan.val_fraction, plan.seed)
+        block_px = plan.block_size_px or default_block_px(src, stride)
+        train, val, shared, record = blocked_split(specs, block_px, plan.val_fraction, plan.seed)
         tally.split_records.append(record | {"raster": str(Path(raster).absolute())})
         stem, empty, written = Path(raster).stem, [], []
         for k, spec in enumerate(specs):
@@ -485,7 +434,7 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
                 continue
             nearby = local.iloc[local.sindex.query(box(*src.window_bounds(spec.window)))]
             matrix = _pixel_matrix(src, spec)
-            kept = _kept_part(src, spec, shared.get(spec.index), extent)
+            kept = kept_part(src, spec, shared.get(spec.index), extent)
             found = _tile_labels(nearby, plan.class_names, spec, matrix, plan.min_fragment, kept)
             if not found:
                 empty.append((spec, side, kept))
@@ -579,10 +528,11 @@ def _left_out_message(tally: _Tally) -> str:
     """Which labelled outlines no tile holds, and why."""
     outlines = tally.outlines
     left, total, area = int(outlines["left_out"]), int(outlines["total"]), outlines["left_out_m2"]
+    nodata = tally.tiles["nodata_skipped"]
     return (
         f"{left} of {total} labelled outlines ({area:g} m²) are in no exported tile: they lie "
-        f"in tiles that held only nodata ({tally.tiles['nodata_skipped']}), or are fragments "
-        "smaller than --min-fragment of their polygon. Check the raster under them."
+        f"in tiles that held only nodata ({nodata}), or are fragments smaller than "
+        "--min-fragment of their polygon. Check the raster under them."
     )
 
 
@@ -591,11 +541,6 @@ def _write_description(out: Path, stats: DatasetStats) -> None:
     (out / STATS_NAME).write_text(json.dumps(asdict(stats), indent=2))
     yaml_names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(stats.class_names))
     (out / "data.yaml").write_text(f"train: images/train\nval: images/val\nnames:\n{yaml_names}\n")
-
-
-def _default_block_px(src, stride: int) -> int:
-    """Four tile steps, or fewer so that even a small raster has about nine blocks or more."""
-    return stride * max(1, min(4, min(src.width, src.height) // (3 * stride)))
 
 
 def _write_tile(src, spec, bands, scaling, found, out, side, stem, extent=None) -> bool:
