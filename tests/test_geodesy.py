@@ -164,3 +164,20 @@ def test_dataset_refuses_pixels_squashed_on_the_ground(tmp_path):
             [tmp_path / "scene.tif"], labels, tmp_path / "dataset", tile_size_px=64, overlap_px=0
         )
     assert not (tmp_path / "dataset").exists()
+
+
+def test_map_evaluation_of_web_mercator_layers_counts_ground_areas(tmp_path):
+    """Predictions and labels in Web Mercator at 60° N (where its m² are a quarter of a
+    ground m²) give the labelled areas the same layers give in UTM."""
+    from landseg.evaluation.maps import evaluate_map
+    from landseg.io.synthetic import write_scene
+
+    scene = write_scene(tmp_path, size_px=512, seed=4, crs="EPSG:32633", near=(15.0, 60.0))
+    labels = gpd.read_file(scene.labels_path)
+    in_utm = evaluate_map(labels.assign(score=1.0), labels)
+    web = labels.to_crs(3857)
+    in_web_mercator = evaluate_map(web.assign(score=1.0), web)
+    for name, metrics in in_utm.classes.items():
+        other = in_web_mercator.classes[name]
+        assert other.label_area_m2 == pytest.approx(metrics.label_area_m2, rel=5e-3)
+    assert in_web_mercator.evaluated_area_m2 == pytest.approx(in_utm.evaluated_area_m2, rel=0.02)
