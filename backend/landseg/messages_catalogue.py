@@ -44,12 +44,6 @@ _NOT_SEGMENTATION = (
     "モデルファイル '{path}' は '{task}' モデルで、セグメンテーションモデルではありません。"
     "YOLO の '-seg' モデル（landseg train で学習したものなど）を使ってください。",
 )
-_NOT_DATASET = (
-    "'{path}' is not a dataset description ({error_type}): give the folder landseg "
-    "export-dataset wrote, or its data.yaml.",
-    "'{path}' はデータセットの記述ファイルではありません（{error_type}）。landseg "
-    "export-dataset が書き出したフォルダか、その data.yaml を指定してください。",
-)
 _CANCELLED = (
     "Segmentation was cancelled; no output was written.",
     "セグメンテーションをキャンセルしました。出力は書き込まれていません。",
@@ -614,6 +608,96 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the process writing it stopped during the write",
         "書き込み中に、書き込みを行うプロセスが停止しました",
     ),
+    # -- datasets users bring (io/yolo_dataset.py) ----------------------------------------------
+    "yolo.no_yaml": (
+        "'{data}' is not a YOLO-seg dataset (no data.yaml): give the dataset's folder or its "
+        "data.yaml (a folder landseg export-dataset wrote, or a Roboflow / ultralytics export).",
+        "'{data}' は YOLO-seg データセットではありません（data.yaml がありません）。データセットの"
+        "フォルダかその data.yaml を指定してください（landseg export-dataset が書いたフォルダ、"
+        "または Roboflow / ultralytics のエクスポート）。",
+    ),
+    "yolo.no_split": (
+        "The dataset '{yaml_path}' has no '{split}' split (it has {images}): choose one of those, "
+        "or add a {split} split to the dataset.",
+        "データセット '{yaml_path}' には '{split}' 分割がありません（あるのは {images}）。その"
+        "いずれかを選ぶか、データセットに {split} 分割を加えてください。",
+    ),
+    "yolo.empty_split": (
+        "The {split} split of '{yaml_path}' holds no images ({split}: {entry}): export images "
+        "into it, or point it at the images' folder.",
+        "'{yaml_path}' の {split} 分割には画像がありません（{split}: {entry}）。画像をエクスポート"
+        "するか、画像のフォルダを指定してください。",
+    ),
+    "yolo.unreadable": (
+        "'{yaml_path}' is not a dataset description ({name}): give the dataset's data.yaml.",
+        "'{yaml_path}' はデータセットの記述ではありません（{name}）。データセットの data.yaml を"
+        "指定してください。",
+    ),
+    "yolo.no_names": (
+        "'{yaml_path}' lists no class names (names:): give the dataset's data.yaml.",
+        "'{yaml_path}' にはクラス名（names:）がありません。データセットの data.yaml を指定して"
+        "ください。",
+    ),
+    "yolo.names_gaps": (
+        "The classes of '{yaml_path}' are not numbered 0 to {last}: number them from 0 without "
+        "gaps.",
+        "'{yaml_path}' のクラスに 0 から {last} までの番号が付いていません。0 から欠番なしで"
+        "番号を付けてください。",
+    ),
+    "yolo.no_root": (
+        "The dataset folder '{path}' (path: in '{yaml_path}') does not exist: correct path: or "
+        "remove it (split paths are then relative to the data.yaml).",
+        "データセットのフォルダ '{path}'（'{yaml_path}' の path:）がありません。path: を直すか"
+        "削除してください（分割のパスは data.yaml からの相対パスになります）。",
+    ),
+    "yolo.missing_entry": (
+        "'{entry}' ({split}: in '{yaml_path}') exists neither as '{path}' nor beside the "
+        "data.yaml: correct the path in data.yaml, or give the dataset's folder.",
+        "'{entry}'（'{yaml_path}' の {split}:）は '{path}' にも data.yaml の隣にもありません。"
+        "data.yaml のパスを直すか、データセットのフォルダを指定してください。",
+    ),
+    "yolo.missing_listed": (
+        "Image '{listed_name}' (line {number} of '{list_file}') does not exist: correct the list, "
+        "or export the dataset again.",
+        "画像 '{listed_name}'（'{list_file}' の {number} 行目）がありません。一覧を直すか、"
+        "データセットをもう一度エクスポートしてください。",
+    ),
+    "yolo.line_not_number": (
+        "Line {number} of '{labels}' holds something that is not a number: correct or delete "
+        "that line, or export the dataset again as YOLOv8 segmentation.",
+        "'{labels}' の {number} 行目に数値でないものがあります。その行を直すか削除するか、"
+        "データセットを YOLOv8 セグメンテーションとしてもう一度エクスポートしてください。",
+    ),
+    "yolo.line_class": (
+        "Line {number} of '{labels}' has class {class_id}, but the dataset names classes 0 to "
+        "{last} only: correct or delete that line, or export the dataset again as YOLOv8 "
+        "segmentation.",
+        "'{labels}' の {number} 行目のクラスは {class_id} ですが、データセットのクラスは 0 から "
+        "{last} までです。その行を直すか削除するか、データセットを YOLOv8 セグメンテーションと"
+        "してもう一度エクスポートしてください。",
+    ),
+    "yolo.line_box": (
+        "Line {number} of '{labels}' is a box, not a polygon: export the dataset as YOLOv8 "
+        "instance segmentation (polygons), not detection.",
+        "'{labels}' の {number} 行目はポリゴンではなく矩形です。データセットを物体検出ではなく "
+        "YOLOv8 インスタンスセグメンテーション（ポリゴン）としてエクスポートしてください。",
+    ),
+    "yolo.line_pairs": (
+        "Line {number} of '{labels}' has {count} coordinates, not the pairs of a polygon of 3 "
+        "points or more: correct or delete that line, or export the dataset again as YOLOv8 "
+        "segmentation.",
+        "'{labels}' の {number} 行目の座標は {count} 個で、3 点以上のポリゴンの座標の組に"
+        "なっていません。その行を直すか削除するか、データセットを YOLOv8 セグメンテーションと"
+        "してもう一度エクスポートしてください。",
+    ),
+    "yolo.line_range": (
+        "Line {number} of '{labels}' has coordinates outside 0-1 (they are fractions of the "
+        "image's size): correct or delete that line, or export the dataset again as YOLOv8 "
+        "segmentation.",
+        "'{labels}' の {number} 行目に 0-1 の範囲外の座標があります（座標は画像サイズに対する"
+        "割合です）。その行を直すか削除するか、データセットを YOLOv8 セグメンテーションとして"
+        "もう一度エクスポートしてください。",
+    ),
     # -- ground sizes (geodesy.py) --------------------------------------------------------------
     "geodesy.no_scale": (
         "The CRS '{name}' has no ground scale (it is not a map CRS): " + _NO_SCALE_FIX[0] + ".",
@@ -800,23 +884,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "予測のクラス {classes} はラベルにも class_names にもないため、誤検出として数えます。"
         "クラス名が合っているか確認してください。",
     ),
-    "evaluate.not_dataset": (
-        "'{path}' is not a YOLO-seg dataset (no data.yaml): give a folder written by landseg "
-        "export-dataset, or its data.yaml.",
-        "'{path}' は YOLO-seg データセットではありません（data.yaml がありません）。landseg "
-        "export-dataset が書き出したフォルダか、その data.yaml を指定してください。",
-    ),
-    "dataset.not_description": _NOT_DATASET,  # evaluation/tiles.py and training/options.py
     "evaluate.model_classes": (
         "The dataset has classes {classes} that model '{name}' does not know (it knows "
         "{known}): evaluate a model trained for them.",
         "データセットにはモデル '{name}' の知らないクラス {classes} があります（知っているクラスは "
         "{known}）。それらで学習したモデルを評価してください。",
-    ),
-    "evaluate.no_split": (
-        "The dataset has no '{split}' split (it has {splits}): choose one of those.",
-        "データセットに '{split}' の分割はありません（あるのは {splits}）。その中から選んで"
-        "ください。",
     ),
     "evaluation.left_out": (
         "{layer}: {count} features without a polygon or a '{field}' value are left out of the "
@@ -986,13 +1058,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ベースモデル '{name}' が存在しません。.pt ファイルか、一から学習するなら yolov8n-seg.yaml "
         "のようなモデルの .yaml を指定してください。",
     ),
-    "train.no_split_images": (
-        "The dataset has no {split} images ({folder}): export more area, or a smaller "
-        "--block-size / --val-fraction so that both train and val get tiles.",
-        "データセットに {split} の画像がありません（{folder}）。より広い範囲を書き出すか、"
-        "--block-size / --val-fraction を小さくして train と val の両方にタイルが入るようにして"
-        "ください。",
-    ),
     "train.batch_gpus": (
         "Batch {batch} cannot be split evenly over {gpus} GPUs ('{device}'): multi-GPU training "
         "gives each GPU batch / {gpus} images, so give a multiple of {gpus}, e.g. --batch "
@@ -1121,11 +1186,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.thresholds": (
         "Unknown report threshold(s) {unknown}: use {known}.",
         "不明なレポートのしきい値 {unknown} です。{known} を使ってください。",
-    ),
-    "analyze.no_images": (
-        "The '{split}' split of '{path}' has no images: give a dataset with images in that split.",
-        "'{path}' の '{split}' の分割には画像がありません。その分割に画像のあるデータセットを"
-        "指定してください。",
     ),
     "analyze.counts": (
         "max_images ({images}) and batch_size ({batch}) must be at least 1.",

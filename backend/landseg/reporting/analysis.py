@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import math
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from landseg.errors import InvalidParameterError
-from landseg.evaluation.tiles import data_yaml, dataset_split
+from landseg.io.yolo_dataset import read_yolo_dataset, write_view
 from landseg.offline import quiet_ultralytics
 
 NEAR_ZERO = 1e-2  # |x| below this counts as near zero
@@ -188,12 +189,6 @@ def _load_batches(
     from ultralytics.data.build import build_yolo_dataset
     from ultralytics.data.utils import check_det_dataset
 
-    _, images = dataset_split(data_yaml, split)
-    if not any(images.glob("*")):
-        raise InvalidParameterError(
-            f"The '{split}' split of '{data_yaml}' has no images: give a dataset with images "
-            "in that split."
-        )
     with quiet_ultralytics():
         data = check_det_dataset(str(data_yaml))
         dataset = build_yolo_dataset(
@@ -461,7 +456,7 @@ def analyze_model(
 
     path = _checked_model(model_path, max_images, batch_size)
     thresholds = thresholds or GradientThresholds()
-    yaml_path = data_yaml(data)
+    dataset = read_yolo_dataset(data, splits=[split])
     resolved = resolve_device(device)
     import torch
 
@@ -477,7 +472,9 @@ def analyze_model(
     stride = max(int(model.stride.max()), 32)
     cfg = _hyperparameters(checkpoint_args, imgsz)
     model.args = cfg
-    batches, count = _load_batches(yaml_path, split, cfg, max_images, batch_size, stride)
+    with tempfile.TemporaryDirectory(prefix="landseg-analysis-") as folder:
+        view = write_view(dataset, Path(folder) / "data", splits=[split])  # nothing written in it
+        batches, count = _load_batches(view, split, cfg, max_images, batch_size, stride)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         features = _feature_pass(model, batches, resolved)
@@ -485,7 +482,7 @@ def analyze_model(
     return {
         "model": str(path),
         "sha256": segmenter.info.sha256,
-        "data": str(yaml_path),
+        "data": str(dataset.yaml_path),
         "split": split,
         "images": count,
         "batch_size": batch_size,

@@ -12,8 +12,6 @@ from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import InvalidParameterError, ModelLoadError
 from landseg.schema import device_option, option
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
-
 # Augmentation at strength 1.0; `augment` scales these, the continued phase halves them.
 BASE_AUGMENTATION = {
     "hsv_h": 0.015,
@@ -271,34 +269,6 @@ def _check_base_model(base: str) -> None:
     from landseg.inference.runtimes.loading import load
 
     load(base, device="cpu", runtime="ultralytics")  # refuses corrupt and detection models
-
-
-def check_dataset(yaml_path: Path) -> list[str]:
-    """The dataset's class names, after checking it has images to train and validate on."""
-    from landseg.offline import import_ultralytics
-
-    import_ultralytics()
-    from ultralytics.utils import YAML
-
-    try:
-        content = YAML.load(yaml_path)
-        names = content["names"]
-    except Exception as error:
-        raise InvalidParameterError(
-            f"'{yaml_path}' is not a dataset description ({type(error).__name__}): give the "
-            "folder landseg export-dataset wrote, or its data.yaml."
-        ) from None
-    class_names = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
-    root = Path(content.get("path") or yaml_path.parent)
-    for split in ("train", "val"):
-        folder = root / str(content.get(split, f"images/{split}"))
-        images = [f for f in folder.glob("*") if f.suffix.lower() in IMAGE_SUFFIXES]
-        require(
-            bool(images),
-            f"The dataset has no {split} images ({folder}): export more area, or a smaller "
-            "--block-size / --val-fraction so that both train and val get tiles.",
-        )
-    return class_names
 
 
 def training_devices(device: str, batch: int) -> list[str]:

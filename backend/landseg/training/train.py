@@ -15,6 +15,7 @@ several GPUs, per-epoch progress is not reported and a run stops on Ctrl-C (or w
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -28,17 +29,17 @@ from typing import Any
 
 from landseg import __version__, defaults
 from landseg.errors import Cancelled, InvalidParameterError
-from landseg.evaluation.tiles import data_yaml, evaluate_dataset
+from landseg.evaluation.tiles import evaluate_dataset
 from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, write_model_info
 from landseg.io.atomic import hidden_sibling
-from landseg.io.folders import check_replaceable_folder, record_folder, swap_in
+from landseg.io.folders import check_replaceable_folder, foreign_entries, record_folder, swap_in
+from landseg.io.yolo_dataset import YoloDataset, read_yolo_dataset, write_view
 from landseg.training.base_model import matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs
 from landseg.training.options import (
     TrainOptions,
     augmentation,
     base_model_file,
-    check_dataset,
     check_options,
     resolve_class_weights,
     training_devices,
@@ -49,9 +50,30 @@ PHASES = ("main", "continued")
 ProgressCallback = Callable[[float, str], None]
 
 
-def _dataset_stats(data: Path) -> dict[str, Any]:
-    stats = data.parent / "stats.json"
-    return json.loads(stats.read_text()) if stats.is_file() else {}
+def _dataset_stats(dataset: YoloDataset) -> dict[str, Any]:
+    """The export's ``stats.json``; for a dataset from elsewhere, its instances and balanced
+    weights counted from its labels."""
+    stats = dataset.yaml_path.parent / "stats.json"
+    if stats.is_file():
+        return json.loads(stats.read_text())
+    from landseg.training.dataset import balanced_class_weights
+
+    names = dataset.class_names
+    totals = {n: dataset.instances["train"][n] + dataset.instances["val"][n] for n in names}
+    weights = balanced_class_weights([totals[n] for n in names])
+    return {"instances": totals, "class_weights": dict(zip(names, weights, strict=True))}
+
+
+def _training_yaml(dataset: YoloDataset) -> Path:
+    """What ultralytics trains on: a LandSeg export as it is; a dataset from elsewhere
+    (Roboflow, CVAT, ...) through a view in LandSeg's cache, so nothing is written into it."""
+    folder = dataset.yaml_path.parent
+    if foreign_entries(folder, kind="dataset") is not None:
+        return dataset.yaml_path
+    from landseg.training.pretrained import weights_folder
+
+    key = hashlib.sha256(str(dataset.yaml_path).encode()).hexdigest()[:16]
+    return write_view(dataset, weights_folder().parent / "datasets" / f"{folder.name}-{key}")
 
 
 def _library_versions() -> dict[str, str]:
@@ -83,17 +105,17 @@ def train(
     named in the message).
     """
     check_options(options)
-    yaml_path = data_yaml(options.data).absolute()
-    class_names = check_dataset(yaml_path)
-    stats = _dataset_stats(yaml_path)
+    dataset = read_yolo_dataset(options.data)
+    class_names, stats = dataset.class_names, _dataset_stats(dataset)
     weights = resolve_class_weights(options.class_weights, class_names, stats)
     target = Path(options.run_dir).absolute()
     check_replaceable_folder(
         target,
         overwrite=overwrite,
         kind=RUN_KIND,
-        inputs=[yaml_path.parent, options.base_model],
+        inputs=[dataset.yaml_path.parent, options.base_model],
     )
+    yaml_path = _training_yaml(dataset)
     say = (lambda message: progress(0.0, message)) if progress else None
     options = replace(options, base_model=base_model_file(options.base_model, say))
     replacing = target.is_dir() and any(target.iterdir())
@@ -112,7 +134,12 @@ def train(
             "arguments": asdict(options) | {"imgsz": imgsz},
             "library_versions": _library_versions(),
             "device": ",".join(training_devices(options.device, options.batch)),
-            "dataset": {"data_yaml": str(yaml_path), "class_names": class_names, **stats},
+            "dataset": {
+                "data_yaml": str(yaml_path),
+                "source": str(dataset.yaml_path),
+                "class_names": class_names,
+                **stats,
+            },
             "class_weights": dict(zip(class_names, weights, strict=True)) if weights else None,
             "base_model": {
                 "path": str(base_path),

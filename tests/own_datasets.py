@@ -1,0 +1,86 @@
+"""Datasets in the layouts users bring, built from the real NAIP sample (public-domain imagery,
+MIT-licensed parcels; see tests/data/naip-fields/README.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import shapely
+
+NAIP_DIR = Path(__file__).parent / "data" / "naip-fields"
+ROBOFLOW_NAMES = ["Baren-Land", "farm", "rice-fields", "roof"]  # as Roboflow lists them
+TILE_PX = 320
+SPLIT_OF_SOURCE = ["train", "train", "train", "train", "valid", "test"]
+
+
+def naip_tiles() -> list[tuple[str, np.ndarray, list[np.ndarray]]]:
+    """Six 320 px tiles (two per NAIP image) and their field parcels, as polygons of
+    fractions of the tile."""
+    annotations = json.loads((NAIP_DIR / "annotations.json").read_text())
+    tiles = []
+    for key, entry in sorted(annotations.items()):
+        image = cv2.imread(str(NAIP_DIR / "images" / entry["filename"]))
+        for row, col in ((0, 0), (512, 512)):
+            crop = shapely.box(col, row, col + TILE_PX, row + TILE_PX)
+            rings = []
+            for region in entry["regions"]:
+                shape = region["shape_attributes"]
+                parcel = shapely.make_valid(
+                    shapely.Polygon(zip(shape["all_points_x"], shape["all_points_y"], strict=True))
+                )
+                for part in shapely.get_parts(parcel.intersection(crop)):
+                    if isinstance(part, shapely.Polygon) and part.area > 50:
+                        xy = np.asarray(part.exterior.coords)[:-1] - (col, row)
+                        rings.append(np.clip(xy / TILE_PX, 0, 1))
+            stem = f"{key.replace('.', '-')}_r{row}_c{col}"
+            tiles.append((stem, image[row : row + TILE_PX, col : col + TILE_PX], rings))
+    return tiles
+
+
+def _label_text(rings: list[np.ndarray], class_id: int) -> str:
+    return "".join(
+        f"{class_id} " + " ".join(f"{v:.6f}" for v in ring.ravel()) + "\n" for ring in rings
+    )
+
+
+def _roboflow_name(stem: str, version: str) -> str:
+    digest = hashlib.md5(f"{stem}{version}".encode()).hexdigest()[:20]
+    return f"{stem}_png.rf.{digest}"
+
+
+def write_roboflow(root: Path, *, leak: bool = False) -> Path:
+    """A Roboflow YOLOv8-seg export: ``train``/``valid``/``test`` folders, ``data.yaml`` with
+    ``../`` paths and the classes listed alphabetically, each source image with a flipped
+    augmented copy; with ``leak``, one train source's copy sits in ``valid`` too."""
+    farm = ROBOFLOW_NAMES.index("farm")
+    for number, (stem, image, rings) in enumerate(naip_tiles()):
+        split = SPLIT_OF_SOURCE[number]
+        flipped = [np.c_[1 - ring[:, 0], ring[:, 1]] for ring in rings]
+        versions = [(split, "a", image, rings), (split, "b", image[:, ::-1], flipped)]
+        if leak and number == 0:
+            versions.append(("valid", "c", image[:, ::-1], flipped))
+        for side, version, pixels, polygons in versions:
+            name = _roboflow_name(stem, version)
+            (root / side / "images").mkdir(parents=True, exist_ok=True)
+            (root / side / "labels").mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(root / side / "images" / f"{name}.jpg"), np.ascontiguousarray(pixels))
+            (root / side / "labels" / f"{name}.txt").write_text(_label_text(polygons, farm))
+    (root / "data.yaml").write_text(
+        "train: ../train/images\nval: ../valid/images\ntest: ../test/images\n\n"
+        f"nc: {len(ROBOFLOW_NAMES)}\nnames: {ROBOFLOW_NAMES}\n\n"
+        "roboflow:\n  workspace: farms\n  project: fields\n  version: 6\n"
+        "  license: CC BY 4.0\n  url: https://universe.roboflow.com/farms/fields/dataset/6\n"
+    )
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its size and modification time."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }

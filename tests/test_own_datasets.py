@@ -1,0 +1,160 @@
+"""Datasets users bring (Roboflow, plain ultralytics YAML, list files) train, evaluate and report
+as LandSeg's own exports do, and their folders are never written to."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from landseg.errors import InvalidParameterError
+from landseg.io.yolo_dataset import read_yolo_dataset
+from tests.own_datasets import ROBOFLOW_NAMES, snapshot, write_roboflow
+
+
+@pytest.fixture(scope="module")
+def roboflow(tmp_path_factory):
+    return write_roboflow(tmp_path_factory.mktemp("roboflow") / "fields.v6i.yolov8")
+
+
+def test_roboflow_paths_are_read_as_ultralytics_reads_them(roboflow):
+    """``../train/images`` beside data.yaml means ``train/images``, as ultralytics takes it."""
+    dataset = read_yolo_dataset(roboflow)
+    assert dataset.class_names == ROBOFLOW_NAMES
+    assert {split: len(files) for split, files in dataset.images.items()} == {
+        "train": 8,
+        "val": 2,
+        "test": 2,
+    }
+    assert dataset.images["train"][0].parent == roboflow / "train" / "images"
+    assert dataset.instances["train"]["farm"] > 20 and not dataset.instances["train"]["roof"]
+    assert read_yolo_dataset(roboflow / "data.yaml").images == dataset.images
+
+
+def test_plain_ultralytics_yaml_with_list_files(roboflow, tmp_path):
+    """``path:``, splits as list files (relative to the list) or lists, ``names`` as a dict."""
+    shutil.copytree(roboflow, tmp_path / "d")
+    root = tmp_path / "d"
+    images = sorted((root / "train" / "images").glob("*.jpg"))
+    (root / "train.txt").write_text("".join(f"./train/images/{p.name}\n" for p in images[:5]))
+    names = "".join(f"  {i}: {n}\n" for i, n in enumerate(ROBOFLOW_NAMES))
+    (root / "custom.yaml").write_text(
+        f"path: {root}\ntrain: train.txt\nval: [valid/images, test/images]\nnames:\n{names}"
+    )
+    dataset = read_yolo_dataset(root / "custom.yaml")
+    assert len(dataset.images["train"]) == 5 and len(dataset.images["val"]) == 4
+    assert dataset.class_names == ROBOFLOW_NAMES
+
+
+@pytest.fixture(scope="module")
+def trained(roboflow, tmp_path_factory):
+    """One epoch of training on the Roboflow export, its folder compared before and after."""
+    from landseg.training.options import TrainOptions
+    from landseg.training.train import train
+
+    before = snapshot(roboflow)
+    run_dir = tmp_path_factory.mktemp("own_run") / "run"
+    best = train(
+        TrainOptions(
+            data=str(roboflow),
+            run_dir=str(run_dir),
+            epochs=1,
+            batch=4,
+            imgsz=160,
+            continue_epochs=0,
+            loader_workers=0,
+        )
+    )
+    return run_dir, best, before
+
+
+def test_training_on_a_roboflow_export_leaves_it_untouched(roboflow, trained):
+    run_dir, best, before = trained
+    assert best.is_file()
+    assert snapshot(roboflow) == before  # no labels.cache, nothing renamed or added
+    record = json.loads((run_dir / "record.json").read_text())
+    assert record["dataset"]["source"] == str(roboflow / "data.yaml")
+    assert record["dataset"]["class_names"] == ROBOFLOW_NAMES
+    assert record["dataset"]["instances"]["farm"] > 20
+    assert record["class_weights"]["roof"] == 10.0  # no roofs: the capped weight
+
+
+def test_class_order_is_matched_by_name(roboflow, trained, tmp_path):
+    """The same labels listed in another class order give the same per-class figures."""
+    from landseg.evaluation.tiles import evaluate_dataset
+
+    _, best, before = trained
+    order = ["roof", "farm", "rice-fields", "Baren-Land"]
+    shutil.copytree(roboflow, tmp_path / "reordered")
+    for label in (tmp_path / "reordered").rglob("labels/*.txt"):
+        lines = [line.split(maxsplit=1) for line in label.read_text().splitlines()]
+        label.write_text(
+            "".join(f"{order.index(ROBOFLOW_NAMES[int(c)])} {rest}\n" for c, rest in lines)
+        )
+    text = (tmp_path / "reordered" / "data.yaml").read_text()
+    (tmp_path / "reordered" / "data.yaml").write_text(
+        text.replace(f"names: {ROBOFLOW_NAMES}", f"names: {order}")
+    )
+    as_listed = evaluate_dataset(best, roboflow, split="test", imgsz=160, batch=4)
+    reordered = evaluate_dataset(best, tmp_path / "reordered", split="test", imgsz=160, batch=4)
+    assert as_listed["classes"] == reordered["classes"]
+    assert as_listed["classes"]["farm"]["instances"] > 0
+    assert snapshot(roboflow) == before
+
+
+def test_report_of_a_run_on_an_imported_dataset(trained, tmp_path):
+    from landseg.reporting.report import build_report
+
+    run_dir, _, _ = trained
+    html = build_report(run_dir, tmp_path / "report.html")
+    text = html.read_text(encoding="utf-8")
+    assert "farm" in text and "Baren-Land" in text
+
+
+def _broken_copy(roboflow, tmp_path, edit):
+    shutil.copytree(roboflow, tmp_path / "broken")
+    edit(tmp_path / "broken")
+    return tmp_path / "broken"
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (
+            lambda d: (d / "data.yaml").write_text(
+                (d / "data.yaml").read_text().replace("../valid/images", "../validation/images")
+            ),
+            r"'../validation/images' \(val: in '.*data.yaml'\) exists neither",
+        ),
+        (
+            lambda d: next((d / "train" / "labels").glob("*.txt")).write_text("1 0.1 0.2 0.3\n"),
+            r"Line 1 of '.*\.txt' has 3 coordinates",
+        ),
+        (
+            lambda d: next((d / "train" / "labels").glob("*.txt")).write_text(
+                "7 0.1 0.1 0.2 0.1 0.2 0.2\n"
+            ),
+            r"Line 1 of '.*\.txt' has class 7, but the dataset names classes 0 to 3 only",
+        ),
+        (
+            lambda d: next((d / "train" / "labels").glob("*.txt")).write_text(
+                "1 0.5 0.5 0.2 0.2\n"
+            ),
+            r"is a box, not a polygon",
+        ),
+        (
+            lambda d: [p.unlink() for p in (d / "valid" / "images").iterdir()],
+            r"The val split of '.*' holds no images",
+        ),
+    ],
+    ids=["path exists nowhere", "odd coordinates", "class beyond names", "a box", "empty split"],
+)
+def test_bad_datasets_are_refused_naming_the_file(roboflow, tmp_path, edit, match):
+    from landseg.training.options import TrainOptions
+    from landseg.training.train import train
+
+    broken = _broken_copy(roboflow, tmp_path, edit)
+    with pytest.raises(InvalidParameterError, match=match):
+        train(TrainOptions(data=str(broken), run_dir=str(tmp_path / "run"), epochs=1))
+    assert not (tmp_path / "run").exists()
