@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,67 @@ def test_bad_datasets_are_refused_naming_the_file(roboflow, tmp_path, edit, matc
     with pytest.raises(InvalidParameterError, match=match):
         train(TrainOptions(data=str(broken), run_dir=str(tmp_path / "run"), epochs=1))
     assert not (tmp_path / "run").exists()
+
+
+@pytest.fixture
+def leaky(tmp_path):
+    """A Roboflow export with one source's augmented copy in valid, a train image copied byte
+    for byte into test, and a label file without its image."""
+    root = write_roboflow(tmp_path / "leaky", leak=True)
+    image = sorted((root / "train" / "images").glob("*.jpg"))[-1]
+    shutil.copyfile(image, root / "test" / "images" / "copy.jpg")
+    (root / "valid" / "labels" / "lost.txt").write_text("1 0.1 0.1 0.2 0.1 0.2 0.2\n")
+    return root
+
+
+def test_inspection_finds_copies_across_splits(leaky):
+    from landseg.training.inspection import inspect_dataset, problems, source_name
+
+    inspection = inspect_dataset(leaky)
+    first = sorted((leaky / "train" / "images").glob("*.jpg"))
+    leaked = {source_name(p) for p in (leaky / "valid" / "images").iterdir()} & {
+        source_name(p) for p in first
+    }
+    assert list(inspection.same_source_across_splits) == sorted(leaked) and len(leaked) == 1
+    assert inspection.same_source_across_splits[leaked.pop()] == ["train", "val"]
+    groups = [{Path(p).name for p in group} for group in inspection.same_content_across_splits]
+    assert {first[-1].name, "copy.jpg"} in groups  # planted, and the leaked flip itself
+    assert len(groups) == 2
+    assert [Path(p).name for p in inspection.labels_without_images] == ["lost.txt"]
+    assert inspection.class_weights["farm"] < 1 < inspection.class_weights["roof"]
+    assert len(problems(inspection)) == 3
+
+
+def test_regroup_splits_puts_every_version_of_a_source_in_one_split(leaky, tmp_path, capsys):
+    from landseg.cli import main
+    from landseg.training.inspection import inspect_dataset, source_name
+
+    before = snapshot(leaky)
+    main(["inspect-dataset", str(leaky), "--regroup-splits", str(tmp_path / "regrouped")])
+    out, err = capsys.readouterr()
+    assert "farm" in out and "weight" in out and "regrouped" in out
+    assert "augmented versions in more than one split" in err
+    assert snapshot(leaky) == before
+    splits_of = {}
+    for image in (tmp_path / "regrouped" / "images").rglob("*.jpg"):
+        splits_of.setdefault(source_name(image), set()).add(image.parent.name)
+    assert all(len(splits) == 1 for splits in splits_of.values())
+    assert not inspect_dataset(tmp_path / "regrouped").same_source_across_splits
+    assert len(list((tmp_path / "regrouped").rglob("*.jpg"))) == len(list(leaky.rglob("*.jpg")))
+
+
+def test_training_warns_of_augmented_copies_across_splits(leaky, tmp_path):
+    from landseg.training.options import TrainOptions
+    from landseg.training.train import train
+
+    options = TrainOptions(
+        data=str(leaky),
+        run_dir=str(tmp_path / "run"),
+        epochs=1,
+        batch=4,
+        imgsz=96,
+        continue_epochs=0,
+        loader_workers=0,
+    )
+    with pytest.warns(Warning, match="augmented versions in more than one split"):
+        train(options)

@@ -698,6 +698,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "割合です）。その行を直すか削除するか、データセットを YOLOv8 セグメンテーションとして"
         "もう一度エクスポートしてください。",
     ),
+    "inspect.leak": (
+        "{count} source image(s) have augmented versions in more than one split (e.g. "
+        "{example}): every validation figure is inflated; put all versions of a source in one "
+        "split with landseg inspect-dataset DATA --regroup-splits FOLDER.",
+        "元画像 {count} 枚の拡張版が複数の分割に入っています（例: {example}）。検証の数値はすべて"
+        "実際より良く出ます。landseg inspect-dataset DATA --regroup-splits FOLDER で、"
+        "一つの元画像の版をすべて同じ分割に入れてください。",
+    ),
+    "inspect.same_content": (
+        "{count} image(s) are byte for byte in more than one split (e.g. {example}): they are "
+        "scored on what the model learnt; regroup the splits (landseg inspect-dataset "
+        "--regroup-splits FOLDER).",
+        "{count} 枚の画像がまったく同じ内容で複数の分割に入っています（例: {example}）。モデルが"
+        "学習した画像で採点されます。分割をまとめ直してください（landseg inspect-dataset "
+        "--regroup-splits FOLDER）。",
+    ),
+    "inspect.orphan_labels": (
+        "{count} label file(s) have no image (e.g. {example}) and are not used: add their images, "
+        "or delete them.",
+        "{count} 個のラベルファイルに画像がなく（例: {example}）、使われません。画像を加えるか、"
+        "ラベルファイルを削除してください。",
+    ),
     # -- ground sizes (geodesy.py) --------------------------------------------------------------
     "geodesy.no_scale": (
         "The CRS '{name}' has no ground scale (it is not a map CRS): " + _NO_SCALE_FIX[0] + ".",

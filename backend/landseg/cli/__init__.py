@@ -29,6 +29,7 @@ for _command in (
     data.synth,
     segment.segment_command,
     data.export_dataset_command,
+    data.inspect_dataset_command,
     training.train_command,
     evaluation.evaluate_command,
     models.model_info,

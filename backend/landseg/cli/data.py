@@ -1,4 +1,4 @@
-"""``landseg synth`` and ``landseg export-dataset``: scenes and training datasets."""
+"""``landseg synth``, ``export-dataset`` and ``inspect-dataset``: scenes and datasets."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from landseg.cli.options import (
     class_value_option,
     classes_option,
     crs_option,
+    json_option,
     labels_layer_option,
     labels_option,
     option,
@@ -132,3 +133,41 @@ def export_dataset_command(
         f"{output}: {shares}."
     )
     return {"output": str(output), **asdict(stats)}
+
+
+@click.command("inspect-dataset")
+@click.argument("data", type=path())
+@option(
+    "--regroup-splits",
+    "regroup",
+    type=path(file=False),
+    help="Write a copy of DATA to this folder with every version of a source image in one split.",
+)
+@json_option()
+@overwrite_option()
+def inspect_dataset_command(
+    data: Path, regroup: Path | None, json_path: Path | None, overwrite: bool
+) -> None:
+    """Count DATA's images and instances per split and class, and find what would mislead
+    training: label files without images, copies of one image in two splits."""
+    from landseg.io.atomic import write_json
+    from landseg.training.inspection import inspect_dataset, regroup_splits, warn_of_problems
+
+    inspection = inspect_dataset(data)
+    click.echo(_inspection_table(inspection))
+    warn_of_problems(inspection)
+    if json_path is not None:
+        write_json(json_path, asdict(inspection), overwrite=overwrite)
+    if regroup is not None:
+        written = regroup_splits(data, regroup, overwrite=overwrite)
+        click.echo(translate(f"Wrote {written}"))
+
+
+def _inspection_table(inspection: Any) -> str:
+    splits = list(inspection.images)
+    rows = [f"{'':<16}" + "".join(f"{s:>8}" for s in splits) + f"{'weight':>8}"]
+    rows.append(f"{'images':<16}" + "".join(f"{inspection.images[s]:>8}" for s in splits))
+    for name in inspection.class_names:
+        counts = "".join(f"{inspection.instances[s][name]:>8}" for s in splits)
+        rows.append(f"{name:<16}{counts}{inspection.class_weights[name]:>8.2f}")
+    return "\n".join(rows)

@@ -22,13 +22,14 @@ import platform
 import shutil
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from landseg import __version__, defaults
-from landseg.errors import Cancelled, InvalidParameterError
+from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.evaluation.tiles import evaluate_dataset
 from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, write_model_info
 from landseg.io.atomic import hidden_sibling
@@ -36,6 +37,7 @@ from landseg.io.folders import check_replaceable_folder, foreign_entries, record
 from landseg.io.yolo_dataset import YoloDataset, read_yolo_dataset, write_view
 from landseg.training.base_model import matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs
+from landseg.training.inspection import leak_message, same_sources
 from landseg.training.options import (
     TrainOptions,
     augmentation,
@@ -106,6 +108,9 @@ def train(
     """
     check_options(options)
     dataset = read_yolo_dataset(options.data)
+    leaks = same_sources(dataset)
+    if leaks:
+        warnings.warn(leak_message(len(leaks), next(iter(leaks))), LandSegWarning, stacklevel=2)
     class_names, stats = dataset.class_names, _dataset_stats(dataset)
     weights = resolve_class_weights(options.class_weights, class_names, stats)
     target = Path(options.run_dir).absolute()
