@@ -84,3 +84,38 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
         str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
         for p in sorted(folder.rglob("*"))
     }
+
+
+def write_roboflow_coco(root: Path) -> Path:
+    """The same tiles as a Roboflow "COCO Segmentation" export: one ``_annotations.coco.json``
+    per split folder, pixel polygons, and Roboflow's umbrella category 0."""
+    categories = [{"id": 0, "name": "fields", "supercategory": "none"}] + [
+        {"id": k + 1, "name": name, "supercategory": "fields"}
+        for k, name in enumerate(ROBOFLOW_NAMES)
+    ]
+    splits: dict[str, dict] = {}
+    for number, (stem, image, rings) in enumerate(naip_tiles()):
+        split = SPLIT_OF_SOURCE[number]
+        content = splits.setdefault(
+            split, {"images": [], "annotations": [], "categories": categories}
+        )
+        (root / split).mkdir(parents=True, exist_ok=True)
+        name = f"{_roboflow_name(stem, 'a')}.jpg"
+        cv2.imwrite(str(root / split / name), image)
+        image_id = len(content["images"])
+        content["images"].append(
+            {"id": image_id, "file_name": name, "width": TILE_PX, "height": TILE_PX}
+        )
+        for ring in rings:
+            content["annotations"].append(
+                {
+                    "id": len(content["annotations"]),
+                    "image_id": image_id,
+                    "category_id": ROBOFLOW_NAMES.index("farm") + 1,
+                    "segmentation": [list(map(float, (ring * TILE_PX).ravel()))],
+                    "iscrowd": 0,
+                }
+            )
+    for split, content in splits.items():
+        (root / split / "_annotations.coco.json").write_text(json.dumps(content))
+    return root

@@ -11,7 +11,7 @@ import pytest
 
 from landseg.errors import InvalidParameterError
 from landseg.io.yolo_dataset import read_yolo_dataset
-from tests.own_datasets import ROBOFLOW_NAMES, snapshot, write_roboflow
+from tests.own_datasets import ROBOFLOW_NAMES, snapshot, write_roboflow, write_roboflow_coco
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,21 @@ def test_plain_ultralytics_yaml_with_list_files(roboflow, tmp_path):
     dataset = read_yolo_dataset(root / "custom.yaml")
     assert len(dataset.images["train"]) == 5 and len(dataset.images["val"]) == 4
     assert dataset.class_names == ROBOFLOW_NAMES
+
+
+def quick_options(data, run_dir):
+    """One short epoch at 96 px, no continued phase: enough to go through every step."""
+    from landseg.training.options import TrainOptions
+
+    return TrainOptions(
+        data=str(data),
+        run_dir=str(run_dir),
+        epochs=1,
+        batch=4,
+        imgsz=96,
+        continue_epochs=0,
+        loader_workers=0,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -209,17 +224,54 @@ def test_regroup_splits_puts_every_version_of_a_source_in_one_split(leaky, tmp_p
 
 
 def test_training_warns_of_augmented_copies_across_splits(leaky, tmp_path):
-    from landseg.training.options import TrainOptions
     from landseg.training.train import train
 
-    options = TrainOptions(
-        data=str(leaky),
-        run_dir=str(tmp_path / "run"),
-        epochs=1,
-        batch=4,
-        imgsz=96,
-        continue_epochs=0,
-        loader_workers=0,
-    )
+    options = quick_options(leaky, tmp_path / "run")
     with pytest.warns(Warning, match="augmented versions in more than one split"):
         train(options)
+
+
+def test_coco_export_reads_as_its_yolo_twin(tmp_path):
+    """Roboflow's COCO export of the same tiles: the same classes (its umbrella category
+    left out) and the same instances; the export is only read."""
+    from landseg.io.coco_dataset import read_dataset
+
+    coco = write_roboflow_coco(tmp_path / "coco")
+    before = snapshot(coco)
+    dataset = read_dataset(coco, convert_into=tmp_path / "converted")
+    assert dataset.class_names == ROBOFLOW_NAMES
+    assert {split: len(files) for split, files in dataset.images.items()} == {
+        "train": 4,
+        "val": 1,
+        "test": 1,
+    }
+    twin = read_yolo_dataset(write_roboflow(tmp_path / "yolo"))
+    assert dataset.instances["train"]["farm"] * 2 == twin.instances["train"]["farm"]  # no flips
+    assert snapshot(coco) == before
+
+
+def test_coco_export_that_misses_its_images_is_refused(tmp_path):
+    from landseg.io.coco_dataset import read_dataset
+
+    coco = write_roboflow_coco(tmp_path / "coco")
+    next((coco / "valid").glob("*.jpg")).unlink()
+    with pytest.raises(
+        InvalidParameterError, match=r"Image '.*\.jpg' of '.*_annotations.coco.json' does not exist"
+    ):
+        read_dataset(coco, convert_into=tmp_path / "converted")
+
+
+def test_evaluate_and_train_on_a_coco_export(trained, tmp_path):
+    from landseg.evaluation.tiles import evaluate_dataset
+    from landseg.io.coco_dataset import read_dataset
+    from landseg.training.train import train
+
+    _, best, _ = trained
+    coco = write_roboflow_coco(tmp_path / "coco")
+    before = snapshot(coco)
+    expected = read_dataset(coco, convert_into=tmp_path / "c").instances["test"]["farm"]
+    result = evaluate_dataset(best, coco, split="test", imgsz=160, batch=4)
+    assert result["classes"]["farm"]["instances"] == expected > 0
+    options = quick_options(coco, tmp_path / "run")
+    assert train(options).is_file()
+    assert snapshot(coco) == before

@@ -720,6 +720,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{count} 個のラベルファイルに画像がなく（例: {example}）、使われません。画像を加えるか、"
         "ラベルファイルを削除してください。",
     ),
+    "coco.missing_image": (
+        "Image '{name}' of '{annotations}' does not exist beside it: export the dataset again "
+        "with its images.",
+        "'{annotations}' の画像 '{name}' がその隣にありません。画像を含めてデータセットを"
+        "もう一度エクスポートしてください。",
+    ),
+    "coco.unreadable": (
+        "'{path}' is not a COCO annotation file ({name}): export the dataset again as COCO "
+        "segmentation.",
+        "'{path}' は COCO のアノテーションファイルではありません（{name}）。データセットを COCO "
+        "セグメンテーションとしてもう一度エクスポートしてください。",
+    ),
+    "coco.no_categories": (
+        "'{path}' lists no categories: export the dataset again as COCO segmentation.",
+        "'{path}' にはカテゴリがありません。データセットを COCO セグメンテーションとしてもう一度"
+        "エクスポートしてください。",
+    ),
+    "coco.no_polygon": (
+        "Annotation {number} of '{path}' has no polygon (a mask or a box only): export the "
+        "dataset again as COCO segmentation with polygons.",
+        "'{path}' のアノテーション {number} にはポリゴンがありません（マスクか矩形のみ）。"
+        "データセットをポリゴン付きの COCO セグメンテーションとしてもう一度エクスポートして"
+        "ください。",
+    ),
     # -- ground sizes (geodesy.py) --------------------------------------------------------------
     "geodesy.no_scale": (
         "The CRS '{name}' has no ground scale (it is not a map CRS): " + _NO_SCALE_FIX[0] + ".",

@@ -14,7 +14,8 @@ from typing import Any
 from landseg import defaults
 from landseg.errors import InvalidParameterError
 from landseg.inference.runtimes.devices import resolve_device
-from landseg.io.yolo_dataset import read_yolo_dataset, write_view
+from landseg.io.coco_dataset import read_dataset
+from landseg.io.yolo_dataset import write_view
 
 METRIC_NAMES = ("precision", "recall", "map50", "map50_95")
 
@@ -71,15 +72,15 @@ def evaluate_dataset(
     """
     from landseg.inference.runtimes.loading import load
 
-    dataset = read_yolo_dataset(data, splits=[split])
-    segmenter = load(model_path, device=device, runtime="ultralytics")  # its validator
-    unknown = [name for name in dataset.class_names if name not in segmenter.class_names]
-    if unknown:
-        raise InvalidParameterError(
-            f"The dataset has classes {unknown} that model '{Path(model_path).name}' does not "
-            f"know (it knows {segmenter.class_names}): evaluate a model trained for them."
-        )
     with tempfile.TemporaryDirectory(prefix="landseg-val-") as runs:
+        dataset = read_dataset(data, convert_into=Path(runs) / "coco", splits=[split])
+        segmenter = load(model_path, device=device, runtime="ultralytics")  # its validator
+        unknown = [name for name in dataset.class_names if name not in segmenter.class_names]
+        if unknown:
+            raise InvalidParameterError(
+                f"The dataset has classes {unknown} that model '{Path(model_path).name}' does "
+                f"not know (it knows {segmenter.class_names}): evaluate a model trained for them."
+            )
         view = write_view(
             dataset, Path(runs) / "data", class_names=segmenter.class_names, splits=[split]
         )

@@ -259,7 +259,7 @@ def write_view(
         (folder / "labels" / split).mkdir(parents=True)
         for number, image in enumerate(dataset.images[split]):
             name = f"{number:06d}_{image.name}"  # unique, whatever folders the split joins
-            _link(image, folder / "images" / split / name)
+            link(image, folder / "images" / split / name)
             source = label_path(image)
             if source.is_file():
                 lines = [line.split(maxsplit=1) for line in source.read_text().splitlines()]
@@ -275,7 +275,7 @@ def write_view(
     return description
 
 
-def _link(source: Path, target: Path) -> None:
+def link(source: Path, target: Path) -> None:
     """``target`` showing ``source``: a symbolic link, else a hard link, else a copy."""
     try:
         target.symlink_to(source.absolute())

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from landseg.errors import InvalidParameterError
-from landseg.io.yolo_dataset import read_yolo_dataset, write_view
+from landseg.io.coco_dataset import read_dataset
+from landseg.io.yolo_dataset import write_view
 from landseg.offline import quiet_ultralytics
 
 NEAR_ZERO = 1e-2  # |x| below this counts as near zero
@@ -456,7 +457,6 @@ def analyze_model(
 
     path = _checked_model(model_path, max_images, batch_size)
     thresholds = thresholds or GradientThresholds()
-    dataset = read_yolo_dataset(data, splits=[split])
     resolved = resolve_device(device)
     import torch
 
@@ -473,6 +473,7 @@ def analyze_model(
     cfg = _hyperparameters(checkpoint_args, imgsz)
     model.args = cfg
     with tempfile.TemporaryDirectory(prefix="landseg-analysis-") as folder:
+        dataset = read_dataset(data, convert_into=Path(folder) / "coco", splits=[split])
         view = write_view(dataset, Path(folder) / "data", splits=[split])  # nothing written in it
         batches, count = _load_batches(view, split, cfg, max_images, batch_size, stride)
     with torch.random.fork_rng(devices=[]):

@@ -11,14 +11,16 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from landseg.errors import LandSegWarning
+from landseg.io.coco_dataset import read_dataset
 from landseg.io.folders import atomic_folder, check_replaceable_folder
-from landseg.io.yolo_dataset import YoloDataset, label_path, read_yolo_dataset
+from landseg.io.yolo_dataset import YoloDataset, label_path
 from landseg.training.dataset import balanced_class_weights
 
 ROBOFLOW_MARK = ".rf."  # Roboflow names versions of an image SOURCE_ext.rf.HASH.ext
@@ -92,7 +94,11 @@ def source_name(image: Path) -> str:
 
 def inspect_dataset(data: str | Path) -> DatasetInspection:
     """Read ``data`` (its every label line checked) and count what it holds and lacks."""
-    dataset = read_yolo_dataset(data)
+    with tempfile.TemporaryDirectory(prefix="landseg-inspect-") as folder:
+        return _inspection(read_dataset(data, convert_into=Path(folder) / "coco"))
+
+
+def _inspection(dataset: YoloDataset) -> DatasetInspection:
     names = dataset.class_names
     totals = [dataset.instances["train"][n] + dataset.instances["val"][n] for n in names]
     weights = balanced_class_weights(totals)
@@ -151,9 +157,14 @@ def regroup_splits(data: str | Path, out: str | Path, *, overwrite: bool = False
     """A copy of ``data`` in ``out`` where every version of a source image is in the split
     that holds most of them (train on a tie); returns its ``data.yaml``. ``data`` is only
     read; images are hard-linked where the disk allows, else copied."""
-    dataset = read_yolo_dataset(data)
-    out = Path(out).absolute()
-    folder = {"overwrite": overwrite, "kind": "dataset", "inputs": [dataset.yaml_path.parent]}
+    with tempfile.TemporaryDirectory(prefix="landseg-regroup-") as converted:
+        dataset = read_dataset(data, convert_into=Path(converted) / "coco")
+        return _regrouped(dataset, Path(data), Path(out).absolute(), overwrite)
+
+
+def _regrouped(dataset: YoloDataset, data: Path, out: Path, overwrite: bool) -> Path:
+    source = data.absolute().parent if data.is_file() else data.absolute()
+    folder = {"overwrite": overwrite, "kind": "dataset", "inputs": [source]}
     check_replaceable_folder(out, **folder)
     chosen = _split_of_sources(dataset)
     with atomic_folder(out, **folder) as staging:

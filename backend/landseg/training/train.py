@@ -33,8 +33,9 @@ from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.evaluation.tiles import evaluate_dataset
 from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, write_model_info
 from landseg.io.atomic import hidden_sibling
+from landseg.io.coco_dataset import read_dataset
 from landseg.io.folders import check_replaceable_folder, foreign_entries, record_folder, swap_in
-from landseg.io.yolo_dataset import YoloDataset, read_yolo_dataset, write_view
+from landseg.io.yolo_dataset import YoloDataset, write_view
 from landseg.training.base_model import matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs
 from landseg.training.inspection import leak_message, same_sources
@@ -69,13 +70,18 @@ def _dataset_stats(dataset: YoloDataset) -> dict[str, Any]:
 def _training_yaml(dataset: YoloDataset) -> Path:
     """What ultralytics trains on: a LandSeg export as it is; a dataset from elsewhere
     (Roboflow, CVAT, ...) through a view in LandSeg's cache, so nothing is written into it."""
-    folder = dataset.yaml_path.parent
-    if foreign_entries(folder, kind="dataset") is not None:
+    if foreign_entries(dataset.yaml_path.parent, kind="dataset") is not None:
         return dataset.yaml_path
+    return write_view(dataset, _views_folder(dataset.yaml_path, "view"))
+
+
+def _views_folder(data: str | Path, kind: str) -> Path:
+    """LandSeg's own folder for a view (or conversion) of the dataset at ``data``."""
     from landseg.training.pretrained import weights_folder
 
-    key = hashlib.sha256(str(dataset.yaml_path).encode()).hexdigest()[:16]
-    return write_view(dataset, weights_folder().parent / "datasets" / f"{folder.name}-{key}")
+    path = Path(data).absolute()
+    key = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    return weights_folder().parent / "datasets" / f"{path.stem}-{kind}-{key}"
 
 
 def _library_versions() -> dict[str, str]:
@@ -107,7 +113,7 @@ def train(
     named in the message).
     """
     check_options(options)
-    dataset = read_yolo_dataset(options.data)
+    dataset = read_dataset(options.data, convert_into=_views_folder(options.data, "coco"))
     leaks = same_sources(dataset)
     if leaks:
         warnings.warn(leak_message(len(leaks), next(iter(leaks))), LandSegWarning, stacklevel=2)
