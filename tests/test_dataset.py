@@ -1,6 +1,7 @@
 """Dataset export checked by value: alignment, spatial split, statistics and weights."""
 
 import json
+from pathlib import Path
 
 import cv2
 import geopandas as gpd
@@ -284,3 +285,17 @@ def test_outlines_in_no_tile_are_counted_and_named(small_scene, tmp_path):
         )
     assert stats.outlines["left_out"] == 1 and stats.outlines["left_out_m2"] == 400.0
     assert stats.outlines["total"] == len(labels) + 1
+
+
+def test_exported_dataset_is_a_standard_yolo_folder(export):
+    """Other tools read it: ultralytics' own dataset check accepts it as it is."""
+    from landseg.offline import import_ultralytics
+
+    import_ultralytics()
+    from ultralytics.data.utils import check_det_dataset
+
+    _, out, stats = export
+    checked = check_det_dataset(str(out / "data.yaml"))
+    assert list(checked["names"].values()) == stats.class_names
+    assert Path(checked["train"]) == out / "images" / "train"
+    assert Path(checked["val"]) == out / "images" / "val"

@@ -56,7 +56,7 @@ def test_unknown_classes_and_splits_are_refused(both_orders, small_scene, tmp_pa
     renamed = _export(
         small_scene, tmp_path / "renamed", class_map={"roof": "building"}, class_names=["building"]
     )
-    with pytest.raises(InvalidParameterError, match=r"classes \['building'\] that model"):
+    with pytest.raises(InvalidParameterError, match=r"classes \['building'\] that the model"):
         evaluate_dataset(DEFAULT_MODEL_PATH, renamed)
     with pytest.raises(InvalidParameterError, match="no 'test' split"):
         evaluate_dataset(DEFAULT_MODEL_PATH, both_orders[0], split="test")

@@ -275,3 +275,30 @@ def test_evaluate_and_train_on_a_coco_export(trained, tmp_path):
     options = quick_options(coco, tmp_path / "run")
     assert train(options).is_file()
     assert snapshot(coco) == before
+
+
+def test_names_spelled_another_way(roboflow, trained, tmp_path):
+    """``Rice_Fields`` is the model's ``rice-fields`` (with a warning); ``Barren-Land`` is a
+    letter off ``Baren-Land``: refused with the ``--class-map`` that maps it, and then equal."""
+    from landseg.evaluation.tiles import evaluate_dataset
+
+    _, best, _ = trained
+    shutil.copytree(roboflow, tmp_path / "typed")
+    yaml_path = tmp_path / "typed" / "data.yaml"
+    typed = ["Barren-Land", "farm", "Rice_Fields", "roof"]
+    yaml_path.write_text(
+        yaml_path.read_text().replace(f"names: {ROBOFLOW_NAMES}", f"names: {typed}")
+    )
+    with pytest.raises(InvalidParameterError, match=r"--class-map Barren-Land=Baren-Land"):
+        evaluate_dataset(best, tmp_path / "typed", split="test", imgsz=160, batch=4)
+    with pytest.warns(Warning, match="'Rice_Fields' as 'rice-fields'"):
+        mapped = evaluate_dataset(
+            best,
+            tmp_path / "typed",
+            split="test",
+            imgsz=160,
+            batch=4,
+            class_map={"Barren-Land": "Baren-Land"},
+        )
+    as_listed = evaluate_dataset(best, roboflow, split="test", imgsz=160, batch=4)
+    assert mapped["classes"] == as_listed["classes"]

@@ -931,10 +931,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "クラス名が合っているか確認してください。",
     ),
     "evaluate.model_classes": (
-        "The dataset has classes {classes} that model '{name}' does not know (it knows "
-        "{known}): evaluate a model trained for them.",
-        "データセットにはモデル '{name}' の知らないクラス {classes} があります（知っているクラスは "
+        "The dataset has classes {classes} that the model does not know (it knows {known}): "
+        "evaluate a model trained for them.",
+        "データセットにはモデルの知らないクラス {classes} があります（知っているクラスは "
         "{known}）。それらで学習したモデルを評価してください。",
+    ),
+    "evaluate.model_classes_look_alike": (
+        "The dataset has classes {classes} that the model does not know (it knows {known}): "
+        "map them with {hint}.",
+        "データセットにはモデルの知らないクラス {classes} があります（知っているクラスは "
+        "{known}）。{hint} で対応づけてください。",
     ),
     "evaluation.left_out": (
         "{layer}: {count} features without a polygon or a '{field}' value are left out of the "

@@ -8,6 +8,7 @@ class never quietly splits in two.
 
 from __future__ import annotations
 
+import difflib
 import re
 import warnings
 from collections import Counter
@@ -55,3 +56,13 @@ def unify_spellings(values: Iterable[str], known: Sequence[str] = (), *, name: s
             stacklevel=3,
         )
     return np.array([renamed.get(value, value) for value in values.tolist()], dtype=object)
+
+
+def look_alike_hint(unknown: Sequence[str], known: Sequence[str]) -> str:
+    """``--class-map`` for unknown names that look like known ones (a letter off), or ""."""
+    pairs = []
+    for name in unknown:
+        close = difflib.get_close_matches(spelling_key(name), [spelling_key(k) for k in known], 1)
+        if close:
+            pairs.append(f"{name}={next(k for k in known if spelling_key(k) == close[0])}")
+    return f"--class-map {','.join(pairs)}" if pairs else ""

@@ -71,7 +71,8 @@ def evaluate_command(
         raise click.UsageError("give --data (with --model) or --predictions and --labels")
     from landseg.evaluation.tiles import evaluate_dataset, format_table
 
-    result = evaluate_dataset(model, data, split=split, device=device)
+    class_map = map_options.get("class_map")
+    result = evaluate_dataset(model, data, split=split, device=device, class_map=class_map)
     click.echo(format_table(result))
     if json_path:
         write_json(json_path, result, overwrite=overwrite)

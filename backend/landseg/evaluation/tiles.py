@@ -7,7 +7,7 @@ that maximises F1, mAP50, mAP50-95), put into plain dictionaries for tables, JSO
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from landseg.errors import InvalidParameterError
 from landseg.inference.runtimes.devices import resolve_device
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.yolo_dataset import write_view
+from landseg.spelling import look_alike_hint, unify_spellings
 
 METRIC_NAMES = ("precision", "recall", "map50", "map50_95")
 
@@ -59,12 +60,15 @@ def evaluate_dataset(
     device: str = defaults.DEVICE,
     conf: float = 0.001,
     iou: float = 0.7,
+    class_map: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Validate a ``.pt``/``.onnx`` model on a YOLO-seg dataset split; per-class figures.
 
     The dataset is read through a temporary view (``write_view()``), so nothing is written
     into it. Classes are matched by name: a dataset that lists the model's classes in another
-    order is renumbered in the view, and one with a class the model does not know is refused.
+    order is renumbered in the view, names spelled another way (``Rice_Fields``) are read as the
+    model spells them, ``class_map`` renames others (``{"Barren-Land": "Baren-Land"}``), and a
+    class the model does not know is refused, with the ``--class-map`` a look-alike suggests.
 
     Raises:
         InvalidParameterError: The split does not exist, or the dataset has classes the model
@@ -75,12 +79,7 @@ def evaluate_dataset(
     with tempfile.TemporaryDirectory(prefix="landseg-val-") as runs:
         dataset = read_dataset(data, convert_into=Path(runs) / "coco", splits=[split])
         segmenter = load(model_path, device=device, runtime="ultralytics")  # its validator
-        unknown = [name for name in dataset.class_names if name not in segmenter.class_names]
-        if unknown:
-            raise InvalidParameterError(
-                f"The dataset has classes {unknown} that model '{Path(model_path).name}' does "
-                f"not know (it knows {segmenter.class_names}): evaluate a model trained for them."
-            )
+        dataset.class_names = _as_model_spells(dataset, segmenter, class_map or {})
         view = write_view(
             dataset, Path(runs) / "data", class_names=segmenter.class_names, splits=[split]
         )
@@ -99,6 +98,21 @@ def evaluate_dataset(
             workers=0,
         )
     return metrics_to_dict(metrics, segmenter.class_names)
+
+
+def _as_model_spells(dataset, segmenter, class_map: Mapping[str, str]) -> list[str]:
+    """The dataset's class names as the model spells them; unknown ones are refused."""
+    names = [class_map.get(name, name) for name in dataset.class_names]
+    names = list(unify_spellings(names, segmenter.class_names, name="The dataset"))
+    unknown = [name for name in names if name not in segmenter.class_names]
+    if unknown:
+        hint = look_alike_hint(unknown, segmenter.class_names)
+        fix = f"map them with {hint}" if hint else "evaluate a model trained for them"
+        raise InvalidParameterError(
+            f"The dataset has classes {unknown} that the model does not know (it knows "
+            f"{segmenter.class_names}): {fix}."
+        )
+    return names
 
 
 def format_table(result: dict[str, Any]) -> str:
