@@ -4,6 +4,7 @@ as LandSeg's own exports do, and their folders are never written to."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def trained(roboflow, tmp_path_factory):
             epochs=1,
             batch=4,
             imgsz=160,
-            continue_epochs=0,
+            continue_epochs=1,  # both phases, as the run on an exported dataset (tiny_run)
             loader_workers=0,
         )
     )
@@ -119,13 +120,21 @@ def test_class_order_is_matched_by_name(roboflow, trained, tmp_path):
     assert snapshot(roboflow) == before
 
 
-def test_report_of_a_run_on_an_imported_dataset(trained, tmp_path):
+def _outline(html: str) -> tuple[list[str], int]:
+    """A report's section headings (numbers and class names aside) and its figure count."""
+    headings = re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", html, flags=re.S)
+    return [re.sub(r"[\d.,%]+", "#", h) for h in headings], html.count("<img")
+
+
+def test_report_of_a_run_on_an_imported_dataset(trained, tiny_run, tmp_path):
+    """The same sections and figures as the report of a run on LandSeg's own export."""
     from landseg.reporting.report import build_report
 
     run_dir, _, _ = trained
-    html = build_report(run_dir, tmp_path / "report.html")
-    text = html.read_text(encoding="utf-8")
-    assert "farm" in text and "Baren-Land" in text
+    imported = build_report(run_dir, tmp_path / "imported.html").read_text(encoding="utf-8")
+    exported = build_report(tiny_run[0], tmp_path / "exported.html").read_text(encoding="utf-8")
+    assert "farm" in imported and "Baren-Land" in imported
+    assert _outline(imported) == _outline(exported)
 
 
 def _broken_copy(roboflow, tmp_path, edit):
