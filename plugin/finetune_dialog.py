@@ -1,4 +1,5 @@
-"""Dialog: fine-tune a model on the user's own labelled polygons (export-dataset, then train)."""
+"""Dialog: fine-tune a model on the user's own labelled polygons (export-dataset, then train),
+or on a dataset they already have (a Roboflow, YOLO or COCO export: train only)."""
 
 from __future__ import annotations
 
@@ -131,7 +132,25 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.class_table.setMinimumHeight(180)
         data_form.addRow(self.class_table)
+        self.dataset_widget = QgsFileWidget(data_group)
+        self.dataset_widget.setStorageMode(QgsFileWidget.GetDirectory)
+        self.dataset_widget.setToolTip(
+            tr(
+                "A dataset folder you already have (Roboflow, YOLO or COCO export): trained on "
+                "as it is, instead of the layers above. The folder is only read."
+            )
+        )
+        self.dataset_widget.fileChanged.connect(self._dataset_changed)
+        data_form.addRow(tr("Or a dataset folder"), self.dataset_widget)
         return data_group
+
+    def dataset(self) -> str:
+        """The dataset folder chosen instead of layers ("" when the layers are used)."""
+        return self.dataset_widget.filePath().strip()
+
+    def _dataset_changed(self, _path: str) -> None:
+        for widget in (self.raster_list, self.label_combo, self.field_combo, self.class_table):
+            widget.setEnabled(not self.dataset())
 
     def _model_group(self) -> QGroupBox:
         """Base model, epochs, image size, class weights, copy-paste and device."""
@@ -338,6 +357,30 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
 
     def validate(self) -> list[str]:
         errors = self.environment_errors()
+        errors += self._dataset_errors() if self.dataset() else self._layer_errors()
+        errors += self._base_model_errors()
+        folder = self.folder()
+        if not folder:
+            errors.append(tr("Choose an output folder."))
+        elif Path(folder).exists() and (not Path(folder).is_dir() or any(Path(folder).iterdir())):
+            errors.append(
+                tr(
+                    "The output folder '{folder}' is not empty: choose a new or empty folder."
+                ).format(folder=folder)
+            )
+        return errors
+
+    def _dataset_errors(self) -> list[str]:
+        if not Path(self.dataset()).is_dir():
+            return [
+                tr("The dataset folder '{folder}' does not exist: choose it again.").format(
+                    folder=self.dataset()
+                )
+            ]
+        return []
+
+    def _layer_errors(self) -> list[str]:
+        errors = []
         rasters = self.checked_rasters()
         if not rasters:
             errors.append(tr("Tick at least one raster layer to train on."))
@@ -350,7 +393,6 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
             errors.append(tr("Choose the polygon layer with your labels."))
         elif not self.field_combo.currentField():
             errors.append(tr("Choose the field of the label layer that holds the class."))
-        errors += self._base_model_errors()
         if self.field_combo.currentField() and (
             self.model_info is not None or self.published_base()
         ):
@@ -364,15 +406,6 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
                         values="; ".join(unsafe)
                     )
                 )
-        folder = self.folder()
-        if not folder:
-            errors.append(tr("Choose an output folder."))
-        elif Path(folder).exists() and (not Path(folder).is_dir() or any(Path(folder).iterdir())):
-            errors.append(
-                tr(
-                    "The output folder '{folder}' is not empty: choose a new or empty folder."
-                ).format(folder=folder)
-            )
         return errors
 
     def _base_model_errors(self) -> list[str]:
@@ -388,39 +421,12 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
     def build_request(self) -> FineTuneRequest:
         folder = Path(self.folder()).absolute()
         folder.mkdir(parents=True, exist_ok=True)
-        dataset_dir, run_dir = folder / "dataset", folder / "run"
-        report_path = folder / "report.html"
-        info = self.model_info or {}
-        published = self.published_base()
-        mapping = self.mapping()
-        classes = list(dict.fromkeys(mapping.values())) if published else self.model_classes()
-        labels = layers.vector_path(self.label_combo.currentLayer(), folder=str(folder / "labels"))
-        export = backend.export_dataset_args(
-            [layers.raster_path(layer) for layer in self.checked_rasters()],
-            labels,
-            str(dataset_dir),
-            class_field=self.field_combo.currentField(),
-            class_map=mapping,
-            classes=classes,
-            tile_size_px=info.get("tile_size_px"),
-            overlap_px=info.get("overlap_px"),
-        )
-        continued = self.continue_group.isChecked()
-        train = backend.train_args(
-            str(dataset_dir),
-            str(run_dir),
-            base_model=published or self.model_path() or info.get("path"),
-            epochs=self.epochs_spin.value(),
-            imgsz=self.imgsz_spin.value() or None,
-            device=self.device_combo.currentData(),
-            class_weights="balanced" if self.balance_check.isChecked() else "none",
-            copy_paste=self.copy_paste_spin.value(),
-            continue_epochs=self.continue_epochs_spin.value() if continued else 0,
-            continue_lr=self.continue_lr_spin.value() if continued else None,
-        )
-        steps = [
-            WorkerStep("export", export, 0.0, 0.1, tr("Exporting the dataset")),
-            WorkerStep("train", train, 0.1, 0.97, tr("Fine-tuning")),
+        run_dir, report_path = folder / "run", folder / "report.html"
+        dataset_dir = Path(self.dataset()).absolute() if self.dataset() else folder / "dataset"
+        steps = [] if self.dataset() else [self._export_step(folder, dataset_dir)]
+        train = self._train_args(dataset_dir, run_dir)
+        steps += [
+            WorkerStep("train", train, 0.0 if self.dataset() else 0.1, 0.97, tr("Fine-tuning")),
             WorkerStep(
                 "report",
                 backend.report_args(str(run_dir), str(report_path)),
@@ -437,6 +443,41 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
             run_dir=str(run_dir),
             report_path=str(report_path),
             steps=steps,
+        )
+
+    def _export_step(self, folder: Path, dataset_dir: Path) -> WorkerStep:
+        """``landseg export-dataset`` of the ticked rasters and the label layer."""
+        info = self.model_info or {}
+        mapping = self.mapping()
+        published = self.published_base()
+        classes = list(dict.fromkeys(mapping.values())) if published else self.model_classes()
+        labels = layers.vector_path(self.label_combo.currentLayer(), folder=str(folder / "labels"))
+        export = backend.export_dataset_args(
+            [layers.raster_path(layer) for layer in self.checked_rasters()],
+            labels,
+            str(dataset_dir),
+            class_field=self.field_combo.currentField(),
+            class_map=mapping,
+            classes=classes,
+            tile_size_px=info.get("tile_size_px"),
+            overlap_px=info.get("overlap_px"),
+        )
+        return WorkerStep("export", export, 0.0, 0.1, tr("Exporting the dataset"))
+
+    def _train_args(self, dataset_dir: Path, run_dir: Path) -> list[str]:
+        info = self.model_info or {}
+        continued = self.continue_group.isChecked()
+        return backend.train_args(
+            str(dataset_dir),
+            str(run_dir),
+            base_model=self.published_base() or self.model_path() or info.get("path"),
+            epochs=self.epochs_spin.value(),
+            imgsz=self.imgsz_spin.value() or None,
+            device=self.device_combo.currentData(),
+            class_weights="balanced" if self.balance_check.isChecked() else "none",
+            copy_paste=self.copy_paste_spin.value(),
+            continue_epochs=self.continue_epochs_spin.value() if continued else 0,
+            continue_lr=self.continue_lr_spin.value() if continued else None,
         )
 
     def accept(self) -> None:

@@ -15,13 +15,13 @@
         </message>
         <message>
             <location filename="../environment.py" />
-            <source>(this copy of the plugin carries no LandSeg wheel: install the plugin zip)</source>
-            <translation>（このプラグインには LandSeg の wheel が含まれていません。プラグインの zip からインストールしてください）</translation>
+            <source>LandSeg's Python environment (with PyTorch and ultralytics) was not found{problem}. Click 'Install…' in the LandSeg settings (or run: {command}), or set the Python of an existing environment there or in the LANDSEG_PYTHON environment variable.</source>
+            <translation>LandSeg の Python 環境（PyTorch と ultralytics を含む）が見つかりません{problem}。LandSeg の設定で「インストール…」をクリックする（または次を実行: {command}）か、既存の環境の Python を設定または環境変数 LANDSEG_PYTHON で指定してください。</translation>
         </message>
         <message>
             <location filename="../environment.py" />
-            <source>LandSeg's Python environment (with PyTorch and ultralytics) was not found{problem}. Click 'Install…' in the LandSeg settings (or run: {command}), or set the Python of an existing environment there or in the LANDSEG_PYTHON environment variable.</source>
-            <translation>LandSeg の Python 環境（PyTorch と ultralytics を含む）が見つかりません{problem}。LandSeg の設定で「インストール…」をクリックする（または次を実行: {command}）か、既存の環境の Python を設定または環境変数 LANDSEG_PYTHON で指定してください。</translation>
+            <source>The LandSeg environment has landseg {found}, the plugin is {wanted}: click 'Install…' in the LandSeg settings to upgrade it.</source>
+            <translation>LandSeg 環境の landseg は {found}、プラグインは {wanted} です。LandSeg の設定で「インストール…」をクリックして更新してください。</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -67,6 +67,16 @@
             <location filename="../export_dataset.py" />
             <source>Model class</source>
             <translation>モデルのクラス</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>A dataset folder you already have (Roboflow, YOLO or COCO export): trained on as it is, instead of the layers above. The folder is only read.</source>
+            <translation>お手持ちのデータセットのフォルダ（Roboflow、YOLO、COCO のエクスポート）。上のレイヤの代わりに、そのまま学習に使います。フォルダは読むだけです。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Or a dataset folder</source>
+            <translation>またはデータセットのフォルダ</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -158,6 +168,21 @@
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <source>Choose an output folder.</source>
+            <translation>出力フォルダを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>The output folder '{folder}' is not empty: choose a new or empty folder.</source>
+            <translation>出力フォルダ '{folder}' は空ではありません。新しいフォルダか空のフォルダを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>The dataset folder '{folder}' does not exist: choose it again.</source>
+            <translation>データセットのフォルダ '{folder}' がありません。選び直してください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>Tick at least one raster layer to train on.</source>
             <translation>学習に使うラスタレイヤを 1 つ以上チェックしてください。</translation>
         </message>
@@ -183,16 +208,6 @@
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
-            <source>Choose an output folder.</source>
-            <translation>出力フォルダを選んでください。</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
-            <source>The output folder '{folder}' is not empty: choose a new or empty folder.</source>
-            <translation>出力フォルダ '{folder}' は空ではありません。新しいフォルダか空のフォルダを選んでください。</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
             <source>Base model '{path}' does not exist: choose a .pt file.</source>
             <translation>ベースモデル '{path}' が存在しません。.pt ファイルを選んでください。</translation>
         </message>
@@ -203,11 +218,6 @@
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
-            <source>Exporting the dataset</source>
-            <translation>データセットを書き出し中</translation>
-        </message>
-        <message>
-            <location filename="../finetune_dialog.py" />
             <source>Fine-tuning</source>
             <translation>ファインチューニング中</translation>
         </message>
@@ -215,6 +225,11 @@
             <location filename="../finetune_dialog.py" />
             <source>Writing the report</source>
             <translation>レポートを作成中</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Exporting the dataset</source>
+            <translation>データセットを書き出し中</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -263,8 +278,8 @@
         </message>
         <message>
             <location filename="../installer.py" />
-            <source>The LandSeg environment has landseg {found}, the plugin is {wanted}: click 'Install…' in the LandSeg settings to upgrade it.</source>
-            <translation>LandSeg 環境の landseg は {found}、プラグインは {wanted} です。LandSeg の設定で「インストール…」をクリックして更新してください。</translation>
+            <source>(this copy of the plugin carries no LandSeg wheel: install the plugin zip)</source>
+            <translation>（このプラグインには LandSeg の wheel が含まれていません。プラグインの zip からインストールしてください）</translation>
         </message>
         <message>
             <location filename="../landseg_plugin.py" />

@@ -349,3 +349,39 @@ def test_settings_dialog_finds_the_environment_and_installs(gui_plugin, iface, t
     assert failing.succeeded is False and not (tmp_path / "half-built").exists()
     assert "internet" in failing.status.text()
     failing.close()
+
+
+def test_finetune_dialog_trains_on_a_dataset_folder_and_only_reads_it(
+    gui_plugin, iface, project, tiny_model, tmp_path
+):
+    from plugin import settings
+    from tests.own_datasets import snapshot, write_roboflow
+
+    settings.set_value(settings.MODEL, tiny_model)
+    dialog = gui_plugin.show_finetune_dialog()  # no layers: the dataset is all it needs
+    assert wait_until(lambda: model_ready(dialog), 60)
+    dialog.folder_widget.setFilePath(str(tmp_path / "finetune"))
+    dialog.dataset_widget.setFilePath(str(tmp_path / "missing"))
+    assert any("dataset folder" in e and "does not exist" in e for e in dialog.validate())
+    dataset = write_roboflow(tmp_path / "roboflow")
+    before = snapshot(dataset)
+    dialog.dataset_widget.setFilePath(str(dataset))
+    assert dialog.validate() == []
+    assert not dialog.raster_list.isEnabled() and not dialog.label_combo.isEnabled()
+    dialog.epochs_spin.setValue(1)
+    dialog.imgsz_spin.setValue(160)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    gui_plugin.open_url = lambda url: None
+    dialog.accept()
+    steps = dialog.request.steps
+    assert [step.key for step in steps] == ["train", "report"]
+    train = steps[0].args
+    assert Path(train[train.index("--data") + 1]) == dataset
+    (task,) = gui_plugin.tasks
+    assert wait_until(lambda: task.done, 180)
+    assert task.succeeded, task.outcome.error and task.outcome.error.details
+    assert Path(task.outcome.runs["train"].result["model"]).is_file()
+    assert Path(dialog.request.report_path).is_file()
+    assert snapshot(dataset) == before  # the user's folder is only read
+    dialog.dataset_widget.setFilePath("")
+    assert dialog.raster_list.isEnabled()
