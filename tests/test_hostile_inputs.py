@@ -425,6 +425,15 @@ CASES = {
         absent=["r4"],
     ),
     "train batch zero": Case([*TRAIN, "r5", "--batch", "0"], 2, "Batch 0", absent=["r5"]),
+    "train a class map of other classes": Case(
+        [*TRAIN, "r6", "--class-map", "building=roof"],
+        2,
+        "--class-map renames building, which the dataset does not have",
+        absent=["r6"],
+    ),
+    "train a class map that is no mapping": Case(
+        [*TRAIN, "r7", "--class-map", "roof"], 2, "is not a mapping", absent=["r7"]
+    ),
     # messages
     "raster without crs": Case(
         ["segment", "nocrs.tif", "-o", "o.gpkg"], 2, "has a geotransform but no CRS"

@@ -311,3 +311,45 @@ def test_names_spelled_another_way(roboflow, trained, tmp_path):
         )
     as_listed = evaluate_dataset(best, roboflow, split="test", imgsz=160, batch=4)
     assert mapped["classes"] == as_listed["classes"]
+
+
+def test_training_takes_the_base_models_spelling_of_the_classes(roboflow, trained, tmp_path):
+    """``Rice_Fields`` trains as the base model's ``rice-fields`` (a warning), ``--class-map``
+    maps the look-alike ``Barren-Land``: the head is kept, the classes carry the model's names."""
+    from dataclasses import replace
+
+    from landseg.training.base_model import dataset_names_for_base, matched_base_model
+    from landseg.training.train import train
+
+    _, best, _ = trained
+    typed = ["Barren-Land", "farm", "Rice_Fields", "roof"]
+    with pytest.warns(Warning, match="'Rice_Fields' as 'rice-fields'"):
+        spelt = dataset_names_for_base(typed, str(best), None)
+    assert spelt == ["Barren-Land", "farm", "rice-fields", "roof"]
+    messages: list[str] = []
+    with pytest.warns(Warning, match="anew"):
+        matched_base_model(str(best), spelt, tmp_path, messages)
+    assert "train with --class-map Barren-Land=Baren-Land." in messages[0]
+    with pytest.raises(InvalidParameterError, match="renames Barren_Land, which the dataset"):
+        dataset_names_for_base(typed, str(best), {"Barren_Land": "Baren-Land"})
+    with pytest.raises(InvalidParameterError, match="two of them of one name"):
+        dataset_names_for_base(typed, str(best), {"Barren-Land": "farm"})
+
+    shutil.copytree(roboflow, tmp_path / "typed")
+    yaml_path = tmp_path / "typed" / "data.yaml"
+    yaml_path.write_text(
+        yaml_path.read_text().replace(f"names: {ROBOFLOW_NAMES}", f"names: {typed}")
+    )
+    before = snapshot(tmp_path / "typed")
+    options = replace(
+        quick_options(tmp_path / "typed", tmp_path / "run"),
+        base_model=str(best),
+        class_map={"Barren-Land": "Baren-Land"},
+    )
+    with pytest.warns(Warning, match="'Rice_Fields' as 'rice-fields'"):
+        assert train(options).is_file()
+    record = json.loads((tmp_path / "run" / "record.json").read_text())
+    assert record["dataset"]["class_names"] == ROBOFLOW_NAMES
+    assert set(record["class_weights"]) == set(ROBOFLOW_NAMES)
+    assert not any("anew" in message for message in record["warnings"])
+    assert snapshot(tmp_path / "typed") == before

@@ -1132,6 +1132,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "は {count} 個（{classes}）です。分類ヘッドはデータセットのクラスを新たに学習し、バックボー"
         "ンとネックは学習済みの重みを引き継ぎます。",
     ),
+    "train.base_new_head_look_alike": (
+        "Base model '{name}' has {base_count} classes ({base_classes}); the dataset has {count} "
+        "({classes}). Its classification head learns the dataset's classes anew; the backbone "
+        "and neck keep their training. If they are its classes spelled another way, train with "
+        "{hint}.",
+        "ベースモデル '{name}' のクラスは {base_count} 個（{base_classes}）、データセットのクラス"
+        "は {count} 個（{classes}）です。分類ヘッドはデータセットのクラスを新たに学習し、バックボー"
+        "ンとネックは学習済みの重みを引き継ぎます。同じクラスの別の綴りであれば、{hint} を付けて学"
+        "習してください。",
+    ),
+    "train.class_map_unknown": (
+        "--class-map renames {unknown}, which the dataset does not have (its classes: "
+        "{classes}): name the dataset's classes on the left of each '='.",
+        "--class-map が名前を変える {unknown} はデータセットにありません（データセットのクラス: "
+        "{classes}）。各 '=' の左にはデータセットのクラス名を書いてください。",
+    ),
+    "train.class_map_duplicate": (
+        "The dataset's classes would be {classes}, two of them of one name: give each class its "
+        "own name in --class-map.",
+        "データセットのクラスが {classes} となり、2 つが同じ名前になります。--class-map で各クラ"
+        "スに別々の名前を付けてください。",
+    ),
     "record.no_folder": (
         "Run folder '{folder}' does not exist: give the folder landseg train wrote (its "
         "-o/--output).",

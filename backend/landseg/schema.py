@@ -17,7 +17,18 @@ from typing import Any
 
 from landseg import defaults
 
-KINDS = ("value", "number", "integer", "path", "flag", "switch", "bbox", "integers", "names")
+KINDS = (
+    "value",
+    "number",
+    "integer",
+    "path",
+    "flag",
+    "switch",
+    "bbox",
+    "integers",
+    "names",
+    "mapping",
+)
 
 
 @dataclass(frozen=True)

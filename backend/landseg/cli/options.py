@@ -48,7 +48,12 @@ def parsed(parse: Callable[[Any], Any]) -> Callable[[click.Context, click.Parame
     return lambda _context, _parameter, value: parse(value)
 
 
-_CALLBACKS = {"bbox": parsing.bbox, "integers": parsing.int_list, "names": parsing.name_list}
+_CALLBACKS = {
+    "bbox": parsing.bbox,
+    "integers": parsing.int_list,
+    "names": parsing.name_list,
+    "mapping": parsing.mapping,
+}
 _TYPES = {"number": float, "integer": int}
 
 

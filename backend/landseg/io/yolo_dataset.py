@@ -17,7 +17,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from landseg.errors import InvalidParameterError
@@ -238,6 +238,16 @@ def _checked_line(values: list[str], n_classes: int, number: int, labels: Path) 
             f"the image's size): {fix}."
         )
     return class_id
+
+
+def renamed(dataset: YoloDataset, names: Sequence[str]) -> YoloDataset:
+    """``dataset`` with its classes called ``names`` (in its order; the labels are the same)."""
+    to_new = dict(zip(dataset.class_names, names, strict=True))
+    instances = {
+        split: Counter({to_new[name]: count for name, count in counts.items()})
+        for split, counts in dataset.instances.items()
+    }
+    return replace(dataset, class_names=list(names), instances=instances)
 
 
 def write_view(

@@ -6,7 +6,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from landseg.errors import LandSegWarning
+from landseg.errors import InvalidParameterError, LandSegWarning
+from landseg.spelling import look_alike_hint, unify_spellings
 
 MATCHED_NAME = "base-matched.pt"
 
@@ -14,6 +15,39 @@ MATCHED_NAME = "base-matched.pt"
 def _class_names(model: Any) -> list[str]:
     names = getattr(model, "names", None) or {}
     return [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
+
+
+def _checkpoint(base_model: str) -> tuple[dict[str, Any], Any]:
+    """A ``.pt`` file's checkpoint and its model."""
+    import torch
+
+    checkpoint = torch.load(base_model, map_location="cpu", weights_only=False)
+    return checkpoint, checkpoint.get("ema") or checkpoint.get("model")
+
+
+def dataset_names_for_base(
+    class_names: list[str], base_model: str, class_map: dict[str, str] | None
+) -> list[str]:
+    """The dataset's class names renamed by ``class_map`` and spelled as the base model spells
+    them (``Rice_Fields`` is its ``rice-fields``, with a warning), in the dataset's order."""
+    class_map = class_map or {}
+    unknown = ", ".join(name for name in class_map if name not in class_names)
+    if unknown:
+        classes = ", ".join(class_names)
+        raise InvalidParameterError(
+            f"--class-map renames {unknown}, which the dataset does not have (its classes: "
+            f"{classes}): name the dataset's classes on the left of each '='."
+        )
+    names = [class_map.get(name, name) for name in class_names]
+    base_names = _class_names(_checkpoint(base_model)[1]) if base_model.endswith(".pt") else []
+    names = list(unify_spellings(names, base_names, name="The dataset"))
+    if len(set(names)) < len(names):
+        classes = ", ".join(names)
+        raise InvalidParameterError(
+            f"The dataset's classes would be {classes}, two of them of one name: give each "
+            "class its own name in --class-map."
+        )
+    return names
 
 
 def matched_base_model(
@@ -27,10 +61,7 @@ def matched_base_model(
     """
     if not base_model.endswith(".pt"):
         return base_model
-    import torch
-
-    checkpoint = torch.load(base_model, map_location="cpu", weights_only=False)
-    model = checkpoint.get("ema") or checkpoint.get("model")
+    checkpoint, model = _checkpoint(base_model)
     base_names = _class_names(model)
     if not base_names or base_names == class_names:
         return base_model
@@ -40,13 +71,16 @@ def matched_base_model(
             messages,
             f"Base model '{name}' has {len(base_names)} classes ({', '.join(base_names)}); the "
             f"dataset has {len(class_names)} ({', '.join(class_names)}). Its classification "
-            "head learns the dataset's classes anew; the backbone and neck keep their training.",
+            "head learns the dataset's classes anew; the backbone and neck keep their training."
+            + _same_classes_hint(class_names, base_names),
         )
         return base_model
     _reorder_head(model, [base_names.index(n) for n in class_names])
     model.names = dict(enumerate(class_names))
     checkpoint["model"], checkpoint["ema"] = model, None
     matched = run_dir / MATCHED_NAME
+    import torch
+
     torch.save(checkpoint, matched)
     _note(
         messages,
@@ -54,6 +88,12 @@ def matched_base_model(
         "head was reordered to match them by name.",
     )
     return str(matched)
+
+
+def _same_classes_hint(class_names: list[str], base_names: list[str]) -> str:
+    """How to keep what the base model learnt, where dataset names look like its names."""
+    hint = look_alike_hint([n for n in class_names if n not in base_names], base_names)
+    return f" If they are its classes spelled another way, train with {hint}." if hint else ""
 
 
 def _reorder_head(model: Any, order: list[int]) -> None:

@@ -92,6 +92,15 @@ class TrainOptions:
         "balanced、none、またはクラスごとの重み（例: 0.5,1.2,1.6,2）。",
         plugin=True,
     )
+    class_map: dict[str, str] | None = option(
+        None,
+        "--class-map",
+        "Rename the dataset's classes, e.g. Barren-Land=Baren-Land (to the base model's names, "
+        "so it keeps what it learnt of them).",
+        "データセットのクラス名を変えます。例: Barren-Land=Baren-Land（ベースモデルの名前に合わせる"
+        "と、そのクラスの学習済みの重みを引き継ぎます）。",
+        kind="mapping",
+    )
     copy_paste: float = option(
         defaults.COPY_PASTE,
         "--copy-paste",

@@ -35,8 +35,8 @@ from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, write
 from landseg.io.atomic import hidden_sibling
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.folders import check_replaceable_folder, foreign_entries, record_folder, swap_in
-from landseg.io.yolo_dataset import YoloDataset, write_view
-from landseg.training.base_model import matched_base_model
+from landseg.io.yolo_dataset import YoloDataset, renamed, write_view
+from landseg.training.base_model import dataset_names_for_base, matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs
 from landseg.training.inspection import leak_message, same_sources
 from landseg.training.options import (
@@ -67,10 +67,22 @@ def _dataset_stats(dataset: YoloDataset) -> dict[str, Any]:
     return {"instances": totals, "class_weights": dict(zip(names, weights, strict=True))}
 
 
-def _training_yaml(dataset: YoloDataset) -> Path:
+def _renamed_stats(stats: dict[str, Any], old: list[str], new: list[str]) -> dict[str, Any]:
+    """``stats`` with its per-class entries under the classes' new names."""
+    to_new = dict(zip(old, new, strict=True))
+    per_class = ("instances", "class_weights")
+    return stats | {
+        key: {to_new.get(name, name): value for name, value in stats[key].items()}
+        for key in per_class
+        if isinstance(stats.get(key), dict)
+    }
+
+
+def _training_yaml(dataset: YoloDataset, *, view: bool) -> Path:
     """What ultralytics trains on: a LandSeg export as it is; a dataset from elsewhere
-    (Roboflow, CVAT, ...) through a view in LandSeg's cache, so nothing is written into it."""
-    if foreign_entries(dataset.yaml_path.parent, kind="dataset") is not None:
+    (Roboflow, CVAT, ...) or with its classes renamed (``view``) through a view in LandSeg's
+    cache, so nothing is written into it."""
+    if not view and foreign_entries(dataset.yaml_path.parent, kind="dataset") is not None:
         return dataset.yaml_path
     return write_view(dataset, _views_folder(dataset.yaml_path, "view"))
 
@@ -118,6 +130,7 @@ def train(
     if leaks:
         warnings.warn(leak_message(len(leaks), next(iter(leaks))), LandSegWarning, stacklevel=2)
     class_names, stats = dataset.class_names, _dataset_stats(dataset)
+    dataset_names = list(class_names)
     weights = resolve_class_weights(options.class_weights, class_names, stats)
     target = Path(options.run_dir).absolute()
     check_replaceable_folder(
@@ -126,9 +139,13 @@ def train(
         kind=RUN_KIND,
         inputs=[dataset.yaml_path.parent, options.base_model],
     )
-    yaml_path = _training_yaml(dataset)
     say = (lambda message: progress(0.0, message)) if progress else None
     options = replace(options, base_model=base_model_file(options.base_model, say))
+    names = dataset_names_for_base(class_names, options.base_model, options.class_map)
+    if names != class_names:
+        dataset, stats = renamed(dataset, names), _renamed_stats(stats, class_names, names)
+        class_names = names
+    yaml_path = _training_yaml(dataset, view=names != dataset_names)
     replacing = target.is_dir() and any(target.iterdir())
     run_dir = target
     if replacing:
