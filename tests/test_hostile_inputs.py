@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -95,6 +96,7 @@ def _rasters(root: Path, scene: Path) -> None:
         warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
         with rasterio.open(root / "nocrs.tif", "w", transform=transform, **profile) as dst:
             dst.write(pixels)
+    cv2.imwrite(str(root / "photo.png"), np.ascontiguousarray(pixels[:3].transpose(1, 2, 0)))
     site_grid = (  # a local engineering CRS: metres of a site, nowhere on the Earth
         'LOCAL_CS["site grid",UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
     )
@@ -435,6 +437,27 @@ CASES = {
         [*TRAIN, "r7", "--class-map", "roof"], 2, "is not a mapping", absent=["r7"]
     ),
     # messages
+    "photo without --pixel-space": Case(
+        ["segment", "photo.png", "-o", "ph.gpkg"], 2, "with --pixel-space", absent=["ph.gpkg"]
+    ),
+    "--pixel-space on a georeferenced raster": Case(
+        ["segment", SCENE, "-o", "ph.gpkg", "--pixel-space"],
+        2,
+        "is georeferenced (EPSG:32654): --pixel-space is for images without",
+        absent=["ph.gpkg"],
+    ),
+    "--pixel-space with --bbox": Case(
+        ["segment", "photo.png", "-o", "ph.gpkg", "--pixel-space", "--bbox", "0,0,9,9"],
+        2,
+        "which --bbox cannot apply to",
+        absent=["ph.gpkg"],
+    ),
+    "--pixel-space on two images": Case(
+        ["segment", "photo.png", "photo.png", "-o", "ph.gpkg", "--pixel-space"],
+        2,
+        "segments one image at a time",
+        absent=["ph.gpkg"],
+    ),
     "raster without crs": Case(
         ["segment", "nocrs.tif", "-o", "o.gpkg"], 2, "has a geotransform but no CRS"
     ),

@@ -418,10 +418,43 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "raster.no_georeferencing": (
         "Raster '{path}' has no georeferencing ({absent}): georeference it first (QGIS "
-        "Georeferencer, or gdal_translate -a_srs EPSG:XXXX -a_ullr ...).",
+        "Georeferencer, or gdal_translate -a_srs EPSG:XXXX -a_ullr ...), or segment it in "
+        "pixel coordinates with --pixel-space.",
         "ラスタ '{path}' にはジオリファレンスがありません（{absent}がありません）。先にジオリファ"
-        "レンスしてください（QGIS のジオリファレンサ、または gdal_translate -a_srs EPSG:XXXX "
-        "-a_ullr ...）。",
+        "レンスする（QGIS のジオリファレンサ、または gdal_translate -a_srs EPSG:XXXX "
+        "-a_ullr ...）か、--pixel-space でピクセル座標のまま処理してください。",
+    ),
+    "pixel_space.georeferenced": (
+        "Raster '{uri}' is georeferenced ({crs}): --pixel-space is for images without "
+        "georeference; leave it out.",
+        "ラスタ '{uri}' はジオリファレンスされています（{crs}）。--pixel-space はジオリファレンス"
+        "のない画像のためのものです。外してください。",
+    ),
+    "pixel_space.geotransform_only": (
+        "Raster '{uri}' has a geotransform (a world file?) but no CRS: give its CRS with --crs "
+        "EPSG:XXXX instead of --pixel-space.",
+        "ラスタ '{uri}' にはジオトランスフォーム（ワールドファイル？）がありますが CRS がありませ"
+        "ん。--pixel-space ではなく --crs EPSG:XXXX で CRS を指定してください。",
+    ),
+    "pixel_space.several": (
+        "--pixel-space segments one image at a time: give one image (its polygons are in its "
+        "own pixel coordinates), not several.",
+        "--pixel-space は一度に 1 枚の画像を処理します（ポリゴンはその画像のピクセル座標です）。"
+        "複数ではなく 1 枚を指定してください。",
+    ),
+    "pixel_space.ground_options": (
+        "--pixel-space segments an image without georeference in pixel coordinates, which "
+        "{flags} cannot apply to: leave them out, or georeference the image and leave out "
+        "--pixel-space.",
+        "--pixel-space はジオリファレンスのない画像をピクセル座標で処理するため、{flags} は使え"
+        "ません。外すか、画像をジオリファレンスして --pixel-space を外してください。",
+    ),
+    "pixel_space.note": (
+        "The image has no georeference: segmenting it at its own pixels, each taken as "
+        "{pixel_m} m (the model's pixel size), and writing the polygons in pixel coordinates "
+        "(x = column, y = -row).",
+        "画像にジオリファレンスがありません。画像の画素のまま（1 画素をモデルの画素サイズ "
+        "{pixel_m} m とみなして）処理し、ポリゴンをピクセル座標（x = 列、y = -行）で書き出します。",
     ),
     "raster.bad_crs": (
         "'{crs}' is not a CRS: give an EPSG code such as EPSG:32654, or WKT.",

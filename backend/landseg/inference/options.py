@@ -54,6 +54,15 @@ class SegmentOptions:
         "CRS を持たないラスタの CRS（例: EPSG:32654）。再投影せずに割り当てます。",
         plugin=True,
     )
+    pixel_space: bool = option(
+        False,
+        "--pixel-space",
+        "For an image without georeference (a photo, a JPG or PNG): segment it at its own "
+        "pixels and write polygons in pixel coordinates (x = column, y = -row), areas in px.",
+        "ジオリファレンスのない画像（写真、JPG や PNG）を、そのままの画素で処理し、ポリゴンを"
+        "ピクセル座標（x = 列、y = -行）、面積をピクセル数で書き出します。",
+        kind="flag",
+    )
     output_crs: str | None = option(
         None,
         "--output-crs",
@@ -248,6 +257,8 @@ def check_options(options: SegmentOptions, output_kind: str) -> None:
         )
     if options.output_crs is not None:
         map_crs(options.output_crs)
+    if options.pixel_space:
+        _check_pixel_space_options(options)
     if options.tile_size_px is not None:  # the model's metadata gives the defaults
         from landseg.inference.tiling import validate_tiling
 
@@ -258,6 +269,24 @@ def check_options(options: SegmentOptions, output_kind: str) -> None:
         not options.review or (output_kind == ".gpkg" and not options.on_cluster),
         "--review writes a review layer beside the polygons: give a .gpkg output, and run on "
         "one machine (without --scheduler/--workers).",
+    )
+
+
+def _check_pixel_space_options(options: SegmentOptions) -> None:
+    """What needs a place on the ground is refused for an image segmented in pixel space."""
+    given = {
+        "--crs": options.crs,
+        "--output-crs": options.output_crs,
+        "--pixel-size": options.pixel_size_m,
+        "--aoi": options.aoi,
+        "--bbox": options.bbox,
+    }
+    flags = ", ".join(flag for flag, value in given.items() if value is not None)
+    require(
+        not flags,
+        f"--pixel-space segments an image without georeference in pixel coordinates, which "
+        f"{flags} cannot apply to: leave them out, or georeference the image and leave out "
+        "--pixel-space.",
     )
 
 

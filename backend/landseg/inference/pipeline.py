@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from landseg import __version__, defaults
+from landseg.checks import require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.geodesy import map_crs
 from landseg.inference.local_run import Review, StreamStats, stream
@@ -37,6 +38,7 @@ from landseg.io.features import Features
 from landseg.io.fingerprint import file_fingerprint
 from landseg.io.folders import atomic_folder
 from landseg.io.lock import output_lock
+from landseg.io.pixel_space import PixelSpace, pixel_space
 from landseg.io.rasters import with_crs
 from landseg.io.work_file import (
     PARQUET_FOLDER,
@@ -234,7 +236,8 @@ class SegmentRun:
         """What the run reads and where: the raster (its CRS given by ``crs`` where it has
         none), the tiles, the area, the bands and the resampling."""
         options = self.options
-        uri = with_crs(source_uri(self.raster_path), options.crs)
+        space = self._pixel_space() if options.pixel_space else None
+        uri = space.uri if space else with_crs(source_uri(self.raster_path), options.crs)
         return make_plan(
             uri,
             self.segmenter.info,
@@ -245,7 +248,20 @@ class SegmentRun:
             overlap_px=options.overlap_px,
             bands=options.bands,
             output_crs=map_crs(options.output_crs) if options.output_crs else None,
+            pixel_space=space,
         )
+
+    def _pixel_space(self) -> PixelSpace:
+        """One image without georeference, on a stand-in grid of the model's pixel size."""
+        raster = self.raster_path
+        images = [raster] if isinstance(raster, str | Path) else list(raster)
+        require(
+            len(images) == 1,
+            "--pixel-space segments one image at a time: give one image (its polygons are in "
+            "its own pixel coordinates), not several.",
+        )
+        info = self.segmenter.info
+        return pixel_space(str(images[0]), getattr(info, "pixel_size_m", None) or 1.0)
 
     def _into_work_file(self) -> tuple[StreamStats, str, dict[str, int]]:
         """Segment into the work file (with checkpoints when resumable), then put the output
@@ -401,7 +417,7 @@ class SegmentRun:
             "runtime": segmenter.runtime,
             "pixel_size_m": f"{plan.pixel_m:.4g}",
             "resampled_from_m": f"{plan.native_pixel_m:.4g}" if plan.source.grid else "",
-            "processing_grid": plan.crs.name if plan.grid_note else "",
+            "processing_grid": _grid_name(plan),
             "area_of_interest": plan.region.wkt[:2000] if plan.region is not None else "",
         }
 
@@ -459,3 +475,11 @@ def _stopped(layer: WorkFile, resumable: bool, error: BaseException) -> None:
         )
         return
     layer.discard()
+
+
+def _grid_name(plan: Plan) -> str:
+    """The output metadata's ``processing_grid``: a local metric grid's CRS, ``pixels`` for an
+    image in pixel space, or "" (the raster's own grid)."""
+    if plan.pixel_space is not None:
+        return "pixels"
+    return plan.crs.name if plan.grid_note else ""

@@ -23,6 +23,7 @@ from landseg.geodesy import (
     raster_pixel_size_m,
 )
 from landseg.inference.tiling import TileSpec, tile_grid, validate_tiling
+from landseg.io.pixel_space import PixelSpace
 from landseg.io.rasters import (
     RasterSource,
     Scaling,
@@ -55,7 +56,7 @@ class Plan:
     region: shapely.Geometry | None
     crs: CRS
     transform: Affine
-    output_crs: CRS
+    output_crs: CRS | None  # None: pixel coordinates (``pixel_space``)
     metres_per_unit: float  # ground metres in one unit of ``crs`` at the raster's centre
     native_pixel_m: float
     pixel_m: float  # the ground size of the pixels the model sees
@@ -63,6 +64,7 @@ class Plan:
     tile_size_px: int
     overlap_px: int
     messages: list[str]
+    pixel_space: PixelSpace | None = None  # an image without georeference, on a stand-in grid
 
 
 def make_plan(
@@ -76,8 +78,10 @@ def make_plan(
     overlap_px: int | None,
     bands: Sequence[int] | None,
     output_crs: CRS | None = None,
+    pixel_space: PixelSpace | None = None,
 ) -> Plan:
-    """Processing grid, tile size, area, bands, scaling and the tiles to read."""
+    """Processing grid, tile size, area, bands, scaling and the tiles to read (for an image in
+    ``pixel_space``, ``uri`` is its stand-in, and the polygons are written in pixels)."""
     if tile_size_px is None:
         tile_size_px = info.tile_size_px if info else defaults.TILE_SIZE_PX
     if overlap_px is None:
@@ -106,6 +110,12 @@ def make_plan(
     if region is not None:
         specs = _tiles_touching(specs, region, transform)
     left, bottom, right, top = reproject(shapely.box(*extent), raster_crs, crs).bounds
+    if pixel_space is not None:
+        note = (
+            f"The image has no georeference: segmenting it at its own pixels, each taken as "
+            f"{pixel_space.pixel_m:g} m (the model's pixel size), and writing the polygons in "
+            "pixel coordinates (x = column, y = -row)."
+        )
     return Plan(
         source,
         specs,
@@ -115,7 +125,7 @@ def make_plan(
         region,
         crs,
         transform,
-        output_crs or raster_crs,
+        None if pixel_space is not None else output_crs or raster_crs,
         metres_per_unit(crs, (left + right) / 2, (bottom + top) / 2),
         native_m,
         pixel_m,
@@ -123,6 +133,7 @@ def make_plan(
         tile_size_px,
         overlap_px,
         messages,
+        pixel_space,
     )
 
 

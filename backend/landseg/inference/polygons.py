@@ -52,11 +52,18 @@ def to_polygons(
         for name in ("agreement", "class_margin", "review_priority"):
             values = np.array([getattr(m, name) for m in merged], dtype=float)
             fields[name] = np.round(values[keep], 4)
-    return Features(fields, _multi(_in_output_crs(geometries[keep], plan)), plan.output_crs)
+    written = _multi(_in_output_crs(geometries[keep], plan))
+    if plan.pixel_space is not None:  # pixel coordinates: areas in pixels
+        fields = {("area_px" if k == "area_m2" else k): v for k, v in fields.items()}
+        fields["area_px"] = np.round(shapely.area(written), 1)
+    return Features(fields, written, plan.output_crs)
 
 
 def _in_output_crs(geometries: np.ndarray, plan: Plan) -> np.ndarray:
-    """Geometries of the processing grid in the output's CRS (valid, polygonal)."""
+    """Geometries of the processing grid in the output's CRS (valid, polygonal), or in pixel
+    coordinates for an image in pixel space."""
+    if plan.pixel_space is not None:
+        return plan.pixel_space.to_pixels(geometries)
     if plan.output_crs == plan.crs or not len(geometries):
         return geometries
     return repair_polygons(reproject(geometries, plan.crs, plan.output_crs))[0]

@@ -64,8 +64,11 @@ def _gdal_environment() -> rasterio.Env:
 
 
 @contextlib.contextmanager
-def open_raster(path: str | Path) -> Iterator[rasterio.DatasetReader]:
-    """Open a georeferenced raster for reading, with a clear error for each way it can fail.
+def open_raster(
+    path: str | Path, *, georeferenced: bool = True
+) -> Iterator[rasterio.DatasetReader]:
+    """Open a georeferenced raster (any raster, without ``georeferenced``) for reading, with a
+    clear error for each way it can fail.
 
     ``path`` is anything GDAL opens: a file, a VRT, ``/vsicurl/`` or ``https://`` URLs (a COG
     on a server), or a GDAL WMS/XYZ XML description. Use it as a context manager: network
@@ -76,7 +79,9 @@ def open_raster(path: str | Path) -> Iterator[rasterio.DatasetReader]:
         raise RasterReadError(f"Raster '{uri}' does not exist: check the path.")
     with _gdal_environment():
         try:
-            src = rasterio.open(uri)
+            with warnings.catch_warnings():  # said below, in LandSeg's words
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                src = rasterio.open(uri)
         except RasterioIOError as error:
             if _is_local_path(uri):
                 raise RasterReadError(
@@ -89,7 +94,8 @@ def open_raster(path: str | Path) -> Iterator[rasterio.DatasetReader]:
                 "your network or proxy settings."
             ) from None
         with src:
-            _check_georeferencing(src, uri)
+            if georeferenced:
+                _check_georeferencing(src, uri)
             yield src
 
 
@@ -110,7 +116,7 @@ def _check_georeferencing(src: rasterio.DatasetReader, uri: str) -> None:
         raise RasterReadError(
             f"Raster '{_short(uri)}' has no georeferencing ({' and '.join(missing)}): "
             "georeference it first (QGIS Georeferencer, or gdal_translate -a_srs EPSG:XXXX "
-            "-a_ullr ...)."
+            "-a_ullr ...), or segment it in pixel coordinates with --pixel-space."
         )
 
 
