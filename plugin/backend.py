@@ -49,12 +49,15 @@ def segment_args(
     min_area_m2: float = 1.0,
     simplify_tolerance_m: float | None = None,
     overwrite: bool = False,
+    resume: bool = False,
+    checkpoint: bool | None = None,
     aoi: str | None = None,
     bbox: Sequence[float] | None = None,
     pixel_size_m: float | None = None,
     crs: str | None = None,
 ) -> list[str]:
-    """``landseg segment``; ``aoi`` a polygon file, ``bbox`` in the raster's CRS.
+    """``landseg segment``; ``aoi`` a polygon file, ``bbox`` in the raster's CRS; ``resume``
+    continues an interrupted run, ``checkpoint`` False keeps no work file if the run stops.
 
     Here and in the other ``*_args``, relative paths become absolute (see :mod:`.paths`).
     """
@@ -79,6 +82,10 @@ def segment_args(
         args += ["--simplify-m", _number(simplify_tolerance_m)]
     if overwrite:
         args.append("--overwrite")
+    if resume:
+        args.append("--resume")
+    if checkpoint is not None:
+        args.append("--checkpoint" if checkpoint else "--no-checkpoint")
     return [*args, "--progress", "json"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from qgis.PyQt.QtCore import Qt, QUrl
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from . import backend, settings, warm_worker
+from . import backend, interrupted, paths, settings, warm_worker
 from .messages import TaskProgressItem, push_error, push_message, segment_summary
 from .processing.provider import LandSegProvider
 from .tasks import WorkerStep, WorkerTask, start
@@ -164,16 +165,23 @@ class LandSegPlugin:
 
     def _report_failure(self, task: WorkerTask, title: str) -> None:
         bar = self.iface.messageBar()
+        resume = tr(
+            "The tiles segmented so far are kept: segment to the same output again to resume."
+        )
         if task.outcome.cancelled:
-            push_message(
-                bar, title, tr("Cancelled; nothing was written."), level=Qgis.Warning, duration=10
+            message = (
+                tr("Cancelled.") + " " + resume
+                if task.outcome.kept
+                else tr("Cancelled; nothing was written.")
             )
+            push_message(bar, title, message, level=Qgis.Warning, duration=10)
             return
         error = task.outcome.error
+        message = error.message if error else tr("The task failed.")
         push_error(
             bar,
             title,
-            error.message if error else tr("The task failed."),
+            f"{message} {resume}" if task.outcome.kept else message,
             details=(error.details if error else "") or "\n".join(task.log[-200:]),
         )
 
@@ -185,7 +193,21 @@ class LandSegPlugin:
             [WorkerStep("segment", request.args)],
         )
         task.started_at = getattr(request, "clicked_at", None) or time.monotonic()
+        task.add_callback(self._segmentation_ended)
         return self._start(task, request, tr("LandSeg segmentation"), self._segmentation_finished)
+
+    @staticmethod
+    def _segmentation_ended(task: WorkerTask) -> None:
+        """Remember a run that kept its work to be resumed; a temporary output's folder (made
+        for the run) goes with a run that did not complete."""
+        request = task.request
+        output = paths.absolute_output(request.output)
+        if task.succeeded:
+            interrupted.forget(output)
+        elif request.temporary_output:
+            shutil.rmtree(Path(output).parent, ignore_errors=True)
+        elif task.outcome.kept:
+            interrupted.remember(output, task.outcome.kept)
 
     def _segmentation_finished(self, task: WorkerTask, title: str) -> None:
         request = task.request

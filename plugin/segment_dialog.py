@@ -28,7 +28,7 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from . import backend, environment, layers, paths, settings, sources
+from . import backend, environment, interrupted, layers, paths, settings, sources
 from .model_picker import MODEL_FILTER, ModelPickerMixin, initial_model
 from .translation import tr
 
@@ -151,6 +151,16 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         form.addRow(tr("Output GeoPackage"), self.output_widget)
         self.overwrite_check = QCheckBox(tr("Overwrite an existing file"), self)
         form.addRow("", self.overwrite_check)
+        self.resume_check = QCheckBox(tr("Resume the interrupted run to this output"), self)
+        self.resume_check.setToolTip(
+            tr(
+                "A run to this output stopped and kept the tiles it had segmented: continue "
+                "from there (untick to start again)."
+            )
+        )
+        form.addRow("", self.resume_check)
+        self.output_widget.fileChanged.connect(self._output_changed)
+        self._output_changed(self.output_path())
 
     def _add_buttons(self, layout: QVBoxLayout) -> None:
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel, self)
@@ -267,6 +277,19 @@ class SegmentDialog(ModelPickerMixin, QDialog):
     def output_path(self) -> str:
         return self.output_widget.filePath().strip()
 
+    def _output_changed(self, _path: str) -> None:
+        """Offer to resume where an interrupted run to this output kept its work."""
+        output = self.output_path()
+        resumable = (
+            bool(output) and interrupted.work_file(paths.absolute_output(output)) is not None
+        )
+        self.resume_check.setVisible(resumable)
+        self.resume_check.setChecked(resumable)
+
+    def resume(self) -> bool:
+        """Whether the run continues an interrupted one (offered and ticked)."""
+        return self.resume_check.isVisibleTo(self) and self.resume_check.isChecked()
+
     def validate(self) -> list[str]:
         """Problems that stop a run, as messages saying what to do."""
         errors = self.environment_errors()
@@ -327,6 +350,8 @@ class SegmentDialog(ModelPickerMixin, QDialog):
             min_area_m2=self.min_area_spin.value(),
             simplify_tolerance_m=self.simplify_spin.value() or None,
             overwrite=self.overwrite_check.isChecked(),
+            resume=self.resume(),
+            checkpoint=False if temporary else None,  # a temporary output is never resumed
             pixel_size_m=self.pixel_spin.value() or None,
             crs=sources.assigned_crs(layer),
             **self.area_args(layer),

@@ -28,6 +28,7 @@ SIMPLIFY = "simplify_m"
 FINETUNE_EPOCHS = "finetune/epochs"
 FINETUNE_IMGSZ = "finetune/imgsz"
 FINETUNE_FOLDER = "finetune/folder"
+INTERRUPTED = "interrupted_runs"  # JSON: output -> work file a stopped segmentation kept
 WHEELHOUSE = "wheelhouse"  # folder of wheels to install from without internet ("" = index)
 
 DEVICES = ("auto", "cpu", "cuda")

@@ -38,6 +38,7 @@ class TaskOutcome:
     step_errors: dict[str, WorkerError] = field(default_factory=dict)
     error: WorkerError | None = None
     cancelled: bool = False
+    kept: str | None = None  # the work file a stopped segmentation kept to be resumed
 
 
 class WorkerTask(QgsTask):
@@ -88,10 +89,11 @@ class WorkerTask(QgsTask):
                     on_log=self._log,
                     on_start=self.worker_pids.append,
                 )
-            except WorkerCancelled:
-                self.outcome.cancelled = True
+            except WorkerCancelled as error:
+                self.outcome.cancelled, self.outcome.kept = True, error.kept
                 return False
             except WorkerError as error:
+                self.outcome.kept = error.kept
                 if step.optional:
                     self.outcome.step_errors[step.key] = error
                     continue

@@ -26,6 +26,7 @@ from typing import Any
 EXIT_USAGE = 2
 EXIT_CANCELLED = 130
 ERROR_PREFIX = "landseg: error: "
+KEPT_PREFIX = "landseg: kept: "  # the work file a stopped segmentation kept for --resume
 TERMINATE_GRACE_S = 10.0
 language = "en"  # the worker's LANDSEG_LANG: the plugin's translator sets QGIS's language here
 DETAILS_LINES = 400  # stderr lines kept for the "details" view
@@ -35,17 +36,27 @@ _KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 
 
 class WorkerError(Exception):
-    """The worker failed; ``message`` is the backend's one-line error, ``details`` its log."""
+    """The worker failed; ``message`` is the backend's one-line error, ``details`` its log,
+    ``kept`` the work file a segmentation kept to be resumed (``None``: nothing is left)."""
 
-    def __init__(self, message: str, *, details: str = "", returncode: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: str = "",
+        returncode: int | None = None,
+        kept: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.details = details
         self.returncode = returncode
+        self.kept = kept
 
 
 class WorkerCancelled(WorkerError):
-    """The run was cancelled (by the user or the caller); nothing was written."""
+    """The run was cancelled (by the user or the caller); nothing was written, unless a
+    segmentation ``kept`` its work to be resumed."""
 
 
 @dataclass
@@ -156,7 +167,7 @@ def error_message(stderr: Sequence[str], returncode: int) -> str:
         if line.startswith(ERROR_PREFIX):
             return line[len(ERROR_PREFIX) :].strip()
     for line in reversed(stderr):
-        if line.strip():
+        if line.strip() and not line.startswith(KEPT_PREFIX):
             return f"{line.strip()} (exit code {returncode})"
     return f"The LandSeg worker stopped with exit code {returncode} and no message."
 
@@ -254,11 +265,13 @@ def check_outcome(
 ) -> None:
     """Raise what a finished job means: cancelled, timed out or failed (nothing if it worked)."""
     details = "\n".join(run.stderr)
+    kept = kept_work_file(run.stderr)
     if cancelled or returncode == EXIT_CANCELLED:
         raise WorkerCancelled(
             "Cancelled: the LandSeg worker was stopped and wrote no output.",
             details=details,
             returncode=returncode,
+            kept=kept,
         )
     if timed_out:
         raise WorkerError(
@@ -268,7 +281,17 @@ def check_outcome(
         )
     if returncode != 0:
         code = -1 if returncode is None else returncode
-        raise WorkerError(error_message(run.stderr, code), details=details, returncode=returncode)
+        raise WorkerError(
+            error_message(run.stderr, code), details=details, returncode=returncode, kept=kept
+        )
+
+
+def kept_work_file(stderr: Sequence[str]) -> str | None:
+    """The work file the backend said it kept for ``--resume`` (``landseg: kept: PATH``)."""
+    for line in reversed(stderr):
+        if line.startswith(KEPT_PREFIX):
+            return line[len(KEPT_PREFIX) :].strip()
+    return None
 
 
 def handle_event(

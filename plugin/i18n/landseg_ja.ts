@@ -303,6 +303,16 @@
         </message>
         <message>
             <location filename="../landseg_plugin.py" />
+            <source>The tiles segmented so far are kept: segment to the same output again to resume.</source>
+            <translation>ここまでに処理したタイルは保存されています。同じ出力にもう一度セグメンテーションすると再開できます。</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>Cancelled.</source>
+            <translation>キャンセルしました。</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
             <source>Cancelled; nothing was written.</source>
             <translation>キャンセルしました。何も書き込まれていません。</translation>
         </message>
@@ -538,6 +548,11 @@ Tile {tile} px, overlap {overlap} px</source>
         </message>
         <message>
             <location filename="../base.py" />
+            <source>Cancelled: the tiles segmented so far are kept in '{path}'; run again with 'Resume an interrupted run to this output' ticked to continue, or delete that file.</source>
+            <translation>キャンセルしました。ここまでに処理したタイルは '{path}' に保存されています。「この出力への中断した処理を再開」にチェックを入れてもう一度実行すると続きから処理します（不要ならこのファイルを削除してください）。</translation>
+        </message>
+        <message>
+            <location filename="../base.py" />
             <source>Cancelled: the LandSeg worker was stopped and wrote no output.</source>
             <translation>キャンセルしました。LandSeg のワーカーを停止し、出力は書き込まれていません。</translation>
         </message>
@@ -545,6 +560,11 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../base.py" />
             <source>LandSeg failed: {message}</source>
             <translation>LandSeg でエラーが発生しました: {message}</translation>
+        </message>
+        <message>
+            <location filename="../base.py" />
+            <source>Tick 'Resume an interrupted run to this output' to continue it.</source>
+            <translation>「この出力への中断した処理を再開」にチェックを入れると続きから処理します。</translation>
         </message>
         <message>
             <location filename="../base.py" />
@@ -848,6 +868,11 @@ The work runs in LandSeg's own Python environment, outside QGIS; cancelling stop
             <location filename="../segment.py" />
             <source>Simplification tolerance (m, empty: one pixel)</source>
             <translation>単純化の許容値（m、空欄: 1 ピクセル）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Resume an interrupted run to this output</source>
+            <translation>この出力への中断した処理を再開</translation>
         </message>
         <message>
             <location filename="../segment.py" />
@@ -1222,6 +1247,16 @@ Base model: a .pt file to fine-tune; empty uses the default model. The run folde
             <location filename="../segment_dialog.py" />
             <source>Overwrite an existing file</source>
             <translation>既存のファイルを上書きする</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Resume the interrupted run to this output</source>
+            <translation>この出力への中断した処理を再開</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>A run to this output stopped and kept the tiles it had segmented: continue from there (untick to start again).</source>
+            <translation>この出力への処理は途中で止まり、処理済みのタイルが保存されています。続きから処理します（最初からやり直すにはチェックを外してください）。</translation>
         </message>
         <message>
             <location filename="../segment_dialog.py" />

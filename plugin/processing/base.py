@@ -76,16 +76,25 @@ def run_backend(
             on_log=feedback.pushConsoleInfo,
             on_start=lambda pid: feedback.pushDebugInfo(f"LandSeg worker PID {pid}"),
         )
-    except WorkerCancelled:
+    except WorkerCancelled as error:
         if output:
             remove_partial_outputs(output)
+        if error.kept:
+            raise QgsProcessingException(
+                tr(
+                    "Cancelled: the tiles segmented so far are kept in '{path}'; run again with "
+                    "'Resume an interrupted run to this output' ticked to continue, or delete "
+                    "that file."
+                ).format(path=error.kept)
+            ) from None
         raise QgsProcessingException(
             tr("Cancelled: the LandSeg worker was stopped and wrote no output.")
         ) from None
     except WorkerError as error:  # the worker removed its own partial files; another run's stay
-        raise QgsProcessingException(
-            tr("LandSeg failed: {message}").format(message=error.message)
-        ) from None
+        message = tr("LandSeg failed: {message}").format(message=error.message)
+        if error.kept:
+            message += " " + tr("Tick 'Resume an interrupted run to this output' to continue it.")
+        raise QgsProcessingException(message) from None
 
 
 class LandSegAlgorithm(QgsProcessingAlgorithm):

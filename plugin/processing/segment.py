@@ -12,18 +12,41 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterVectorDestination,
+    QgsProcessingUtils,
 )
 
 from .. import backend, layers, sources
 from ..messages import segment_summary
 from ..translation import tr
 from .base import LandSegAlgorithm, layer_errors, run_backend
+
+
+class ClassStyle(QgsProcessingLayerPostProcessorInterface):
+    """Gives a result Processing loads the class style its GeoPackage holds: Processing loads
+    layers without their default style."""
+
+    _instance: ClassStyle | None = None
+
+    @classmethod
+    def instance(cls) -> ClassStyle:
+        """The one post-processor (it must outlive the algorithm that hands it over)."""
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def postProcessLayer(self, layer, context, feedback) -> None:
+        _message, loaded = layer.loadDefaultStyle()
+        if loaded:
+            layer.triggerRepaint()
 
 
 class SegmentAlgorithm(LandSegAlgorithm):
@@ -43,6 +66,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
         "DEVICE": "device",
         "MIN_AREA": "min_area_m2",
         "SIMPLIFY": "simplify_tolerance_m",
+        "RESUME": "resume",
     }
 
     def displayName(self) -> str:
@@ -111,6 +135,11 @@ class SegmentAlgorithm(LandSegAlgorithm):
             optional=True,
             minimum=0.0,
         )
+        resume = QgsProcessingParameterBoolean(
+            "RESUME", tr("Resume an interrupted run to this output"), defaultValue=False
+        )
+        resume.setFlags(resume.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(resume)
         self.addParameter(
             QgsProcessingParameterVectorDestination(
                 "OUTPUT", tr("Land cover"), type=QgsProcessing.TypeVectorPolygon
@@ -193,6 +222,8 @@ class SegmentAlgorithm(LandSegAlgorithm):
             min_area_m2=self.parameterAsDouble(parameters, "MIN_AREA", context),
             simplify_tolerance_m=self._optional_number(parameters, "SIMPLIFY", context, float),
             overwrite=True,  # Processing replaces its destinations
+            resume=self.parameterAsBoolean(parameters, "RESUME", context),
+            checkpoint=False if _temporary(output) else None,  # never resumed: keep nothing
             pixel_size_m=self._optional_number(parameters, "PIXEL_SIZE", context, float),
             crs=sources.assigned_crs(layer),
             **self._area(parameters, context, layer),
@@ -207,6 +238,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
             details = context.layerToLoadOnCompletionDetails(destination)
             details.forceName = True
             details.name = f"{layer.name()} {tr('land cover')}"
+            details.setPostProcessor(ClassStyle.instance())
         return {
             "OUTPUT": output,
             "INSTANCES": sum(counts.values()),
@@ -214,3 +246,9 @@ class SegmentAlgorithm(LandSegAlgorithm):
             "DEVICE_USED": result.get("device", ""),
             "TIME_S": total,
         }
+
+
+def _temporary(output: str) -> bool:
+    """Whether ``output`` is one of Processing's temporary outputs (in its temporary folder)."""
+    folder = Path(QgsProcessingUtils.tempFolder()).resolve()
+    return folder in Path(output).resolve().parents

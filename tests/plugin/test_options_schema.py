@@ -26,5 +26,6 @@ def test_each_processing_parameter_sets_a_declared_option_with_its_default(provi
         if parameters[parameter_name].type() == "number" and item.default is not None:
             assert default == pytest.approx(item.default), parameter_name
     offered = {name for name, item in options.items() if item.plugin}
-    # crs and overwrite the plugin sets itself (the layer's CRS; Processing replaces outputs)
-    assert offered - set(instance.OPTIONS.values()) <= {"crs", "overwrite"}
+    # crs, overwrite and checkpoint the plugin sets itself (the layer's CRS; Processing
+    # replaces outputs; a temporary output keeps no work file)
+    assert offered - set(instance.OPTIONS.values()) <= {"crs", "overwrite", "checkpoint"}

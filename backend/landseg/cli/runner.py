@@ -8,19 +8,33 @@ from landseg import defaults
 from landseg.errors import Cancelled, LandSegError
 from landseg.messages import translate
 
+KEPT_PREFIX = "landseg: kept: "  # then the work file a stopped run left to resume from
+
 
 def run_command(group: click.Group, argv: list[str] | None) -> int:
-    """Run ``argv`` with ``group``; 0, 2 for a bad input or option, 130 when cancelled."""
+    """Run ``argv`` with ``group``; 0, 2 for a bad input or option, 130 when cancelled.
+
+    A run that stopped and kept its work file for ``--resume`` says so last, on a line of its
+    own that callers (the QGIS plugin) read: ``landseg: kept: PATH``.
+    """
     try:
         group.main(args=argv, prog_name="landseg", standalone_mode=False)
     except Cancelled as error:
         click.echo(f"landseg: cancelled: {translate(str(error))}", err=True)
-        return defaults.EXIT_CANCELLED
+        return _kept(error, defaults.EXIT_CANCELLED)
     except (LandSegError, click.ClickException) as error:
         message = error.format_message() if isinstance(error, click.ClickException) else error
         click.echo(f"landseg: error: {translate(str(message))}", err=True)
-        return defaults.EXIT_USAGE
-    except (click.exceptions.Abort, KeyboardInterrupt):
+        return _kept(error, defaults.EXIT_USAGE)
+    except (click.exceptions.Abort, KeyboardInterrupt) as error:
         click.echo(f"landseg: {translate('cancelled')}", err=True)
-        return defaults.EXIT_CANCELLED
+        return _kept(error, defaults.EXIT_CANCELLED)
     return 0
+
+
+def _kept(error: BaseException, code: int) -> int:
+    """``code``, after naming the work file ``error``'s run kept (if it kept one)."""
+    work_file = getattr(error, "work_file", None)
+    if work_file:
+        click.echo(f"{KEPT_PREFIX}{work_file}", err=True)
+    return code

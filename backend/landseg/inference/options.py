@@ -201,6 +201,7 @@ class SegmentOptions:
         "Continue this output's run that stopped (crash, kill, cancel) where it stopped.",
         "止まった（異常終了・強制終了・キャンセル）この出力の処理を、止まった所から続けます。",
         kind="flag",
+        plugin=True,
     )
     checkpoint: bool | None = option(
         None,
@@ -210,6 +211,7 @@ class SegmentOptions:
         f"処理が止まったときに再開用の作業ファイルを残します。既定: "
         f"{defaults.CHECKPOINT_MIN_TILES} タイルを超えるとき有効。",
         kind="switch",
+        plugin=True,
     )
     skip_unreadable: bool = option(
         False,

@@ -473,6 +473,7 @@ def _stopped(layer: WorkFile, resumable: bool, error: BaseException) -> None:
             f"{error.args[0] if error.args else error} The run can continue where it stopped: "
             "run the same command again with --resume.",
         )
+        error.work_file = str(layer.work)  # the command line names it (``landseg: kept:``)
         return
     layer.discard()
 
