@@ -37,6 +37,9 @@ def show_details(parent: QWidget | None, title: str, message: str, details: str)
     return viewer
 
 
+BAR_TEXT_CHARS = 120  # about what two lines of a message bar show at QGIS's usual width
+
+
 def push_message(
     bar: QgsMessageBar,
     title: str,
@@ -47,10 +50,11 @@ def push_message(
     buttons: dict[str, object] | None = None,
     duration: int = 0,
 ) -> QgsMessageBarItem:
-    """Push ``text`` with optional "Details…" and extra buttons (label -> callback)."""
+    """Push ``text`` with extra buttons (label -> callback), and "Details…" with the whole
+    text and ``details`` where there are details or the text is longer than the bar shows."""
     item = bar.createMessage(title, text)
     item.buttons = {}
-    if details:
+    if details or len(text) > BAR_TEXT_CHARS:
         button = QPushButton(tr("Details…"), item)
 
         def open_details() -> None:

@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import tempfile
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,6 +335,12 @@ CASES = {
         "Model file 'text.pt' could not be read",
         absent=["t.onnx"],
     ),
+    "segment with a file that is no model names it plainly": Case(
+        ["segment", SCENE, "-o", "nm.gpkg", "--model", "text.pt"],
+        2,
+        "Model file 'text.pt' could not be read (TypeError: text.pt is not",
+        absent=["nm.gpkg"],
+    ),
     "export-model to a .pt": Case(
         ["export-model", str(DEFAULT_MODEL_PATH), "-o", "x.pt"],
         2,
@@ -542,6 +549,8 @@ def test_hostile_input(name, p, run_cli):
     if case.code == 2:
         lines = [line for line in err.splitlines() if line.startswith("landseg: error:")]
         assert len(lines) == 1 and "Traceback" not in err, err
+        symbols = [c for c in lines[0] if unicodedata.category(c) == "So" and c > "\u25ff"]
+        assert not symbols and "ERROR" not in lines[0], lines[0]  # a library's label or emoji
     for path in case.kept:
         assert os.path.lexists(p / path), path
     for path in case.absent:

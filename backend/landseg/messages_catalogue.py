@@ -456,6 +456,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "画像にジオリファレンスがありません。画像の画素のまま（1 画素をモデルの画素サイズ "
         "{pixel_m} m とみなして）処理し、ポリゴンをピクセル座標（x = 列、y = -行）で書き出します。",
     ),
+    "model.export_failed": (
+        "Model file '{path}' could not be exported to ONNX ({error_type}: {cause}): run it with "
+        "--runtime torch instead.",
+        "モデルファイル '{path}' を ONNX に変換できませんでした（{error_type}: {cause}）。代わりに "
+        "--runtime torch で実行してください。",
+    ),
     "raster.bad_crs": (
         "'{crs}' is not a CRS: give an EPSG code such as EPSG:32654, or WKT.",
         "'{crs}' は CRS ではありません。EPSG:32654 のような EPSG コードか WKT を指定してください。",

@@ -33,6 +33,38 @@ def test_gui_registers_toolbar_menu_and_provider(gui_plugin, iface):
     assert len(iface.menus["&LandSeg"].actions()) == 3
 
 
+def test_a_bad_model_file_is_named_plainly_and_shown_whole(
+    gui_plugin, iface, small_scene, tmp_path
+):
+    """The user's file named, no library emoji, and the whole text one click away however long
+    it is (the bar shows two lines)."""
+    from qgis.PyQt.QtWidgets import QTextBrowser
+
+    from plugin import backend, environment
+    from plugin.segment_dialog import SegmentRequest
+
+    fake = tmp_path / "fake.pt"
+    fake.write_text("not a model")
+    out = tmp_path / "out.gpkg"
+    request = SegmentRequest(
+        python=environment.detect().python,
+        raster=str(small_scene.raster_path),
+        layer_name="scene",
+        output=str(out),
+        temporary_output=False,
+        args=backend.segment_args(str(small_scene.raster_path), str(out), model=str(fake)),
+    )
+    task = gui_plugin.start_segmentation(request)
+    assert wait_until(lambda: task.done, 60) and not task.succeeded
+    item = iface.bar.currentItem()
+    assert f"Model file '{fake}' could not be read" in item.text()
+    assert "❌" not in item.text() and "ERROR" not in item.text() and ".cache" not in item.text()
+    assert len(item.text()) > 120
+    item.buttons["details"].click()
+    assert item.text() in item.details_viewer.findChild(QTextBrowser).toPlainText()
+    item.details_viewer.close()
+
+
 @pytest.mark.slow
 def test_segment_dialog_defaults(gui_plugin, iface, project, small_scene, tiny_model):
     from plugin import settings

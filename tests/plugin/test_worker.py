@@ -124,3 +124,22 @@ def test_settings_come_from_the_environment_first(qgis_app, clean_settings, monk
     assert settings.value(settings.PYTHON) == "/from/env"
     monkeypatch.setenv("LANDSEG_FINETUNE_EPOCHS", "7")
     assert settings.value(settings.FINETUNE_EPOCHS, 50, int) == 7
+
+
+def test_the_log_holds_no_library_deprecation_notices(
+    worker_python, small_scene, tmp_path, monkeypatch
+):
+    """Even where the host asks for every warning (PYTHONWARNINGS=default), rasterio's "Use `@`
+    matmul" and the like stay out of the log that Processing shows."""
+    from rasterio import open as open_raster
+
+    monkeypatch.setenv("PYTHONWARNINGS", "default")
+    with open_raster(small_scene.raster_path) as src:
+        left, bottom, right, top = src.bounds
+    bbox = (left + 20, bottom + 20, right - 20, top - 20)  # reads windows: rasterio's own `*`
+    log: list[str] = []
+    args = backend.segment_args(
+        str(small_scene.raster_path), str(tmp_path / "out.gpkg"), bbox=bbox, device="cpu"
+    )
+    run_worker(worker_python, args, on_log=log.append)
+    assert log and not [line for line in log if "matmul" in line or "Deprecat" in line]

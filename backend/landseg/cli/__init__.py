@@ -10,12 +10,14 @@ from __future__ import annotations
 import signal
 import sys
 import warnings
+from pathlib import Path
 
 import click
 
 from landseg import __version__
 from landseg.cli import data, evaluation, models, reports, segment, serve, training
 from landseg.cli.runner import run_command
+from landseg.errors import LandSegWarning
 from landseg.messages import translate
 
 
@@ -42,9 +44,31 @@ for _command in (
     cli.add_command(_command)
 
 
+# Libraries' notices to their callers' developers (rasterio's "Use `@` matmul", torch's
+# FutureWarnings): never shown to users, whatever PYTHONWARNINGS or the host application says.
+DEVELOPER_NOTICES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings as users read them: one line, without the source line that raised them."""
-    click.echo(f"landseg: warning: {translate(str(message))}", err=True)
+    """Warnings as users read them: one line, without the source line that raised them; a
+    library's warning is shown once and says it is the library's."""
+    if issubclass(category, LandSegWarning):
+        click.echo(f"landseg: warning: {translate(str(message))}", err=True)
+        return
+    text = f"{category.__name__}: {message}"
+    if text not in _shown:
+        _shown.add(text)
+        library = Path(filename).parent.name or filename
+        click.echo(f"landseg: note from {library}: {text}", err=True)
+
+
+_shown: set[str] = set()
+
+
+def quiet_developer_notices() -> None:
+    """Ignore :data:`DEVELOPER_NOTICES`, wherever they come from."""
+    for category in DEVELOPER_NOTICES:
+        warnings.filterwarnings("ignore", category=category)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     it while shutting down, after the output was written).
     """
     warnings.showwarning = _one_line_warning
+    quiet_developer_notices()
     code = run_command(cli, argv)
     if argv is None:
         for number in (signal.SIGINT, signal.SIGTERM):

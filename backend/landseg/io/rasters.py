@@ -177,7 +177,7 @@ def scaled_grid(src, scale: float) -> Grid:
             f"At the chosen pixel size the raster '{_short(src.name)}' would be smaller than "
             "one pixel: give a pixel size finer than the raster's extent."
         )
-    transform = src.transform * Affine.scale(src.width / width, src.height / height)
+    transform = src.transform @ Affine.scale(src.width / width, src.height / height)
     return Grid(
         CRS.from_user_input(src.crs).to_wkt(),
         tuple(transform)[:6],

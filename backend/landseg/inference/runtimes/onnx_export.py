@@ -11,7 +11,7 @@ from pathlib import Path
 
 from landseg.errors import InvalidParameterError, ModelLoadError
 from landseg.inference.runtimes.model_files import write_model_info
-from landseg.inference.runtimes.ultralytics_runtime import read_model
+from landseg.inference.runtimes.ultralytics_runtime import library_cause, read_model
 
 
 def export_onnx(
@@ -52,14 +52,21 @@ def export_onnx(
         info = dataclasses.replace(info, name=model_path.name)
         with quiet_ultralytics(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's notes on its exporter, not the user's
-            exported = yolo.export(
-                format="onnx",
-                imgsz=info.input_size_px or info.tile_size_px,
-                dynamic=True,
-                simplify=True,
-                device="cpu",
-                verbose=False,
-            )
+            try:
+                exported = yolo.export(
+                    format="onnx",
+                    imgsz=info.input_size_px or info.tile_size_px,
+                    dynamic=True,
+                    simplify=True,
+                    device="cpu",
+                    verbose=False,
+                )
+            except Exception as error:
+                cause = library_cause(error).replace(str(copy), str(model_path))
+                raise ModelLoadError(
+                    f"Model file '{model_path}' could not be exported to ONNX "
+                    f"({type(error).__name__}: {cause}): run it with --runtime torch instead."
+                ) from None
         os.replace(exported, temporary)
         write_model_info(temporary, info)
     return output_path

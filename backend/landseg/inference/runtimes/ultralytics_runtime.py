@@ -5,7 +5,9 @@ Kept as the reference the faster runtimes are tested against (``--runtime ultral
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,20 @@ def _empty_cuda_cache() -> None:
         torch.cuda.empty_cache()
 
 
+def library_cause(error: BaseException) -> str:
+    """A library's error as plain text: its first line, without the emoji and the ``ERROR``
+    label ultralytics puts in front (``ERROR ❌️ ...``)."""
+    lines = str(error).strip().splitlines()
+    text = "".join(c for c in (lines[0] if lines else "") if not _is_decoration(c))
+    return re.sub(r"^\s*(ERROR|WARNING)\b\s*:?\s*", "", text).strip() or "corrupt file"
+
+
+def _is_decoration(character: str) -> bool:
+    """Emoji and dingbats (not symbols such as ° or ², below U+2600) and their selectors."""
+    emoji = unicodedata.category(character) == "So" and character > "\u25ff"
+    return emoji or "\ufe00" <= character <= "\ufe0f"
+
+
 def read_model(model_path: Path) -> tuple[Any, ModelInfo]:
     """The ultralytics model and its metadata; one clear error for any file that is not one."""
     from landseg.offline import import_ultralytics, quiet_ultralytics
@@ -125,10 +141,10 @@ def read_model(model_path: Path) -> tuple[Any, ModelInfo]:
             info = read_model_info(model_path, yolo)
             task = yolo.task if model_path.suffix == ".pt" else _onnx_task(model_path)
     except Exception as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "corrupt file"
+        cause = library_cause(error)
         raise ModelLoadError(
             f"Model file '{model_path}' could not be read ({type(error).__name__}: "
-            f"{first_line}): give an ultralytics YOLOv8/11-seg .pt or .onnx file."
+            f"{cause}): give an ultralytics YOLOv8/11-seg .pt or .onnx file."
         ) from None
     if task != "segment":
         raise ModelLoadError(
