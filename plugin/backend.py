@@ -51,13 +51,15 @@ def segment_args(
     overwrite: bool = False,
     resume: bool = False,
     checkpoint: bool | None = None,
+    review: bool = False,
     aoi: str | None = None,
     bbox: Sequence[float] | None = None,
     pixel_size_m: float | None = None,
     crs: str | None = None,
 ) -> list[str]:
     """``landseg segment``; ``aoi`` a polygon file, ``bbox`` in the raster's CRS; ``resume``
-    continues an interrupted run, ``checkpoint`` False keeps no work file if the run stops.
+    continues an interrupted run, ``checkpoint`` False keeps no work file if the run stops;
+    ``review`` adds each polygon's review priority and the ``review`` layer.
 
     Here and in the other ``*_args``, relative paths become absolute (see :mod:`.paths`).
     """
@@ -84,6 +86,8 @@ def segment_args(
         args.append("--overwrite")
     if resume:
         args.append("--resume")
+    if review:
+        args.append("--review")
     if checkpoint is not None:
         args.append("--checkpoint" if checkpoint else "--no-checkpoint")
     return [*args, "--progress", "json"]

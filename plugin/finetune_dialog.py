@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgis.core import (
+    QgsCoordinateTransform,
+    QgsCsException,
     QgsMapLayerProxyModel,
     QgsProject,
     QgsRasterLayer,
@@ -65,8 +67,41 @@ def default_folder() -> str:
     return str(parent / f"finetune-{stamp}")
 
 
+def is_prediction_layer(layer: QgsVectorLayer) -> bool:
+    """A layer LandSeg predicted (``score``, no review yet): its own output, not labels."""
+    names = set(layer.fields().names())
+    return "score" in names and "review_status" not in names
+
+
+def default_label_layer(active) -> QgsVectorLayer | None:
+    """The active polygon layer, else the first, leaving out LandSeg's predictions."""
+    polygons = [
+        layer
+        for layer in QgsProject.instance().mapLayers().values()
+        if isinstance(layer, QgsVectorLayer)
+        and layer.geometryType() == QgsWkbTypes.PolygonGeometry
+        and not is_prediction_layer(layer)
+    ]
+    return active if active in polygons else (polygons[0] if polygons else None)
+
+
+def raster_ticked(raster: QgsRasterLayer, active, labels: QgsVectorLayer | None) -> bool:
+    """Ticked at first: the active raster; else the rasters the labels lie on."""
+    if isinstance(active, QgsRasterLayer):
+        return raster.id() == active.id()
+    if labels is None:
+        return False
+    to_raster = QgsCoordinateTransform(labels.crs(), raster.crs(), QgsProject.instance())
+    try:
+        return to_raster.transformBoundingBox(labels.extent()).intersects(raster.extent())
+    except QgsCsException:
+        return False
+
+
 class FineTuneDialog(ModelPickerMixin, QDialog):
     """Rasters, labels and class mapping, base model, training options, output folder."""
+
+    DEVICE_SETTING = settings.FINETUNE_DEVICE
 
     def __init__(self, iface, parent=None) -> None:
         super().__init__(parent)
@@ -98,25 +133,19 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.raster_list = QListWidget(data_group)
         self.raster_list.setMaximumHeight(90)
         active = self.iface.activeLayer() if self.iface is not None else None
+        labels = default_label_layer(active)
         for layer in QgsProject.instance().mapLayers().values():
             if isinstance(layer, QgsRasterLayer):
                 item = QListWidgetItem(layer.name(), self.raster_list)
                 item.setData(Qt.UserRole, layer.id())
                 item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-                checked = active is None or not isinstance(active, QgsRasterLayer)
-                checked = checked or layer.id() == active.id()
+                checked = raster_ticked(layer, active, labels)
                 item.setCheckState(Qt.Checked if checked else Qt.Unchecked)
         data_form.addRow(tr("Raster layers"), self.raster_list)
         self.label_combo = QgsMapLayerComboBox(data_group)
         self.label_combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
         self.label_combo.setAllowEmptyLayer(True)
-        polygons = [
-            lay
-            for lay in QgsProject.instance().mapLayers().values()
-            if isinstance(lay, QgsVectorLayer) and lay.geometryType() == QgsWkbTypes.PolygonGeometry
-        ]
-        polygon = active if active in polygons else (polygons[0] if polygons else None)
-        self.label_combo.setLayer(polygon)
+        self.label_combo.setLayer(labels)
         self.label_combo.layerChanged.connect(self._label_layer_changed)
         data_form.addRow(tr("Label layer"), self.label_combo)
         self.field_combo = QgsFieldComboBox(data_group)
@@ -489,7 +518,7 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         settings.set_value(settings.FINETUNE_EPOCHS, self.epochs_spin.value())
         settings.set_value(settings.FINETUNE_IMGSZ, self.imgsz_spin.value())
         settings.set_value(settings.FINETUNE_FOLDER, self.folder())
-        settings.set_value(settings.DEVICE, self.device_combo.currentData())
+        settings.set_value(settings.FINETUNE_DEVICE, self.device_combo.currentData())
         self.request = self.build_request()
         super().accept()
 

@@ -37,6 +37,7 @@ class LandSegPlugin:
         self.last_result: dict | None = None
         self.last_layer: QgsVectorLayer | None = None
         self.review_panel = None  # the review dock, made when first opened
+        self.unloaded = False
         self.open_url = lambda url: QDesktopServices.openUrl(QUrl.fromLocalFile(str(url)))
 
     # --- registration ---------------------------------------------------------------------
@@ -55,12 +56,14 @@ class LandSegPlugin:
         parent = self.iface.mainWindow()
         self.segment_action = QAction(icon, tr("Segment land cover…"), parent)
         self.segment_action.triggered.connect(self.show_segment_dialog)
-        self.finetune_action = QAction(icon, tr("Fine-tune on local labels…"), parent)
+        finetune_icon = QIcon(str(PLUGIN_DIR / "finetune.svg"))
+        self.finetune_action = QAction(finetune_icon, tr("Fine-tune on local labels…"), parent)
         self.finetune_action.triggered.connect(self.show_finetune_dialog)
         self.settings_action = QAction(tr("LandSeg settings…"), parent)
         self.settings_action.triggered.connect(self.show_settings_dialog)
         self.actions = [self.segment_action, self.finetune_action, self.settings_action]
         self.iface.addToolBarIcon(self.segment_action)
+        self.iface.addToolBarIcon(self.finetune_action)
         for action in self.actions:
             self.iface.addPluginToRasterMenu(MENU, action)
         review_icon = QIcon(str(PLUGIN_DIR / "review.svg"))
@@ -70,11 +73,14 @@ class LandSegPlugin:
         self.iface.addPluginToVectorMenu(MENU, self.review_action)
 
     def unload(self) -> None:
-        """Remove everything the plugin registered; cancel what still runs."""
+        """Remove everything the plugin registered; cancel what still runs (a task that ends
+        later says nothing: the message bar it would use may be gone)."""
+        self.unloaded = True
         for task in list(self.tasks):
             task.cancel()
         if self.iface is not None and self.actions:
             self.iface.removeToolBarIcon(self.segment_action)
+            self.iface.removeToolBarIcon(self.finetune_action)
             for action in self.actions:
                 self.iface.removePluginRasterMenu(MENU, action)
             self.iface.removeToolBarIcon(self.review_action)
@@ -136,6 +142,7 @@ class LandSegPlugin:
             self.review_panel.set_layer(active)
         self.review_panel.show()
         self.review_panel.raise_()
+        self.review_panel.take_focus()
         return self.review_panel
 
     # --- tasks ----------------------------------------------------------------------------
@@ -158,6 +165,8 @@ class LandSegPlugin:
             self.tasks.remove(task)
 
     def _finished(self, task: WorkerTask, title: str, on_success) -> None:
+        if self.unloaded:
+            return
         if task.succeeded:
             on_success(task, title)
         else:

@@ -85,12 +85,14 @@ class ModelPickerMixin:
         self.model_label = QLabel(tr("Reading the model…"), parent)
         form.addRow("", self.model_label)
 
+    DEVICE_SETTING = settings.DEVICE  # where the dialog keeps its device (each its own)
+
     def add_device_row(self, form: QFormLayout, parent: QWidget) -> None:
-        """The device combo, set to the device used last."""
+        """The device combo, set to the device this dialog used last."""
         self.device_combo = QComboBox(parent)
         for device in settings.DEVICES:
             self.device_combo.addItem(device_label(device, None), device)
-        index = self.device_combo.findData(settings.value(settings.DEVICE, "auto", str))
+        index = self.device_combo.findData(settings.value(self.DEVICE_SETTING, "auto", str))
         self.device_combo.setCurrentIndex(max(index, 0))
         form.addRow(tr("Device"), self.device_combo)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from qgis.core import QgsMapLayerProxyModel, QgsRectangle, QgsVectorLayer
+from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRectangle, QgsVectorLayer
 from qgis.gui import QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox, QgsMessageBar
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QKeySequence
@@ -73,14 +73,28 @@ class ReviewPanel(QgsDockWidget):
         self.items: dict[int, review.Item] = {}
         self.classes: list[str] = []
         self.index = 0
+        self.layer_id = ""
         self._build()
         self._add_shortcuts()
         self.layer_combo.layerChanged.connect(self.set_layer)
+        QgsProject.instance().layersRemoved.connect(self._layers_removed)
         self.set_layer(self.layer_combo.currentLayer())
+
+    def take_focus(self) -> None:
+        """Give the panel the keyboard, so its keys work as soon as it opens."""
+        self.activateWindow()
+        self.list_widget.setFocus(Qt.OtherFocusReason)
+
+    def _layers_removed(self, layer_ids: list[str]) -> None:
+        """The reviewed layer left the project: review what the layer box shows now."""
+        if self.layer_id in layer_ids:
+            self.layer = None
+            self.set_layer(self.layer_combo.currentLayer())
 
     # --- layout -------------------------------------------------------------------------
     def _build(self) -> None:
         body = QWidget(self)
+        body.setFocusPolicy(Qt.ClickFocus)  # a click on the panel's text gives it the keys
         layout = QVBoxLayout(body)
         self.bar = QgsMessageBar(body)
         layout.addWidget(self.bar)
@@ -174,6 +188,7 @@ class ReviewPanel(QgsDockWidget):
             self.layer_combo.setLayer(layer)
             self.layer_combo.blockSignals(False)
         self.layer = layer if isinstance(layer, QgsVectorLayer) and layer.isValid() else None
+        self.layer_id = self.layer.id() if self.layer is not None else ""
         self.fids, self.items, self.index = [], {}, 0
         if self.layer is None:
             self.note_label.setText(tr("Choose a polygon layer to review."))

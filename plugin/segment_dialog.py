@@ -142,6 +142,15 @@ class SegmentDialog(ModelPickerMixin, QDialog):
         self.simplify_spin.setSuffix(" m")
         self.simplify_spin.setSpecialValueText(tr("one pixel"))
         form.addRow(tr("Simplification"), self.simplify_spin)
+        self.review_check = QCheckBox(tr("Prepare a review (priority per polygon)"), self)
+        self.review_check.setToolTip(
+            tr(
+                "Give every polygon its agreement, class margin and review priority, and add a "
+                "'review' layer of the places worth a look: then Review results works through "
+                "them, most doubtful first."
+            )
+        )
+        form.addRow("", self.review_check)
 
         self.output_widget = QgsFileWidget(self)
         self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
@@ -351,6 +360,7 @@ class SegmentDialog(ModelPickerMixin, QDialog):
             simplify_tolerance_m=self.simplify_spin.value() or None,
             overwrite=self.overwrite_check.isChecked(),
             resume=self.resume(),
+            review=self.review_check.isChecked(),
             checkpoint=False if temporary else None,  # a temporary output is never resumed
             pixel_size_m=self.pixel_spin.value() or None,
             crs=sources.assigned_crs(layer),

@@ -28,6 +28,7 @@ SIMPLIFY = "simplify_m"
 FINETUNE_EPOCHS = "finetune/epochs"
 FINETUNE_IMGSZ = "finetune/imgsz"
 FINETUNE_FOLDER = "finetune/folder"
+FINETUNE_DEVICE = "finetune/device"  # the fine-tune dialog's own: not the Segment dialog's
 INTERRUPTED = "interrupted_runs"  # JSON: output -> work file a stopped segmentation kept
 WHEELHOUSE = "wheelhouse"  # folder of wheels to install from without internet ("" = index)
 

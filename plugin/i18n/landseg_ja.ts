@@ -871,6 +871,11 @@ The work runs in LandSeg's own Python environment, outside QGIS; cancelling stop
         </message>
         <message>
             <location filename="../segment.py" />
+            <source>Prepare a review (priority per polygon, and a 'review' layer)</source>
+            <translation>レビューの準備（ポリゴンごとの確認優先度と 'review' レイヤ）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
             <source>Resume an interrupted run to this output</source>
             <translation>この出力への中断した処理を再開</translation>
         </message>
@@ -1232,6 +1237,16 @@ Base model: a .pt file to fine-tune; empty uses the default model. The run folde
             <location filename="../segment_dialog.py" />
             <source>Simplification</source>
             <translation>単純化</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Prepare a review (priority per polygon)</source>
+            <translation>レビューの準備（ポリゴンごとの確認優先度）</translation>
+        </message>
+        <message>
+            <location filename="../segment_dialog.py" />
+            <source>Give every polygon its agreement, class margin and review priority, and add a 'review' layer of the places worth a look: then Review results works through them, most doubtful first.</source>
+            <translation>各ポリゴンに一致度・クラスの差・確認優先度を付け、確認すべき場所の 'review' レイヤを加えます。「結果のレビュー」で疑わしいものから順に確認できます。</translation>
         </message>
         <message>
             <location filename="../segment_dialog.py" />

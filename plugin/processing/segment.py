@@ -67,6 +67,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
         "MIN_AREA": "min_area_m2",
         "SIMPLIFY": "simplify_tolerance_m",
         "RESUME": "resume",
+        "REVIEW": "review",
     }
 
     def displayName(self) -> str:
@@ -134,6 +135,13 @@ class SegmentAlgorithm(LandSegAlgorithm):
             float,
             optional=True,
             minimum=0.0,
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                "REVIEW",
+                tr("Prepare a review (priority per polygon, and a 'review' layer)"),
+                defaultValue=False,
+            )
         )
         resume = QgsProcessingParameterBoolean(
             "RESUME", tr("Resume an interrupted run to this output"), defaultValue=False
@@ -223,6 +231,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
             simplify_tolerance_m=self._optional_number(parameters, "SIMPLIFY", context, float),
             overwrite=True,  # Processing replaces its destinations
             resume=self.parameterAsBoolean(parameters, "RESUME", context),
+            review=self.parameterAsBoolean(parameters, "REVIEW", context),
             checkpoint=False if _temporary(output) else None,  # never resumed: keep nothing
             pixel_size_m=self._optional_number(parameters, "PIXEL_SIZE", context, float),
             crs=sources.assigned_crs(layer),

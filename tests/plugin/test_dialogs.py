@@ -29,7 +29,9 @@ def test_gui_registers_toolbar_menu_and_provider(gui_plugin, iface):
     from qgis.core import QgsApplication
 
     assert QgsApplication.processingRegistry().providerById("landseg") is not None
-    assert gui_plugin.segment_action in iface.toolbar.actions()
+    toolbar = iface.toolbar.actions()
+    assert gui_plugin.segment_action in toolbar and gui_plugin.finetune_action in toolbar
+    assert gui_plugin.review_action in toolbar  # as the README's plugin section says
     assert len(iface.menus["&LandSeg"].actions()) == 3
 
 
@@ -417,3 +419,70 @@ def test_finetune_dialog_trains_on_a_dataset_folder_and_only_reads_it(
     assert snapshot(dataset) == before  # the user's folder is only read
     dialog.dataset_widget.setFilePath("")
     assert dialog.raster_list.isEnabled()
+
+
+def test_finetune_dialog_defaults_leave_out_predictions_and_far_rasters(
+    gui_plugin, iface, project, small_scene, tiny_model, tmp_path
+):
+    """The active layer is LandSeg's prediction: the labels are chosen instead; only the raster
+    the labels lie on is ticked; the device chosen here stays this dialog's."""
+    import geopandas as gpd
+    import rasterio
+    from affine import Affine
+    from qgis.core import QgsRasterLayer, QgsVectorLayer
+
+    from plugin import settings
+
+    settings.set_value(settings.MODEL, tiny_model)
+    settings.set_value(settings.DEVICE, "auto")
+    raster, labels = add_scene(project, small_scene)
+    with rasterio.open(small_scene.raster_path) as src:
+        profile, pixels = src.profile, src.read()
+    far = tmp_path / "far.tif"
+    profile["transform"] = src.transform * Affine.translation(100_000, 0)
+    with rasterio.open(far, "w", **profile) as dst:  # another sheet, 50 km away
+        dst.write(pixels)
+    far_layer = QgsRasterLayer(str(far), "far sheet")
+    predictions = gpd.read_file(small_scene.labels_path).assign(score=0.9)
+    predictions.to_file(tmp_path / "landcover.gpkg", layer="landcover")
+    prediction = QgsVectorLayer(f"{tmp_path / 'landcover.gpkg'}|layername=landcover", "lc", "ogr")
+    project.addMapLayers([far_layer, prediction])
+    iface.setActiveLayer(prediction)
+    dialog = gui_plugin.show_finetune_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    assert dialog.label_combo.currentLayer() is labels
+    assert dialog.checked_rasters() == [raster]
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    dialog.folder_widget.setFilePath(str(tmp_path / "finetune"))
+    dialog.accept()
+    assert settings.value(settings.FINETUNE_DEVICE) == "cpu"
+    assert settings.value(settings.DEVICE) == "auto"  # the Segment dialog's, untouched
+    for task in gui_plugin.tasks:
+        task.cancel()
+
+
+def test_segment_dialog_prepares_a_review(
+    gui_plugin, iface, project, small_scene, tiny_model, tmp_path
+):
+    """Ticked, the run gives each polygon its review priority and writes the review layer."""
+    import pyogrio
+
+    from plugin import settings
+
+    raster, _labels = add_scene(project, small_scene)
+    iface.setActiveLayer(raster)
+    settings.set_value(settings.MODEL, tiny_model)
+    dialog = gui_plugin.show_segment_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    assert not dialog.review_check.isChecked()
+    dialog.review_check.setChecked(True)
+    dialog.conf_spin.setValue(0.01)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    out = tmp_path / "landcover.gpkg"
+    dialog.output_widget.setFilePath(str(out))
+    dialog.accept()
+    assert "--review" in dialog.request.args
+    (task,) = gui_plugin.tasks
+    assert wait_until(lambda: task.done, 120) and task.succeeded
+    assert "review_priority" in gui_plugin.last_layer.fields().names()
+    assert "review" in {name for name, _ in pyogrio.list_layers(out)}

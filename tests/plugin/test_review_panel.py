@@ -254,3 +254,55 @@ def test_action_panel_and_progress_in_japanese(gui_plugin, iface, project, small
         assert "スコア" in gui_plugin.review_panel.note_label.text()
     finally:
         translator.remove()
+
+
+def test_keys_work_as_soon_as_the_panel_opens(
+    gui_plugin, iface, canvas, project, small_scene, tmp_path
+):
+    """Opened from the toolbar while the map has the keyboard, the panel takes it: A accepts."""
+    from qgis.PyQt.QtCore import QCoreApplication, Qt
+    from qgis.PyQt.QtTest import QTest
+    from qgis.PyQt.QtWidgets import QApplication
+
+    layer = open_layer(project, write_layer(small_scene, tmp_path / "result.gpkg"))
+    canvas.setLayers([layer])
+    iface.setActiveLayer(layer)
+    iface.window.show()
+    QApplication.setActiveWindow(iface.window)
+    canvas.setFocus()
+    assert wait_until(lambda: canvas.hasFocus(), 5)
+    panel = gui_plugin.show_review_panel()
+    assert wait_until(lambda: panel.widget().isAncestorOf(QApplication.focusWidget()), 5)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key_A)
+    QCoreApplication.processEvents()
+    assert panel.progress_label.text() == "1 / 7 reviewed"
+    panel.list_widget.clearFocus()
+    QTest.mouseClick(panel.item_label, Qt.LeftButton)  # clicking its text gives it the keys
+    assert wait_until(lambda: panel.widget().isAncestorOf(QApplication.focusWidget()), 5)
+
+
+def test_the_panel_follows_its_layer_out_of_the_project(panel_on, project, small_scene, tmp_path):
+    """Its layer removed, the panel shows the layer the box moves to, not the old one's state."""
+    first = open_layer(project, write_layer(small_scene, tmp_path / "a.gpkg"), name="landcover")
+    panel = panel_on(first)
+    panel.accept()
+    assert panel.progress_label.text() == "1 / 7 reviewed"
+    second = open_layer(project, write_layer(small_scene, tmp_path / "b.gpkg"), name="landcover")
+    project.removeMapLayer(first.id())
+    assert panel.layer is second and panel.layer_combo.currentLayer() is second
+    assert panel.progress_label.text() == "0 / 7 reviewed"
+    project.removeMapLayer(second.id())
+    assert panel.layer is None and panel.fids == []
+
+
+def test_the_panel_starts_afresh_when_the_project_is_cleared(
+    panel_on, project, small_scene, tmp_path
+):
+    first = open_layer(project, write_layer(small_scene, tmp_path / "a.gpkg"))
+    panel = panel_on(first)
+    panel.accept()
+    project.removeAllMapLayers()  # a new project
+    assert panel.layer is None and panel.progress_label.text() != "1 / 7 reviewed"
+    second = open_layer(project, write_layer(small_scene, tmp_path / "b.gpkg"))
+    panel.set_layer(panel.layer_combo.currentLayer())
+    assert panel.layer is second and panel.progress_label.text() == "0 / 7 reviewed"

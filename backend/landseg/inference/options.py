@@ -228,6 +228,7 @@ class SegmentOptions:
         "各ポリゴンに一致度・クラスの差・確認優先度を付け、確認すべき場所の 'review' レイヤを"
         "書きます（GeoPackage 出力）。",
         kind="flag",
+        plugin=True,
     )
 
     @property
