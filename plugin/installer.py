@@ -105,6 +105,24 @@ def plan(wheel: Path, *, wheelhouse: str | None = None, env_dir: Path | None = N
     return result
 
 
+INSTALL_SIZE_GB = 6.5  # measured: the environment, PyTorch and its CUDA libraries included
+SPACE_MARGIN = 1.1  # pip unpacks beside what it installs
+
+
+def space_problem(plan_: InstallPlan) -> str:
+    """Why the disk of the planned environment cannot hold it ("" when it can)."""
+    folder = plan_.env_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free_gb = shutil.disk_usage(folder).free / 1e9
+    if free_gb >= INSTALL_SIZE_GB * SPACE_MARGIN:
+        return ""
+    return tr(
+        "The environment needs about {size} GB, and {folder} has {free} GB free: free some "
+        "space there, then install again."
+    ).format(size=INSTALL_SIZE_GB, folder=folder, free=f"{free_gb:.1f}")
+
+
 def failure_advice(plan_: InstallPlan, wheelhouse: str | None) -> str:
     """What to do after a failed install (translated)."""
     if wheelhouse:

@@ -249,6 +249,18 @@ class LandSegPlugin:
         task = WorkerTask(tr("LandSeg: fine-tuning"), request.python, request.steps)
         return self._start(task, request, tr("LandSeg fine-tuning"), self._finetune_finished)
 
+    def _open_report(self, report: Path, title: str) -> None:
+        """Open the report in the browser, or say where it is when no browser starts."""
+        if self.open_url(report) is False:
+            push_message(
+                self.iface.messageBar(),
+                title,
+                tr("No browser could be started: open the report yourself: {path}").format(
+                    path=report
+                ),
+                level=Qgis.Warning,
+            )
+
     def _finetune_finished(self, task: WorkerTask, title: str) -> None:
         request = task.request
         result = task.outcome.runs["train"].result
@@ -260,8 +272,8 @@ class LandSegPlugin:
         text = tr("Fine-tuned model: {path}").format(path=model)
         report_error = task.outcome.step_errors.get("report")
         if report_error is None and report.is_file():
-            buttons[tr("Open report")] = lambda: self.open_url(report)
-            self.open_url(report)
+            buttons[tr("Open report")] = lambda: self._open_report(report, title)
+            self._open_report(report, title)
         elif report_error is not None and backend.is_missing_command(report_error, "report"):
             text += " " + tr("(No report: this LandSeg environment has no 'report' command yet.)")
         elif report_error is not None:

@@ -16,6 +16,7 @@ from qgis.PyQt.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -223,6 +224,12 @@ class SettingsDialog(QDialog):
         if found is None:
             self.status_label.setText(installer.install_command_text())
             return None
+        problem = installer.space_problem(found)
+        if problem:
+            self.status_label.setText(problem)
+            return None
+        if not self.confirm_install(found):
+            return None
         settings.set_value(settings.WHEELHOUSE, self.wheelhouse() or "")
         warm_worker.stop_all()  # the worker's environment is about to change
         self.install_dialog = InstallDialog(found, self.wheelhouse(), self)
@@ -230,6 +237,23 @@ class SettingsDialog(QDialog):
         self.install_dialog.show()
         self.install_dialog.start()
         return self.install_dialog
+
+    def confirm_install(self, plan_: installer.InstallPlan) -> bool:
+        """Ask before installing several gigabytes (tests replace this)."""
+        source = (
+            tr("from your wheelhouse folder")
+            if self.wheelhouse()
+            else tr("downloaded from the package index")
+        )
+        answer = QMessageBox.question(
+            self,
+            tr("Install LandSeg's Python environment"),
+            tr(
+                "This installs about {size} GB (PyTorch, ultralytics and their libraries), "
+                "{source}, into {folder}. Install now?"
+            ).format(size=installer.INSTALL_SIZE_GB, source=source, folder=plan_.env_dir),
+        )
+        return answer == QMessageBox.Yes
 
     def validate(self) -> list[str]:
         errors = []

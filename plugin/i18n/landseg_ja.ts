@@ -248,6 +248,11 @@
         </message>
         <message>
             <location filename="../installer.py" />
+            <source>The environment needs about {size} GB, and {folder} has {free} GB free: free some space there, then install again.</source>
+            <translation>環境には約 {size} GB が必要ですが、{folder} の空きは {free} GB です。空きを作ってからもう一度インストールしてください。</translation>
+        </message>
+        <message>
+            <location filename="../installer.py" />
             <source>The installation failed. Check that the wheelhouse folder '{folder}' holds wheels of every dependency for this Python (pip download -d FOLDER landseg.whl on a machine with internet makes one), then try again.</source>
             <translation>インストールに失敗しました。wheelhouse フォルダ '{folder}' にこの Python 用のすべての依存パッケージの wheel があるか確認してから、もう一度試してください（インターネットに接続できるマシンで pip download -d FOLDER landseg.whl を実行すると作成できます）。</translation>
         </message>
@@ -350,6 +355,11 @@
             <location filename="../landseg_plugin.py" />
             <source>LandSeg fine-tuning</source>
             <translation>LandSeg ファインチューニング</translation>
+        </message>
+        <message>
+            <location filename="../landseg_plugin.py" />
+            <source>No browser could be started: open the report yourself: {path}</source>
+            <translation>ブラウザを起動できませんでした。レポートを直接開いてください: {path}</translation>
         </message>
         <message>
             <location filename="../landseg_plugin.py" />
@@ -1452,6 +1462,26 @@ Base model: a .pt file to fine-tune; empty uses the default model. The run folde
             <location filename="../settings_dialog.py" />
             <source>Default model</source>
             <translation>既定のモデル</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>from your wheelhouse folder</source>
+            <translation>wheelhouse フォルダから</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>downloaded from the package index</source>
+            <translation>パッケージインデックスからダウンロードして</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>Install LandSeg's Python environment</source>
+            <translation>LandSeg の Python 環境のインストール</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>This installs about {size} GB (PyTorch, ultralytics and their libraries), {source}, into {folder}. Install now?</source>
+            <translation>約 {size} GB（PyTorch、ultralytics とそのライブラリ）を{source} {folder} にインストールします。今すぐインストールしますか？</translation>
         </message>
         <message>
             <location filename="../settings_dialog.py" />

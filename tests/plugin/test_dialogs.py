@@ -486,3 +486,40 @@ def test_segment_dialog_prepares_a_review(
     assert wait_until(lambda: task.done, 120) and task.succeeded
     assert "review_priority" in gui_plugin.last_layer.fields().names()
     assert "review" in {name for name, _ in pyogrio.list_layers(out)}
+
+
+def test_install_asks_first_and_checks_the_disk(gui_plugin, iface, tmp_path, monkeypatch):
+    """Install… says how much it installs and where before it starts, and refuses a disk
+    without room for it."""
+    from collections import namedtuple
+
+    from plugin import installer
+
+    plan = installer.InstallPlan(tmp_path / "env", [[sys.executable, "-c", "pass"]])
+    monkeypatch.setattr(installer, "install_plan", lambda wheelhouse=None: plan)
+    dialog = gui_plugin.show_settings_dialog()
+    asked = []
+    dialog.confirm_install = lambda plan_: asked.append(plan_) or False
+    assert dialog.install() is None and asked == [plan]  # asked, said no: nothing started
+    dialog.confirm_install = lambda plan_: True
+    started = dialog.install()
+    assert started is not None and wait_until(lambda: started.succeeded is not None, 30)
+    started.close()
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(installer.shutil, "disk_usage", lambda path: usage(10e9, 8e9, 2e9))
+    asked.clear()
+    dialog.confirm_install = lambda plan_: asked.append(plan_) or True
+    assert dialog.install() is None and asked == []  # refused before asking
+    assert "needs about 6.5 GB" in dialog.status_label.text() and "2.0 GB free" in (
+        dialog.status_label.text()
+    )
+    dialog.close()
+
+
+def test_a_report_without_a_browser_says_where_it_is(gui_plugin, iface, tmp_path):
+    report = tmp_path / "report.html"
+    report.write_text("<html></html>")
+    gui_plugin.open_url = lambda url: False  # what Qt answers when no browser starts
+    gui_plugin._open_report(report, "LandSeg fine-tuning")
+    assert str(report) in iface.bar.currentItem().text()

@@ -29,10 +29,10 @@ def test_segmentation_output_opens_categorized(qgis_app, small_scene, tmp_path):
     assert renderer.classAttribute() == "class"
     categories = {c.value(): c.symbol().color().name() for c in renderer.categories()}
     assert categories == {
-        "roof": "#d7301f",
-        "farm": "#a6761d",
-        "rice-fields": "#1b9e77",
-        "Baren-Land": "#e6ab02",
+        "roof": "#d55e00",
+        "farm": "#cc79a7",
+        "rice-fields": "#f0e442",
+        "Baren-Land": "#0072b2",
     }
     names = {f["class"] for f in layer.getFeatures()}
     assert names <= set(categories)

@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-# Colours per known class; other classes get colours from a fallback cycle.
+# Colours per known class (Okabe-Ito's colour-blind-safe palette), each far from the imagery
+# it lies on (roofs grey or red, fields green or brown, paddies green or teal, bare land brown)
+# for every kind of colour vision: tests/test_class_colours.py measures it. Other classes get
+# colours from a fallback cycle.
 CLASS_COLOURS = {
-    "roof": "#d7301f",
-    "farm": "#a6761d",
-    "rice-fields": "#1b9e77",
-    "Baren-Land": "#e6ab02",
+    "roof": "#d55e00",
+    "farm": "#cc79a7",
+    "rice-fields": "#f0e442",
+    "Baren-Land": "#0072b2",
 }
 _FALLBACK_COLOURS = ("#7570b3", "#e7298a", "#66a61e", "#666666", "#1f78b4", "#fb9a99")
 
