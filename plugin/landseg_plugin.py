@@ -13,7 +13,13 @@ from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import QAction
 
 from . import backend, interrupted, paths, settings, warm_worker
-from .messages import TaskProgressItem, push_error, push_message, segment_summary
+from .messages import (
+    TaskProgressItem,
+    drop_task_notices,
+    push_error,
+    push_message,
+    segment_summary,
+)
 from .processing.provider import LandSegProvider
 from .tasks import WorkerStep, WorkerTask, start
 from .translation import Translator, tr
@@ -184,6 +190,7 @@ class LandSegPlugin:
                 else tr("Cancelled; nothing was written.")
             )
             push_message(bar, title, message, level=Qgis.Warning, duration=10)
+            drop_task_notices(bar, task.description())
             return
         error = task.outcome.error
         message = error.message if error else tr("The task failed.")

@@ -6,6 +6,7 @@ import contextlib
 
 from qgis.core import Qgis
 from qgis.gui import QgsMessageBar, QgsMessageBarItem, QgsMessageViewer
+from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
 from .backend import format_counts
@@ -75,6 +76,36 @@ def push_message(
 def push_error(bar: QgsMessageBar, title: str, text: str, details: str = "") -> QgsMessageBarItem:
     """Push an error with an optional "Details…" view."""
     return push_message(bar, title, text, level=Qgis.Critical, details=details)
+
+
+NOTICE_WINDOW_MS = 3000  # how long after a cancel QGIS's own notice is still taken off
+
+
+def drop_task_notices(bar: QgsMessageBar, description: str) -> None:
+    """Take QGIS's own notice of a task the user cancelled off the bar.
+
+    QGIS shows every stopped task as "Task failed: <description>" (a desktop notification, or
+    the message bar where there is none); for a cancel the plugin's own "Cancelled" says what
+    happened. The notice may come before or after the plugin's message: both are handled.
+    """
+
+    def pop_notices() -> None:
+        with contextlib.suppress(RuntimeError):  # the bar is gone
+            for item in list(bar.items()):
+                if item.text() == description:
+                    bar.popWidget(item)
+
+    def sweep(*_added) -> None:
+        QTimer.singleShot(0, pop_notices)  # once the bar has finished adding an item
+
+    sweep()
+    bar.widgetAdded.connect(sweep)
+
+    def stop() -> None:
+        with contextlib.suppress(TypeError, RuntimeError):
+            bar.widgetAdded.disconnect(sweep)
+
+    QTimer.singleShot(NOTICE_WINDOW_MS, stop)
 
 
 class TaskProgressItem:

@@ -216,14 +216,31 @@ def test_cancelling_a_toolbar_task(gui_plugin, iface, tiny_model, tmp_path_facto
         temporary_output=False,
         args=segment_args(str(scene.raster_path), str(out), model=tiny_model, device="cpu"),
     )
-    task = gui_plugin.start_segmentation(request)
-    assert wait_until(lambda: task.progress() > 0, 60)
-    task.cancel()
-    assert wait_until(lambda: task.done, 30)
+    from qgis.core import QgsApplication, QgsTask
+    from qgis.PyQt.QtCore import QTimer
+
+    def notify_as_qgis_does(task_id: int, status: int) -> None:
+        """QGIS desktop's notice of a stopped task (the message bar where no notifier runs),
+        as it was seen: on top of the plugin's own message."""
+        stopped = QgsApplication.taskManager().task(task_id)
+        if status == QgsTask.Terminated and stopped is not None:
+            notice = stopped.description()
+            QTimer.singleShot(200, lambda: iface.bar.pushInfo("Task failed", notice))
+
+    QgsApplication.taskManager().statusChanged.connect(notify_as_qgis_does)
+    try:
+        task = gui_plugin.start_segmentation(request)
+        assert wait_until(lambda: task.progress() > 0, 60)
+        task.cancel()
+        assert wait_until(lambda: task.done, 30)
+        wait_until(lambda: False, 1)  # the notice comes, and goes
+    finally:
+        QgsApplication.taskManager().statusChanged.disconnect(notify_as_qgis_does)
     assert task.outcome.cancelled and not out.exists()
     worker = warm_worker._worker_for(request.python)
     assert worker.pid in (task.worker_pids[0], None)  # cancelled job, worker kept (or killed)
     assert "Cancelled" in iface.bar.currentItem().text()
+    assert not [item for item in iface.bar.items() if item.title() == "Task failed"]
 
 
 def test_finetune_dialog_defaults_mapping_and_validation(

@@ -48,6 +48,20 @@ from landseg_qgis import environment
 from landseg_qgis.settings_dialog import SettingsDialog
 report = {"before": environment.current(use_cache=False) is None}
 
+from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtWidgets import QApplication, QMessageBox
+report["questions"] = []
+
+def answer_yes():  # the user reads how much is installed where, and agrees
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMessageBox) and widget.isVisible():
+            report["questions"].append(widget.text())
+            widget.button(QMessageBox.Yes).click()
+
+user = QTimer()
+user.timeout.connect(answer_yes)
+user.start(100)
+
 def install():
     dialog = SettingsDialog()
     dialog.wheelhouse_widget.setFilePath(wheelhouse)
@@ -141,6 +155,8 @@ def test_install_from_the_zip_then_segment(small_scene, tmp_path):
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["before"], "an environment was found before installing"
     assert report["failed"] and report["env_removed"]
+    assert len(report["questions"]) == 2  # asked before each install, with size and folder
+    assert all("6.5 GB" in q and "wheelhouse" in q for q in report["questions"])
     assert "wheelhouse" in report["advice"]
     assert report["succeeded"], report["log"]
     venv = tmp_path / "data" / "landseg" / "venv"
