@@ -36,6 +36,7 @@ for _command in (
     evaluation.evaluate_command,
     models.model_info,
     models.export_model,
+    models.doctor,
     reports.report_command,
     reports.analyze_command,
     reports.compare_command,

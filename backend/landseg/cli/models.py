@@ -44,3 +44,14 @@ def export_model(model: Path, output: Path, overwrite: bool) -> None:
     from landseg.inference.runtimes.onnx_export import export_onnx
 
     click.echo(translate(f"Wrote {export_onnx(model, output, overwrite=overwrite)}"))
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+def doctor(as_json: bool) -> None:
+    """What this installation can run: versions, runtimes, GPUs (and why one is unused),
+    folders and the shipped model's checksum. Paste it into an issue."""
+    from landseg.inference.runtimes.diagnostics import as_text, diagnose
+
+    report = diagnose()
+    click.echo(json.dumps(report, indent=2) if as_json else as_text(report))
