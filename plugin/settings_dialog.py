@@ -23,7 +23,9 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from . import environment, installer, settings, warm_worker
+from .messages import show_details
 from .model_picker import MODEL_FILTER, model_file_widget
+from .tasks import WorkerStep, WorkerTask, start
 from .translation import tr
 
 
@@ -170,8 +172,17 @@ class SettingsDialog(QDialog):
         self.check_button.clicked.connect(self.check)
         self.install_button = QPushButton(tr("Install…"), group)
         self.install_button.clicked.connect(self.install)
+        self.diagnostics_button = QPushButton(tr("Diagnostics…"), group)
+        self.diagnostics_button.setToolTip(
+            tr(
+                "What this environment can run: versions, runtimes, GPUs and why one is "
+                "unused, folders (landseg doctor). Copy it into a bug report."
+            )
+        )
+        self.diagnostics_button.clicked.connect(self.diagnose)
         row.addWidget(self.check_button)
         row.addWidget(self.install_button)
+        row.addWidget(self.diagnostics_button)
         row.addStretch(1)
         form.addRow("", row)
         layout.addWidget(group)
@@ -237,6 +248,29 @@ class SettingsDialog(QDialog):
         self.install_dialog.show()
         self.install_dialog.start()
         return self.install_dialog
+
+    def diagnose(self) -> WorkerTask | None:
+        """Run ``landseg doctor`` in the environment, in a task; its report in a viewer."""
+        env = self.check()
+        if env is None:
+            return None
+        self.diagnostics_button.setEnabled(False)
+        task = WorkerTask(
+            tr("LandSeg: diagnostics"), env.python, [WorkerStep("doctor", ["doctor"])]
+        )
+        task.add_callback(self._show_diagnostics)
+        self.diagnostics_task = task
+        start(task)
+        return task
+
+    def _show_diagnostics(self, task: WorkerTask) -> None:
+        with contextlib.suppress(RuntimeError):  # the dialog was closed meanwhile
+            self.diagnostics_button.setEnabled(True)
+            run = task.outcome.runs.get("doctor")
+            error = task.outcome.error
+            report = "\n".join(run.stdout) if run else (error.message if error else "")
+            details = error.details if error else ""
+            self.diagnostics_viewer = show_details(self, tr("LandSeg diagnostics"), report, details)
 
     def confirm_install(self, plan_: installer.InstallPlan) -> bool:
         """Ask before installing several gigabytes (tests replace this)."""

@@ -1450,6 +1450,16 @@ Base model: a .pt file to fine-tune; empty uses the default model. The run folde
         </message>
         <message>
             <location filename="../settings_dialog.py" />
+            <source>Diagnostics…</source>
+            <translation>診断…</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>What this environment can run: versions, runtimes, GPUs and why one is unused, folders (landseg doctor). Copy it into a bug report.</source>
+            <translation>この環境で何が動くか（バージョン、ランタイム、GPU と使われない理由、フォルダ）を表示します（landseg doctor）。不具合の報告に貼り付けてください。</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
             <source>Models</source>
             <translation>モデル</translation>
         </message>
@@ -1462,6 +1472,16 @@ Base model: a .pt file to fine-tune; empty uses the default model. The run folde
             <location filename="../settings_dialog.py" />
             <source>Default model</source>
             <translation>既定のモデル</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>LandSeg: diagnostics</source>
+            <translation>LandSeg: 診断</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
+            <source>LandSeg diagnostics</source>
+            <translation>LandSeg の診断</translation>
         </message>
         <message>
             <location filename="../settings_dialog.py" />

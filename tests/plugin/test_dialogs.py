@@ -540,3 +540,15 @@ def test_a_report_without_a_browser_says_where_it_is(gui_plugin, iface, tmp_path
     gui_plugin.open_url = lambda url: False  # what Qt answers when no browser starts
     gui_plugin._open_report(report, "LandSeg fine-tuning")
     assert str(report) in iface.bar.currentItem().text()
+
+
+def test_settings_diagnostics_shows_the_doctor_report(gui_plugin, iface):
+    from qgis.PyQt.QtWidgets import QTextBrowser
+
+    dialog = gui_plugin.show_settings_dialog()
+    task = dialog.diagnose()
+    assert task is not None and wait_until(lambda: task.done, 60) and task.succeeded
+    text = dialog.diagnostics_viewer.findChild(QTextBrowser).toPlainText()
+    assert "Segments on the CPU with: ONNX Runtime" in text and "Default model:" in text
+    dialog.diagnostics_viewer.close()
+    dialog.close()
