@@ -99,8 +99,10 @@ def plan(wheel: Path, *, wheelhouse: str | None = None, env_dir: Path | None = N
             [base_python(), "-m", "venv", "--system-site-packages", str(env_dir)]
         )
     sources = ["--no-index", "--find-links", wheelhouse] if wheelhouse else []
+    # with the training extra: the plugin fine-tunes as well as segments
+    package = f"{wheel}[train]"
     result.commands.append(
-        [python, "-m", "pip", "install", "--upgrade", "--progress-bar", "off", *sources, str(wheel)]
+        [python, "-m", "pip", "install", "--upgrade", "--progress-bar", "off", *sources, package]
     )
     return result
 

@@ -38,6 +38,10 @@ class ModelLoadError(LandSegError, OSError):
     """A model file is missing, corrupt or not a segmentation model."""
 
 
+class MissingExtraError(LandSegError):
+    """A command needs an optional part of LandSeg that is not installed (e.g. training)."""
+
+
 class DeviceUnavailableError(LandSegError, RuntimeError):
     """The requested compute device is not present on this machine."""
 

@@ -462,6 +462,41 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "モデルファイル '{path}' を ONNX に変換できませんでした（{error_type}: {cause}）。代わりに "
         "--runtime torch で実行してください。",
     ),
+    "extras.training_missing": (
+        "{task} needs LandSeg's training extra (PyTorch and ultralytics), which this "
+        "installation does not have: pip install 'landseg[train]'.",
+        "{task} には LandSeg の学習用追加パッケージ（PyTorch と ultralytics）が必要ですが、この環境"
+        "にはありません: pip install 'landseg[train]'。",
+    ),
+    "extras.pytorch_model": (
+        "Model '{model}' is a PyTorch file, which this installation (without the training "
+        "extra) cannot read: give its ONNX export (landseg export-model {model} -o model.onnx, "
+        "where PyTorch is installed), leave --model out for the shipped model, or add the "
+        "extra: pip install 'landseg[train]'.",
+        "モデル '{model}' は PyTorch のファイルで、この環境（学習用追加パッケージなし）では読めませ"
+        "ん。ONNX 版を指定する（PyTorch のある環境で landseg export-model {model} -o model.onnx）"
+        "か、--model を外して同梱モデルを使うか、追加パッケージを入れてください: "
+        "pip install 'landseg[train]'。",
+    ),
+    "devices.no_gpu_runtime": (
+        "Device '{device}' needs PyTorch with CUDA, which this installation does not have: "
+        "pip install 'landseg[train]', or use --device cpu.",
+        "デバイス '{device}' には CUDA 対応の PyTorch が必要ですが、この環境にはありません: "
+        "pip install 'landseg[train]'。または --device cpu を使ってください。",
+    ),
+    "devices.gpu_unused": (
+        "An NVIDIA GPU is present, but this installation has no GPU runtime: segmenting on the "
+        "CPU. To use the GPU: pip install 'landseg[train]'.",
+        "NVIDIA GPU がありますが、この環境には GPU 用のランタイムがないため CPU で処理します。GPU "
+        "を使うには: pip install 'landseg[train]'。",
+    ),
+    "runtime.onnx_model_no_gpu": (
+        "'{name}' is an ONNX model, and ONNX Runtime here has no GPU (onnxruntime-gpu is not "
+        "installed): use --device cpu, or the model's .pt file for the GPU.",
+        "'{name}' は ONNX モデルですが、この環境の ONNX Runtime は GPU を使えません"
+        "（onnxruntime-gpu がありません）。--device cpu を使うか、GPU にはモデルの .pt ファイルを"
+        "使ってください。",
+    ),
     "raster.bad_crs": (
         "'{crs}' is not a CRS: give an EPSG code such as EPSG:32654, or WKT.",
         "'{crs}' は CRS ではありません。EPSG:32654 のような EPSG コードか WKT を指定してください。",

@@ -98,10 +98,10 @@ def test_install_plan_from_the_bundled_wheel(qgis_app, tmp_path):
         str(tmp_path / "venv"),
     ]
     install = online.commands[1]
-    assert install[1:4] == ["-m", "pip", "install"] and install[-1] == str(wheel)
+    assert install[1:4] == ["-m", "pip", "install"] and install[-1] == f"{wheel}[train]"
     assert "--no-index" not in install  # with internet: pinned dependencies from the index
     offline = installer.plan(wheel, wheelhouse="/wheels", env_dir=tmp_path / "venv")
-    assert offline.commands[1][-4:] == ["--no-index", "--find-links", "/wheels", str(wheel)]
+    assert offline.commands[1][-4:] == ["--no-index", "--find-links", "/wheels", f"{wheel}[train]"]
 
 
 def test_a_backend_of_another_version_is_offered_the_upgrade(qgis_app):

@@ -13,6 +13,7 @@ from typing import Any
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError
+from landseg.extras import require_training
 from landseg.inference.runtimes.devices import resolve_device
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.yolo_dataset import write_view
@@ -76,6 +77,7 @@ def evaluate_dataset(
     """
     from landseg.inference.runtimes.loading import load
 
+    require_training("landseg evaluate --data (tile-level figures, computed by ultralytics)")
     with tempfile.TemporaryDirectory(prefix="landseg-val-") as runs:
         dataset = read_dataset(data, convert_into=Path(runs) / "coco", splits=[split])
         segmenter = load(model_path, device=device, runtime="ultralytics")  # its validator

@@ -449,10 +449,12 @@ def analyze_model(
         ModelLoadError: The model is missing, unreadable, ONNX, or not a segmentation model.
         InvalidParameterError: The dataset or an option is unusable.
     """
+    from landseg.extras import require_training
     from landseg.inference.runtimes.devices import resolve_device
     from landseg.inference.runtimes.loading import load
     from landseg.offline import import_ultralytics
 
+    require_training("landseg analyze")
     import_ultralytics()  # before any ultralytics import: no network, no telemetry
 
     path = _checked_model(model_path, max_images, batch_size)

@@ -31,6 +31,7 @@ from typing import Any
 from landseg import __version__, defaults
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.evaluation.tiles import evaluate_dataset
+from landseg.extras import require_training
 from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, write_model_info
 from landseg.io.atomic import hidden_sibling
 from landseg.io.coco_dataset import read_dataset
@@ -124,6 +125,7 @@ def train(
     earlier run is kept until then (an interrupted replacement is resumed from its own folder,
     named in the message).
     """
+    require_training("landseg train")
     check_options(options)
     dataset = read_dataset(options.data, convert_into=_views_folder(options.data, "coco"))
     leaks = same_sources(dataset)
@@ -229,6 +231,7 @@ def resume(
     run_dir: str | Path, *, progress: ProgressCallback | None = None, cancel: Any = None
 ) -> Path:
     """Continue an interrupted run from its last saved epoch."""
+    require_training("landseg train --resume")
     record = RunRecord.load(Path(run_dir).absolute())
     if all(p["status"] == "complete" for p in record.content["phases"]) and record.content["final"]:
         raise InvalidParameterError(f"Run '{run_dir}' is already complete: nothing to resume.")

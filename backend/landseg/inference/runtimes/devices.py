@@ -5,10 +5,12 @@ from __future__ import annotations
 import ctypes.util
 import platform
 import sys
+import warnings
 from pathlib import Path
 
 from landseg import defaults
-from landseg.errors import DeviceUnavailableError, InvalidParameterError
+from landseg.errors import DeviceUnavailableError, InvalidParameterError, LandSegWarning
+from landseg.extras import TRAIN_EXTRA, has_training
 
 
 def gpu_present() -> bool:
@@ -22,6 +24,23 @@ def gpu_present() -> bool:
     return Path("/dev/nvidiactl").exists() or ctypes.util.find_library("cuda") is not None
 
 
+def _cpu_without_gpu_runtime(device: str) -> str:
+    """``cpu`` for ``auto`` on an installation without PyTorch, said once; a GPU asked for by
+    name is refused rather than quietly run on the CPU."""
+    if device.strip().lower() != "auto":
+        raise DeviceUnavailableError(
+            f"Device '{device}' needs PyTorch with CUDA, which this installation does not "
+            f"have: {TRAIN_EXTRA}, or use --device cpu."
+        )
+    warnings.warn(
+        "An NVIDIA GPU is present, but this installation has no GPU runtime: segmenting on the "
+        f"CPU. To use the GPU: {TRAIN_EXTRA}.",
+        LandSegWarning,
+        stacklevel=3,
+    )
+    return "cpu"
+
+
 def resolve_device(device: str = defaults.DEVICE) -> str:
     """Turn ``auto``, ``cpu``, ``cuda`` or ``cuda:N`` into a device torch can use.
 
@@ -31,6 +50,8 @@ def resolve_device(device: str = defaults.DEVICE) -> str:
     requested = device.strip().lower()
     if requested == "cpu" or (requested == "auto" and not gpu_present()):
         return "cpu"
+    if not has_training():  # a GPU may be there, but nothing here can drive it
+        return _cpu_without_gpu_runtime(device)
     import torch
 
     if requested in ("auto", "mps"):

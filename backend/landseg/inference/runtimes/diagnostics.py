@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from landseg import __version__
+from landseg.errors import LandSegError
 
 PACKAGES = {  # distribution -> the extra that brings it ("" = the core install)
     "numpy": "",
@@ -27,13 +28,13 @@ PACKAGES = {  # distribution -> the extra that brings it ("" = the core install)
     "geopandas": "",
     "pyproj": "",
     "onnxruntime": "",
+    "onnx": "",
     "opencv-python": "",
     "pyarrow": "",
     "click": "",
     "torch": "train",
     "torchvision": "train",
     "ultralytics": "train",
-    "onnx": "train",
     "dask": "distributed",
 }
 TRAIN_EXTRA = "pip install 'landseg[train]'"
@@ -141,11 +142,15 @@ def _folder(path: Path) -> dict[str, Any]:
 
 
 def _default_model() -> dict[str, Any]:
-    from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH, file_sha256
+    """The shipped model a segmentation uses here (its ONNX export without PyTorch)."""
+    from landseg.inference.runtimes.loading import model_file
+    from landseg.inference.runtimes.model_files import file_sha256
 
-    if not DEFAULT_MODEL_PATH.is_file():
-        return {"path": str(DEFAULT_MODEL_PATH), "present": False}
-    return {"path": str(DEFAULT_MODEL_PATH), "sha256": file_sha256(DEFAULT_MODEL_PATH)}
+    try:
+        path = model_file(None)
+    except LandSegError as error:
+        return {"path": "", "problem": str(error)}
+    return {"path": str(path), "sha256": file_sha256(path)}
 
 
 def diagnose() -> dict[str, Any]:
@@ -201,6 +206,8 @@ def as_text(report: dict[str, Any]) -> str:
         size = f"{folder['size_mb']:.1f} MB" if folder["exists"] else "not created yet"
         lines.append(f"  {role}: {folder['path']} ({size}, {state})")
     model = report["default_model"]
-    checksum = model.get("sha256", "MISSING: reinstall LandSeg")
-    lines.append(f"Default model: {model['path']} (sha256 {checksum})")
+    if "sha256" in model:
+        lines.append(f"Default model: {model['path']} (sha256 {model['sha256']})")
+    else:
+        lines.append(f"Default model: {model['problem']}")
     return "\n".join(lines)

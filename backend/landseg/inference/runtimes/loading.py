@@ -16,9 +16,11 @@ from pathlib import Path
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError, ModelLoadError
+from landseg.extras import has_training, require_pytorch_model_support
 from landseg.inference.runtimes.devices import gpu_present, resolve_device
 from landseg.inference.runtimes.model_files import (
     DEFAULT_MODEL_PATH,
+    DEFAULT_ONNX_PATH,
     ModelInfo,
     file_sha256,
     read_onnx_info,
@@ -123,8 +125,19 @@ def _load(
 
 
 def model_file(path: str | Path | None) -> Path:
-    """The model file to read (the shipped one for ``None``), checked to exist and be a model."""
-    model_path = Path(path) if path is not None else DEFAULT_MODEL_PATH
+    """The model file to read, checked to exist and be a model this installation reads.
+
+    ``None`` is the shipped model: its ``.pt``, or its ONNX export where the training extra
+    (PyTorch) is not installed.
+
+    Raises:
+        ModelLoadError: The file is missing or not a model.
+        MissingExtraError: A ``.pt`` file where PyTorch is not installed.
+    """
+    if path is None:
+        model_path = DEFAULT_MODEL_PATH if has_training() else DEFAULT_ONNX_PATH
+    else:
+        model_path = Path(path)
     if not model_path.is_file():
         hint = (
             "the shipped default model is missing from this installation: reinstall LandSeg"
@@ -137,6 +150,8 @@ def model_file(path: str | Path | None) -> Path:
             f"Model file '{model_path}' is not a .pt or .onnx file: give an ultralytics "
             "YOLOv8/11-seg model (.pt) or its ONNX export."
         )
+    if model_path.suffix.lower() == ".pt":
+        require_pytorch_model_support(str(path))
     return model_path
 
 
@@ -170,21 +185,32 @@ def choose_runtime(runtime: str, device: str, model_path: Path) -> str:
     wants_gpu = device.strip().lower() != "cpu" and (
         device.strip().lower() != "auto" or gpu_present()
     )
-    if runtime == "auto":
-        return "onnx" if is_onnx or not wants_gpu else "torch"
     if runtime == "torch" and is_onnx:
         raise InvalidParameterError(
             f"'{model_path.name}' is an ONNX model: run it with --runtime onnx (or auto)."
         )
-    if runtime == "onnx" and wants_gpu and device.strip().lower() != "auto":
-        import onnxruntime
+    chosen = runtime if runtime != "auto" else ("onnx" if is_onnx or not wants_gpu else "torch")
+    if chosen == "onnx" and wants_gpu and device.strip().lower() != "auto":
+        _check_onnx_gpu(model_path, asked_onnx=runtime == "onnx")
+    return chosen
 
-        if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
-            raise InvalidParameterError(
-                "--runtime onnx runs on the CPU here (onnxruntime-gpu is not installed): use "
-                "--runtime torch (or auto) for the GPU, or --device cpu."
-            )
-    return runtime
+
+def _check_onnx_gpu(model_path: Path, *, asked_onnx: bool) -> None:
+    """Refuse a GPU asked for by name that ONNX Runtime cannot reach: never a quiet CPU run."""
+    import onnxruntime
+
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        return
+    if asked_onnx:
+        raise InvalidParameterError(
+            "--runtime onnx runs on the CPU here (onnxruntime-gpu is not installed): use "
+            "--runtime torch (or auto) for the GPU, or --device cpu."
+        )
+    raise InvalidParameterError(
+        f"'{model_path.name}' is an ONNX model, and ONNX Runtime here has no GPU "
+        "(onnxruntime-gpu is not installed): use --device cpu, or the model's .pt file for "
+        "the GPU."
+    )
 
 
 def check_model_classes(model: str, known: Sequence[str], expected: Sequence[str]) -> None:

@@ -20,6 +20,8 @@ from landseg import defaults
 
 METADATA_KEY = "landseg"  # key in a .pt checkpoint and in ONNX metadata_props
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "data" / "landseg-default-seg.pt"
+# The same model exported with landseg export-model: what an install without PyTorch runs.
+DEFAULT_ONNX_PATH = DEFAULT_MODEL_PATH.with_suffix(".onnx")
 
 
 @dataclass

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 from landseg.errors import InvalidParameterError, ModelLoadError
+from landseg.extras import require_training
 from landseg.inference.runtimes.model_files import write_model_info
 from landseg.inference.runtimes.ultralytics_runtime import library_cause, read_model
 
@@ -27,6 +28,7 @@ def export_onnx(
     from landseg.offline import quiet_ultralytics
 
     model_path, output_path = Path(model_path), Path(output_path).absolute()
+    require_training("landseg export-model")
     if model_path.suffix.lower() != ".pt":
         raise InvalidParameterError(
             f"'{model_path}' is not a .pt model: export-model converts a PyTorch model to ONNX "

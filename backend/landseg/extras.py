@@ -1,0 +1,51 @@
+"""What the installed extras allow: the training extra (PyTorch, ultralytics) is optional.
+
+``pip install landseg`` is the inference core (ONNX Runtime); ``landseg[train]`` adds what
+training, tile-level evaluation, analysis, ``.pt`` models and the GPU need. A command that
+needs it says so in one line, with the pip command and the way round it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from landseg.errors import MissingExtraError
+
+TRAIN_EXTRA = "pip install 'landseg[train]'"
+TRAINING_MODULES = ("torch", "torchvision", "ultralytics")
+
+
+def has_training() -> bool:
+    """Whether PyTorch, torchvision and ultralytics can be imported here."""
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in TRAINING_MODULES)
+    except (ImportError, ValueError):
+        return False
+
+
+def require_training(task: str) -> None:
+    """Refuse ``task`` (e.g. "landseg train") where the training extra is not installed.
+
+    Raises:
+        MissingExtraError: PyTorch or ultralytics is missing.
+    """
+    if not has_training():
+        raise MissingExtraError(
+            f"{task} needs LandSeg's training extra (PyTorch and ultralytics), which this "
+            f"installation does not have: {TRAIN_EXTRA}."
+        )
+
+
+def require_pytorch_model_support(model: str) -> None:
+    """Refuse a ``.pt`` model where PyTorch is not installed, naming the ways round it.
+
+    Raises:
+        MissingExtraError: PyTorch or ultralytics is missing.
+    """
+    if not has_training():
+        raise MissingExtraError(
+            f"Model '{model}' is a PyTorch file, which this installation (without the training "
+            f"extra) cannot read: give its ONNX export (landseg export-model {model} -o "
+            f"model.onnx, where PyTorch is installed), leave --model out for the shipped "
+            f"model, or add the extra: {TRAIN_EXTRA}."
+        )
