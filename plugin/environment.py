@@ -18,7 +18,8 @@ from .installer import base_python, checkout_root, install_command_text, user_en
 from .worker import worker_cwd, worker_environment
 
 PLUGIN_DIR = Path(__file__).resolve().parent
-REQUIRED_MODULES = ("torch", "ultralytics", "rasterio", "geopandas", "click")
+REQUIRED_MODULES = ("rasterio", "geopandas", "onnxruntime", "click")  # the inference core
+TRAINING_MODULES = ("torch", "torchvision", "ultralytics")  # the training extra
 PROBE_TIMEOUT_S = 60
 # Printed by the probe: where landseg lives, its version, and the modules it still lacks.
 _PROBE = (
@@ -31,6 +32,7 @@ _PROBE = (
     "except Exception as error:\n"
     "    out['error'] = f'{type(error).__name__}: {error}'\n"
     "out['missing'] = [m for m in MODULES if u.find_spec(m) is None]\n"
+    "out['training'] = all(u.find_spec(m) is not None for m in TRAINING)\n"
     "print(json.dumps(out))\n"
 )
 
@@ -43,6 +45,7 @@ class Environment:
     ok: bool
     landseg_version: str = ""
     missing: list[str] = field(default_factory=list)
+    training: bool = False  # the training extra (PyTorch, ultralytics) is installed
     problem: str = ""
     source: str = ""  # where the candidate came from: settings, checkout, user, PATH...
 
@@ -81,7 +84,9 @@ def probe(python: str, *, source: str = "", use_cache: bool = True) -> Environme
     if not Path(python).is_file() and not shutil.which(python):
         env.problem = f"'{python}' does not exist."
     else:
-        script = f"MODULES = {list(REQUIRED_MODULES)!r}\n{_PROBE}"
+        script = (
+            f"MODULES = {list(REQUIRED_MODULES)!r}\nTRAINING = {list(TRAINING_MODULES)!r}\n{_PROBE}"
+        )
         try:
             done = subprocess.run(
                 [python, "-c", script],
@@ -98,6 +103,7 @@ def probe(python: str, *, source: str = "", use_cache: bool = True) -> Environme
         else:
             env.landseg_version = str(info.get("landseg", ""))
             env.missing = list(info.get("missing", []))
+            env.training = bool(info.get("training", False))
             if "error" in info:
                 env.problem = f"'{python}' cannot import landseg ({info['error']})."
             elif env.missing:

@@ -39,7 +39,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from . import backend, layers, settings
+from . import backend, installer, layers, settings
 from .model_picker import PT_FILTER, ModelPickerMixin, initial_model
 from .tasks import WorkerStep
 from .translation import tr
@@ -113,6 +113,8 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.request: FineTuneRequest | None = None
         self._build()
         self.check_environment()
+        for problem in self._training_errors():
+            self.bar.pushWarning(tr("Training support missing"), problem)
         self._label_layer_changed(self.label_combo.currentLayer())
         self.request_model_info()
 
@@ -246,6 +248,17 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         layout.addLayout(out_form)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel, self)
+        self.training_button = self.buttons.addButton(
+            tr("Install training support…"), QDialogButtonBox.ActionRole
+        )
+        self.training_button.setToolTip(
+            tr(
+                "Adds PyTorch and ultralytics (about {size} GB) to LandSeg's environment: "
+                "segmenting needs neither, fine-tuning needs both."
+            ).format(size=installer.TRAINING_SIZE_GB)
+        )
+        self.training_button.clicked.connect(self.install_training)
+        self.training_button.setVisible(False)
         self.run_button = self.buttons.addButton(tr("Fine-tune"), QDialogButtonBox.AcceptRole)
         self.run_button.setDefault(True)
         self.buttons.accepted.connect(self.accept)
@@ -385,7 +398,7 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         return self.folder_widget.filePath().strip()
 
     def validate(self) -> list[str]:
-        errors = self.environment_errors()
+        errors = self.environment_errors() + self._training_errors()
         errors += self._dataset_errors() if self.dataset() else self._layer_errors()
         errors += self._base_model_errors()
         folder = self.folder()
@@ -398,6 +411,39 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
                 ).format(folder=folder)
             )
         return errors
+
+    def _training_errors(self) -> list[str]:
+        """Fine-tuning needs the training support, which the core environment lacks."""
+        lacking = self.env is not None and not self.env.training
+        self.training_button.setVisible(lacking)
+        if not lacking:
+            return []
+        return [
+            tr(
+                "Fine-tuning needs LandSeg's training support (PyTorch and ultralytics, about "
+                "{size} GB), which this environment does not have: click Install training "
+                "support…"
+            ).format(size=installer.TRAINING_SIZE_GB)
+        ]
+
+    def install_training(self):
+        """Add the training support to the environment (through LandSeg settings)."""
+        from .settings_dialog import SettingsDialog
+
+        self.settings_dialog = SettingsDialog(self)
+        self.settings_dialog.show()
+        install = self.settings_dialog.install(training=True)
+        if install is not None:
+            install.installFinished.connect(self._training_installed)
+        return install
+
+    def _training_installed(self, ok: bool) -> None:
+        from . import environment
+
+        self.env = environment.current(use_cache=False) or self.env
+        if ok and not self._training_errors():
+            self.bar.clearWidgets()
+            self.bar.pushSuccess(tr("Training support"), tr("Installed: you can fine-tune now."))
 
     def _dataset_errors(self) -> list[str]:
         if not Path(self.dataset()).is_dir():

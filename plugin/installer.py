@@ -82,6 +82,7 @@ class InstallPlan:
     env_dir: Path
     commands: list[list[str]] = field(default_factory=list)
     creates_env: bool = True  # the folder is new: remove it again if the install fails
+    size_gb: float = 1.0  # what it adds on disk, about (measured)
 
     def text(self) -> str:
         import shlex
@@ -89,25 +90,39 @@ class InstallPlan:
         return " && ".join(" ".join(shlex.quote(p) for p in command) for command in self.commands)
 
 
-def plan(wheel: Path, *, wheelhouse: str | None = None, env_dir: Path | None = None) -> InstallPlan:
-    """The commands that install (or upgrade) the environment from ``wheel``."""
+CORE_SIZE_GB = 1.0  # measured: the inference core (ONNX Runtime, no PyTorch)
+TRAINING_SIZE_GB = 5.8  # measured: what the training extra adds (PyTorch and its CUDA libraries)
+
+
+def plan(
+    wheel: Path,
+    *,
+    wheelhouse: str | None = None,
+    env_dir: Path | None = None,
+    training: bool = False,
+) -> InstallPlan:
+    """The commands that install (or upgrade) the environment from ``wheel``: the inference
+    core, or with ``training`` the training extra too (PyTorch, ultralytics)."""
     env_dir = env_dir or user_env_dir()
     python = str(venv_python(env_dir))
-    result = InstallPlan(env_dir=env_dir, creates_env=not Path(python).is_file())
+    size = TRAINING_SIZE_GB + (CORE_SIZE_GB if not Path(python).is_file() else 0.0)
+    result = InstallPlan(
+        env_dir=env_dir,
+        creates_env=not Path(python).is_file(),
+        size_gb=size if training else CORE_SIZE_GB,
+    )
     if result.creates_env:
         result.commands.append(
             [base_python(), "-m", "venv", "--system-site-packages", str(env_dir)]
         )
     sources = ["--no-index", "--find-links", wheelhouse] if wheelhouse else []
-    # with the training extra: the plugin fine-tunes as well as segments
-    package = f"{wheel}[train]"
+    package = f"{wheel}[train]" if training else str(wheel)
     result.commands.append(
         [python, "-m", "pip", "install", "--upgrade", "--progress-bar", "off", *sources, package]
     )
     return result
 
 
-INSTALL_SIZE_GB = 6.5  # measured: the environment, PyTorch and its CUDA libraries included
 SPACE_MARGIN = 1.1  # pip unpacks beside what it installs
 
 
@@ -117,12 +132,12 @@ def space_problem(plan_: InstallPlan) -> str:
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     free_gb = shutil.disk_usage(folder).free / 1e9
-    if free_gb >= INSTALL_SIZE_GB * SPACE_MARGIN:
+    if free_gb >= plan_.size_gb * SPACE_MARGIN:
         return ""
     return tr(
         "The environment needs about {size} GB, and {folder} has {free} GB free: free some "
         "space there, then install again."
-    ).format(size=INSTALL_SIZE_GB, folder=folder, free=f"{free_gb:.1f}")
+    ).format(size=plan_.size_gb, folder=folder, free=f"{free_gb:.1f}")
 
 
 def failure_advice(plan_: InstallPlan, wheelhouse: str | None) -> str:
@@ -191,18 +206,26 @@ def _run(command: list[str], on_line: Callable[[str], None], is_cancelled) -> bo
     return code == 0
 
 
-def install_plan(wheelhouse: str | None = None):
+def install_plan(wheelhouse: str | None = None, *, training: bool = False):
     """How to install the environment here (an ``installer.InstallPlan``), or None.
 
     From a checkout: the project's own bootstrap script (Debian packages, ``.venv``, editable
-    install). From the plugin zip: a private environment with the bundled ``landseg`` wheel.
+    install with every extra). From the plugin zip: a private environment with the bundled
+    ``landseg`` wheel: the inference core, or with ``training`` the training extra too.
     """
     root = checkout_root()
     if root is not None:
         bootstrap = ["bash", str(root / "scripts" / "bootstrap.sh")]
-        return InstallPlan(env_dir=root / ".venv", commands=[bootstrap], creates_env=False)
+        return InstallPlan(
+            env_dir=root / ".venv",
+            commands=[bootstrap],
+            creates_env=False,
+            size_gb=CORE_SIZE_GB + TRAINING_SIZE_GB,
+        )
     wheel = bundled_wheel()
-    return plan(wheel, wheelhouse=wheelhouse) if wheel is not None else None
+    if wheel is None:
+        return None
+    return plan(wheel, wheelhouse=wheelhouse, training=training)
 
 
 def install_command_text() -> str:

@@ -46,9 +46,12 @@ def describe_environment(env: environment.Environment | None) -> str:
     """What the settings dialog says of the environment found (or its absence)."""
     if env is None:
         return tr("No LandSeg environment was found.")
-    return tr("Using {python} (landseg {version}, found via {source}).").format(
+    text = tr("Using {python} (landseg {version}, found via {source}).").format(
         python=env.python, version=env.landseg_version or "?", source=source_label(env.source)
     )
+    if not env.training:
+        text += " " + tr("It segments; fine-tuning needs the training support.")
+    return text
 
 
 class InstallTask(QgsTask):
@@ -172,6 +175,14 @@ class SettingsDialog(QDialog):
         self.check_button.clicked.connect(self.check)
         self.install_button = QPushButton(tr("Install…"), group)
         self.install_button.clicked.connect(self.install)
+        self.training_button = QPushButton(tr("Install training support…"), group)
+        self.training_button.setToolTip(
+            tr(
+                "Adds PyTorch and ultralytics (about {size} GB) to LandSeg's environment: "
+                "segmenting needs neither, fine-tuning needs both."
+            ).format(size=installer.TRAINING_SIZE_GB)
+        )
+        self.training_button.clicked.connect(lambda: self.install(training=True))
         self.diagnostics_button = QPushButton(tr("Diagnostics…"), group)
         self.diagnostics_button.setToolTip(
             tr(
@@ -182,6 +193,7 @@ class SettingsDialog(QDialog):
         self.diagnostics_button.clicked.connect(self.diagnose)
         row.addWidget(self.check_button)
         row.addWidget(self.install_button)
+        row.addWidget(self.training_button)
         row.addWidget(self.diagnostics_button)
         row.addStretch(1)
         form.addRow("", row)
@@ -220,6 +232,7 @@ class SettingsDialog(QDialog):
             if extra:
                 text += " " + extra
         self.status_label.setText(text)
+        self.training_button.setVisible(self.env is not None and not self.env.training)
         return self.env
 
     def wheelhouse(self) -> str | None:
@@ -229,9 +242,10 @@ class SettingsDialog(QDialog):
         found = installer.install_plan(self.wheelhouse())
         self.install_text.setPlainText(found.text() if found else installer.install_command_text())
 
-    def install(self) -> InstallDialog | None:
-        """Install (or upgrade) the environment in a task, its output in a dialog."""
-        found = installer.install_plan(self.wheelhouse())
+    def install(self, *, training: bool = False) -> InstallDialog | None:
+        """Install (or upgrade) the environment in a task, its output in a dialog: the
+        inference core, or with ``training`` the training support too."""
+        found = installer.install_plan(self.wheelhouse(), training=training)
         if found is None:
             self.status_label.setText(installer.install_command_text())
             return None
@@ -273,7 +287,7 @@ class SettingsDialog(QDialog):
             self.diagnostics_viewer = show_details(self, tr("LandSeg diagnostics"), report, details)
 
     def confirm_install(self, plan_: installer.InstallPlan) -> bool:
-        """Ask before installing several gigabytes (tests replace this)."""
+        """Ask before installing (tests replace this): how much, from where, into which folder."""
         source = (
             tr("from your wheelhouse folder")
             if self.wheelhouse()
@@ -282,10 +296,9 @@ class SettingsDialog(QDialog):
         answer = QMessageBox.question(
             self,
             tr("Install LandSeg's Python environment"),
-            tr(
-                "This installs about {size} GB (PyTorch, ultralytics and their libraries), "
-                "{source}, into {folder}. Install now?"
-            ).format(size=installer.INSTALL_SIZE_GB, source=source, folder=plan_.env_dir),
+            tr("This installs about {size} GB, {source}, into {folder}. Install now?").format(
+                size=f"{plan_.size_gb:.1f}", source=source, folder=plan_.env_dir
+            ),
         )
         return answer == QMessageBox.Yes
 

@@ -30,6 +30,11 @@
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <source>Training support missing</source>
+            <translation>学習機能がありません</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <location filename="../review_panel.py" />
             <source>Training data</source>
             <translation>学習データ</translation>
@@ -143,6 +148,18 @@
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <location filename="../settings_dialog.py" />
+            <source>Install training support…</source>
+            <translation>学習機能をインストール…</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <location filename="../settings_dialog.py" />
+            <source>Adds PyTorch and ultralytics (about {size} GB) to LandSeg's environment: segmenting needs neither, fine-tuning needs both.</source>
+            <translation>LandSeg の環境に PyTorch と ultralytics（約 {size} GB）を追加します。セグメンテーションには不要で、追加学習には両方が必要です。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>Fine-tune</source>
             <translation>ファインチューニング</translation>
         </message>
@@ -175,6 +192,21 @@
             <location filename="../finetune_dialog.py" />
             <source>The output folder '{folder}' is not empty: choose a new or empty folder.</source>
             <translation>出力フォルダ '{folder}' は空ではありません。新しいフォルダか空のフォルダを選んでください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Fine-tuning needs LandSeg's training support (PyTorch and ultralytics, about {size} GB), which this environment does not have: click Install training support…</source>
+            <translation>追加学習には LandSeg の学習機能（PyTorch と ultralytics、約 {size} GB）が必要ですが、この環境にはありません。「学習機能をインストール…」をクリックしてください。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Training support</source>
+            <translation>学習機能</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Installed: you can fine-tune now.</source>
+            <translation>インストールしました。追加学習を実行できます。</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -1380,6 +1412,11 @@ Base model: a .pt file to fine-tune; empty uses the default model. The run folde
         </message>
         <message>
             <location filename="../settings_dialog.py" />
+            <source>It segments; fine-tuning needs the training support.</source>
+            <translation>セグメンテーションは実行できます。追加学習には学習機能が必要です。</translation>
+        </message>
+        <message>
+            <location filename="../settings_dialog.py" />
             <source>LandSeg: installing the Python environment</source>
             <translation>LandSeg: Python 環境をインストール中</translation>
         </message>
@@ -1500,8 +1537,8 @@ Base model: a .pt file to fine-tune; empty uses the default model. The run folde
         </message>
         <message>
             <location filename="../settings_dialog.py" />
-            <source>This installs about {size} GB (PyTorch, ultralytics and their libraries), {source}, into {folder}. Install now?</source>
-            <translation>約 {size} GB（PyTorch、ultralytics とそのライブラリ）を{source} {folder} にインストールします。今すぐインストールしますか？</translation>
+            <source>This installs about {size} GB, {source}, into {folder}. Install now?</source>
+            <translation>約 {size} GB を{source} {folder} にインストールします。今すぐインストールしますか？</translation>
         </message>
         <message>
             <location filename="../settings_dialog.py" />

@@ -512,8 +512,8 @@ def test_install_asks_first_and_checks_the_disk(gui_plugin, iface, tmp_path, mon
 
     from plugin import installer
 
-    plan = installer.InstallPlan(tmp_path / "env", [[sys.executable, "-c", "pass"]])
-    monkeypatch.setattr(installer, "install_plan", lambda wheelhouse=None: plan)
+    plan = installer.InstallPlan(tmp_path / "env", [[sys.executable, "-c", "pass"]], size_gb=6.8)
+    monkeypatch.setattr(installer, "install_plan", lambda wheelhouse=None, training=False: plan)
     dialog = gui_plugin.show_settings_dialog()
     asked = []
     dialog.confirm_install = lambda plan_: asked.append(plan_) or False
@@ -528,7 +528,7 @@ def test_install_asks_first_and_checks_the_disk(gui_plugin, iface, tmp_path, mon
     asked.clear()
     dialog.confirm_install = lambda plan_: asked.append(plan_) or True
     assert dialog.install() is None and asked == []  # refused before asking
-    assert "needs about 6.5 GB" in dialog.status_label.text() and "2.0 GB free" in (
+    assert "needs about 6.8 GB" in dialog.status_label.text() and "2.0 GB free" in (
         dialog.status_label.text()
     )
     dialog.close()
@@ -551,4 +551,37 @@ def test_settings_diagnostics_shows_the_doctor_report(gui_plugin, iface):
     text = dialog.diagnostics_viewer.findChild(QTextBrowser).toPlainText()
     assert "Segments on the CPU with: ONNX Runtime" in text and "Default model:" in text
     dialog.diagnostics_viewer.close()
+    dialog.close()
+
+
+def test_finetune_offers_the_training_support_a_core_environment_lacks(
+    gui_plugin, iface, project, small_scene, tiny_model, tmp_path, monkeypatch
+):
+    """On an environment that only segments, the dialog says what is missing and installs
+    the training support (PyTorch, ultralytics) through LandSeg settings, after asking."""
+    from plugin import environment, installer, settings
+    from plugin.settings_dialog import SettingsDialog
+
+    settings.set_value(settings.MODEL, tiny_model)
+    add_scene(project, small_scene)
+    core = environment.current()
+    monkeypatch.setattr(core, "training", False)
+    dialog = gui_plugin.show_finetune_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    assert not dialog.training_button.isHidden()
+    assert any("training support" in e and "5.8 GB" in e for e in dialog.validate())
+    asked = []
+    plan = installer.InstallPlan(tmp_path / "env", [[sys.executable, "-c", "pass"]], size_gb=5.8)
+
+    def planned(wheelhouse=None, training=False):
+        asked.append(training)
+        return plan
+
+    monkeypatch.setattr(installer, "install_plan", planned)
+    monkeypatch.setattr(SettingsDialog, "confirm_install", lambda self, plan_: True)
+    install = dialog.install_training()
+    assert asked[-1] is True and install is not None
+    assert wait_until(lambda: install.succeeded is not None, 30) and install.succeeded
+    install.close()
+    dialog.settings_dialog.close()
     dialog.close()

@@ -156,7 +156,7 @@ def test_install_from_the_zip_then_segment(small_scene, tmp_path):
     assert report["before"], "an environment was found before installing"
     assert report["failed"] and report["env_removed"]
     assert len(report["questions"]) == 2  # asked before each install, with size and folder
-    assert all("6.5 GB" in q and "wheelhouse" in q for q in report["questions"])
+    assert all("1.0 GB" in q and "wheelhouse" in q for q in report["questions"])  # the core
     assert "wheelhouse" in report["advice"]
     assert report["succeeded"], report["log"]
     venv = tmp_path / "data" / "landseg" / "venv"

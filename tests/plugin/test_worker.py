@@ -98,10 +98,14 @@ def test_install_plan_from_the_bundled_wheel(qgis_app, tmp_path):
         str(tmp_path / "venv"),
     ]
     install = online.commands[1]
-    assert install[1:4] == ["-m", "pip", "install"] and install[-1] == f"{wheel}[train]"
+    assert install[1:4] == ["-m", "pip", "install"] and install[-1] == str(wheel)
     assert "--no-index" not in install  # with internet: pinned dependencies from the index
     offline = installer.plan(wheel, wheelhouse="/wheels", env_dir=tmp_path / "venv")
-    assert offline.commands[1][-4:] == ["--no-index", "--find-links", "/wheels", f"{wheel}[train]"]
+    assert offline.commands[1][-4:] == ["--no-index", "--find-links", "/wheels", str(wheel)]
+    assert online.size_gb == installer.CORE_SIZE_GB  # the core: segmenting, no PyTorch
+    training = installer.plan(wheel, env_dir=tmp_path / "venv", training=True)
+    assert training.commands[-1][-1] == f"{wheel}[train]"
+    assert training.size_gb == installer.CORE_SIZE_GB + installer.TRAINING_SIZE_GB
 
 
 def test_a_backend_of_another_version_is_offered_the_upgrade(qgis_app):
