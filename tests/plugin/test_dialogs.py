@@ -25,6 +25,19 @@ def model_ready(dialog) -> bool:
     return dialog.model_info is not None or bool(dialog.model_error)
 
 
+def segment_dialog_on(gui_plugin, iface, project, scene, model):
+    """The Segment dialog on ``scene`` (the active layer) with ``model``, at confidence 0.01."""
+    from plugin import settings
+
+    raster, _labels = add_scene(project, scene)
+    iface.setActiveLayer(raster)
+    settings.set_value(settings.MODEL, model)
+    dialog = gui_plugin.show_segment_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    dialog.conf_spin.setValue(0.01)
+    return dialog
+
+
 def test_gui_registers_toolbar_menu_and_provider(gui_plugin, iface):
     from qgis.core import QgsApplication
 
@@ -142,12 +155,7 @@ def test_toolbar_segmentation_adds_a_styled_layer(
 
     from plugin import settings
 
-    raster, _labels = add_scene(project, small_scene)
-    iface.setActiveLayer(raster)
-    settings.set_value(settings.MODEL, tiny_model)
-    dialog = gui_plugin.show_segment_dialog()
-    assert wait_until(lambda: model_ready(dialog), 60)
-    dialog.conf_spin.setValue(0.01)
+    dialog = segment_dialog_on(gui_plugin, iface, project, small_scene, tiny_model)
     dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
     out = tmp_path / "landcover.gpkg"
     dialog.output_widget.setFilePath(str(out))
@@ -484,16 +492,9 @@ def test_segment_dialog_prepares_a_review(
     """Ticked, the run gives each polygon its review priority and writes the review layer."""
     import pyogrio
 
-    from plugin import settings
-
-    raster, _labels = add_scene(project, small_scene)
-    iface.setActiveLayer(raster)
-    settings.set_value(settings.MODEL, tiny_model)
-    dialog = gui_plugin.show_segment_dialog()
-    assert wait_until(lambda: model_ready(dialog), 60)
+    dialog = segment_dialog_on(gui_plugin, iface, project, small_scene, tiny_model)
     assert not dialog.review_check.isChecked()
     dialog.review_check.setChecked(True)
-    dialog.conf_spin.setValue(0.01)
     dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
     out = tmp_path / "landcover.gpkg"
     dialog.output_widget.setFilePath(str(out))
