@@ -1,5 +1,5 @@
-"""An installation without the training extra (no PyTorch, torchvision or ultralytics): it
-segments with the shipped ONNX model, and every command that needs the extra says so in one
+"""An installation without the extras (no PyTorch, torchvision, ultralytics, onnx or pyarrow):
+it segments with the shipped ONNX model, and every command that needs an extra says so in one
 line, exit code 2, naming the pip command.
 
 The core install is stood in for by a ``python -c`` that hides the three packages from the
@@ -25,7 +25,7 @@ CORE_INSTALL = textwrap.dedent(
 
     class CoreInstall:
         def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in {"torch", "torchvision", "ultralytics"}:
+            if name.split(".")[0] in {"torch", "torchvision", "ultralytics", "onnx", "pyarrow"}:
                 raise ModuleNotFoundError(f"No module named {name!r}")
             return None
 
@@ -85,6 +85,7 @@ def test_a_core_install_segments_as_the_full_one(small_scene, tmp_path):
             "is a PyTorch file",
         ),
         (["segment", "scene.tif", "-o", "o.gpkg", "--device", "cuda"], "has no GPU"),
+        (["segment", "scene.tif", "-o", "o.parquet"], "pip install 'landseg[parquet]'"),
     ],
 )
 def test_what_needs_the_extra_says_so(small_scene, tmp_path, args, message):
@@ -94,7 +95,7 @@ def test_what_needs_the_extra_says_so(small_scene, tmp_path, args, message):
     assert done.returncode == 2, done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("landseg: error: ") and message in line
-    assert "pip install 'landseg[train]'" in line or "--device cpu" in line
+    assert "pip install 'landseg[" in line or "--device cpu" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset", "scene.tif"]
 
 

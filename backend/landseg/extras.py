@@ -1,8 +1,9 @@
 """What the installed extras allow: the training extra (PyTorch, ultralytics) is optional.
 
 ``pip install landseg`` is the inference core (ONNX Runtime); ``landseg[train]`` adds what
-training, tile-level evaluation, analysis, ``.pt`` models and the GPU need. A command that
-needs it says so in one line, with the pip command and the way round it.
+training, tile-level evaluation, analysis, ``.pt`` models and the GPU need, and
+``landseg[parquet]`` GeoParquet (pyarrow). A command that needs one says so in one line, with
+the pip command and the way round it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,23 @@ def require_training(task: str) -> None:
         raise MissingExtraError(
             f"{task} needs LandSeg's training extra (PyTorch and ultralytics), which this "
             f"installation does not have: {TRAIN_EXTRA}."
+        )
+
+
+def require_geoparquet(what: str) -> None:
+    """Refuse GeoParquet (``what``: an output or input) where pyarrow is not installed.
+
+    Raises:
+        MissingExtraError: pyarrow is missing.
+    """
+    try:
+        present = importlib.util.find_spec("pyarrow") is not None
+    except (ImportError, ValueError):
+        present = False
+    if not present:
+        raise MissingExtraError(
+            f"{what} is GeoParquet, which needs pyarrow, not in this installation: "
+            "pip install 'landseg[parquet]', or use a .gpkg or .fgb file."
         )
 
 

@@ -468,6 +468,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{task} には LandSeg の学習用追加パッケージ（PyTorch と ultralytics）が必要ですが、この環境"
         "にはありません: pip install 'landseg[train]'。",
     ),
+    "extras.geoparquet_missing": (
+        "{what} is GeoParquet, which needs pyarrow, not in this installation: "
+        "pip install 'landseg[parquet]', or use a .gpkg or .fgb file.",
+        "{what} は GeoParquet で、pyarrow が必要ですがこの環境にはありません: "
+        "pip install 'landseg[parquet]'。または .gpkg か .fgb のファイルを使ってください。",
+    ),
     "extras.pytorch_model": (
         "Model '{model}' is a PyTorch file, which this installation (without the training "
         "extra) cannot read: give its ONNX export (landseg export-model {model} -o model.onnx, "

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from landseg import defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import InvalidParameterError
+from landseg.extras import require_geoparquet
 from landseg.geodesy import map_crs
 from landseg.schema import device_option, option
 
@@ -262,6 +263,8 @@ def check_options(options: SegmentOptions, output_kind: str) -> None:
         map_crs(options.output_crs)
     if options.pixel_space:
         _check_pixel_space_options(options)
+    if output_kind in (".parquet", "folder"):
+        require_geoparquet("The output")
     if options.tile_size_px is not None:  # the model's metadata gives the defaults
         from landseg.inference.tiling import validate_tiling
 

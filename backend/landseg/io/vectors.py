@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from landseg import defaults
 from landseg.errors import LandSegWarning, VectorReadError
+from landseg.extras import require_geoparquet
 
 if TYPE_CHECKING:  # imported where a layer is read: a segmentation run never needs pandas
     import geopandas as gpd
@@ -113,6 +114,7 @@ def _read_file(source: str | os.PathLike, role: str, layer: str | None):
         raise VectorReadError(f"{name} does not exist: check the path.")
     try:
         if path.is_dir() or path.suffix.lower() == ".parquet":
+            require_geoparquet(name)
             return gpd.read_parquet(path), name
         return gpd.read_file(path, layer=_data_layer(path, layer or named, name)), name
     except VectorReadError:

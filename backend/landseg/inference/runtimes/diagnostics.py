@@ -28,13 +28,13 @@ PACKAGES = {  # distribution -> the extra that brings it ("" = the core install)
     "geopandas": "",
     "pyproj": "",
     "onnxruntime": "",
-    "onnx": "",
     "opencv-python": "",
-    "pyarrow": "",
+    "pyarrow": "parquet",
     "click": "",
     "torch": "train",
     "torchvision": "train",
     "ultralytics": "train",
+    "onnx": "train",
     "dask": "distributed",
 }
 TRAIN_EXTRA = "pip install 'landseg[train]'"

@@ -69,10 +69,14 @@ def read_model_info(path: Path, yolo: Any) -> ModelInfo:
 
 
 def onnx_metadata(path: Path) -> dict[str, str]:
-    """The ``metadata_props`` of an ONNX file (ultralytics' and LandSeg's), without weights."""
-    import onnx
+    """The ``metadata_props`` of an ONNX file (ultralytics' and LandSeg's), read by ONNX
+    Runtime (the core install has no ``onnx`` package)."""
+    import onnxruntime
 
-    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return dict(session.get_modelmeta().custom_metadata_map)
 
 
 def read_onnx_info(
