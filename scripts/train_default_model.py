@@ -14,7 +14,12 @@ import shutil
 from pathlib import Path
 
 from landseg.evaluation.tiles import evaluate_dataset, format_table
-from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.runtimes.model_files import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_ONNX_PATH,
+    file_sha256,
+)
+from landseg.inference.runtimes.onnx_export import export_onnx
 from landseg.io.synthetic import CLASS_NAMES, write_scene
 from landseg.training.dataset import export_dataset
 from landseg.training.options import TrainOptions
@@ -168,6 +173,8 @@ def write_model_card(work: Path, card: Path) -> None:
         f"seed {args['seed']}; {seconds / 60:.0f} min on 2 CPU cores",
         "Software": ", ".join(f"{k} {v}" for k, v in record["library_versions"].items()),
         "SHA-256": f"`{record['final']['sha256']}`",
+        "ONNX export": f"`{DEFAULT_ONNX_PATH.name}` (`landseg export-model`, the same metadata; "
+        f"what installs without PyTorch run), SHA-256 `{file_sha256(DEFAULT_ONNX_PATH)}`",
     }
     table = "\n".join(f"| {key} | {value} |" for key, value in facts.items())
     heldout_seeds = ", ".join(map(str, HELDOUT_SEEDS))
@@ -255,6 +262,7 @@ def main() -> None:
         return
     DEFAULT_MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(best, DEFAULT_MODEL_PATH)
+    export_onnx(DEFAULT_MODEL_PATH, DEFAULT_ONNX_PATH, overwrite=True)  # for installs without torch
     write_model_card(work, card)
     print(f"Default model written to {DEFAULT_MODEL_PATH}, model card to {card}")
 
