@@ -270,20 +270,42 @@ def test_coco_export_that_misses_its_images_is_refused(tmp_path):
         read_dataset(coco, convert_into=tmp_path / "converted")
 
 
-def test_evaluate_and_train_on_a_coco_export(trained, tmp_path):
+def _list_file_layout(roboflow: Path, root: Path) -> Path:
+    """The Roboflow export described the plain ultralytics way: ``path:``, list files."""
+    shutil.copytree(roboflow, root)
+    for split in ("train", "valid", "test"):
+        images = sorted((root / split / "images").glob("*.jpg"))
+        (root / f"{split}.txt").write_text("".join(f"./{split}/images/{p.name}\n" for p in images))
+    names = "".join(f"  {i}: {n}\n" for i, n in enumerate(ROBOFLOW_NAMES))
+    (root / "data.yaml").unlink()
+    (root / "custom.yaml").write_text(
+        f"path: {root}\ntrain: train.txt\nval: valid.txt\ntest: test.txt\nnames:\n{names}"
+    )
+    return root / "custom.yaml"
+
+
+@pytest.mark.parametrize("layout", ["list files", "coco"])
+def test_each_layout_trains_evaluates_and_reports(roboflow, trained, tmp_path, layout):
+    """One epoch, per-class figures and the report, on the dataset as the user has it."""
     from landseg.evaluation.tiles import evaluate_dataset
     from landseg.io.coco_dataset import read_dataset
+    from landseg.reporting.report import build_report
     from landseg.training.train import train
 
     _, best, _ = trained
-    coco = write_roboflow_coco(tmp_path / "coco")
-    before = snapshot(coco)
-    expected = read_dataset(coco, convert_into=tmp_path / "c").instances["test"]["farm"]
-    result = evaluate_dataset(best, coco, split="test", imgsz=160, batch=4)
+    if layout == "coco":
+        data = write_roboflow_coco(tmp_path / "coco")
+    else:
+        data = _list_file_layout(roboflow, tmp_path / "listed")
+    folder = data if data.is_dir() else data.parent
+    before = snapshot(folder)
+    expected = read_dataset(data, convert_into=tmp_path / "c").instances["test"]["farm"]
+    result = evaluate_dataset(best, data, split="test", imgsz=160, batch=4)
     assert result["classes"]["farm"]["instances"] == expected > 0
-    options = quick_options(coco, tmp_path / "run")
-    assert train(options).is_file()
-    assert snapshot(coco) == before
+    assert train(quick_options(data, tmp_path / "run")).is_file()
+    html = build_report(tmp_path / "run", tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "farm" in html and "<img" in html
+    assert snapshot(folder) == before
 
 
 def test_names_spelled_another_way(roboflow, trained, tmp_path):
