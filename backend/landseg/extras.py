@@ -16,12 +16,17 @@ TRAIN_EXTRA = "pip install 'landseg[train]'"
 TRAINING_MODULES = ("torch", "torchvision", "ultralytics")
 
 
-def has_training() -> bool:
-    """Whether PyTorch, torchvision and ultralytics can be imported here."""
+def importable(*modules: str) -> bool:
+    """Whether every one of ``modules`` can be imported here (found, not imported)."""
     try:
-        return all(importlib.util.find_spec(name) is not None for name in TRAINING_MODULES)
+        return all(importlib.util.find_spec(name) is not None for name in modules)
     except (ImportError, ValueError):
         return False
+
+
+def has_training() -> bool:
+    """Whether PyTorch, torchvision and ultralytics can be imported here."""
+    return importable(*TRAINING_MODULES)
 
 
 def require_training(task: str) -> None:
@@ -43,11 +48,7 @@ def require_geoparquet(what: str) -> None:
     Raises:
         MissingExtraError: pyarrow is missing.
     """
-    try:
-        present = importlib.util.find_spec("pyarrow") is not None
-    except (ImportError, ValueError):
-        present = False
-    if not present:
+    if not importable("pyarrow"):
         raise MissingExtraError(
             f"{what} is GeoParquet, which needs pyarrow, not in this installation: "
             "pip install 'landseg[parquet]', or use a .gpkg or .fgb file."

@@ -19,6 +19,7 @@ from typing import Any
 
 from landseg import __version__
 from landseg.errors import LandSegError
+from landseg.extras import TRAIN_EXTRA
 
 PACKAGES = {  # distribution -> the extra that brings it ("" = the core install)
     "numpy": "",
@@ -37,7 +38,6 @@ PACKAGES = {  # distribution -> the extra that brings it ("" = the core install)
     "onnx": "train",
     "dask": "distributed",
 }
-TRAIN_EXTRA = "pip install 'landseg[train]'"
 
 
 def _version(distribution: str) -> str | None:
