@@ -1,10 +1,13 @@
 """The core install (``pip install landseg``, no PyTorch) against the full one: disk size,
-install time, and the first ``landseg segment`` of a 2048² scene on each.
+install time from a warm wheelhouse, and the first ``landseg segment`` of a 2048² scene.
 
-Builds a fresh virtual environment from this checkout (from the package index, or only from
-``--wheelhouse``), proves ``import torch`` fails there, runs ``landseg doctor`` and a first
-segmentation (no model cache yet), and prints the figures beside this checkout's full
-environment (``.venv``). Usage::
+Fills a wheelhouse with every wheel the full install needs (or takes ``--wheelhouse``), then
+installs from it alone (``--no-index``, ``--no-compile``, as the plugin does) three fresh
+environments: the core on its own Python, the core on QGIS's Python with its system packages
+(the plugin's environment, where QGIS's interpreter is this machine's ``python3``) and the full
+``landseg[train]``. It proves ``import torch`` fails in the core, runs ``landseg doctor`` there
+and a first segmentation (no model cache yet), and prints the figures beside this checkout's
+warm full environment (``.venv``). Usage::
 
     .venv/bin/python benchmarks/bench_install.py [--wheelhouse DIR] [--keep DIR]
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,10 +24,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+QGIS_PYTHON = Path("/usr/bin/python3")
 
 
 def folder_mb(path: Path) -> float:
-    """Bytes under ``path`` (links not followed), in MB."""
+    """Bytes under ``path`` (links not followed), in MB (10⁶ bytes)."""
     total = 0
     for root, _dirs, files in os.walk(path):
         for name in files:
@@ -38,38 +43,71 @@ def run(command: list[str], **kwargs) -> float:
     return time.perf_counter() - started
 
 
+def fill_wheelhouse(folder: Path) -> Path:
+    """Every wheel ``landseg[train]`` needs, and LandSeg's own, in ``folder``; LandSeg's wheel."""
+    run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(folder), f"{ROOT}[train]"])
+    return next(folder.glob("landseg-*.whl"))
+
+
+def install(base: Path, env_dir: Path, requirement: str, wheelhouse: Path, *flags: str) -> float:
+    """A fresh environment at ``env_dir`` holding ``requirement``; seconds it took."""
+    seconds = run([str(base), "-m", "venv", *flags, str(env_dir)])
+    sources = ["--no-index", "--find-links", str(wheelhouse)]
+    pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile"]
+    return seconds + run([*pip, *sources, requirement])
+
+
 def first_segment(python: Path, scene: Path, out: Path, cache: Path) -> float:
-    """The first ``landseg segment`` with an empty model cache, in seconds."""
+    """A ``landseg segment`` with the model cache at ``cache``, in seconds."""
     env = dict(os.environ, LANDSEG_CACHE_DIR=str(cache))
     return run([str(python), "-m", "landseg", "segment", str(scene), "-o", str(out)], env=env)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wheelhouse", help="install only from this folder (no index)")
+    parser.add_argument("--wheelhouse", help="a folder already holding every wheel needed")
     parser.add_argument("--keep", help="build the core environment here and keep it")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="landseg-bench-install-"))
-    env_dir = Path(args.keep) if args.keep else work / "core"
-    python = env_dir / "bin" / "python"
-    build = run([sys.executable, "-m", "venv", str(env_dir)])
-    sources = ["--no-index", "--find-links", args.wheelhouse] if args.wheelhouse else []
-    install = run([str(python), "-m", "pip", "install", "-q", *sources, str(ROOT)])
+    wheelhouse = Path(args.wheelhouse) if args.wheelhouse else work / "wheels"
+    wheel = fill_wheelhouse(wheelhouse)
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    core = Path(args.keep) if args.keep else work / "core"
+    installs = {"core": install(base, core, str(wheel), wheelhouse)}
+    python = core / "bin" / "python"
     torch_absent = subprocess.run([str(python), "-c", "import torch"], capture_output=True)
     assert torch_absent.returncode != 0, "torch is importable in the core environment"
     subprocess.run([str(python), "-m", "landseg", "doctor"], check=True)
+    plugin_env = work / "plugin"
+    installs["plugin"] = install(
+        QGIS_PYTHON, plugin_env, str(wheel), wheelhouse, "--system-site-packages"
+    )
+    full = work / "full"
+    installs["full"] = install(base, full, f"{wheel}[train]", wheelhouse)
+    sizes = {name: folder_mb(work / name if name != "core" else core) for name in installs}
+    shutil.rmtree(full)
 
     from landseg.io.synthetic import write_scene
 
     scene = write_scene(work / "scene", size_px=2048, seed=1).raster_path
     core_s = first_segment(python, scene, work / "core.gpkg", work / "core-cache")
+    plugin_s = first_segment(
+        plugin_env / "bin" / "python", scene, work / "plugin.gpkg", work / "plugin-cache"
+    )
     full_python = ROOT / ".venv" / "bin" / "python"
     first_segment(full_python, scene, work / "warm.gpkg", work / "full-cache")  # warms it
     full_s = first_segment(full_python, scene, work / "full.gpkg", work / "full-cache")
-    print(f"core environment:  {folder_mb(env_dir):8.0f} MB, installed in {build + install:.0f} s")
-    print(f"full environment:  {folder_mb(ROOT / '.venv'):8.0f} MB (.venv, every extra)")
-    print(f"first segment 2048² on the fresh core: {core_s:.1f} s")
-    print(f"segment 2048² on the warm full env:    {full_s:.1f} s  (ratio {core_s / full_s:.2f})")
+    labels = {
+        "core": "core, own Python",
+        "plugin": "core, QGIS's Python (plugin)",
+        "full": "full landseg[train]",
+    }
+    for name, label in labels.items():
+        print(f"{label:30s} {sizes[name]:7.0f} MB, installed in {installs[name]:5.0f} s")
+    print(f"first segment 2048², fresh core:       {core_s:.1f} s")
+    print(f"first segment 2048², fresh plugin env: {plugin_s:.1f} s")
+    print(f"segment 2048², warm full env (.venv):  {full_s:.1f} s")
+    print(f"ratios: core {core_s / full_s:.2f}, plugin env {plugin_s / full_s:.2f}")
 
 
 if __name__ == "__main__":

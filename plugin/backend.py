@@ -280,6 +280,11 @@ def remember_model_info(python: str, model: str | None, device: str, info: dict)
         _info_cache[_cache_key(python, info["path"], device)] = info
 
 
+def forget_model_info() -> None:
+    """Drop every model description read so far (the environment changed)."""
+    _info_cache.clear()
+
+
 def model_info(python: str, model: str | None = None, device: str = "auto") -> dict[str, Any]:
     """A model's metadata (class names, tile size, overlap...) and the device ``auto`` picks.
 

@@ -22,7 +22,7 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from . import environment, installer, settings, warm_worker
+from . import backend, environment, installer, settings, warm_worker
 from .messages import show_details
 from .model_picker import MODEL_FILTER, model_file_widget
 from .tasks import WorkerStep, WorkerTask, start
@@ -123,6 +123,8 @@ class InstallDialog(QDialog):
         if self.succeeded is not None:
             return
         self.succeeded = ok
+        if ok:  # what the environment reads (its shipped model, its runtimes) may have changed
+            backend.forget_model_info()
         with contextlib.suppress(RuntimeError):
             self.stop_button.setEnabled(False)
             self.status.setText(

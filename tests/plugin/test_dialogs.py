@@ -570,9 +570,12 @@ def test_finetune_offers_the_training_support_a_core_environment_lacks(
     dialog = gui_plugin.show_finetune_dialog()
     assert wait_until(lambda: model_ready(dialog), 60)
     assert not dialog.training_button.isHidden()
-    assert any("training support" in e and "5.8 GB" in e for e in dialog.validate())
+    size = f"{installer.TRAINING_SIZE_GB} GB"
+    assert any("training support" in e and size in e for e in dialog.validate())
     asked = []
-    plan = installer.InstallPlan(tmp_path / "env", [[sys.executable, "-c", "pass"]], size_gb=5.8)
+    plan = installer.InstallPlan(
+        tmp_path / "env", [[sys.executable, "-c", "pass"]], size_gb=installer.TRAINING_SIZE_GB
+    )
 
     def planned(wheelhouse=None, training=False):
         asked.append(training)
