@@ -72,27 +72,29 @@ def main() -> None:
     wheelhouse = Path(args.wheelhouse) if args.wheelhouse else work / "wheels"
     wheel = fill_wheelhouse(wheelhouse)
     base = Path(sys.base_prefix) / "bin" / "python3"
-    core = Path(args.keep) if args.keep else work / "core"
-    installs = {"core": install(base, core, str(wheel), wheelhouse)}
-    python = core / "bin" / "python"
+    envs = {
+        "core": Path(args.keep) if args.keep else work / "core",
+        "plugin": work / "plugin",
+        "full": work / "full",
+    }
+    installs = {"core": install(base, envs["core"], str(wheel), wheelhouse)}
+    python = envs["core"] / "bin" / "python"
     torch_absent = subprocess.run([str(python), "-c", "import torch"], capture_output=True)
     assert torch_absent.returncode != 0, "torch is importable in the core environment"
     subprocess.run([str(python), "-m", "landseg", "doctor"], check=True)
-    plugin_env = work / "plugin"
     installs["plugin"] = install(
-        QGIS_PYTHON, plugin_env, str(wheel), wheelhouse, "--system-site-packages"
+        QGIS_PYTHON, envs["plugin"], str(wheel), wheelhouse, "--system-site-packages"
     )
-    full = work / "full"
-    installs["full"] = install(base, full, f"{wheel}[train]", wheelhouse)
-    sizes = {name: folder_mb(work / name if name != "core" else core) for name in installs}
-    shutil.rmtree(full)
+    installs["full"] = install(base, envs["full"], f"{wheel}[train]", wheelhouse)
+    sizes = {name: folder_mb(folder) for name, folder in envs.items()}
+    shutil.rmtree(envs["full"])
 
     from landseg.io.synthetic import write_scene
 
     scene = write_scene(work / "scene", size_px=2048, seed=1).raster_path
     core_s = first_segment(python, scene, work / "core.gpkg", work / "core-cache")
     plugin_s = first_segment(
-        plugin_env / "bin" / "python", scene, work / "plugin.gpkg", work / "plugin-cache"
+        envs["plugin"] / "bin" / "python", scene, work / "plugin.gpkg", work / "plugin-cache"
     )
     full_python = ROOT / ".venv" / "bin" / "python"
     first_segment(full_python, scene, work / "warm.gpkg", work / "full-cache")  # warms it

@@ -65,15 +65,17 @@ user = QTimer()
 user.timeout.connect(answer_yes)
 user.start(100)
 
-def install():
-    dialog = SettingsDialog()
-    dialog.wheelhouse_widget.setFilePath(wheelhouse)
-    running = dialog.install()
+def finished(running):
     deadline = time.monotonic() + 600
     while running.succeeded is None and time.monotonic() < deadline:
         QCoreApplication.processEvents()
         time.sleep(0.05)
     return running
+
+def install():
+    dialog = SettingsDialog()
+    dialog.wheelhouse_widget.setFilePath(wheelhouse)
+    return finished(dialog.install())
 
 failed = install()  # no dependencies anywhere: the offline install must fail cleanly
 report["failed"] = failed.succeeded is False
@@ -105,10 +107,7 @@ if stage == "training":  # the fine-tune dialog's offer, then one epoch
     dialog = FineTuneDialog(None)
     report["offered"] = not dialog.training_button.isHidden()
     os.environ["PYTHONUSERBASE"] = full_base  # PyTorch and ultralytics for pip to find
-    running = dialog.install_training()
-    while running.succeeded is None:
-        QCoreApplication.processEvents()
-        time.sleep(0.05)
+    running = finished(dialog.install_training())
     report["training_installed"] = running.succeeded
     report["training_log"] = running.task.lines[-30:]
     report["training_after"] = environment.current(use_cache=False).training
