@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from landseg import __version__
-from landseg.cli import data, evaluation, models, reports, segment, serve, training
+from landseg.cli import calibration, data, evaluation, models, reports, segment, serve, training
 from landseg.cli.runner import run_command
 from landseg.errors import LandSegWarning
 from landseg.messages import translate
@@ -33,6 +33,7 @@ for _command in (
     data.export_dataset_command,
     data.inspect_dataset_command,
     training.train_command,
+    calibration.calibrate_command,
     evaluation.evaluate_command,
     models.model_info,
     models.export_model,

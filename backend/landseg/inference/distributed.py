@@ -46,7 +46,7 @@ from landseg.inference.pieces import segment_tiles
 from landseg.inference.plan import Plan
 from landseg.inference.runtimes.loading import load
 from landseg.inference.segmenter import Segmenter, as_segmenter
-from landseg.inference.stitch import MergedInstance, Piece, merge_inside
+from landseg.inference.stitch import MergedInstance, Piece, Signals, merge_inside
 from landseg.inference.tiling import TileSpec
 from landseg.io.features import Features
 from landseg.io.rasters import RasterSource, Scaling
@@ -185,6 +185,7 @@ class Packed:
     scores: np.ndarray
     counts: np.ndarray  # instances: tiles that saw each; pieces: each one's tile index
     wkb: np.ndarray  # object array of bytes
+    signals: np.ndarray  # N x 3 float32, each one's ``Signals``
 
     @classmethod
     def of(cls, items: Sequence[MergedInstance] | Sequence[Piece]) -> Packed:
@@ -195,21 +196,24 @@ class Packed:
             np.array([item.score for item in items], dtype=np.float32),
             np.array(counts, dtype=np.int64),
             shapely.to_wkb(geometries) if len(items) else np.empty(0, dtype=object),
+            np.array([item.signals.as_tuple() for item in items], dtype=np.float32).reshape(-1, 3),
         )
 
     def instances(self) -> list[MergedInstance]:
-        geometries = shapely.from_wkb(self.wkb)
         return [
-            MergedInstance(int(c), float(s), g, int(n))
-            for c, s, g, n in zip(self.class_ids, self.scores, geometries, self.counts, strict=True)
+            MergedInstance(int(c), float(s), g, int(n), Signals(*map(float, v)))
+            for c, s, g, n, v in zip(*self._columns(), strict=True)
         ]
 
     def pieces(self) -> list[Piece]:
-        geometries = shapely.from_wkb(self.wkb)
         return [
-            Piece(int(n), int(c), float(s), g)
-            for c, s, g, n in zip(self.class_ids, self.scores, geometries, self.counts, strict=True)
+            Piece(int(n), int(c), float(s), g, Signals(*map(float, v)))
+            for c, s, g, n, v in zip(*self._columns(), strict=True)
         ]
+
+    def _columns(self) -> tuple:
+        geometries = shapely.from_wkb(self.wkb)
+        return self.class_ids, self.scores, geometries, self.counts, self.signals
 
 
 @dataclass

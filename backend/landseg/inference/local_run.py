@@ -19,7 +19,7 @@ import shapely
 
 from landseg.inference.pieces import TilePieces, pieces_by_batch
 from landseg.inference.segmenter import Segmenter
-from landseg.inference.stitch import MergedInstance, Piece, StreamingMerge
+from landseg.inference.stitch import MergedInstance, Piece, Signals, StreamingMerge
 from landseg.inference.tiling import TileSpec
 from landseg.inference.uncertainty import Assessor, ReviewItem, below_threshold_items
 from landseg.io.features import Features
@@ -33,8 +33,14 @@ APPEND_SECONDS = 10.0  # ... or seconds since the last one (a checkpoint goes wi
 class Review:
     """A run's review: objects assessed while they merge, items gathered for the review layer."""
 
-    def __init__(self, specs: Sequence[TileSpec], conf: float, items_frame: Callable) -> None:
-        self.assessor = Assessor(specs)
+    def __init__(
+        self,
+        specs: Sequence[TileSpec],
+        conf: float,
+        items_frame: Callable,
+        p_correct: Callable[[MergedInstance], float] | None = None,
+    ) -> None:
+        self.assessor = Assessor(specs, p_correct)
         self.conf = conf
         self.items: list[ReviewItem] = []
         self._items_frame = items_frame  # review items to the review layer's rows
@@ -72,12 +78,15 @@ def piece_state(piece: Piece) -> dict:
         "class_id": piece.class_id,
         "score": piece.score,
         "wkb": shapely.to_wkb(piece.geometry, hex=True),
+        "signals": list(piece.signals.as_tuple()),
     }
 
 
 def piece_from_state(state: dict) -> Piece:
     """The piece a checkpoint recorded."""
-    return Piece(state["tile"], state["class_id"], state["score"], shapely.from_wkb(state["wkb"]))
+    geometry = shapely.from_wkb(state["wkb"])
+    signals = Signals(*state.get("signals", ()))  # a checkpoint of an older run has none
+    return Piece(state["tile"], state["class_id"], state["score"], geometry, signals)
 
 
 def frontier_row(specs: Sequence[TileSpec], done: int) -> float:

@@ -232,6 +232,16 @@ class SegmentOptions:
         plugin=True,
     )
 
+    min_p_correct: float | None = option(
+        None,
+        "--min-p-correct",
+        "Keep only polygons at least this likely to be right (0-1; needs a calibrated model, "
+        "see landseg calibrate).",
+        "正しい確率がこの値以上のポリゴンだけを残します（0〜1。較正済みのモデルが必要です。"
+        "landseg calibrate を参照）。",
+        kind="number",
+    )
+
     @property
     def on_cluster(self) -> bool:
         """Whether the run segments on Dask workers."""
@@ -249,6 +259,8 @@ def check_options(options: SegmentOptions, output_kind: str) -> None:
     any file is touched."""
     check_fraction(options.conf, "Confidence", example=defaults.CONFIDENCE)
     check_fraction(options.iou, "IoU", example=defaults.NMS_IOU)
+    if options.min_p_correct is not None:
+        check_fraction(options.min_p_correct, "Minimum p_correct", example=0.9)
     require(
         options.batch_size >= 1, f"Batch {options.batch_size} must be at least 1 tile: use e.g. 8."
     )

@@ -13,11 +13,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from rasterio.windows import Window
 
 from landseg.errors import Cancelled, ModelLoadError
 from landseg.inference.segmenter import Segmenter
-from landseg.inference.stitch import Piece
+from landseg.inference.stitch import Piece, Signals
 from landseg.inference.tiling import ReadTile, TileSpec, read_ahead
 from landseg.inference.vectorize import masks_to_geometries
 from landseg.io.rasters import RasterSource, Scaling
@@ -142,8 +143,21 @@ def _pieces(batch: list[ReadTile], predicted: Future | None, known_classes: int)
             int(window.row_off),
         )
         pieces.extend(
-            Piece(read.spec.index, instance.class_id, instance.score, geometry)
+            Piece(
+                read.spec.index,
+                instance.class_id,
+                instance.score,
+                geometry,
+                Signals(instance.runner_up, instance.sharpness, _edge_px(geometry, window)),
+            )
             for instance, geometry in zip(ranked, geometries, strict=True)
             if geometry is not None
         )
     return pieces
+
+
+def _edge_px(geometry: shapely.Geometry, window: Window) -> float:
+    """How far a piece's box stays from its tile's nearest edge, in pixels."""
+    x0, y0, x1, y1 = shapely.bounds(geometry)
+    right, bottom = window.col_off + window.width, window.row_off + window.height
+    return float(min(x0 - window.col_off, y0 - window.row_off, right - x1, bottom - y1))

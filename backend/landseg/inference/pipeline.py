@@ -27,6 +27,7 @@ from landseg import __version__, defaults
 from landseg.checks import require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.geodesy import map_crs
+from landseg.inference.confidence import Calibration, signal_columns
 from landseg.inference.local_run import Review, StreamStats, stream
 from landseg.inference.options import SegmentOptions, check_options
 from landseg.inference.plan import Plan, make_plan, source_uri
@@ -165,6 +166,7 @@ class SegmentRun:
     def execute(self) -> SegmentationResult:
         """Load the model, plan the tiles, segment them, and put the output in place."""
         self.segmenter = self._load_model()
+        self._check_calibration()
         self.stopwatch.lap("model_load")
         self.plan = self._plan_tiles()
         if self.plan.grid_note:
@@ -204,7 +206,37 @@ class SegmentRun:
             simplify_tolerance_m=options.simplify_tolerance_m,
             square_roofs=options.square_roofs,
             review=options.review,
+            calibration=self.calibration,
+            min_p_correct=options.min_p_correct,
         )
+
+    @property
+    def calibration(self) -> Calibration | None:
+        """The model's calibration of ``p_correct`` (``None``: the model file has none)."""
+        info = self.segmenter.info
+        return Calibration.from_dict(info.calibration) if info is not None else None
+
+    def _p_correct(self, instance: MergedInstance) -> float:
+        """One object's ``p_correct`` as the review ranks it (with a calibration only)."""
+        names = self.segmenter.class_names
+        signals = signal_columns([instance], self.plan.tile_size_px)
+        return float(self.calibration.p_correct(signals, [names[instance.class_id]])[0])
+
+    def _check_calibration(self) -> None:
+        """``--min-p-correct`` needs a calibrated model; a model file without one says so."""
+        info = self.segmenter.info
+        if info is None or self.calibration is not None:
+            return
+        fix = (
+            f"landseg calibrate --model {info.name} --data DATASET (labelled tiles the model "
+            "did not learn from) adds one"
+        )
+        require(
+            self.options.min_p_correct is None,
+            f"Model '{info.name}' has no calibration, so its polygons have no p_correct for "
+            f"--min-p-correct: {fix}, or filter with --conf.",
+        )
+        self.report(0.0, f"Model '{info.name}' has no calibration (no p_correct): {fix}.")
 
     def review_items(self, items: list) -> Features:
         """Review items as rows of the review layer."""
@@ -307,7 +339,10 @@ class SegmentRun:
         options, specs = self.options, self.plan.specs
         device = str(self.segmenter.device)
         self.report(0.0, f"Segmenting {len(specs)} tiles on {device}")
-        review = Review(specs, options.conf, self.review_items) if options.review else None
+        p_correct = self._p_correct if self.calibration is not None else None
+        review = (
+            Review(specs, options.conf, self.review_items, p_correct) if options.review else None
+        )
         stats = stream(
             self.plan,
             self.segmenter,
@@ -389,6 +424,7 @@ class SegmentRun:
                 "square_roofs": options.square_roofs,
                 "iou": options.iou,
                 "review": options.review,
+                "min_p_correct": options.min_p_correct,
                 "crs": options.crs,
                 "output_crs": options.output_crs,
                 "bands": list(options.bands) if options.bands is not None else None,
@@ -413,6 +449,7 @@ class SegmentRun:
             "tile_size_px": str(plan.tile_size_px),
             "overlap_px": str(plan.overlap_px),
             "confidence_threshold": str(self.options.conf),
+            "p_correct": self.calibration.source if self.calibration else "",
             "device": str(segmenter.device),
             "runtime": segmenter.runtime,
             "pixel_size_m": f"{plan.pixel_m:.4g}",

@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 
 from landseg.geodesy import areas_m2
+from landseg.inference.confidence import SIGNALS, Calibration, signal_columns
 from landseg.inference.plan import Plan
 from landseg.inference.stitch import MergedInstance
 from landseg.inference.vectorize import clean, pixels_to_map
@@ -25,9 +26,12 @@ def to_polygons(
     simplify_tolerance_m: float | None,
     square_roofs: bool,
     review: bool = False,
+    calibration: Calibration | None = None,
+    min_p_correct: float | None = None,
 ) -> Features:
-    """Merged instances as clean, clipped map polygons with their fields (and, for a review,
-    each one's agreement, class margin and review priority)."""
+    """Merged instances as clean, clipped map polygons with their fields: with a
+    ``calibration``, each one's ``p_correct`` (those under ``min_p_correct`` left out); for a
+    review, its agreement, class margin, review priority and the signals of ``p_correct``."""
     map_geometries = pixels_to_map([m.geometry for m in merged], plan.transform)
     tolerance = (
         simplify_tolerance_m / plan.metres_per_unit
@@ -41,17 +45,26 @@ def to_polygons(
         geometries = polygonal_parts(shapely.intersection(geometries, plan.region))
     areas = areas_m2(geometries, plan.crs) if len(geometries) else np.empty(0)
     keep = (areas >= min_area_m2) & ~shapely.is_empty(geometries)
-    scores = np.array([m.score for m in merged], dtype=float)
+    signals = signal_columns(merged, plan.tile_size_px)
+    p_correct = (
+        calibration.p_correct(signals, [names[c] for c in class_ids]) if calibration else None
+    )
+    if p_correct is not None and min_p_correct is not None:
+        keep &= p_correct >= min_p_correct
     fields = {
         "class": np.array([names[c] for c in class_ids[keep]], dtype=object),
         "class_id": class_ids[keep].astype("int32"),
-        "score": np.round(scores[keep], 4),
+        "score": np.round(signals["score"][keep], 4),
         "area_m2": np.round(areas[keep], 2),
     }
+    if p_correct is not None:
+        fields["p_correct"] = np.round(p_correct[keep], 4)
     if review:
         for name in ("agreement", "class_margin", "review_priority"):
             values = np.array([getattr(m, name) for m in merged], dtype=float)
             fields[name] = np.round(values[keep], 4)
+        for name in SIGNALS[1:]:
+            fields[name] = np.round(signals[name][keep], 4)
     written = _multi(_in_output_crs(geometries[keep], plan))
     if plan.pixel_space is not None:  # pixel coordinates: areas in pixels
         fields = {("area_px" if k == "area_m2" else k): v for k, v in fields.items()}

@@ -46,6 +46,8 @@ class TileInstance:
     score: float
     row_off: int = 0
     col_off: int = 0
+    runner_up: float = 0.0  # the best other class's score for the same box
+    sharpness: float = float("nan")  # mean |mask logit| inside the box (nan: not known)
 
 
 @runtime_checkable

@@ -32,6 +32,20 @@ MIN_SEAM_CONTACT_PX = 3.0
 _EMPTY = shapely.Polygon()
 
 
+@dataclass(frozen=True)
+class Signals:
+    """What a tile's decoding knew of a piece beside its score, for the calibrated confidence
+    (``inference.confidence``)."""
+
+    runner_up: float = 0.0  # the best other class's score for the same box
+    sharpness: float = float("nan")  # mean |mask logit| inside the box (nan: not known)
+    edge_px: float = float("nan")  # from the piece's box to its tile's nearest edge
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        """The three values, in the order :class:`Signals` takes them."""
+        return self.runner_up, self.sharpness, self.edge_px
+
+
 @dataclass
 class Piece:
     """One tile's view of an instance, in raster pixel coordinates."""
@@ -40,6 +54,7 @@ class Piece:
     class_id: int
     score: float
     geometry: shapely.Geometry
+    signals: Signals = Signals()
 
 
 @dataclass
@@ -50,6 +65,7 @@ class MergedInstance:
     score: float
     geometry: shapely.Geometry
     tile_count: int
+    signals: Signals = Signals()  # the best-scored piece's, with the edge farthest of all
     agreement: float = 1.0
     class_margin: float = 1.0
     review_priority: float = 0.0
@@ -218,11 +234,14 @@ def _merged(group: np.ndarray, pieces: Sequence[Piece], cores: np.ndarray) -> Me
     geometry = cores[group[0]] if len(group) == 1 else shapely.union_all(cores[group])
     if shapely.area(geometry) == 0:  # only tiles that do not own it saw it: keep their view
         geometry = shapely.union_all([p.geometry for p in members])
+    best = max(members, key=lambda p: p.score)
+    edge = max((p.signals.edge_px for p in members), default=float("nan"))
     return MergedInstance(
         class_id=members[0].class_id,
-        score=max(p.score for p in members),
+        score=best.score,
         geometry=geometry,
         tile_count=len({p.tile_index for p in members}),
+        signals=replace(best.signals, edge_px=edge),
     )
 
 

@@ -10,13 +10,17 @@ unsure — that is where a person's minutes are worth most.
   all views agree); 0 for a tile that saw nothing where the others saw the object.
 - ``class_margin``: 1 when no piece of another class overlaps the object; else how far the
   object's score stands above the best such piece's, relative to its own score (0: a tie).
-- ``review_priority`` = 1 - (score x agreement x class_margin) ** (1/3): 0 when the model is
-  sure on all three counts, towards 1 when it is unsure on any.
+- ``review_priority``: with a calibrated model, 1 - ``p_correct`` — the chance that a look
+  finds a mistake. Every polygon costs a reviewer about one look, whatever its size, so the
+  ranking that finds the most mistakes per look is by that chance alone (weighting by area
+  would spend the first looks on large fields that are rarely wrong). Without a calibration,
+  1 - (score x agreement x class_margin) ** (1/3): 0 when the model is sure on all three
+  counts, towards 1 when it is unsure on any.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,9 +56,14 @@ def _window(spec: TileSpec) -> shapely.Polygon:
 class Assessor:
     """Agreement, class margin and review priority of merged objects, and review items."""
 
-    def __init__(self, specs: Sequence[TileSpec]) -> None:
+    def __init__(
+        self,
+        specs: Sequence[TileSpec],
+        p_correct: Callable[[MergedInstance], float] | None = None,
+    ) -> None:
         self.windows = np.array([_window(spec) for spec in specs], dtype=object)
         self.tree = shapely.STRtree(self.windows)
+        self.p_correct = p_correct  # a calibrated model's probability that an object is right
 
     def assess(
         self, merged: MergedInstance, members: Sequence[Piece], competitors: Sequence[Piece]
@@ -63,7 +72,10 @@ class Assessor:
         agreement, missed = self._agreement(merged.geometry, members)
         best_other = max((p.score for p in competitors), default=0.0)
         margin = 1.0 if not competitors else max(0.0, merged.score - best_other) / merged.score
-        priority = 1.0 - (merged.score * agreement * margin) ** (1 / 3)
+        if self.p_correct is not None:
+            priority = 1.0 - self.p_correct(merged)
+        else:
+            priority = 1.0 - (merged.score * agreement * margin) ** (1 / 3)
         merged.agreement, merged.class_margin, merged.review_priority = agreement, margin, priority
         reasons = [
             reason

@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+import shapely
+
 from landseg.errors import InvalidParameterError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
@@ -204,6 +207,25 @@ def read_label_classes(labels: Path, n_classes: int) -> list[int]:
         if line.split():
             found.append(_checked_line(line.split(), n_classes, number, labels))
     return found
+
+
+def read_label_polygons(
+    labels: Path, names: Sequence[str], width: int, height: int
+) -> tuple[list[str], list[shapely.Geometry]]:
+    """Class names and outlines of a label file's polygons, in pixel coordinates as LandSeg
+    writes an image without georeference (x = column, y = −row); none without a file."""
+    classes, outlines = [], []
+    if not labels.is_file():
+        return classes, outlines
+    for number, line in enumerate(labels.read_text(encoding="utf-8").splitlines(), start=1):
+        values = line.split()
+        if not values:
+            continue
+        class_id = _checked_line(values, len(names), number, labels)
+        xy = np.array(values[1:], dtype=float).reshape(-1, 2) * [width, -height]
+        classes.append(names[class_id])
+        outlines.append(shapely.make_valid(shapely.Polygon(xy)))
+    return classes, outlines
 
 
 def _checked_line(values: list[str], n_classes: int, number: int, labels: Path) -> int:

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from landseg import defaults
+from landseg.errors import InvalidParameterError
+from landseg.extras import importable, require_training
 
 METADATA_KEY = "landseg"  # key in a .pt checkpoint and in ONNX metadata_props
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "data" / "landseg-default-seg.pt"
@@ -35,6 +37,7 @@ class ModelInfo:
     pixel_size_m: float | None = None
     input_size_px: int | None = None  # network input size when it differs from the tile size
     normalisation: str = "uint8; 16-bit rasters stretched to the 2nd-98th percentile"
+    calibration: dict | None = None  # ``inference.confidence.Calibration`` as a dict
     name: str = ""
     sha256: str = ""
 
@@ -114,3 +117,28 @@ def write_model_info(path: str | Path, info: ModelInfo) -> None:
     checkpoint = torch.load(path, map_location="cpu", weights_only=False)
     checkpoint[METADATA_KEY] = info.to_json()
     torch.save(checkpoint, path)
+
+
+def write_calibrated(model: Path, info: ModelInfo, output: Path, *, overwrite: bool) -> Path:
+    """A copy of ``model`` at ``output`` whose metadata is ``info`` (its calibration with it),
+    built beside ``output`` and put in place at the end; ``model`` itself is only read."""
+    import shutil
+
+    from landseg.io.atomic import atomic_output, check_output
+
+    if output.suffix != model.suffix:
+        raise InvalidParameterError(
+            f"Output '{output}' must be a {model.suffix} file, as the model '{model.name}' is."
+        )
+    if output.absolute() == model.absolute():
+        raise InvalidParameterError(
+            f"Output '{output}' is the model itself: give a new file name (the model is only read)."
+        )
+    check_output(output, overwrite=overwrite)
+    needed = "onnx" if model.suffix == ".onnx" else "torch"
+    if not importable(needed):
+        require_training(f"Storing a calibration in a {model.suffix} file")
+    with atomic_output(output, overwrite=overwrite) as temporary:
+        shutil.copyfile(model, temporary)
+        write_model_info(temporary, info)
+    return output

@@ -95,24 +95,31 @@ class TorchSegmenter(SegmenterBase):
 
     def _select(self, prediction: Any) -> Any:
         """Candidates and class-aware NMS on the model's device: the kept ones as rows of box
-        (4), score, class and mask coefficients."""
+        (4), score, class, the best other class's score and mask coefficients."""
         import torch
         from torchvision.ops import batched_nms
 
         n_classes = len(self.class_names)
         prediction = prediction.float()
-        scores, classes = prediction[4 : 4 + n_classes].max(0)
+        class_scores = prediction[4 : 4 + n_classes]
+        scores, classes = class_scores.max(0)
         keep = torch.nonzero(scores > self.conf).flatten()
         keep = keep[torch.argsort(scores[keep], descending=True, stable=True)][:MAX_NMS]
         x, y, w, h = prediction[:4, keep]
         boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
         chosen = batched_nms(boxes, scores[keep], classes[keep], self.iou)[:MAX_DETECTIONS]
         picked = keep[chosen]
+        runner_up = (
+            class_scores[:, picked].topk(2, dim=0).values[1]
+            if n_classes > 1
+            else torch.zeros_like(scores[picked])
+        )
         return torch.cat(
             [
                 boxes[chosen],
                 scores[picked, None],
                 classes[picked, None].float(),
+                runner_up[:, None],
                 prediction[4 + n_classes :, picked].T,
             ],
             dim=1,
@@ -121,7 +128,7 @@ class TorchSegmenter(SegmenterBase):
 
 def _detections(rows: np.ndarray) -> Detections:
     """One image's rows from :meth:`TorchSegmenter._select` as ``Detections``."""
-    return Detections(rows[:, :4], rows[:, 4], rows[:, 5].astype(int), rows[:, 6:])
+    return Detections(rows[:, :4], rows[:, 4], rows[:, 5].astype(int), rows[:, 7:], rows[:, 6])
 
 
 def torch_segmenter(

@@ -63,6 +63,7 @@ class Detections:
     scores: np.ndarray  # N float32
     classes: np.ndarray  # N int
     coefficients: np.ndarray  # N x 32 float32, mask coefficients
+    runner_up: np.ndarray  # N float32, the best other class's score (0 for one class)
 
 
 def candidates(prediction: np.ndarray, n_classes: int, conf: float) -> Detections:
@@ -81,7 +82,17 @@ def candidates(prediction: np.ndarray, n_classes: int, conf: float) -> Detection
     x, y, w, h = prediction[:4, keep]
     boxes = np.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], axis=1).astype(np.float32)
     coefficients = prediction[4 + n_classes :, keep].T.astype(np.float32)
-    return Detections(boxes, scores[keep].astype(np.float32), classes[keep], coefficients)
+    runner_up = runner_up_scores(class_scores[:, keep])
+    return Detections(
+        boxes, scores[keep].astype(np.float32), classes[keep], coefficients, runner_up
+    )
+
+
+def runner_up_scores(class_scores: np.ndarray) -> np.ndarray:
+    """Per column of ``(n_classes, N)`` scores: the second highest (0 with one class)."""
+    if class_scores.shape[0] < 2:
+        return np.zeros(class_scores.shape[1], dtype=np.float32)
+    return np.partition(class_scores, -2, axis=0)[-2].astype(np.float32)
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
@@ -113,6 +124,7 @@ def select(detections: Detections, iou: float, max_det: int) -> Detections:
         detections.scores[keep],
         detections.classes[keep],
         detections.coefficients[keep],
+        detections.runner_up[keep],
     )
 
 
@@ -150,8 +162,13 @@ def instances(
     scale = tile_px / mask_h  # square tiles and prototypes
     boxes = np.clip(detections.boxes * (tile_px / input_px), 0, tile_px)
     found = []
-    for box, score, class_id, coefficients in zip(
-        boxes, detections.scores, detections.classes, detections.coefficients, strict=True
+    for box, score, class_id, coefficients, runner_up in zip(
+        boxes,
+        detections.scores,
+        detections.classes,
+        detections.coefficients,
+        detections.runner_up,
+        strict=True,
     ):
         # ultralytics' crop_mask keeps pixels r with x0 <= r < x1
         c0, r0 = int(np.ceil(box[0])), int(np.ceil(box[1]))
@@ -172,7 +189,10 @@ def instances(
             logits = _interpolate(logits, _bilinear(c0, c1, scale, mask_w), low_c, axis=1)
         mask = logits > 0
         if mask.any():
-            found.append(TileInstance(mask, int(class_id), float(score), row_off=r0, col_off=c0))
+            sharpness = float(np.abs(logits).mean())
+            found.append(
+                TileInstance(mask, int(class_id), float(score), r0, c0, float(runner_up), sharpness)
+            )
     return found
 
 
