@@ -1,19 +1,32 @@
-"""Does the review priority find the model's mistakes? Shares of errors among the first polygons.
+"""Does the review find the model's mistakes, and is ``p_correct`` a probability? Per source.
 
 Usage (from the repository root):
-    .venv/bin/python benchmarks/bench_review.py [--size 1536] [--scenes 6]
+    .venv/bin/python benchmarks/bench_review.py [--sources synthetic,naip,oam,spacenet]
 
-Synthetic scenes at finer pixel sizes than the shipped model learnt at (0.5 m), where it makes
-mistakes, are segmented with ``--review``. Over all their polygons pooled, the script prints the
-share of the model's errors (false positives at IoU 0.5 and wrong classes) held by the first
-20 % of polygons ranked by ``review_priority``, by ``score`` alone (lowest first) and at random
-(20 %), the share of the objects the model missed entirely that a review item touches, and what
-``--review`` costs in time.
+For each source, the shipped model segments labelled scenes with ``--review``. Its polygons
+are split in two: a calibration part (``p_correct`` is fitted there, as ``landseg calibrate``
+fits it) and a held-out part that the calibration never saw, on which the script prints:
+
+- the share of the model's errors (no label of its class at IoU 0.5) among the first 20 % of
+  polygons by the calibrated ``review_priority`` (1 - p_correct), by the old formula's
+  priority (score x agreement x class margin), by score alone (lowest first), and at random;
+- the expected calibration error (ECE, 10 bins) of the raw score and of ``p_correct``.
+
+Sources, each split so that no place is in both parts:
+- ``synthetic``: the project's generator; calibration on seeds 500-505 at 0.2-1.2 m, held out
+  seeds 900-905 at other pixel sizes (0.22-1.3 m), half of them 16-bit;
+- ``naip``: 30 real NAIP images (~1 m) with hand-drawn field parcels (``farm``); the first
+  15 images (by name) calibrate, the other 15 are held out;
+- ``oam``: real drone mosaics with OpenStreetMap roofs; Zanzibar calibrates, Kampala is held
+  out;
+- ``spacenet``: the real SpaceNet Atlanta tile (43 roofs); its west half calibrates, its east
+  half is held out (few polygons: the figures are rough).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 import warnings
@@ -22,74 +35,189 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
+import shapely
+from affine import Affine
+from pyproj import CRS
 
 from landseg.inference.pipeline import segment
+from landseg.inference.runtimes.loading import load
 from landseg.io.synthetic import write_scene
-from landseg.review.ranking import TOP_SHARE, errors
+from landseg.review.calibrate import fit, reliability, right_polygons, signal_frame_columns
+from landseg.review.ranking import TOP_SHARE
 
-# finer than the model learnt at (it over- and mis-predicts), then coarser (it misses objects)
-PIXEL_SIZES = (0.2, 0.25, 0.3, 1.0, 1.1, 1.2)
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+CALIBRATE_PIXELS = (0.2, 0.25, 0.3, 1.0, 1.1, 1.2)
+HELD_OUT_PIXELS = (0.22, 1.05, 0.28, 1.15, 0.33, 1.3)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", type=int, default=1536)
-    parser.add_argument("--scenes", type=int, default=6)
+    parser.add_argument("--sources", default="synthetic,naip,oam,spacenet")
+    parser.add_argument("--size", type=int, default=1024, help="synthetic scenes' size (px)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    frames, reviews, labels, seconds = [], [], [], {True: 0.0, False: 0.0}
+    model = load(None, device="cpu")
+    makers = {"synthetic": _synthetic, "naip": _naip, "oam": _oam, "spacenet": _spacenet}
     with tempfile.TemporaryDirectory() as folder:
-        for k in range(args.scenes):
-            pixel = PIXEL_SIZES[k % len(PIXEL_SIZES)]
+        for name in args.sources.split(","):
+            started = time.perf_counter()
+            calibration_part, held_out = makers[name](Path(folder) / name, model, args)
+            _print(name, calibration_part, held_out, time.perf_counter() - started)
+
+
+def _predicted(raster: Path, labels: gpd.GeoDataFrame, out: Path, model) -> gpd.GeoDataFrame:
+    """The model's polygons of a raster (with --review) and whether each one was right."""
+    segment(raster, out, model=model, review=True)
+    frame = gpd.read_file(out, layer="landcover")
+    frame["right"] = right_polygons(frame, labels.to_crs(frame.crs))
+    return frame
+
+
+def _synthetic(folder: Path, model, args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    parts = []
+    for seeds, pixels, bits in (
+        (range(500, 506), CALIBRATE_PIXELS, (8,)),
+        (range(900, 906), HELD_OUT_PIXELS, (8, 16)),
+    ):
+        frames = []
+        for k, seed in enumerate(seeds):
             scene = write_scene(
-                Path(folder) / f"s{k}", size_px=args.size, seed=500 + k, pixel_size_m=pixel
+                folder / f"s{seed}",
+                size_px=args.size,
+                seed=seed,
+                pixel_size_m=pixels[k % len(pixels)],
+                bits=bits[k % len(bits)],
             )
-            for review in (False, True):
-                out = Path(folder) / f"s{k}-{review}.gpkg"
-                started = time.perf_counter()
-                segment(scene.raster_path, out, review=review, device="cpu", pixel_size_m=pixel)
-                seconds[review] += time.perf_counter() - started
-            predicted = gpd.read_file(out, layer="landcover")
-            truth = gpd.read_file(scene.labels_path).to_crs(predicted.crs)
-            predicted["error"] = errors(predicted, truth)
-            frames.append(predicted)
-            reviews.append(gpd.read_file(out, layer="review").to_crs(predicted.crs))
-            labels.append(_missed(predicted, truth))
+            labels = gpd.read_file(scene.labels_path)
+            frames.append(_predicted(scene.raster_path, labels, folder / f"{seed}.gpkg", model))
+        parts.append(pd.concat(frames, ignore_index=True))
+    return parts[0], parts[1]
+
+
+def _naip(folder: Path, model, args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """NAIP images placed in the UTM zone of their centres with 1 m pixels (as their README
+    says), their parcels with them."""
+    source = SHARED / "naip-fields"
+    annotations = json.loads((source / "annotations.json").read_text())
+    centres = json.loads((source / "centres.json").read_text())
+    folder.mkdir(parents=True)
+    frames = []
+    for k, entry in enumerate(sorted(annotations.values(), key=lambda e: e["filename"])):
+        name = entry["filename"]
+        lat, lon = centres[Path(name).stem] if Path(name).stem in centres else centres[name]
+        crs = CRS.from_user_input(
+            f"EPSG:{(32600 if lat >= 0 else 32700) + int((lon + 180) // 6) + 1}"
+        )
+        raster, transform = _georeferenced(source / "images" / name, folder, crs, lat, lon)
+        outlines = [
+            shapely.make_valid(
+                shapely.Polygon(
+                    np.c_[
+                        transform
+                        * (
+                            np.array(r["shape_attributes"]["all_points_x"]),
+                            np.array(r["shape_attributes"]["all_points_y"]),
+                        )
+                    ]
+                )
+            )
+            for r in entry["regions"]
+        ]
+        labels = gpd.GeoDataFrame({"class": ["farm"] * len(outlines)}, geometry=outlines, crs=crs)
+        frame = _predicted(raster, labels, folder / f"{k}.gpkg", model)
+        frame["block"] = int(k >= len(annotations) / 2)
+        frames.append(frame.to_crs("EPSG:4326"))
     pooled = pd.concat(frames, ignore_index=True)
-    wrong, count = pooled["error"].to_numpy(), max(1, round(TOP_SHARE * len(pooled)))
-    shares = {
-        "review_priority": _share(wrong, np.argsort(-pooled["review_priority"].to_numpy()), count),
-        "score alone": _share(wrong, np.argsort(pooled["score"].to_numpy()), count),
-        "random": TOP_SHARE,
-    }
-    print(f"{len(pooled)} polygons on {args.scenes} scenes, {int(wrong.sum())} errors")
-    for name, value in shares.items():
-        print(f"  errors among the first {TOP_SHARE:.0%} by {name:16} {value:6.1%}")
-    missed = sum(len(m) for m in labels)
-    covered = sum(_covered(m, r) for m, r in zip(labels, reviews, strict=True))
+    return pooled[pooled.block == 0], pooled[pooled.block == 1]
+
+
+def _georeferenced(image: Path, folder: Path, crs: CRS, lat: float, lon: float):
+    """The image as a GeoTIFF of 1 m pixels centred on its centre in ``crs``."""
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    with rasterio.open(image) as src:
+        pixels, width, height = src.read(), src.width, src.height
+    transform = Affine(1.0, 0, x - width / 2, 0, -1.0, y + height / 2)
+    out = folder / f"{image.stem}.tif"
+    profile = dict(driver="GTiff", width=width, height=height, count=pixels.shape[0])
+    with rasterio.open(
+        out, "w", **profile, dtype=pixels.dtype, crs=crs, transform=transform
+    ) as dst:
+        dst.write(pixels)
+    return out, transform
+
+
+def _oam(folder: Path, model, args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    folder.mkdir(parents=True)
+    source = SHARED / "oam-buildings"
+    parts = []
+    for area in ("aoi1", "aoi2"):
+        labels = gpd.read_file(source / f"{area}_buildings.geojson").assign(**{"class": "roof"})
+        parts.append(_predicted(source / f"{area}_z19.tif", labels, folder / f"{area}.gpkg", model))
+    return parts[0], parts[1]
+
+
+def _spacenet(folder: Path, model, args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    folder.mkdir(parents=True)
+    source = SHARED / "spacenet-atlanta"
+    labels = gpd.read_file(source / "buildings.geojson").assign(**{"class": "roof"})
+    frame = _predicted(source / "ortho_pan_16bit.tif", labels, folder / "out.gpkg", model)
+    east = frame.geometry.centroid.x > np.median(frame.geometry.centroid.x)
+    return frame[~east], frame[east]
+
+
+def _print(name: str, calibration_part: pd.DataFrame, held: pd.DataFrame, seconds: float) -> None:
+    columns = signal_frame_columns(calibration_part)
+    calibration = fit(columns, calibration_part["class"], calibration_part["right"], source=name)
+    p = calibration.p_correct(signal_frame_columns(held), held["class"])
+    wrong, count = ~held["right"].to_numpy(bool), max(1, round(TOP_SHARE * len(held)))
+
+    def share(order: np.ndarray) -> float:
+        return float(wrong[order[:count]].sum()) / max(1, int(wrong.sum()))
+
+    by_p, by_score = (
+        share(np.argsort(p, kind="stable")),
+        share(np.argsort(held["score"].to_numpy(), kind="stable")),
+    )
+    by_formula = share(np.argsort(-held["review_priority"].to_numpy(), kind="stable"))
     print(
-        f"  objects missed entirely: {missed}; touched by a review item: "
-        f"{covered / missed if missed else 1:.1%}"
+        f"{name}: calibrated on {len(calibration_part)} polygons "
+        f"({int(calibration_part['right'].sum())} right; own fits: "
+        f"{', '.join(k for k in calibration.weights if k != '*') or 'none, pooled'}); "
+        f"held out {len(held)} polygons, {int(wrong.sum())} errors ({seconds:.0f} s)"
     )
     print(
-        f"  --review costs {seconds[True] / seconds[False] - 1:+.1%} time "
-        f"({seconds[False]:.1f} s without, {seconds[True]:.1f} s with)"
+        f"  errors among the first {TOP_SHARE:.0%} by review_priority (1 - p_correct) {by_p:6.1%}"
     )
-
-
-def _share(wrong: np.ndarray, order: np.ndarray, count: int) -> float:
-    return float(wrong[order[:count]].sum()) / max(1, int(wrong.sum()))
-
-
-def _missed(predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    touched = predicted.sindex.query(truth.geometry, predicate="intersects")[0]
-    return truth.geometry[~np.isin(np.arange(len(truth)), touched)]
-
-
-def _covered(missed: gpd.GeoSeries, review: gpd.GeoDataFrame) -> int:
-    if not len(missed) or not len(review):
-        return 0
-    return len(set(review.sindex.query(missed, predicate="intersects")[0]))
+    print(
+        f"  errors among the first {TOP_SHARE:.0%} by the uncalibrated priority   {by_formula:6.1%}"
+    )
+    print(
+        f"  errors among the lowest {TOP_SHARE:.0%} by score                      {by_score:6.1%}"
+    )
+    print(
+        f"  errors among {TOP_SHARE:.0%} at random                               {TOP_SHARE:6.1%}"
+    )
+    best = min(count, int(wrong.sum())) / max(1, int(wrong.sum()))  # every look a mistake
+    print(f"  errors the first {TOP_SHARE:.0%} can hold at best                     {best:6.1%}")
+    print(f"  ratio priority / score: {by_p / by_score if by_score else float('inf'):.2f}")
+    if best > by_score:
+        found = (by_p - by_score) / (best - by_score)
+        print(f"  of what score leaves to find, p_correct finds {found:.0%}")
+    right = held["right"].to_numpy(bool)
+    print(
+        f"  ECE: raw score {reliability(held['score'].to_numpy(), right).ece:.3f}, "
+        f"p_correct {reliability(p, right).ece:.3f}"
+    )
+    for label in sorted(set(held["class"])):
+        chosen = (held["class"] == label).to_numpy()
+        print(
+            f"    {label:12} {chosen.sum():4d} polygons, right {right[chosen].mean():5.1%}: "
+            f"ECE score {reliability(held['score'].to_numpy()[chosen], right[chosen]).ece:.3f}, "
+            f"p_correct {reliability(p[chosen], right[chosen]).ece:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -235,7 +235,8 @@ def test_every_english_part_has_its_japanese_counterpart(full):
     markdown, html = full["md"], full["html"]
     assert markdown.count("**English:**") == markdown.count("**日本語:**") > 20
     headings = [line for line in markdown.splitlines() if line.startswith(("## ", "### "))]
-    assert len([h for h in headings if h.startswith("## ")]) == 9
+    assert len([h for h in headings if h.startswith("## ")]) == 10
+    assert any("Calibrated confidence (p_correct) | 較正済みの確信度" in h for h in headings)
     for heading in headings:
         english, japanese = heading.split(" | ")
         assert re.search("[A-Za-z]", english) and CJK.search(japanese), heading

@@ -394,6 +394,74 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Output '{path}' must end in .onnx: give e.g. -o {stem}.onnx.",
         "出力 '{path}' の拡張子は .onnx にしてください（例: -o {stem}.onnx）。",
     ),
+    # -- calibrated confidence (inference/pipeline.py, review/calibrate*.py, cli/calibration.py)
+    "calibration.none_for_filter": (
+        "Model '{name}' has no calibration, so its polygons have no p_correct for "
+        "--min-p-correct: add one with landseg calibrate --model {name} --data DATASET "
+        "(labelled tiles the model did not learn from), or filter with --conf.",
+        "モデル '{name}' には較正がないため、ポリゴンに --min-p-correct で使う p_correct が"
+        "ありません。landseg calibrate --model {name} --data DATASET（モデルが学習していない"
+        "ラベル付きタイル）で較正を加えるか、--conf で絞り込んでください。",
+    ),
+    "calibration.none_for_review": (
+        "Model '{name}' has no calibration, so its polygons have no p_correct and the review "
+        "ranks them by score, agreement and class margin: add one with landseg calibrate "
+        "--model {name} --data DATASET.",
+        "モデル '{name}' には較正がないため、ポリゴンに p_correct がなく、確認の順位はスコア・"
+        "一致度・クラスの差で決まります。landseg calibrate --model {name} --data DATASET で"
+        "較正を加えてください。",
+    ),
+    "calibration.output_suffix": (
+        "Output '{output}' must be a {suffix} file, as the model '{name}' is.",
+        "出力 '{output}' はモデル '{name}' と同じく {suffix} ファイルにしてください。",
+    ),
+    "calibration.output_is_model": (
+        "Output '{output}' is the model itself: give a new file name (the model is only read).",
+        "出力 '{output}' はモデルそのものです。新しいファイル名を指定してください（モデルは"
+        "読むだけです）。",
+    ),
+    "calibration.no_signals": (
+        "The predictions have no {missing} field: they were made without --review (or by an "
+        "older LandSeg). Segment again with --review, then calibrate.",
+        "予測に {missing} フィールドがありません。--review なしで（または古い LandSeg で）作られた"
+        "ものです。--review を付けてもう一度セグメンテーションしてから較正してください。",
+    ),
+    "calibration.too_few": (
+        "Only {count} predicted polygons to calibrate on (at least {min_polygons} are needed): "
+        "give more labelled tiles or a larger labelled map.",
+        "較正に使える予測ポリゴンが {count} 個しかありません（{min_polygons} 個以上必要です）。"
+        "ラベル付きタイルを増やすか、より広いラベル付きの地図を指定してください。",
+    ),
+    "calibration.no_images": (
+        "Dataset '{data}' has no {split} images to calibrate on: give a dataset with a {split} "
+        "split (landseg export-dataset makes one).",
+        "データセット '{data}' には較正に使う {split} の画像がありません。{split} 分割のある"
+        "データセットを指定してください（landseg export-dataset で作れます）。",
+    ),
+    "calibration.labels_no_class": (
+        "Labels '{labels}' have no 'class' field: name each polygon's class in a field called "
+        "'class', spelled as the model's classes.",
+        "ラベル '{labels}' に 'class' フィールドがありません。各ポリゴンのクラスを、モデルの"
+        "クラスと同じ綴りで 'class' フィールドに入れてください。",
+    ),
+    "calibration.one_source": (
+        "Give either --data DATASET (labelled tiles) or both --predictions and --labels (a "
+        "--review run's output of a labelled map, and its labels).",
+        "--data DATASET（ラベル付きタイル）か、--predictions と --labels の両方（ラベル付きの"
+        "地図を --review で処理した出力と、そのラベル）のどちらかを指定してください。",
+    ),
+    "calibration.other_model": (
+        "Predictions '{predictions}' were made by model '{maker}', not by '{name}' (their "
+        "checksums differ): segment the map with this model and --review, then calibrate.",
+        "予測 '{predictions}' は '{name}' ではなくモデル '{maker}' で作られています（チェックサムが"
+        "異なります）。このモデルと --review で地図をセグメンテーションしてから較正してください。",
+    ),
+    "calibration.done": (
+        "Calibrated on {polygons} polygons ({right} right); on the polygons each fit did not "
+        "see, the calibration error (ECE) is {p_correct} (the raw score's: {score}).",
+        "{polygons} 個のポリゴン（うち正解 {right} 個）で較正しました。各当てはめが見ていない"
+        "ポリゴンでの較正誤差（ECE）は {p_correct} です（生のスコアでは {score}）。",
+    ),
     # -- rasters (io/rasters.py) ----------------------------------------------------------------
     "raster.missing": (
         "Raster '{path}' does not exist: check the path.",
@@ -1537,6 +1605,7 @@ VALUES: dict[str, dict[str, str]] = {
     "setting": {
         "Confidence": "信頼度",
         "Confidence threshold": "信頼度のしきい値",
+        "Minimum p_correct": "p_correct の最小値",
         "IoU": "IoU",
         "Minimum area (m²)": "最小面積（m²）",
         "Simplification tolerance (m)": "単純化の許容距離（m）",

@@ -31,6 +31,7 @@ from landseg.reporting.formatting import plain
 from landseg.reporting.render import render_html, render_markdown
 from landseg.reporting.run_view import RunView
 from landseg.reporting.sections_analysis import section_features, section_gradients
+from landseg.reporting.sections_calibration import section_calibration
 from landseg.reporting.sections_classes import section_classes
 from landseg.reporting.sections_losses import section_losses
 from landseg.reporting.sections_phases import section_phases
@@ -90,6 +91,7 @@ def assemble_report(
             section_classes(run, figures),
             section_phases(run),
             *([review] if (review := section_review(run)) else []),
+            *([calibrated] if (calibrated := section_calibration(run, figures)) else []),
             section_features(analysis, analysis_note, figures),
             section_gradients(analysis, analysis_note, figures),
             section_summary(run, thresholds, analysis, missing),

@@ -211,6 +211,61 @@ TEXT: dict[str, dict[str, str]] = {
     "decision_corrected": {"en": "corrected", "ja": "修正"},
     "decision_rejected": {"en": "rejected (nothing there)", "ja": "却下（対象なし）"},
     "decision_area": {"en": "reviewed area", "ja": "レビュー済み範囲"},
+    "sec_calibration": {
+        "en": "Calibrated confidence (p_correct)",
+        "ja": "較正済みの確信度（p_correct）",
+    },
+    "calibration_intro": {
+        "en": "Each polygon's p_correct is the probability that it matches a label of its class "
+        "at IoU 0.5, learnt from the model's own signals (score, class margin, mask sharpness, "
+        "distance to the tile edge, tile views, area, compactness) on {polygons} polygons of "
+        "the validation tiles ({right} of them right). The figures below are held out: the "
+        "tiles are split in two halves and each half is judged by the fit on the other.",
+        "ja": "各ポリゴンの p_correct は、そのクラスのラベルと IoU 0.5 以上で一致する確率です。"
+        "モデル自身の手がかり（スコア、クラスの差、マスクの鮮明さ、タイル端からの距離、見えたタイル数、"
+        "面積、コンパクトさ）から、検証タイルの {polygons} 個のポリゴン（うち正解 {right} 個）で"
+        "学習しました。以下の数値はホールドアウトです。タイルを 2 つに分け、それぞれをもう一方で"
+        "当てはめたモデルで評価しています。",
+    },
+    "calibration_caption": {
+        "en": "Expected calibration error (ECE, 10 bins; lower is better) of the raw score and "
+        "of p_correct, per class.",
+        "ja": "生のスコアと p_correct の期待較正誤差（ECE、10 区間。小さいほど良い）、クラス別。",
+    },
+    "calibration_own": {"en": "own", "ja": "クラス別"},
+    "calibration_pooled": {"en": "pooled", "ja": "全クラス共通"},
+    "calibration_all": {"en": "All classes", "ja": "全クラス"},
+    "calibration_pooled_note": {
+        "en": "Too few validation polygons (under 30, or under 5 right or wrong) for a fit of "
+        "their own: {classes} use the fit pooled over every class.",
+        "ja": "検証ポリゴンが少ない（30 未満、または正解・誤りのどちらかが 5 未満）ため、"
+        "{classes} は全クラス共通の当てはめを使います。",
+    },
+    "calibration_skipped": {
+        "en": "No calibration was fitted, so this model's polygons have no p_correct: {reason}",
+        "ja": "較正を当てはめなかったため、このモデルのポリゴンには p_correct がありません: "
+        "{reason}",
+    },
+    "calibration_no_held_out": {
+        "en": "a half of the validation tiles was too small to judge the other by.",
+        "ja": "検証タイルの片方が小さすぎて、もう一方を評価できませんでした。",
+    },
+    "col_polygons": {"en": "Polygons", "ja": "ポリゴン数"},
+    "col_fit": {"en": "Fit", "ja": "当てはめ"},
+    "col_ece_score": {"en": "ECE of score", "ja": "スコアの ECE"},
+    "col_ece_p_correct": {"en": "ECE of p_correct", "ja": "p_correct の ECE"},
+    "calibration_ideal": {"en": "perfectly calibrated", "ja": "完全な較正"},
+    "calibration_score": {"en": "raw score", "ja": "生のスコア"},
+    "calibration_p": {"en": "p_correct", "ja": "p_correct"},
+    "calibration_plot_title": {"en": "Reliability (held out)", "ja": "信頼性図（ホールドアウト）"},
+    "calibration_plot_y": {"en": "share right", "ja": "正解の割合"},
+    "calibration_plot_x": {"en": "probability given", "ja": "与えた確率"},
+    "fig_reliability": {
+        "en": "Reliability diagram: the share of polygons that were right against the "
+        "probability given them, in tenths; on the diagonal, the probability means what it says.",
+        "ja": "信頼性図: 与えた確率（10 区間）ごとの正解だったポリゴンの割合。対角線上なら確率は"
+        "その通りの意味を持ちます。",
+    },
     "sec_features": {"en": "Feature-map analysis", "ja": "特徴マップ分析"},
     "sec_gradients": {"en": "Gradient-flow analysis", "ja": "勾配フロー分析"},
     "sec_summary": {"en": "Summary", "ja": "総括"},

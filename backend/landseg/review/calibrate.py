@@ -63,9 +63,9 @@ def fit(
     """A calibration of ``p_correct`` from polygons' signals, class names and outcomes."""
     names = np.asarray(classes, dtype=object)
     right = np.asarray(right, dtype=bool)
-    if len(names) < MIN_POLYGONS:
+    if (count := len(names)) < MIN_POLYGONS:
         raise InvalidParameterError(
-            f"Only {len(names)} predicted polygons to calibrate on (at least {MIN_POLYGONS} "
+            f"Only {count} predicted polygons to calibrate on (at least {MIN_POLYGONS} "
             "are needed): give more labelled tiles or a larger labelled map."
         )
     values = np.column_stack([np.asarray(columns[s], dtype=float) for s in SIGNALS])

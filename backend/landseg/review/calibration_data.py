@@ -170,8 +170,9 @@ def _require_same_model(predictions: Path, info) -> None:
     """Predictions to calibrate a model on must be that model's (its file's checksum)."""
     made_by = pyogrio.read_info(predictions, layer="landcover").get("layer_metadata") or {}
     if made_by.get("model_sha256") != info.sha256:
+        maker = made_by.get("model_name", "?")
         raise InvalidParameterError(
-            f"Predictions '{predictions}' were made by model '{made_by.get('model_name', '?')}', "
+            f"Predictions '{predictions}' were made by model '{maker}', "
             f"not by '{info.name}' (their checksums differ): segment the map with this model "
             "and --review, then calibrate."
         )

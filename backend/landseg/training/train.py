@@ -32,11 +32,13 @@ from landseg import __version__, defaults
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning
 from landseg.evaluation.tiles import evaluate_dataset
 from landseg.extras import require_training
+from landseg.inference.runtimes.loading import load
 from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, write_model_info
 from landseg.io.atomic import hidden_sibling
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.folders import check_replaceable_folder, foreign_entries, record_folder, swap_in
 from landseg.io.yolo_dataset import YoloDataset, renamed, write_view
+from landseg.review.calibration_data import calibration_of, dataset_outcomes
 from landseg.training.base_model import dataset_names_for_base, matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs
 from landseg.training.inspection import leak_message, same_sources
@@ -362,6 +364,19 @@ def _ultralytics_arguments(options: dict[str, Any], phase: dict[str, Any], data:
     }
 
 
+def _calibrate(model: Path, data: str) -> dict[str, Any]:
+    """Fit ``p_correct`` on the validation tiles and store it in the run's model; what it
+    held out of fold (or why there is none: too few polygons)."""
+    try:
+        segmenter = load(model, device="cpu", runtime="torch")
+        outcomes = dataset_outcomes(segmenter, data)
+        calibration = calibration_of(outcomes, source="the run's validation tiles")
+    except InvalidParameterError as error:
+        return {"skipped": str(error)}
+    write_model_info(model, replace(segmenter.info, calibration=calibration.to_dict()))
+    return {"polygons": calibration.polygons, **calibration.held_out}
+
+
 def _finish(record: RunRecord, best_weights: Path) -> Path:
     """Copy the best weights, give them LandSeg's metadata, and evaluate them per class."""
     content = record.content
@@ -388,6 +403,7 @@ def _finish(record: RunRecord, best_weights: Path) -> Path:
         device=content["device"].split(",")[0],  # one GPU is plenty for validation
         batch=content["arguments"]["batch"],
     )
+    content["calibration"] = _calibrate(final, stats["data_yaml"])
     content["final"] = {
         "model": BEST_NAME,
         "sha256": file_sha256(final),

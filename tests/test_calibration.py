@@ -1,0 +1,157 @@
+"""Calibrated confidence: ``landseg calibrate`` fits p_correct on a seeded dataset, the model file
+carries it, segment applies it; a model without one segments as before."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+
+from landseg.inference.confidence import POOLED, SIGNALS, Calibration
+from landseg.inference.pipeline import LAYER_NAME, segment
+from landseg.inference.runtimes.loading import model_info
+from landseg.inference.runtimes.model_files import (
+    DEFAULT_ONNX_PATH,
+    read_onnx_info,
+    write_calibrated,
+)
+from landseg.io.synthetic import write_scene
+from landseg.review.calibrate import MIN_CLASS_POLYGONS, fit, reliability, right_polygons
+from landseg.training.dataset import export_dataset
+
+BASE_FIELDS = ["class", "class_id", "score", "area_m2", "geometry"]
+
+
+def landseg(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "landseg", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory) -> tuple[Path, Path]:
+    """The shipped model (ONNX) calibrated on half the tiles of a seeded scene."""
+    folder = tmp_path_factory.mktemp("calibrated")
+    scene = write_scene(folder / "scene", size_px=2048, seed=11)
+    export_dataset([scene.raster_path], scene.labels_path, folder / "dataset", val_fraction=0.5)
+    model = folder / "calibrated.onnx"
+    done = landseg(
+        "calibrate", "--model", DEFAULT_ONNX_PATH, "--data", folder / "dataset", "-o", model
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Calibrated on" in done.stdout and "ECE" in done.stdout
+    return model, folder
+
+
+@pytest.fixture(scope="module")
+def other_scene(tmp_path_factory):
+    """A scene of another seed and pixel size, which the calibration never saw."""
+    return write_scene(tmp_path_factory.mktemp("other") / "s", size_px=3072, seed=77)
+
+
+def test_the_calibration_improves_ece_on_another_scene(calibrated, other_scene, tmp_path):
+    model, _ = calibrated
+    out = tmp_path / "out.gpkg"
+    segment(other_scene.raster_path, out, model=model, review=True)
+    frame = gpd.read_file(out, layer=LAYER_NAME)
+    right = right_polygons(frame, gpd.read_file(other_scene.labels_path).to_crs(frame.crs))
+    assert len(frame) > 40 and 0 < right.sum() < len(frame)
+    raw = reliability(frame["score"].to_numpy(), right).ece
+    calibrated_ece = reliability(frame["p_correct"].to_numpy(), right).ece
+    assert calibrated_ece < raw
+    # the review ranks by the probability of a mistake
+    np.testing.assert_allclose(frame["review_priority"], 1 - frame["p_correct"], atol=2e-4)
+
+
+def test_the_model_file_round_trips_the_calibration(calibrated, tmp_path):
+    model, _ = calibrated
+    stored = Calibration.from_dict(model_info(model).calibration)
+    assert stored is not None and POOLED in stored.weights
+    assert stored.held_out["polygons"] > 0 and "ece" in stored.held_out["p_correct"]
+    again = tmp_path / "again.onnx"
+    info = read_onnx_info(model)
+    write_calibrated(model, info, again, overwrite=False)
+    assert read_onnx_info(again).calibration == info.calibration
+    pt = tmp_path / "model.pt"
+    with pytest.raises(Exception, match=r"must be a \.onnx file"):
+        write_calibrated(model, info, pt, overwrite=False)
+    assert not pt.exists()
+
+
+def test_a_calibrated_run_gives_every_polygon_p_correct_and_filters(
+    calibrated, other_scene, tmp_path
+):
+    model, _ = calibrated
+    every, sure = tmp_path / "every.gpkg", tmp_path / "sure.gpkg"
+    segment(other_scene.raster_path, every, model=model)
+    segment(other_scene.raster_path, sure, model=model, min_p_correct=0.9)
+    all_polygons = gpd.read_file(every, layer=LAYER_NAME)
+    kept = gpd.read_file(sure, layer=LAYER_NAME)
+    assert list(all_polygons.columns) == [*BASE_FIELDS[:4], "p_correct", "geometry"]
+    assert all_polygons["p_correct"].between(0, 1).all()
+    assert len(kept) == int((all_polygons["p_correct"] >= 0.9).sum()) < len(all_polygons)
+    assert kept["p_correct"].min() >= 0.9
+    metadata = pyogrio.read_info(every, layer=LAYER_NAME)["layer_metadata"]
+    assert metadata["p_correct"].startswith("val of ")
+
+
+def test_a_model_without_calibration_segments_as_before(other_scene, tmp_path):
+    out = tmp_path / "plain.gpkg"
+    segment(other_scene.raster_path, out, model=DEFAULT_ONNX_PATH)
+    assert list(gpd.read_file(out, layer=LAYER_NAME).columns) == BASE_FIELDS
+    refused = landseg(
+        "segment", other_scene.raster_path, "-o", tmp_path / "f.gpkg",
+        "--model", DEFAULT_ONNX_PATH, "--min-p-correct", "0.9",
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "has no calibration" in refused.stderr and "landseg calibrate" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "f.gpkg").exists()
+
+
+def test_calibrating_on_a_labelled_map_checks_the_predictions(calibrated, other_scene, tmp_path):
+    model, _ = calibrated
+    reviewed, plain = tmp_path / "reviewed.gpkg", tmp_path / "plain.gpkg"
+    segment(other_scene.raster_path, reviewed, model=DEFAULT_ONNX_PATH, review=True)
+    segment(other_scene.raster_path, plain, model=DEFAULT_ONNX_PATH)
+    labels = other_scene.labels_path
+    out = tmp_path / "map.onnx"
+    common = ("--labels", labels, "-o", out)
+    done = landseg("calibrate", "--model", DEFAULT_ONNX_PATH, "--predictions", reviewed, *common)
+    assert done.returncode == 0, done.stderr
+    assert Calibration.from_dict(read_onnx_info(out).calibration).source.endswith(str(labels))
+    for model_file, predictions, expected in (
+        (model, reviewed, "were made by model"),  # the calibrated copy's checksum differs
+        (DEFAULT_ONNX_PATH, plain, "made without --review"),
+    ):
+        target = tmp_path / "refused.onnx"
+        refused = landseg("calibrate", "--model", model_file, "--predictions", predictions,
+                          "--labels", labels, "-o", target)  # fmt: skip
+        assert refused.returncode == 2 and expected in refused.stderr, refused.stderr
+        assert not target.exists()
+
+
+def test_a_class_with_few_polygons_falls_back_to_the_pooled_fit():
+    rng = np.random.default_rng(0)
+    many, few = 200, MIN_CLASS_POLYGONS - 5
+    columns = {name: rng.normal(size=many + few) for name in SIGNALS}
+    columns["score"] = rng.uniform(0.25, 1.0, many + few)
+    right = rng.uniform(size=many + few) < columns["score"]
+    classes = ["roof"] * many + ["farm"] * few
+    calibration = fit(columns, classes, right, source="test")
+    assert calibration.own_fit("roof") and not calibration.own_fit("farm")
+    assert calibration.polygons == {POOLED: many + few, "farm": few, "roof": many}
+    p = calibration.p_correct(columns, classes)
+    pooled = Calibration(
+        calibration.centre, calibration.spread, {POOLED: calibration.weights[POOLED]}, {}
+    )
+    np.testing.assert_allclose(p[many:], pooled.p_correct(columns, classes)[many:])
+    assert reliability(p, right).ece < 0.1
