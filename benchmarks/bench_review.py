@@ -10,17 +10,22 @@ fits it) and a held-out part that the calibration never saw, on which the script
 - the share of the model's errors (no label of its class at IoU 0.5) among the first 20 % of
   polygons by the calibrated ``review_priority`` (1 - p_correct), by the old formula's
   priority (score x agreement x class margin), by score alone (lowest first), and at random;
-- the expected calibration error (ECE, 10 bins) of the raw score and of ``p_correct``.
+- the expected calibration error (ECE, 10 bins) of the raw score and of ``p_correct`` (and of
+  the ``p_correct`` the shipped model carries, fitted on the generator's scenes only).
 
 Sources, each split so that no place is in both parts:
 - ``synthetic``: the project's generator; calibration on seeds 500-505 at 0.2-1.2 m, held out
-  seeds 900-905 at other pixel sizes (0.22-1.3 m), half of them 16-bit;
+  seeds 900-905 at other pixel sizes (0.22-1.3 m), half of them 16-bit, segmented at the
+  model's 0.5 m (as by default); ``synthetic-native``: the same scenes segmented at their own
+  pixel sizes (``--pixel-size``), where the model sees objects at sizes it did not learn;
 - ``naip``: 30 real NAIP images (~1 m) with hand-drawn field parcels (``farm``); the first
   15 images (by name) calibrate, the other 15 are held out;
 - ``oam``: real drone mosaics with OpenStreetMap roofs; Zanzibar calibrates, Kampala is held
   out;
 - ``spacenet``: the real SpaceNet Atlanta tile (43 roofs); its west half calibrates, its east
   half is held out (few polygons: the figures are rough).
+
+Last, what applying ``p_correct`` costs at segment time.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import json
 import tempfile
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,6 +48,11 @@ from pyproj import CRS
 
 from landseg.inference.pipeline import segment
 from landseg.inference.runtimes.loading import load
+from landseg.inference.runtimes.model_files import (
+    DEFAULT_ONNX_PATH,
+    read_onnx_info,
+    write_calibrated,
+)
 from landseg.io.synthetic import write_scene
 from landseg.review.calibrate import fit, reliability, right_polygons, signal_frame_columns
 from landseg.review.ranking import TOP_SHARE
@@ -53,28 +64,62 @@ HELD_OUT_PIXELS = (0.22, 1.05, 0.28, 1.15, 0.33, 1.3)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sources", default="synthetic,naip,oam,spacenet")
+    parser.add_argument("--sources", default="synthetic,synthetic-native,naip,oam,spacenet")
     parser.add_argument("--size", type=int, default=1024, help="synthetic scenes' size (px)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     model = load(None, device="cpu")
-    makers = {"synthetic": _synthetic, "naip": _naip, "oam": _oam, "spacenet": _spacenet}
+    makers = {
+        "synthetic": _synthetic,
+        "synthetic-native": lambda *a: _synthetic(*a, native=True),
+        "naip": _naip,
+        "oam": _oam,
+        "spacenet": _spacenet,
+    }
     with tempfile.TemporaryDirectory() as folder:
         for name in args.sources.split(","):
             started = time.perf_counter()
             calibration_part, held_out = makers[name](Path(folder) / name, model, args)
             _print(name, calibration_part, held_out, time.perf_counter() - started)
+        _cost(Path(folder) / "cost")
 
 
-def _predicted(raster: Path, labels: gpd.GeoDataFrame, out: Path, model) -> gpd.GeoDataFrame:
+def _cost(folder: Path) -> None:
+    """What applying p_correct costs: a 4096² scene with the shipped model and with a copy of
+    it without its calibration, best of 3 each."""
+    plain = folder / "plain.onnx"
+    folder.mkdir(parents=True)
+    info = replace(read_onnx_info(DEFAULT_ONNX_PATH), calibration=None)
+    write_calibrated(DEFAULT_ONNX_PATH, info, plain, overwrite=False)
+    scene = write_scene(folder / "scene", size_px=4096, seed=5)
+    models = {"with": load(DEFAULT_ONNX_PATH, device="cpu"), "without": load(plain, device="cpu")}
+    best = dict.fromkeys(models, float("inf"))
+    for run in range(3):
+        for name, model in models.items():
+            started = time.perf_counter()
+            segment(scene.raster_path, folder / f"{name}-{run}.gpkg", model=model)
+            best[name] = min(best[name], time.perf_counter() - started)
+    print(
+        f"cost: 4096² segment {best['with']:.2f} s with p_correct, {best['without']:.2f} s "
+        f"without ({best['with'] / best['without'] - 1:+.1%}, best of 3)"
+    )
+
+
+def _predicted(
+    raster: Path, labels: gpd.GeoDataFrame, out: Path, model, **options
+) -> gpd.GeoDataFrame:
     """The model's polygons of a raster (with --review) and whether each one was right."""
-    segment(raster, out, model=model, review=True)
+    segment(raster, out, model=model, review=True, **options)
     frame = gpd.read_file(out, layer="landcover")
     frame["right"] = right_polygons(frame, labels.to_crs(frame.crs))
     return frame
 
 
-def _synthetic(folder: Path, model, args) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _synthetic(
+    folder: Path, model, args, native: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scenes segmented at the model's pixel size (resampled), or at their own (``native``:
+    the model sees objects at other sizes than it learnt, and errs more)."""
     parts = []
     for seeds, pixels, bits in (
         (range(500, 506), CALIBRATE_PIXELS, (8,)),
@@ -90,7 +135,9 @@ def _synthetic(folder: Path, model, args) -> tuple[pd.DataFrame, pd.DataFrame]:
                 bits=bits[k % len(bits)],
             )
             labels = gpd.read_file(scene.labels_path)
-            frames.append(_predicted(scene.raster_path, labels, folder / f"{seed}.gpkg", model))
+            options = {"pixel_size_m": pixels[k % len(pixels)]} if native else {}
+            out = folder / f"{seed}.gpkg"
+            frames.append(_predicted(scene.raster_path, labels, out, model, **options))
         parts.append(pd.concat(frames, ignore_index=True))
     return parts[0], parts[1]
 
@@ -181,7 +228,8 @@ def _print(name: str, calibration_part: pd.DataFrame, held: pd.DataFrame, second
         share(np.argsort(p, kind="stable")),
         share(np.argsort(held["score"].to_numpy(), kind="stable")),
     )
-    by_formula = share(np.argsort(-held["review_priority"].to_numpy(), kind="stable"))
+    formula = 1 - (held["score"] * held["agreement"] * held["class_margin"]) ** (1 / 3)
+    by_formula = share(np.argsort(-formula.to_numpy(), kind="stable"))
     print(
         f"{name}: calibrated on {len(calibration_part)} polygons "
         f"({int(calibration_part['right'].sum())} right; own fits: "
@@ -207,9 +255,15 @@ def _print(name: str, calibration_part: pd.DataFrame, held: pd.DataFrame, second
         found = (by_p - by_score) / (best - by_score)
         print(f"  of what score leaves to find, p_correct finds {found:.0%}")
     right = held["right"].to_numpy(bool)
+    shipped = held["p_correct"].to_numpy() if "p_correct" in held else None
     print(
         f"  ECE: raw score {reliability(held['score'].to_numpy(), right).ece:.3f}, "
         f"p_correct {reliability(p, right).ece:.3f}"
+        + (
+            f" (the shipped model's own p_correct: {reliability(shipped, right).ece:.3f})"
+            if shipped is not None
+            else ""
+        )
     )
     for label in sorted(set(held["class"])):
         chosen = (held["class"] == label).to_numpy()

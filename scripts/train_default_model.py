@@ -14,10 +14,12 @@ import shutil
 from pathlib import Path
 
 from landseg.evaluation.tiles import evaluate_dataset, format_table
+from landseg.inference.confidence import Calibration
 from landseg.inference.runtimes.model_files import (
     DEFAULT_MODEL_PATH,
     DEFAULT_ONNX_PATH,
     file_sha256,
+    read_onnx_info,
 )
 from landseg.inference.runtimes.onnx_export import export_onnx
 from landseg.io.synthetic import CLASS_NAMES, write_scene
@@ -172,7 +174,7 @@ def write_model_card(work: Path, card: Path) -> None:
         "Training": f"{phases}; AdamW, batch {args['batch']}, copy-paste {args['copy_paste']}, "
         f"seed {args['seed']}; {seconds / 60:.0f} min on 2 CPU cores",
         "Software": ", ".join(f"{k} {v}" for k, v in record["library_versions"].items()),
-        "SHA-256": f"`{record['final']['sha256']}`",
+        "SHA-256": f"`{file_sha256(DEFAULT_MODEL_PATH)}` (with its calibration)",
         "ONNX export": f"`{DEFAULT_ONNX_PATH.name}` (`landseg export-model`, the same metadata; "
         f"what installs without PyTorch run), SHA-256 `{file_sha256(DEFAULT_ONNX_PATH)}`",
     }
@@ -198,6 +200,7 @@ def write_model_card(work: Path, card: Path) -> None:
         "| Class | Labels | Predictions | Precision | Recall | AP50 | AP50-95 |\n"
         "| --- | --- | --- | --- | --- | --- | --- |\n"
         + "\n".join(map_rows)
+        + calibration_section()
         + "\n\n## Limitations\n\n"
         "- Synthetic imagery only (see above).\n"
         "- The model learnt on 256 px tiles (128 m). Fields larger than a tile are never seen "
@@ -206,8 +209,34 @@ def write_model_card(work: Path, card: Path) -> None:
         "(`landseg export-dataset --tile-size 512`) may help; it has not been tried yet.\n"
         + "\n## Reproduce\n\n```bash\n"
         ".venv/bin/python scripts/train_default_model.py   # about 30 minutes on 2 CPU cores\n"
+        ".venv/bin/python scripts/calibrate_default_model.py   # p_correct, about 1 minute\n"
         "```\n\nThe training report (English / 日本語) of this run is "
         "[sample-report.html](sample-report.html).\n"
+    )
+
+
+def calibration_section() -> str:
+    """The card's section on the shipped model's ``p_correct``, from the file's calibration."""
+    stored = Calibration.from_dict(read_onnx_info(DEFAULT_ONNX_PATH).calibration)
+    if stored is None or not stored.held_out:
+        return "\n\n## Calibrated confidence\n\nNot calibrated (no `p_correct`)."
+    held = stored.held_out
+    rows = "\n".join(
+        f"| {name} | {c['polygons']} | {'own' if c['own_fit'] else 'pooled'} | "
+        f"{c['ece_score']:.3f} | {c['ece_p_correct']:.3f} |"
+        for name, c in held["classes"].items()
+    )
+    return (
+        "\n\n## Calibrated confidence (`p_correct`)\n\n"
+        f"Fitted on {held['polygons']} polygons ({held['right']} right) of {stored.source}; "
+        "expected calibration error (ECE, 10 bins) out of fold (two blocks of scenes, each "
+        "judged by the fit on the other). It was fitted on the generator's scenes only: on real "
+        "imagery it is not calibrated (see `benchmarks/bench_review.py`); fine-tuning fits a new "
+        "one on your validation tiles, or run `landseg calibrate`.\n\n"
+        "| Class | Polygons | Fit | ECE of score | ECE of p_correct |\n"
+        "| --- | --- | --- | --- | --- |\n"
+        f"{rows}\n| all classes | {held['polygons']} | | {held['score']['ece']:.3f} | "
+        f"{held['p_correct']['ece']:.3f} |"
     )
 
 

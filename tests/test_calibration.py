@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -104,12 +105,17 @@ def test_a_calibrated_run_gives_every_polygon_p_correct_and_filters(
 
 
 def test_a_model_without_calibration_segments_as_before(other_scene, tmp_path):
+    uncalibrated = tmp_path / "uncalibrated.onnx"
+    info = replace(read_onnx_info(DEFAULT_ONNX_PATH), calibration=None)
+    write_calibrated(DEFAULT_ONNX_PATH, info, uncalibrated, overwrite=False)
     out = tmp_path / "plain.gpkg"
-    segment(other_scene.raster_path, out, model=DEFAULT_ONNX_PATH)
+    said = []
+    segment(other_scene.raster_path, out, model=uncalibrated, progress=lambda f, m: said.append(m))
     assert list(gpd.read_file(out, layer=LAYER_NAME).columns) == BASE_FIELDS
+    assert sum("has no calibration" in message for message in said) == 1
     refused = landseg(
         "segment", other_scene.raster_path, "-o", tmp_path / "f.gpkg",
-        "--model", DEFAULT_ONNX_PATH, "--min-p-correct", "0.9",
+        "--model", uncalibrated, "--min-p-correct", "0.9",
     )  # fmt: skip
     assert refused.returncode == 2
     assert "has no calibration" in refused.stderr and "landseg calibrate" in refused.stderr

@@ -404,12 +404,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ラベル付きタイル）で較正を加えるか、--conf で絞り込んでください。",
     ),
     "calibration.none_for_review": (
-        "Model '{name}' has no calibration, so its polygons have no p_correct and the review "
-        "ranks them by score, agreement and class margin: add one with landseg calibrate "
+        "Model '{name}' has no calibration, so its polygons have no p_correct (and a review "
+        "ranks them by score, agreement and class margin): add one with landseg calibrate "
         "--model {name} --data DATASET.",
-        "モデル '{name}' には較正がないため、ポリゴンに p_correct がなく、確認の順位はスコア・"
-        "一致度・クラスの差で決まります。landseg calibrate --model {name} --data DATASET で"
-        "較正を加えてください。",
+        "モデル '{name}' には較正がないため、ポリゴンに p_correct がありません（確認の順位は"
+        "スコア・一致度・クラスの差で決まります）。landseg calibrate --model {name} --data "
+        "DATASET で較正を加えてください。",
     ),
     "calibration.output_suffix": (
         "Output '{output}' must be a {suffix} file, as the model '{name}' is.",

@@ -223,8 +223,7 @@ class SegmentRun:
         return float(self.calibration.p_correct(signals, [names[instance.class_id]])[0])
 
     def _check_calibration(self) -> None:
-        """``--min-p-correct`` needs a calibrated model; a review with a model file without one
-        says so (it ranks by the uncalibrated formula)."""
+        """``--min-p-correct`` needs a calibrated model; a model file without one says so."""
         info = self.segmenter.info
         if info is None or self.calibration is not None:
             return
@@ -234,13 +233,12 @@ class SegmentRun:
             f"--min-p-correct: add one with landseg calibrate --model {info.name} --data "
             "DATASET (labelled tiles the model did not learn from), or filter with --conf.",
         )
-        if self.options.review:  # the review ranks by the uncalibrated formula then
-            self.report(
-                0.0,
-                f"Model '{info.name}' has no calibration, so its polygons have no p_correct "
-                f"and the review ranks them by score, agreement and class margin: add one with "
-                f"landseg calibrate --model {info.name} --data DATASET.",
-            )
+        self.report(
+            0.0,
+            f"Model '{info.name}' has no calibration, so its polygons have no p_correct "
+            f"(and a review ranks them by score, agreement and class margin): add one with "
+            f"landseg calibrate --model {info.name} --data DATASET.",
+        )
 
     def review_items(self, items: list) -> Features:
         """Review items as rows of the review layer."""
