@@ -3,6 +3,7 @@ carries it, segment applies it; a model without one segments as before."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -18,12 +19,15 @@ from landseg.inference.pipeline import LAYER_NAME, segment
 from landseg.inference.runtimes.loading import model_info
 from landseg.inference.runtimes.model_files import (
     DEFAULT_ONNX_PATH,
+    file_sha256,
     read_onnx_info,
     write_calibrated,
 )
 from landseg.io.synthetic import write_scene
+from landseg.reporting.report import build_report
 from landseg.review.calibrate import MIN_CLASS_POLYGONS, fit, reliability, right_polygons
 from landseg.training.dataset import export_dataset
+from tests.run_records import edit_record
 
 BASE_FIELDS = ["class", "class_id", "score", "area_m2", "geometry"]
 
@@ -161,3 +165,46 @@ def test_a_class_with_few_polygons_falls_back_to_the_pooled_fit():
     )
     np.testing.assert_allclose(p[many:], pooled.p_correct(columns, classes)[many:])
     assert reliability(p, right).ece < 0.1
+
+
+def test_the_report_shows_the_held_out_calibration(calibrated, recorded_run, tmp_path):
+    model, _ = calibrated
+    stored = Calibration.from_dict(model_info(model).calibration)
+    held = {**stored.held_out, "fits": stored.polygons}  # as training records it
+    edit_record(recorded_run, lambda record: record.update(calibration=held))
+    markdown_path = tmp_path / "report.md"
+    build_report(
+        recorded_run, tmp_path / "report.html", markdown_path=markdown_path, analysis=False
+    )
+    markdown = markdown_path.read_text()
+    assert "Calibrated confidence (p_correct) | 較正済みの確信度（p_correct）" in markdown
+    assert f"{held['p_correct']['ece']:.3f}" in markdown and "ECE of p_correct" in markdown
+    pooled = [name for name in held["classes"] if not stored.own_fit(name)]
+    assert pooled and "use the fit pooled over every class" in markdown
+    assert "全クラス共通の当てはめを使います" in markdown
+    assert list((tmp_path / "report_figures").glob("*-reliability.png"))
+
+
+def test_a_run_without_enough_polygons_says_why_it_has_no_calibration(recorded_run, tmp_path):
+    reason = "Only 3 predicted polygons to calibrate on (at least 10 are needed): give more."
+    edit_record(recorded_run, lambda record: record.update(calibration={"skipped": reason}))
+    markdown_path = tmp_path / "report.md"
+    build_report(
+        recorded_run, tmp_path / "report.html", markdown_path=markdown_path, analysis=False
+    )
+    assert (
+        "No calibration was fitted" in markdown_path.read_text()
+        and reason in markdown_path.read_text()
+    )
+
+
+def test_training_fits_the_calibration_on_its_validation_tiles(tiny_run):
+    run_dir, _ = tiny_run
+    record = json.loads((run_dir / "record.json").read_text())
+    calibration = record["calibration"]
+    stored = model_info(run_dir / "best.pt").calibration
+    if "skipped" in calibration:  # one epoch on tiny tiles may find too few polygons
+        assert "predicted polygons to calibrate on" in calibration["skipped"] and stored is None
+    else:
+        assert stored is not None and stored["polygons"] == calibration["fits"]
+    assert record["final"]["sha256"] == file_sha256(run_dir / "best.pt")

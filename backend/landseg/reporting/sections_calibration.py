@@ -30,7 +30,7 @@ def section_calibration(run: RunView, figures: Figures) -> Section | None:
         Paragraph(
             text(
                 "calibration_intro",
-                polygons=calibration["polygons"].get("*", 0),
+                polygons=calibration["polygons"],
                 right=calibration.get("right", 0),
             )
         )

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import rasterio
+from rasterio.errors import NotGeoreferencedWarning
 
 from landseg import defaults
 from landseg.errors import InvalidParameterError
@@ -75,10 +76,11 @@ def dataset_outcomes(segmenter: Segmenter, data: str | Path, *, split: str = "va
             out = Path(folder) / f"tile-{k}.gpkg"
             with warnings.catch_warnings():  # an image's pixel coordinates have no CRS
                 warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
                 segment(image, out, model=segmenter, pixel_space=True, review=True)
+                with rasterio.open(image) as src:
+                    width, height = src.width, src.height
             frame = gpd.read_file(out, layer="landcover")
-            with rasterio.open(image) as src:
-                width, height = src.width, src.height
             names, outlines = read_label_polygons(
                 label_path(image), dataset.class_names, width, height
             )

@@ -374,7 +374,7 @@ def _calibrate(model: Path, data: str) -> dict[str, Any]:
     except InvalidParameterError as error:
         return {"skipped": str(error)}
     write_model_info(model, replace(segmenter.info, calibration=calibration.to_dict()))
-    return {"polygons": calibration.polygons, **calibration.held_out}
+    return {**calibration.held_out, "fits": calibration.polygons}  # polygons per fit
 
 
 def _finish(record: RunRecord, best_weights: Path) -> Path:
