@@ -56,10 +56,12 @@ def segment_args(
     bbox: Sequence[float] | None = None,
     pixel_size_m: float | None = None,
     crs: str | None = None,
+    min_p_correct: float | None = None,
 ) -> list[str]:
     """``landseg segment``; ``aoi`` a polygon file, ``bbox`` in the raster's CRS; ``resume``
     continues an interrupted run, ``checkpoint`` False keeps no work file if the run stops;
-    ``review`` adds each polygon's review priority and the ``review`` layer.
+    ``review`` adds each polygon's review priority and the ``review`` layer; ``min_p_correct``
+    keeps only polygons at least that likely to be right (a calibrated model).
 
     Here and in the other ``*_args``, relative paths become absolute (see :mod:`.paths`).
     """
@@ -88,6 +90,8 @@ def segment_args(
         args.append("--resume")
     if review:
         args.append("--review")
+    if min_p_correct is not None:
+        args += ["--min-p-correct", _number(min_p_correct)]
     if checkpoint is not None:
         args.append("--checkpoint" if checkpoint else "--no-checkpoint")
     return [*args, "--progress", "json"]

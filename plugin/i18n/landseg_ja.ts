@@ -849,12 +849,16 @@ Model: a .pt or .onnx file; empty uses the default model. Tile size and overlap:
 
 Area: polygons (any CRS; 'selected features only' is honoured) and/or an extent limit the work to tiles touching them and clip the result to them. XYZ tile layers need one of them. Pixel size (m): empty uses the model's training pixel size.
 
+A calibrated model (the default model, or one fine-tuned with LandSeg) gives each polygon p_correct, its probability of being right; a minimum keeps only those at least that likely.
+
 The work runs in LandSeg's own Python environment, outside QGIS; cancelling stops it and writes nothing.</source>
             <translation>地理参照された航空写真ラスタを、YOLOv8 インスタンスセグメンテーションモデルでタイルごとに土地被覆ポリゴン（屋根、畑、水田、裸地）に分割し、タイルの継ぎ目で切れたオブジェクトを結合します。結果はクラスごとに色分けされた GeoPackage です。
 
 モデル: .pt または .onnx ファイル。空欄の場合は既定のモデルを使います。タイルサイズとオーバーラップ: 空欄の場合はモデルに保存された値を使います。最小面積（m²）未満の小さなポリゴンは除かれます。単純化（m）の既定値は 1 ピクセルです。デバイス 'auto' は CUDA GPU があればそれを使います。
 
 範囲: ポリゴン（任意の CRS。「選択した地物のみ」に対応）と領域（エクステント）の一方または両方を指定すると、それに接するタイルだけを処理し、結果をその範囲で切り抜きます。XYZ タイルレイヤではどちらかが必要です。ピクセルサイズ（m）: 空欄の場合はモデルの学習時のピクセルサイズを使います。
+
+較正済みのモデル（既定のモデル、または LandSeg で微調整したモデル）は各ポリゴンに p_correct（正しい確率）を付けます。最小値を指定すると、その確率以上のポリゴンだけを残します。
 
 処理は QGIS の外にある LandSeg 専用の Python 環境で実行されます。キャンセルすると処理を停止し、何も書き込みません。</translation>
         </message>
@@ -910,6 +914,11 @@ The work runs in LandSeg's own Python environment, outside QGIS; cancelling stop
             <location filename="../segment.py" />
             <source>Simplification tolerance (m, empty: one pixel)</source>
             <translation>単純化の許容値（m、空欄: 1 ピクセル）</translation>
+        </message>
+        <message>
+            <location filename="../segment.py" />
+            <source>Keep polygons at least this likely to be right (0-1, empty: all)</source>
+            <translation>正しい確率がこの値以上のポリゴンだけを残す（0〜1、空欄: すべて）</translation>
         </message>
         <message>
             <location filename="../segment.py" />

@@ -68,6 +68,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
         "SIMPLIFY": "simplify_tolerance_m",
         "RESUME": "resume",
         "REVIEW": "review",
+        "MIN_P_CORRECT": "min_p_correct",
     }
 
     def displayName(self) -> str:
@@ -87,6 +88,9 @@ class SegmentAlgorithm(LandSegAlgorithm):
             "limit the work to tiles touching them and clip the result to them. XYZ tile "
             "layers need one of them. Pixel size (m): empty uses the model's training pixel "
             "size.\n\n"
+            "A calibrated model (the default model, or one fine-tuned with LandSeg) gives each "
+            "polygon p_correct, its probability of being right; a minimum keeps only those at "
+            "least that likely.\n\n"
             "The work runs in LandSeg's own Python environment, outside QGIS; cancelling stops "
             "it and writes nothing."
         )
@@ -135,6 +139,14 @@ class SegmentAlgorithm(LandSegAlgorithm):
             float,
             optional=True,
             minimum=0.0,
+        )
+        self._add_number(
+            "MIN_P_CORRECT",
+            tr("Keep polygons at least this likely to be right (0-1, empty: all)"),
+            float,
+            optional=True,
+            minimum=0.0,
+            maximum=1.0,
         )
         self.addParameter(
             QgsProcessingParameterBoolean(
@@ -232,6 +244,7 @@ class SegmentAlgorithm(LandSegAlgorithm):
             overwrite=True,  # Processing replaces its destinations
             resume=self.parameterAsBoolean(parameters, "RESUME", context),
             review=self.parameterAsBoolean(parameters, "REVIEW", context),
+            min_p_correct=self._optional_number(parameters, "MIN_P_CORRECT", context, float),
             checkpoint=False if _temporary(output) else None,  # never resumed: keep nothing
             pixel_size_m=self._optional_number(parameters, "PIXEL_SIZE", context, float),
             crs=sources.assigned_crs(layer),

@@ -115,6 +115,25 @@ def test_segment_writes_a_categorized_geopackage(provider, small_scene, tiny_mod
     assert f"-m landseg segment {small_scene.raster_path} -o {out}" in command
 
 
+@pytest.mark.slow
+def test_segment_keeps_only_polygons_likely_to_be_right(provider, small_scene, tmp_path):
+    """The default model is calibrated: every polygon has p_correct, and a minimum filters."""
+    from qgis.core import QgsRasterLayer
+
+    raster = QgsRasterLayer(str(small_scene.raster_path), "scene")
+    layers = {}
+    for name, minimum in (("every", None), ("sure", 0.95)):
+        out = tmp_path / f"{name}.gpkg"
+        parameters = {"INPUT": raster, "DEVICE": 1, "OUTPUT": str(out)}
+        if minimum is not None:
+            parameters["MIN_P_CORRECT"] = minimum
+        run("landseg:segment", parameters)
+        layers[name] = [f["p_correct"] for f in open_landcover(out).getFeatures()]
+    every, sure = layers["every"], layers["sure"]
+    assert every and all(0 <= p <= 1 for p in every)
+    assert sorted(sure) == sorted(p for p in every if p >= 0.95)
+
+
 def test_segment_failure_reports_the_backend_message(provider, small_scene, tmp_path):
     from qgis.core import QgsProcessingException
 

@@ -240,6 +240,7 @@ class SegmentOptions:
         "正しい確率がこの値以上のポリゴンだけを残します（0〜1。較正済みのモデルが必要です。"
         "landseg calibrate を参照）。",
         kind="number",
+        plugin=True,
     )
 
     @property
