@@ -14,7 +14,7 @@ fits it) and a held-out part that the calibration never saw, on which the script
   the ``p_correct`` the shipped model carries, fitted on the generator's scenes only).
 
 Sources, each split so that no place is in both parts:
-- ``synthetic``: the project's generator; calibration on seeds 500-505 at 0.2-1.2 m, held out
+- ``synthetic``: the project's generator; calibration on seeds 500-517 at 0.2-1.2 m (8- and 16-bit), held out
   seeds 900-905 at other pixel sizes (0.22-1.3 m), half of them 16-bit, segmented at the
   model's 0.5 m (as by default); ``synthetic-native``: the same scenes segmented at their own
   pixel sizes (``--pixel-size``), where the model sees objects at sizes it did not learn;
@@ -122,7 +122,7 @@ def _synthetic(
     the model sees objects at other sizes than it learnt, and errs more)."""
     parts = []
     for seeds, pixels, bits in (
-        (range(500, 506), CALIBRATE_PIXELS, (8,)),
+        (range(500, 518), CALIBRATE_PIXELS, (8, 16)),
         (range(900, 906), HELD_OUT_PIXELS, (8, 16)),
     ):
         frames = []
