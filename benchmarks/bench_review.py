@@ -14,8 +14,8 @@ fits it) and a held-out part that the calibration never saw, on which the script
   the ``p_correct`` the shipped model carries, fitted on the generator's scenes only).
 
 Sources, each split so that no place is in both parts:
-- ``synthetic``: the project's generator; calibration on seeds 500-517 at 0.2-1.2 m (8- and 16-bit), held out
-  seeds 900-905 at other pixel sizes (0.22-1.3 m), half of them 16-bit, segmented at the
+- ``synthetic``: the project's generator; calibration on seeds 500-517 at 0.2-1.2 m (8- and
+  16-bit), held out seeds 900-905 at other pixel sizes (0.22-1.3 m), half 16-bit, segmented at the
   model's 0.5 m (as by default); ``synthetic-native``: the same scenes segmented at their own
   pixel sizes (``--pixel-size``), where the model sees objects at sizes it did not learn;
 - ``naip``: 30 real NAIP images (~1 m) with hand-drawn field parcels (``farm``); the first

@@ -26,7 +26,7 @@ import shapely
 from affine import Affine
 
 from landseg.cli import main
-from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
+from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH, DEFAULT_ONNX_PATH
 from landseg.io.folders import record_folder
 from landseg.io.rasters import mosaic_vrt
 from landseg.io.synthetic import CLASS_NAMES, write_scene
@@ -77,6 +77,7 @@ def _runs(root: Path) -> None:
 
 def _models(root: Path) -> None:
     (root / "text.pt").write_text("not a model")
+    shutil.copyfile(DEFAULT_ONNX_PATH, root / "mine.onnx")
     (root / "corrupt.onnx").write_bytes(b"\x08\x07garbage" * 100)
 
 
@@ -207,6 +208,8 @@ SCENE = "proj/scene.tif"
 LABELS = "proj/labels.gpkg"
 EXPORT = ["export-dataset", SCENE, "--labels", LABELS]
 TRAIN = ["train", "--data", "dataset", "--epochs", "1", "--batch", "2", "-o"]
+CALIBRATE = ["calibrate", "--model", "mine.onnx"]
+BOTH_SOURCES = ["--data", "dataset", "--predictions", LABELS, "--labels", LABELS]
 SMALL_TILES = ["--tile-size", "128", "--overlap", "16"]
 MAP = ["evaluate", "--predictions", LABELS, "--labels"]
 
@@ -514,6 +517,35 @@ CASES = {
         [*EXPORT, "-o", "d9", "--block-size", "100000"], 2, "no validation tile", absent=["d9"]
     ),
     "json checked first": Case([*MAP, LABELS, "--json", "metrics.json"], 2, "already exists"),
+    # calibrated confidence
+    "calibrate onto the model itself": Case(
+        [*CALIBRATE, "--data", "dataset", "-o", "mine.onnx", "--overwrite"],
+        2,
+        "is the model itself",
+        kept=["mine.onnx"],
+    ),
+    "calibrate an .onnx into a .pt": Case(
+        [*CALIBRATE, "--data", "dataset", "-o", "c.pt"], 2, "must be a .onnx file", absent=["c.pt"]
+    ),
+    "calibrate on two sources": Case(
+        [*CALIBRATE, *BOTH_SOURCES, "-o", "c.onnx"],
+        2,
+        "Give either --data DATASET",
+        absent=["c.onnx"],
+    ),
+    "calibrate on labels given as predictions": Case(
+        [*CALIBRATE, "--predictions", LABELS, "--labels", LABELS, "-o", "c.onnx"],
+        2,
+        "has no layer 'landcover'",
+        kept=[LABELS],
+        absent=["c.onnx"],
+    ),
+    "a p_correct minimum above 1": Case(
+        ["segment", SCENE, "-o", "x.gpkg", "--min-p-correct", "1.5"],
+        2,
+        "Minimum p_correct",
+        absent=["x.gpkg"],
+    ),
 }
 
 

@@ -25,9 +25,8 @@ from landseg.errors import InvalidParameterError
 from landseg.inference.confidence import Calibration
 from landseg.inference.pipeline import segment
 from landseg.inference.runtimes.loading import load, model_file
-from landseg.inference.runtimes.model_files import write_calibrated
+from landseg.inference.runtimes.model_files import check_calibrated_output, write_calibrated
 from landseg.inference.segmenter import Segmenter
-from landseg.io.atomic import check_output
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.vectors import read_vector
 from landseg.io.yolo_dataset import label_path, read_label_polygons
@@ -155,13 +154,13 @@ def calibrate_model(
             "(a --review run's output of a labelled map, and its labels)."
         )
     path = model_file(model)
-    check_output(output, overwrite=overwrite)
+    check_calibrated_output(path, output, overwrite=overwrite)
     segmenter = load(path, device=device)
     if data is not None:
         outcomes, source = dataset_outcomes(segmenter, data, split=split), f"{split} of {data}"
     else:
-        _require_same_model(Path(predictions), segmenter.info)
         outcomes, source = map_outcomes(predictions, labels), f"{predictions} with {labels}"
+        _require_same_model(Path(predictions), segmenter.info)
     calibration = calibration_of(outcomes, source=source)
     info = replace(segmenter.info, calibration=calibration.to_dict())
     write_calibrated(path, info, output, overwrite=overwrite)

@@ -119,12 +119,10 @@ def write_model_info(path: str | Path, info: ModelInfo) -> None:
     torch.save(checkpoint, path)
 
 
-def write_calibrated(model: Path, info: ModelInfo, output: Path, *, overwrite: bool) -> Path:
-    """A copy of ``model`` at ``output`` whose metadata is ``info`` (its calibration with it),
-    built beside ``output`` and put in place at the end; ``model`` itself is only read."""
-    import shutil
-
-    from landseg.io.atomic import atomic_output, check_output
+def check_calibrated_output(model: Path, output: Path, *, overwrite: bool) -> None:
+    """Before any work: ``output`` may receive a calibrated copy of ``model`` (same kind of
+    file, not the model itself, new or ``overwrite``), and this installation can write it."""
+    from landseg.io.atomic import check_output
 
     if output.suffix != model.suffix:
         raise InvalidParameterError(
@@ -132,12 +130,22 @@ def write_calibrated(model: Path, info: ModelInfo, output: Path, *, overwrite: b
         )
     if output.absolute() == model.absolute():
         raise InvalidParameterError(
-            f"Output '{output}' is the model itself: give a new file name (the model is only read)."
+            f"Output '{output}' is the model itself: give a new file name (the model is only "
+            "read)."
         )
     check_output(output, overwrite=overwrite)
-    needed = "onnx" if model.suffix == ".onnx" else "torch"
-    if not importable(needed):
+    if not importable("onnx" if model.suffix == ".onnx" else "torch"):
         require_training(f"Storing a calibration in a {model.suffix} file")
+
+
+def write_calibrated(model: Path, info: ModelInfo, output: Path, *, overwrite: bool) -> Path:
+    """A copy of ``model`` at ``output`` whose metadata is ``info`` (its calibration with it),
+    built beside ``output`` and put in place at the end; ``model`` itself is only read."""
+    import shutil
+
+    from landseg.io.atomic import atomic_output
+
+    check_calibrated_output(model, output, overwrite=overwrite)
     with atomic_output(output, overwrite=overwrite) as temporary:
         shutil.copyfile(model, temporary)
         write_model_info(temporary, info)
