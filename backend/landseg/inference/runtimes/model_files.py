@@ -130,8 +130,7 @@ def check_calibrated_output(model: Path, output: Path, *, overwrite: bool) -> No
         )
     if output.absolute() == model.absolute():
         raise InvalidParameterError(
-            f"Output '{output}' is the model itself: give a new file name (the model is only "
-            "read)."
+            f"Output '{output}' is the model itself: give a new file name (the model is only read)."
         )
     check_output(output, overwrite=overwrite)
     if not importable("onnx" if model.suffix == ".onnx" else "torch"):
