@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,18 +26,14 @@ from landseg.io.synthetic import write_scene
 from landseg.reporting.report import build_report
 from landseg.review.calibrate import MIN_CLASS_POLYGONS, fit, reliability, right_polygons
 from landseg.training.dataset import export_dataset
+from tests.landseg_process import run_landseg
 from tests.run_records import edit_record
 
 BASE_FIELDS = ["class", "class_id", "score", "area_m2", "geometry"]
 
 
 def landseg(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "landseg", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_landseg(*args, timeout=600)  # calibrate segments every validation tile
 
 
 @pytest.fixture(scope="module")
@@ -172,11 +167,7 @@ def test_the_report_shows_the_held_out_calibration(calibrated, recorded_run, tmp
     stored = Calibration.from_dict(model_info(model).calibration)
     held = {**stored.held_out, "fits": stored.polygons}  # as training records it
     edit_record(recorded_run, lambda record: record.update(calibration=held))
-    markdown_path = tmp_path / "report.md"
-    build_report(
-        recorded_run, tmp_path / "report.html", markdown_path=markdown_path, analysis=False
-    )
-    markdown = markdown_path.read_text()
+    markdown = _report(recorded_run, tmp_path)
     assert "Calibrated confidence (p_correct) | 較正済みの確信度（p_correct）" in markdown
     assert f"{held['p_correct']['ece']:.3f}" in markdown and "ECE of p_correct" in markdown
     pooled = [name for name in held["classes"] if not stored.own_fit(name)]
@@ -188,14 +179,15 @@ def test_the_report_shows_the_held_out_calibration(calibrated, recorded_run, tmp
 def test_a_run_without_enough_polygons_says_why_it_has_no_calibration(recorded_run, tmp_path):
     reason = "Only 3 predicted polygons to calibrate on (at least 10 are needed): give more."
     edit_record(recorded_run, lambda record: record.update(calibration={"skipped": reason}))
-    markdown_path = tmp_path / "report.md"
-    build_report(
-        recorded_run, tmp_path / "report.html", markdown_path=markdown_path, analysis=False
-    )
-    assert (
-        "No calibration was fitted" in markdown_path.read_text()
-        and reason in markdown_path.read_text()
-    )
+    markdown = _report(recorded_run, tmp_path)
+    assert "No calibration was fitted" in markdown and reason in markdown
+
+
+def _report(run_dir: Path, folder: Path) -> str:
+    """The run's Markdown report (its figures beside it)."""
+    markdown = folder / "report.md"
+    build_report(run_dir, folder / "report.html", markdown_path=markdown, analysis=False)
+    return markdown.read_text()
 
 
 def test_training_fits_the_calibration_on_its_validation_tiles(tiny_run):
@@ -208,3 +200,10 @@ def test_training_fits_the_calibration_on_its_validation_tiles(tiny_run):
     else:
         assert stored is not None and stored["polygons"] == calibration["fits"]
     assert record["final"]["sha256"] == file_sha256(run_dir / "best.pt")
+
+
+def test_a_calibration_without_held_out_figures_says_it_has_p_correct(recorded_run, tmp_path):
+    edit_record(recorded_run, lambda record: record.update(calibration={"fits": {POOLED: 12}}))
+    markdown = _report(recorded_run, tmp_path)
+    assert "the polygons have p_correct" in markdown and "there are no held-out figures" in markdown
+    assert "No calibration was fitted" not in markdown

@@ -8,18 +8,9 @@ import sys
 import pytest
 
 from landseg.cli import main
+from tests.landseg_process import run_landseg as run
 
 pytestmark = pytest.mark.slow
-
-
-def run(*args, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "landseg", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        **kwargs,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -155,6 +155,7 @@ class SegmentRun:
     segmenter: Segmenter = field(init=False)
     plan: Plan = field(init=False)
     stopwatch: _Stopwatch = field(init=False, default_factory=_Stopwatch)
+    calibration: Calibration | None = field(init=False, default=None)  # the model's p_correct
 
     def check(self) -> None:
         """Every option, before the model loads or any file is touched."""
@@ -166,6 +167,8 @@ class SegmentRun:
     def execute(self) -> SegmentationResult:
         """Load the model, plan the tiles, segment them, and put the output in place."""
         self.segmenter = self._load_model()
+        info = self.segmenter.info
+        self.calibration = Calibration.from_dict(info.calibration) if info is not None else None
         self._check_calibration()
         self.stopwatch.lap("model_load")
         self.plan = self._plan_tiles()
@@ -209,12 +212,6 @@ class SegmentRun:
             calibration=self.calibration,
             min_p_correct=options.min_p_correct,
         )
-
-    @property
-    def calibration(self) -> Calibration | None:
-        """The model's calibration of ``p_correct`` (``None``: the model file has none)."""
-        info = self.segmenter.info
-        return Calibration.from_dict(info.calibration) if info is not None else None
 
     def _p_correct(self, instance: MergedInstance) -> float:
         """One object's ``p_correct`` as the review ranks it (with a calibration only)."""

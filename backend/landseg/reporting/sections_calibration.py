@@ -22,9 +22,12 @@ def section_calibration(run: RunView, figures: Figures) -> Section | None:
     if not isinstance(calibration, dict):
         return None
     section = Section("calibration", text("sec_calibration"))
-    if "skipped" in calibration or "p_correct" not in calibration:
-        reason = calibration.get("skipped") or text("calibration_no_held_out")["en"]
+    if "skipped" in calibration:
+        reason = calibration["skipped"]
         section.blocks.append(Note(text("calibration_skipped", reason=reason), kind="caution"))
+        return section
+    if "p_correct" not in calibration:
+        section.blocks.append(Note(text("calibration_no_held_out"), kind="caution"))
         return section
     section.blocks.append(
         Paragraph(
@@ -49,7 +52,7 @@ def section_calibration(run: RunView, figures: Figures) -> Section | None:
     rows.append(
         [
             text("calibration_all"),
-            str(sum(c["polygons"] for c in classes.values())),
+            str(calibration["polygons"]),
             "",
             f"{calibration['score']['ece']:.3f}",
             f"{calibration['p_correct']['ece']:.3f}",

@@ -247,8 +247,11 @@ TEXT: dict[str, dict[str, str]] = {
         "{reason}",
     },
     "calibration_no_held_out": {
-        "en": "a half of the validation tiles was too small to judge the other by.",
-        "ja": "検証タイルの片方が小さすぎて、もう一方を評価できませんでした。",
+        "en": "A calibration was fitted on the validation tiles (the polygons have p_correct), "
+        "but one half of the tiles was too small to judge the other by: there are no held-out "
+        "figures.",
+        "ja": "検証タイルで較正を当てはめました（ポリゴンには p_correct があります）。ただし"
+        "タイルの片方が小さすぎてもう一方を評価できず、ホールドアウトの数値はありません。",
     },
     "col_polygons": {"en": "Polygons", "ja": "ポリゴン数"},
     "col_fit": {"en": "Fit", "ja": "当てはめ"},

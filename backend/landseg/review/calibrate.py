@@ -69,7 +69,7 @@ def fit(
             "are needed): give more labelled tiles or a larger labelled map."
         )
     values = np.column_stack([np.asarray(columns[s], dtype=float) for s in SIGNALS])
-    centre = np.nan_to_num(np.nanmean(values, axis=0)) if len(values) else np.zeros(len(SIGNALS))
+    centre = np.nan_to_num(np.nanmean(values, axis=0))
     spread = np.nan_to_num(np.nanstd(values, axis=0))
     spread = np.where(spread > 1e-9, spread, 1.0)
     draft = Calibration(centre.tolist(), spread.tolist(), {}, {})

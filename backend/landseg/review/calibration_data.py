@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -127,8 +127,8 @@ def calibration_of(outcomes: Outcomes, *, source: str) -> Calibration:
     figures = {
         "polygons": len(right),
         "right": int(right.sum()),
-        "score": reliability(score, right).__dict__,
-        "p_correct": reliability(held, right).__dict__,
+        "score": asdict(reliability(score, right)),
+        "p_correct": asdict(reliability(held, right)),
         "classes": classes,
     }
     return replace(calibration, held_out=figures)

@@ -395,6 +395,7 @@ def _finish(record: RunRecord, best_weights: Path) -> Path:
             input_size_px=int(content["arguments"]["imgsz"]),
         ),
     )
+    content["calibration"] = _calibrate(temporary, stats["data_yaml"])
     os.replace(temporary, final)
     started = time.perf_counter()
     evaluation = evaluate_dataset(
@@ -403,7 +404,6 @@ def _finish(record: RunRecord, best_weights: Path) -> Path:
         device=content["device"].split(",")[0],  # one GPU is plenty for validation
         batch=content["arguments"]["batch"],
     )
-    content["calibration"] = _calibrate(final, stats["data_yaml"])
     content["final"] = {
         "model": BEST_NAME,
         "sha256": file_sha256(final),
