@@ -1,27 +1,26 @@
-"""Every message the backend can show a user has a Japanese entry in the catalogue.
+"""Every message the backend shows a user is made by id, and the catalogue says it in Japanese.
 
-An ``ast`` walk over ``backend/landseg`` finds each message a user can read: the text of raised
-errors (LandSeg's and click's), ``require`` checks, ``warnings.warn``, progress reports,
-summary lines and the warnings kept in a result's ``messages``. Each becomes a template (each
-``{expression}`` a ``{name}``). A value that can only be one of a few literal texts (``word =
-"above 0" if ... else "at least 0"``, a module's constant) is spelled out instead, one template
-per text. Each template must be matched as a whole by a catalogue entry whose ``{name}`` parts
-capture values only, never English words (unless :data:`landseg.messages.VALUES` translates
-them): a new message without Japanese fails here, naming its file, line and text.
+An ``ast`` walk over ``backend/landseg`` finds each place a user's message is made: raised errors
+(LandSeg's and click's), ``require`` checks, ``warnings.warn``, progress reports, summary lines
+and the warnings kept in a result's ``messages``. None may hand over literal English: each is a
+``Message("id", ...)`` (or a value made by one elsewhere). Each ``Message`` call names an id of
+the catalogue, literally, and gives exactly the values its templates name; each entry is used.
 """
 
 from __future__ import annotations
 
 import ast
-import itertools
 import re
+import string
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import click
 import pytest
 
 from landseg import messages
+from landseg.messages import Listed, Message, said
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "backend" / "landseg"
@@ -35,365 +34,247 @@ SINKS = {
     "report_progress": 1,
     "_note": 1,  # _note(messages, message): a result's warnings
     "say": 0,  # Progress.say(message): a command's summary line
+    "append": 0,  # messages.append(message), notices.append(message)
 }
-# Lists whose items become a result's warnings (which the CLI prints).
 MESSAGE_LISTS = {"messages", "notices"}
 # Raised exceptions whose argument is not a message for users.
 NOT_MESSAGES = {"AttributeError", "NotImplementedError", "AssertionError", "KeyError"}
-# Calls that look like sinks but are not: the report's own texts (translated in texts.py).
+# Calls that look like sinks but are not: the report's own texts (reporting/texts.py).
 NOT_SINKS = {("reporting/analysis_tables.py", "say")}
-# Click prefixes the message of a BadParameter with the option's name.
-PREFIXES = {
-    "BadParameter": [("text", "Invalid value for "), ("value", ("option", "")), ("text", ": ")]
-}
 # Words that helpers put into their messages (argument index, placeholder): each must be a
-# flag (kept as it is) or be translated by messages.VALUES under that placeholder's name.
-VALUE_ARGUMENTS = {
-    "check_fraction": (1, "setting"),
-    "check_positive": (1, "setting"),
-    "read_vector": (1, "role"),
-    "check_model_classes": (0, "model"),
-}
-MAX_VARIANTS = 64
+# flag (kept as it is) or be said in Japanese by messages.VALUES under that placeholder's name.
+VALUE_ARGUMENTS = {"check_fraction": (1, "setting"), "check_positive": (1, "setting")}
 
 
 @dataclass(frozen=True)
-class Found:
-    """A message template found in the source, and where it is made."""
+class Site:
+    """A place in the backend's source."""
 
     path: str
     line: int
-    template: str
+    text: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.template!r}"
+        return f"{self.path}:{self.line}: {self.text}"
 
 
-def _template(parts: tuple) -> str:
-    """``parts`` (("text", literal) and ("value", (name, source)) items) as a template."""
-    names: dict[str, str] = {}
-    out = []
-    for kind, item in parts:
-        if kind == "text":
-            out.append(item.replace("{", "{{").replace("}", "}}"))
-            continue
-        name, source = item
-        if source not in names:
-            taken = set(names.values())
-            candidates = itertools.chain([name], (f"{name}{i}" for i in itertools.count(2)))
-            names[source] = next(n for n in candidates if n not in taken)
-        out.append("{" + names[source] + "}")
-    return "".join(out)
-
-
-def _readable(node: ast.expr) -> str:
-    """A readable name for the value of ``node``."""
+def _name(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
-        return node.id.strip("_").lower() or "value"
+        return node.id
     if isinstance(node, ast.Attribute):
-        return node.attr.strip("_").lower()
-    if isinstance(node, ast.Subscript):
-        key = node.slice
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            return key.value
-        return _readable(node.value)
-    if isinstance(node, ast.Call):
-        func, args = node.func, node.args
-        wrapper = isinstance(func, ast.Name) and func.id in {"len", "sum", "sorted", "list", "str"}
-        joined = isinstance(func, ast.Attribute) and func.attr == "join"
-        if (wrapper or joined) and args:
-            return _readable(args[0])
-        return _readable(func)
-    if isinstance(node, ast.BinOp):
-        return _readable(node.left)
-    if isinstance(node, ast.BoolOp):
-        return _readable(node.values[0])
-    if isinstance(node, ast.GeneratorExp | ast.ListComp):
-        return _readable(node.elt)
-    return "value"
+        return node.attr
+    return ""
 
 
 @cache
-def _module(path: Path) -> _Module:
-    return _Module(path)
-
-
-class _Module:
-    """One source file: its messages, and the names and helpers that build them."""
-
-    def __init__(self, path: Path):
-        self.relative = path.relative_to(PACKAGE).as_posix()
-        self.tree = ast.parse(path.read_text(encoding="utf-8"))
-        self.parents: dict[ast.AST, ast.AST] = {}
-        for node in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
-        self.functions = {
-            node.name: node
-            for node in ast.walk(self.tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        }
-        self.imports = {
-            alias.asname or alias.name: (node.module, alias.name)
-            for node in self.tree.body
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("landseg")
-            for alias in node.names
-        }
-
-    # -- where a name's text comes from ----------------------------------------------------
-
-    def _function(self, node: ast.AST) -> ast.AST | None:
-        while node in self.parents:
-            node = self.parents[node]
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                return node
-        return None
-
-    @staticmethod
-    def _assigned(name: str, nodes) -> list[ast.expr]:
-        return [
-            node.value
-            for node in nodes
-            if isinstance(node, ast.Assign | ast.AnnAssign)
-            and node.value is not None
-            and any(
-                isinstance(t, ast.Name) and t.id == name
-                for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-            )
-        ]
-
-    def assignments(self, name: str, at: ast.AST) -> list[tuple[_Module, ast.expr]]:
-        """Values given to ``name`` where ``at`` reads it: in its function, module or import.
-
-        A name that is also a parameter, a loop variable or added to has no known text."""
-        function = self._function(at)
-        if function is not None:
-            nodes = list(ast.walk(function))
-            bound_otherwise = any(
-                (isinstance(n, ast.arg) and n.arg == name)
-                or (
-                    isinstance(n, ast.AugAssign | ast.For | ast.comprehension)
-                    and name in {t.id for t in ast.walk(n.target) if isinstance(t, ast.Name)}
-                )
-                for n in nodes
-            )
-            found = self._assigned(name, nodes)
-            if bound_otherwise:
-                return []
-            if found:
-                return [(self, value) for value in found]
-        found = self._assigned(name, self.tree.body)
-        if found or name not in self.imports:
-            return [(self, value) for value in found]
-        module, original = self.imports[name]
-        path = PACKAGE.parent / (module.replace(".", "/") + ".py")
-        path = path if path.exists() else path.with_suffix("") / "__init__.py"
-        return _module(path).assignments(original, _module(path).tree) if path.exists() else []
-
-    def returns(self, name: str) -> list[tuple[_Module, ast.expr]]:
-        function = self.functions.get(name)
-        if function is None:
-            return []
-        return [
-            (self, n.value) for n in ast.walk(function) if isinstance(n, ast.Return) and n.value
-        ]
-
-    # -- the texts an expression can be ----------------------------------------------------
-
-    def has_text(self, node: ast.expr, depth: int = 0) -> bool:
-        """Whether ``node`` spells out literal text, rather than only holding a value."""
-        if depth > 8:
-            return False
-        if isinstance(node, ast.Constant):
-            return isinstance(node.value, str)
-        if isinstance(node, ast.JoinedStr):
-            return True
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return self.has_text(node.left, depth + 1) or self.has_text(node.right, depth + 1)
-        if isinstance(node, ast.IfExp):
-            return self.has_text(node.body, depth + 1) or self.has_text(node.orelse, depth + 1)
-        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
-            return any(self.has_text(v, depth + 1) for v in node.values)
-        sources = self._sources(node)
-        return bool(sources) and all(m.has_text(v, depth + 1) for m, v in sources)
-
-    def _sources(self, node: ast.expr) -> list[tuple[_Module, ast.expr]]:
-        if isinstance(node, ast.Name):
-            return self.assignments(node.id, node)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            return self.returns(node.func.id)
-        return []
-
-    def variants(self, node: ast.expr, depth: int = 0) -> list[tuple]:
-        """Each text ``node`` can be, as parts: literal text and values."""
-        if depth > 8 or not self.has_text(node):
-            return [(("value", (_readable(node), f"{self.relative}:{ast.unparse(node)}")),)]
-        if isinstance(node, ast.Constant):
-            return [(("text", node.value),)]
-        if isinstance(node, ast.JoinedStr):
-            return self._product(
-                [
-                    [(("text", v.value),)]
-                    if isinstance(v, ast.Constant)
-                    else self.variants(v.value, depth + 1)  # type: ignore[attr-defined]
-                    for v in node.values
-                ]
-            )
-        if isinstance(node, ast.BinOp):
-            return self._product(
-                [self.variants(node.left, depth + 1), self.variants(node.right, depth + 1)]
-            )
-        if isinstance(node, ast.IfExp):
-            return self.variants(node.body, depth + 1) + self.variants(node.orelse, depth + 1)
-        if isinstance(node, ast.BoolOp):
-            return [p for v in node.values for p in self.variants(v, depth + 1)]
-        return [p for m, v in self._sources(node) for p in m.variants(v, depth + 1)]
-
-    @staticmethod
-    def _product(pieces: list[list[tuple]]) -> list[tuple]:
-        combined = [sum(combo, ()) for combo in itertools.product(*pieces)]
-        assert len(combined) <= MAX_VARIANTS, "a message with too many variants"
-        return combined
-
-    # -- where messages are made -----------------------------------------------------------
-
-    def message_nodes(self):
-        """(node, message expression, prefix) for each place a user's message is made."""
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-                name = _readable(node.exc.func)
-                exception = ast.unparse(node.exc.func).split(".")[-1]
-                if name not in {n.lower() for n in NOT_MESSAGES} and node.exc.args:
-                    yield node, node.exc.args[0], PREFIXES.get(exception, [])
-            elif isinstance(node, ast.Assign) and any(
-                _readable(t) in MESSAGE_LISTS for t in node.targets
-            ):  # messages = messages + [f"..." for ...]
-                for item in ast.walk(node.value):
-                    if isinstance(item, ast.List):
-                        yield from ((node, element, []) for element in item.elts)
-                    elif isinstance(item, ast.ListComp):
-                        yield node, item.elt, []
-            elif isinstance(node, ast.Call):
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name == "append" and _readable(func.value) in MESSAGE_LISTS:  # type: ignore[union-attr]
-                    yield node, node.args[0], []
-                elif name in SINKS and (self.relative, name) not in NOT_SINKS:
-                    index, args = SINKS[name], node.args
-                    if len(args) == 1 and isinstance(args[0], ast.Starred):
-                        yield from self._starred(node, args[0].value, index)
-                    elif len(args) > index:
-                        yield node, args[index], []
-
-    def _starred(self, node: ast.AST, value: ast.expr, index: int):
-        """``report(*_progress(...))``: the message is an item of the helper's tuple."""
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-            for _, returned in self.returns(value.func.id):
-                if isinstance(returned, ast.Tuple) and len(returned.elts) > index:
-                    yield node, returned.elts[index], []
-
-    def found(self) -> list[Found]:
-        result = []
-        for node, message, prefix in self.message_nodes():
-            if not self.has_text(message):
-                continue  # a message passed on (str(error), messages[-1]): found where made
-            for parts in self.variants(message):
-                result.append(Found(self.relative, node.lineno, _template((*prefix, *parts))))
-        return result
-
-    def value_arguments(self) -> list[tuple[Found, str]]:
-        """Words handed to :data:`VALUE_ARGUMENTS`' helpers, with their placeholder's name."""
-        result = []
-        for node in ast.walk(self.tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-                continue
-            index, placeholder = VALUE_ARGUMENTS.get(node.func.id, (None, ""))
-            if index is None or len(node.args) <= index or not self.has_text(node.args[index]):
-                continue
-            for parts in self.variants(node.args[index]):
-                found = Found(self.relative, node.lineno, _template(parts))
-                result.append((found, placeholder))
-        return result
-
-
-def backend_messages() -> list[Found]:
-    """Every message template in the backend's source, in file and line order."""
-    found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        found += sorted(_module(path).found(), key=lambda f: f.line)
-    return found
-
-
-def backend_value_arguments() -> list[tuple[Found, str]]:
+def _modules() -> list[tuple[str, ast.Module]]:
     return [
-        item for path in sorted(PACKAGE.rglob("*.py")) for item in _module(path).value_arguments()
+        (path.relative_to(PACKAGE).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
+        for path in sorted(PACKAGE.rglob("*.py"))
     ]
 
 
-# -- the catalogue covers every message --------------------------------------------------------
-
-MESSAGES = backend_messages()
-VALUE_WORDS = backend_value_arguments()
-
-
-def _sample(template: str) -> str:
-    """``template`` with each ``{name}`` a distinct value that holds no letter."""
-    names = list(dict.fromkeys(re.findall(r"\{(\w+)\}", template)))
-    return template.format(**{name: f"<{index}>" for index, name in enumerate(names)})
-
-
-def _untranslated(message: str) -> list[str]:
-    """The English words of ``message`` that its translation would keep (none: fully covered)."""
-    if not re.search(r"[A-Za-z]", re.sub(r"<\d+>", "", message)):
-        return []
-    found = messages.match(message)
-    if found is None:
-        return [message]
-    entry, values = found
-    return [
-        f"{{{name}}} of {entry!r} captures {value!r}"
-        for name, value in values.items()
-        if re.search(r"[A-Za-z]", re.sub(r"<\d+>", "", value))
-        and messages.translate_value(name, value) is None
-    ]
+def _literal_text(node: ast.expr) -> bool:
+    """Whether ``node`` spells out English for a user: a string, an f-string, text added."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(re.search("[A-Za-z]{2}", node.value))
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _literal_text(node.left) or _literal_text(node.right)
+    if isinstance(node, ast.IfExp):
+        return _literal_text(node.body) or _literal_text(node.orelse)
+    return False
 
 
-def test_the_walk_finds_the_backends_messages():
-    templates = {found.template for found in MESSAGES}
-    assert len(templates) > 150
-    assert "Raster '{uri}' does not exist: check the path." in templates
-    assert "{name} {value} must be above 0: use e.g. {example}." in templates  # word spelled out
-    assert any(t.startswith("{done}/{total} tiles, {objects} objects") for t in templates)
-    assert any(t.startswith("Invalid value for {option}: ") for t in templates)  # click's prefix
-
-
-@pytest.mark.parametrize("found", MESSAGES, ids=lambda found: f"{found.path}:{found.line}")
-def test_every_message_has_a_japanese_entry(found):
-    missing = _untranslated(_sample(found.template))
-    assert not missing, f"no Japanese for {found}: add it to landseg/messages_catalogue.py"
-
-
-@pytest.mark.parametrize(
-    ("found", "placeholder"), VALUE_WORDS, ids=lambda item: str(getattr(item, "line", item))
-)
-def test_every_word_put_into_a_message_has_japanese(found, placeholder):
-    word = _sample(found.template)
-    if word.startswith("-"):
-        return  # a flag such as --val-fraction reads the same in every language
-    assert messages.translate_value(placeholder, word) is not None, (
-        f"{found}: add {word!r} to messages_catalogue.VALUES[{placeholder!r}]"
+def _assigned_text(tree: ast.AST, name: str) -> bool:
+    """Whether ``name`` is given literal text anywhere in ``tree``."""
+    return any(
+        isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        and _literal_text(node.value)
+        for node in ast.walk(tree)
     )
 
 
-def test_every_entry_is_consistent():
+def _handed_over(node: ast.AST) -> list[ast.expr]:
+    """The messages ``node`` hands to a user, if it is a sink."""
+    raised = isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args
+    if raised and ast.unparse(node.exc.func).split(".")[-1] not in NOT_MESSAGES:  # type: ignore[union-attr]
+        return [node.exc.args[0]]  # type: ignore[union-attr]
+    if isinstance(node, ast.Call) and _name(node.func) in SINKS:
+        if _name(node.func) == "append" and _name(node.func.value) not in MESSAGE_LISTS:  # type: ignore[attr-defined]
+            return []
+        index = SINKS[_name(node.func)]
+        return node.args[index : index + 1]
+    return []
+
+
+def literal_messages() -> list[Site]:
+    """Messages handed to users as literal English, not by id."""
+    found = []
+    for path, tree in _modules():
+        if path.startswith("messages"):
+            continue
+        functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+        for function in functions:
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and (path, _name(node.func)) in NOT_SINKS:
+                    continue
+                for message in _handed_over(node):
+                    named = isinstance(message, ast.Name)
+                    if _literal_text(message) or (named and _assigned_text(function, message.id)):
+                        found.append(Site(path, message.lineno, ast.unparse(message)[:80]))
+    return sorted(set(found), key=lambda site: (site.path, site.line))
+
+
+def _assigned(scope: ast.AST, name: str) -> list[ast.expr]:
+    return [
+        node.value
+        for node in ast.walk(scope)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    ]
+
+
+def _ids_of(node: ast.expr, scope: ast.AST, module: ast.Module) -> list[str] | None:
+    """The literal ids ``node`` can be (a string, a choice of strings, a name given those in
+    its function ``scope`` or its ``module``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        body, orelse = _ids_of(node.body, scope, module), _ids_of(node.orelse, scope, module)
+        return body + orelse if body is not None and orelse is not None else None
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        return _ids_of(ast.Name(node.value.id), scope, module)
+    if isinstance(node, ast.Name):
+        values = _assigned(scope, node.id) or _assigned(module, node.id)
+        if len(values) == 1 and isinstance(values[0], ast.Dict):
+            values = list(values[0].values)  # a table of ids: _MISSING[kind]
+        ids = [_ids_of(value, scope, module) for value in values]
+        if not ids or any(i is None for i in ids):
+            return None
+        return [key for keys in ids for key in keys]  # type: ignore[union-attr]
+    return None
+
+
+def message_calls() -> list[tuple[Site, list[str] | None, set[str], bool]]:
+    """Each ``Message(...)`` call: where, its ids, its value names, whether it passes ``**``."""
+    calls = {}
+    for path, tree in _modules():
+        if path == "messages.py":
+            continue  # Message itself, remade from its id
+        scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))]
+        for scope in scopes:  # the innermost function holding a call comes last, and wins
+            for node in ast.walk(scope):
+                if isinstance(node, ast.Call) and _name(node.func) == "Message" and node.args:
+                    names = {k.arg for k in node.keywords if k.arg}
+                    spread = any(k.arg is None for k in node.keywords)
+                    site = Site(path, node.lineno, ast.unparse(node)[:80])
+                    calls[site] = (site, _ids_of(node.args[0], scope, tree), names, spread)
+    return list(calls.values())
+
+
+def _placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def _template_regex(english: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[^{}]*\}", english)
+    return re.compile(".+?".join(re.escape(part) for part in parts), re.DOTALL)
+
+
+def copied_texts() -> list[Site]:
+    """Strings in the source (outside the catalogue) that spell out a catalogue message: a
+    message written again as English instead of made by its id."""
+    templates = [
+        _template_regex(english)
+        for english, _ in messages.CATALOGUE.values()
+        if len(re.sub(r"\{[^{}]*\}", "", english)) >= 25
+    ]
+    found = []
+    for path, tree in _modules():
+        if path.startswith("messages"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr | ast.Constant) and isinstance(
+                getattr(node, "value", ""), str | list
+            ):
+                text = ast.unparse(node)[1:-1] if isinstance(node, ast.JoinedStr) else node.value
+                if isinstance(text, str) and any(t.fullmatch(text) for t in templates):
+                    found.append(Site(path, node.lineno, text[:80]))
+    return found
+
+
+LITERAL = literal_messages()
+CALLS = message_calls()
+
+
+def test_the_walk_finds_the_backends_messages():
+    assert len(CALLS) > 250
+    assert any(site.text.startswith("Message('raster.missing'") for site, *_ in CALLS)
+
+
+def test_no_message_is_handed_to_a_user_as_literal_english():
+    assert not LITERAL, "make these Message('id', ...) with an entry in the catalogue:\n" + (
+        "\n".join(map(str, LITERAL))
+    )
+
+
+def test_no_catalogue_message_is_written_again_in_english():
+    copies = copied_texts()
+    assert not copies, "make these Message('id', ...):\n" + "\n".join(map(str, copies))
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda call: f"{call[0].path}:{call[0].line}")
+def test_every_message_names_an_entry_and_its_values(call):
+    site, ids, names, spread = call
+    assert ids, f"{site}: give the id literally"
+    for key in ids:
+        assert key in messages.CATALOGUE, f"{site}: add {key!r} to messages_catalogue.py"
+        wanted = _placeholders(messages.CATALOGUE[key][0])
+        assert names <= wanted if spread else names == wanted, f"{site}: {key} takes {wanted}"
+
+
+def test_every_entry_is_used_and_consistent():
+    used = {key for _, ids, _, _ in CALLS for key in ids or ()}
+    click_ids = {key for key in messages.CATALOGUE if key.startswith("click.")}
+    assert set(messages.CATALOGUE) - used - click_ids == set()
     for key, (english, japanese) in messages.CATALOGUE.items():
-        names = sorted(re.findall(r"\{(\w+)\}", english))
-        assert names == sorted(re.findall(r"\{(\w+)\}", japanese)), key
+        assert _placeholders(english) == _placeholders(japanese), key
         assert english.strip() == english and japanese.strip() == japanese, key
     for placeholder, words in messages.VALUES.items():
         for english, japanese in words.items():
-            names = sorted(re.findall(r"\{(\w+)\}", english))
-            assert names == sorted(re.findall(r"\{(\w+)\}", japanese)), (placeholder, english)
+            assert "{" not in english + japanese, (placeholder, english)
+
+
+def test_the_click_entries_are_clicks_own_texts():
+    """Their English is the id click asks gettext for: each must be in click's source."""
+    source = "".join(
+        path.read_text(encoding="utf-8") for path in Path(click.__file__).parent.glob("*.py")
+    )
+    for key, (english, _) in messages.CATALOGUE.items():
+        if key.startswith("click."):
+            assert f'"{english}"' in source, f"click no longer says {english!r}"
+
+
+def _value_words() -> list[tuple[Site, str, str]]:
+    found = []
+    for path, tree in _modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) in VALUE_ARGUMENTS:
+                index, placeholder = VALUE_ARGUMENTS[_name(node.func)]
+                word = node.args[index] if len(node.args) > index else None
+                if isinstance(word, ast.Constant) and isinstance(word.value, str):
+                    found.append((Site(path, node.lineno, word.value), placeholder, word.value))
+    return found
+
+
+@pytest.mark.parametrize("found", _value_words(), ids=lambda item: str(item[0]))
+def test_every_word_put_into_a_message_has_japanese(found):
+    site, placeholder, word = found
+    if not word.startswith("-"):  # a flag such as --val-fraction reads the same in every language
+        assert messages.said_word(placeholder, word), f"{site}: add it to VALUES[{placeholder!r}]"
 
 
 # -- end to end: the CLI's error lines in Japanese, and English left alone -----------------------
@@ -445,6 +326,26 @@ def test_a_missing_label_field_in_japanese(scene, tmp_path, monkeypatch, capsys)
     )
 
 
+def test_clicks_own_errors_in_japanese(scene, tmp_path, monkeypatch, capsys):
+    argv = ["segment", scene.raster_path, "-o", tmp_path / "out.gpkg", "--conf", "high"]
+    assert _error_line(argv, monkeypatch, capsys, "ja") == (
+        "landseg: error: '--conf' の値が不正です: 'high' は有効な数値（float）ではありません。"
+    )
+    assert _error_line(["segment", scene.raster_path], monkeypatch, capsys, "ja") == (
+        "landseg: error: オプション '-o' / '--output' がありません。"
+    )
+    assert _error_line(["segment", "--bands", "a"], monkeypatch, capsys, "ja") == (
+        "landseg: error: '--bands' の値が不正です: 'a' は 1,2,3 のようなバンド番号の一覧では"
+        "ありません"
+    )
+    assert _error_line(["segmnt"], monkeypatch, capsys, "ja") == (
+        "landseg: error: コマンド 'segmnt' はありません。 'segment' のことですか？"
+    )
+    assert _error_line(["segmnt"], monkeypatch, capsys, None) == (
+        "landseg: error: No such command 'segmnt'. Did you mean 'segment'?"
+    )
+
+
 def test_a_damaged_tile_in_japanese(scene, tmp_path, monkeypatch, capsys):
     """The real read error of a damaged block, raised while a command runs."""
     from rasterio.errors import RasterioError
@@ -476,27 +377,26 @@ def test_a_damaged_tile_in_japanese(scene, tmp_path, monkeypatch, capsys):
     )
 
 
-def test_words_inside_messages_come_out_in_japanese():
+def test_values_inside_messages_are_said_in_japanese():
     from landseg.checks import check_positive
 
     with pytest.raises(ValueError) as raised:
         check_positive(-1, "Learning rate", example=0.01)
-    assert messages.translate(str(raised.value), "ja") == (
+    assert said(raised.value, "ja") == (
         "学習率 -1 は 0 より大きくしてください。0.01 などを指定してください。"
     )
-    skipped = (
-        "2 tile(s) could not be read and were skipped (at rows 0, columns 512; rows 512, "
-        "columns 0): their area has no polygons."
+    where = Listed([Message("segment.skipped_at", row=0, column=512)] * 2)
+    skipped = Message("segment.skipped", count=2, where=where)
+    assert skipped == (
+        "2 tile(s) could not be read and were skipped (at rows 0, columns 512; rows 0, "
+        "columns 512): their area has no polygons."
     )
-    assert messages.translate(skipped, "ja") == (
-        "2 個のタイルを読み込めずスキップしました（位置: 0 行 512 列、512 行 0 列）。"
+    assert said(skipped, "ja") == (
+        "2 個のタイルを読み込めずスキップしました（位置: 0 行 512 列、0 行 512 列）。"
         "その範囲にはポリゴンがありません。"
     )
-    assert messages.translate("3/40 tiles, 12 objects, 1.5 tiles/s, ETA 25 s", "ja") == (
-        "3/40 タイル、12 オブジェクト、1.5 タイル/秒、残り約 25 秒"
-    )
-    # a value the catalogue does not know stays as it is, and so does an unknown message
-    assert messages.translate("Run 'run' is already complete: nothing to resume.", "ja") == (
-        "実行 'run' は既に完了しています。再開するものはありません。"
-    )
-    assert messages.translate("Something new: do this.", "ja") == "Something new: do this."
+    # a cause that is a message itself is said by its id; a library's text stays as it is
+    cause = OSError(Message("output.disk_full", name="t.png"))
+    wrapped = Message("output.cannot_write", path="out", cause=cause)
+    assert "t.png を書き込めませんでした（ディスクの空き不足？）" in said(wrapped, "ja")
+    assert said(RuntimeError("a library's words"), "ja") == "a library's words"

@@ -72,7 +72,7 @@ def test_downloaded_once_then_cached(cache, release, monkeypatch):
         f"Downloading base model {NAME} (once) from "
         f"http://127.0.0.1:{server.server_port}/{NAME} to {path}"
     ]
-    assert messages.translate(said[0], "ja").startswith(f"ベースモデル {NAME} をダウンロード中")
+    assert messages.said(said[0], "ja").startswith(f"ベースモデル {NAME} をダウンロード中")
     record = json.loads((cache / f"{NAME}.json").read_text())
     assert record == {"size": SHIPPED.stat().st_size, "sha256": file_sha256(SHIPPED)}
     assert sorted(p.name for p in cache.iterdir()) == [NAME, f"{NAME}.json"]  # no temporary left
@@ -97,7 +97,7 @@ def test_a_changed_cached_file_is_refused(cache, release, monkeypatch, change):
         pretrained.published_weights(NAME)
     message = str(error.value)
     assert f"'{path}'" in message and "delete both files to download it again" in message
-    assert "\n" not in message and messages.translate(message, "ja") != message
+    assert "\n" not in message and messages.said(error.value, "ja") != message
 
 
 def test_offline_names_the_url_and_the_cache_path(cache, monkeypatch):
@@ -107,7 +107,7 @@ def test_offline_names_the_url_and_the_cache_path(cache, monkeypatch):
         pretrained.published_weights("yolov8s-seg.pt")
     message = str(error.value)
     assert f"fetch {url}/yolov8s-seg.pt and put it at {cache / 'yolov8s-seg.pt'}," in message
-    assert "\n" not in message and messages.translate(message, "ja") != message
+    assert "\n" not in message and messages.said(error.value, "ja") != message
     assert not cache.exists() or list(cache.iterdir()) == []
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from landseg.errors import InvalidParameterError
+from landseg.messages import Message
 
 
-def require(condition: bool, message: str) -> None:
+def require(condition: bool, message: Message) -> None:
     """Raise :class:`InvalidParameterError` with ``message`` (what is wrong, what to give)."""
     if not condition:
         raise InvalidParameterError(message)
@@ -17,20 +18,23 @@ def check_fraction(value: float, name: str, *, example: float, allow_one: bool =
     """``value`` lies in [0, 1] (or [0, 1) when ``allow_one`` is off)."""
     upper_ok = value <= 1 if allow_one else value < 1
     bounds = "[0, 1]" if allow_one else "[0, 1)"
-    require(value >= 0 and upper_ok, f"{name} {value:g} is outside {bounds}: use e.g. {example}.")
+    message = Message(
+        "check.fraction", setting=name, value=f"{value:g}", bounds=bounds, example=example
+    )
+    require(value >= 0 and upper_ok, message)
 
 
 def check_positive(value: float, name: str, *, example: float, zero_ok: bool = False) -> None:
     """``value`` is above zero (or at least zero when ``zero_ok``)."""
     ok = value >= 0 if zero_ok else value > 0
-    word = "at least 0" if zero_ok else "above 0"
-    require(ok, f"{name} {value:g} must be {word}: use e.g. {example}.")
+    key = "check.at_least_zero" if zero_ok else "check.above_zero"
+    require(ok, Message(key, setting=name, value=f"{value:g}", example=example))
 
 
 def check_class_names(names: Sequence[str], name: str = "--classes") -> list[str]:
     """Class names without blanks or repeats, as a list."""
     cleaned = [str(n).strip() for n in names]
-    require(all(cleaned), f"{name} has an empty class name: give names such as roof,farm.")
+    require(all(cleaned), Message("check.empty_class", option=name))
     repeated = sorted({n for n in cleaned if cleaned.count(n) > 1})
-    require(not repeated, f"{name} names {', '.join(repeated)} twice: give each class once.")
+    require(not repeated, Message("check.repeated_class", option=name, classes=", ".join(repeated)))
     return cleaned

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 
 from landseg.errors import MissingExtraError
+from landseg.messages import Message
 
 TRAIN_EXTRA = "pip install 'landseg[train]'"
 TRAINING_MODULES = ("torch", "torchvision", "ultralytics")
@@ -36,10 +37,7 @@ def require_training(task: str) -> None:
         MissingExtraError: PyTorch or ultralytics is missing.
     """
     if not has_training():
-        raise MissingExtraError(
-            f"{task} needs LandSeg's training extra (PyTorch and ultralytics), which this "
-            f"installation does not have: {TRAIN_EXTRA}."
-        )
+        raise MissingExtraError(Message("extras.training_missing", task=task))
 
 
 def require_geoparquet(what: str) -> None:
@@ -49,10 +47,7 @@ def require_geoparquet(what: str) -> None:
         MissingExtraError: pyarrow is missing.
     """
     if not importable("pyarrow"):
-        raise MissingExtraError(
-            f"{what} is GeoParquet, which needs pyarrow, not in this installation: "
-            "pip install 'landseg[parquet]', or use a .gpkg or .fgb file."
-        )
+        raise MissingExtraError(Message("extras.geoparquet_missing", what=what))
 
 
 def require_pytorch_model_support(model: str) -> None:
@@ -62,9 +57,4 @@ def require_pytorch_model_support(model: str) -> None:
         MissingExtraError: PyTorch or ultralytics is missing.
     """
     if not has_training():
-        raise MissingExtraError(
-            f"Model '{model}' is a PyTorch file, which this installation (without the training "
-            f"extra) cannot read: give its ONNX export (landseg export-model {model} -o "
-            f"model.onnx, where PyTorch is installed), leave --model out for the shipped "
-            f"model, or add the extra: {TRAIN_EXTRA}."
-        )
+        raise MissingExtraError(Message("extras.pytorch_model", model=model))

@@ -19,13 +19,10 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 
 from landseg.errors import InvalidParameterError
+from landseg.messages import Message
 
 METRIC_TOLERANCE = 0.002  # linear scale within 0.2 % of 1: planar measures hold within 0.4 %
 GRID_TOLERANCE = 0.02  # scale more than 2 % off 1 anywhere: segment on a local metric grid
-NO_SCALE_FIX = (
-    "assign it a map CRS (--crs EPSG:... where the raster has none; otherwise gdal_edit.py "
-    "-a_srs EPSG:..., or QGIS: Raster > Projections > Assign Projection)"
-)
 
 
 @dataclass(frozen=True)
@@ -42,13 +39,9 @@ def map_crs(crs: str | CRS) -> CRS:
     try:
         parsed = CRS.from_user_input(crs)
     except CRSError:
-        raise InvalidParameterError(
-            f"Unknown CRS '{crs}': give an EPSG code such as EPSG:32654, or a WKT/PROJ string."
-        ) from None
+        raise InvalidParameterError(Message("geodesy.crs_unknown", crs=crs)) from None
     if not (parsed.is_projected or parsed.is_geographic):
-        raise InvalidParameterError(
-            f"CRS '{crs}' is neither projected nor geographic: choose a map CRS such as EPSG:32654."
-        )
+        raise InvalidParameterError(Message("geodesy.crs_kind", crs=crs))
     return parsed
 
 
@@ -56,9 +49,7 @@ def _geodetic(crs: CRS) -> CRS:
     """The CRS's geographic base; an engineering or local CRS has none and is refused."""
     geodetic = crs.geodetic_crs
     if geodetic is None or not (crs.is_projected or crs.is_geographic):
-        raise InvalidParameterError(
-            f"The CRS '{crs.name}' has no ground scale (it is not a map CRS): {NO_SCALE_FIX}."
-        )
+        raise InvalidParameterError(Message("geodesy.no_scale", name=crs.name))
     return geodetic
 
 
@@ -160,7 +151,7 @@ def raster_pixel_size_m(src, bounds=None) -> tuple[float, float]:
     """Ground width and height of an open raster's pixels at the centre of ``bounds``
     (default: the raster's)."""
     if src.crs is None:
-        raise InvalidParameterError(f"Raster '{src.name}' has no CRS: {NO_SCALE_FIX}.")
+        raise InvalidParameterError(Message("geodesy.no_crs", name=src.name))
     return pixel_size_m(CRS.from_user_input(src.crs), src.transform, bounds or src.bounds)
 
 
@@ -232,21 +223,13 @@ def local_metric_crs(crs: CRS, bounds) -> CRS:
     """
     west, south, east, north = _lonlat_bounds(crs, bounds)
     if north > 84 or south < -80:
-        raise InvalidParameterError(
-            "The raster reaches the polar regions (beyond 84° N or 80° S), where LandSeg builds "
-            "no local grid: reproject it to a polar stereographic CRS first (gdalwarp -t_srs "
-            "EPSG:3413 in the Arctic, EPSG:3031 in the Antarctic)."
-        )
+        raise InvalidParameterError(Message("geodesy.polar"))
     code, meridian = _utm_zone((west + east) / 2, (south + north) / 2)
     widest = np.radians(max(east - meridian, meridian - west))
     nearest_equator = 0.0 if south * north <= 0 else min(abs(south), abs(north))
     if (widest * np.cos(np.radians(nearest_equator))) ** 2 / 2 > GRID_TOLERANCE:
         span = f"{east - west:.1f}"
-        raise InvalidParameterError(
-            f"The raster spans {span}° of longitude, more than one local metric grid "
-            "covers: split it into parts a few degrees wide (gdal_translate -projwin), or "
-            "reproject it to a projected CRS of your choice (gdalwarp -t_srs), then segment."
-        )
+        raise InvalidParameterError(Message("geodesy.too_wide", span=span))
     return CRS.from_user_input(code)
 
 
@@ -263,14 +246,8 @@ def _lonlat_bounds(crs: CRS, bounds) -> tuple[float, float, float, float]:
         lon = lat = np.array([np.inf])
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
         extent = ", ".join(f"{b:.6g}" for b in bounds)
-        raise InvalidParameterError(
-            f"The raster's extent ({extent}) is outside its CRS's "
-            "valid area: check the raster's CRS (QGIS: Layer Properties > Source)."
-        )
+        raise InvalidParameterError(Message("geodesy.outside_crs", extent=extent))
     west, east = float(lon.min()), float(lon.max())
     if west < -180 or east > 180 or (east - west > 180):
-        raise InvalidParameterError(
-            "The raster crosses the antimeridian (180° longitude), where one local grid cannot "
-            "hold it: split it at 180° (gdalwarp -te) and segment both halves."
-        )
+        raise InvalidParameterError(Message("geodesy.antimeridian"))
     return west, float(lat.min()), east, float(lat.max())

@@ -4,8 +4,9 @@ Japanese, grouped by the module that writes it.
 An entry is ``id: (English template, Japanese template)``; ``{name}`` stands for a value and
 keeps its name in both. The Japanese uses QGIS's Japanese terms (レイヤ, ラスタ, ポリゴン,
 座標参照系/CRS, フィールド, タイル...) and keeps flags, file names and values as they are.
-``tests/test_messages_catalogue.py`` finds every message in the source and fails for one that
-no entry matches.
+The backend makes each message as ``Message(id, name=value, ...)``;
+``tests/test_messages_catalogue.py`` fails for a message handed to a user as literal English, an
+id without an entry, values that are not the entry's, or an entry no code uses.
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ _DISK_TROUBLE = (
 CATALOGUE: dict[str, tuple[str, str]] = {
     # -- progress of segment (inference/pipeline.py, streaming.py, distributed.py) ------------
     "segment.start": ("Segmenting {total} tiles on {device}", "{device} で {total} タイルを処理中"),
-    "segment.tiles": ("{done}/{total} tiles", "{done}/{total} タイル"),
     "segment.progress.minutes": (
         "{done}/{total} tiles, {objects} objects, {rate} tiles/s, ETA {minutes} min",
         "{done}/{total} タイル、{objects} オブジェクト、{rate} タイル/秒、残り約 {minutes} 分",
@@ -70,11 +70,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{done}/{total} tiles, {objects} objects, {rate} tiles/s, estimating time left",
         "{done}/{total} タイル、{objects} オブジェクト、{rate} タイル/秒、残り時間を推定中",
     ),
-    "segment.merge": (
-        "Merging {count} pieces across tile seams",
-        "タイル境界をまたぐ {count} 個の断片を結合中",
-    ),
-    "segment.write": ("Writing {count} polygons", "{count} 個のポリゴンを書き込み中"),
     "segment.wrote": (
         "Wrote {count} polygons to {path}",
         "{count} 個のポリゴンを {path} に書き込みました",
@@ -82,10 +77,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "segment.summary": (
         "Wrote {count} polygons ({classes}) to {path} in {seconds} s on {device}.",
         "{count} 個のポリゴン（{classes}）を {path} に書き込みました（{seconds} 秒、{device}）。",
-    ),
-    "segment.cluster": (
-        "Segmenting {total} tiles in {chunks} chunks on {cluster}",
-        "{cluster} で {total} タイルを {chunks} チャンクに分けて処理中",
     ),
     "segment.cluster.workers": (
         "Segmenting {total} tiles in {chunks} chunks on {workers} Dask workers",
@@ -114,6 +105,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ラスタ '{path}' にはデータがありません（すべてのピクセルが nodata）。空のレイヤを書き出し"
         "ました。",
     ),
+    "segment.skipped_at": ("rows {row}, columns {column}", "{row} 行 {column} 列"),
     "segment.skipped_more": (
         "{count} tile(s) could not be read and were skipped (at {where} ...): their area has no "
         "polygons.",
@@ -1434,6 +1426,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Wrote {train} train and {val} validation tiles to {path}: {shares}.",
         "学習タイル {train} 枚と検証タイル {val} 枚を {path} に書き出しました: {shares}。",
     ),
+    "cli.share": ("{name} {count} (weight {weight})", "{name} {count}（重み {weight}）"),
     "cli.trained": ("Trained model: {path}", "学習済みモデル: {path}"),
     "cli.wrote": ("Wrote {path}", "{path} を書き出しました"),
     "cli.synth": (
@@ -1469,33 +1462,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{new} だけを指定してください（{old} は非推奨の旧名です）",
     ),
     "relative": (
-        "Invalid value for {option}: '{path}' is a relative path, and this worker does not know "
+        "'{path}' is a relative path, and this worker does not know "
         "your working folder: give an absolute path",
-        "{option} の値が不正です: '{path}' は相対パスで、ワーカーには作業フォルダが分かりません。"
-        "絶対パスを指定してください",
+        "'{path}' は相対パスで、ワーカーには作業フォルダが分かりません。絶対パスを指定してください",
     ),
     "cli.bands": (
-        "Invalid value for {option}: '{value}' is not a list of band numbers such as 1,2,3",
-        "{option} の値が不正です: '{value}' は 1,2,3 のようなバンド番号の一覧ではありません",
+        "'{value}' is not a list of band numbers such as 1,2,3",
+        "'{value}' は 1,2,3 のようなバンド番号の一覧ではありません",
     ),
     "cli.bbox": (
-        "Invalid value for {option}: '{value}' is not a bounding box min_x,min_y,max_x,max_y",
-        "{option} の値が不正です: '{value}' は min_x,min_y,max_x,max_y の範囲ではありません",
+        "'{value}' is not a bounding box min_x,min_y,max_x,max_y",
+        "'{value}' は min_x,min_y,max_x,max_y の範囲ではありません",
     ),
     "cli.mapping": (
-        "Invalid value for {option}: '{value}' is not a mapping such as building=roof,field=farm",
-        "{option} の値が不正です: '{value}' は building=roof,field=farm のような対応付けでは"
-        "ありません",
+        "'{value}' is not a mapping such as building=roof,field=farm",
+        "'{value}' は building=roof,field=farm のような対応付けではありません",
     ),
     "cli.folder_no_raster": (
-        "Invalid value for {option}: folder '{folder}' holds no raster (.tif, .vrt, ...)",
-        "{option} の値が不正です: フォルダ '{folder}' にラスタ（.tif、.vrt など）がありません",
+        "folder '{folder}' holds no raster (.tif, .vrt, ...)",
+        "フォルダ '{folder}' にラスタ（.tif、.vrt など）がありません",
     ),
     "cli.no_match": (
-        "Invalid value for {option}: no raster matches '{pattern}'",
-        "{option} の値が不正です: '{pattern}' に一致するラスタがありません",
+        "no raster matches '{pattern}'",
+        "'{pattern}' に一致するラスタがありません",
     ),
     "cancelled": ("cancelled", "キャンセルしました"),
+    # -- layers as messages name them (io/vectors.py read_vector) -------------------------------
+    "layer.file": ("{role} file '{path}'", "{role}ファイル '{path}'"),
+    "layer.frame": ("{role} GeoDataFrame", "{role}の GeoDataFrame"),
+    "layer.series": ("{role} GeoSeries", "{role}の GeoSeries"),
+    "layer.aoi_geometry": ("Area of interest geometry", "対象範囲のジオメトリ"),
+    # the model whose classes are checked (inference/runtimes/loading.py check_model_classes)
+    "model.named": ("Model '{name}'", "モデル '{name}'"),
+    "model.the": ("The model", "モデル"),
     "serve.not_object": (
         'A request must be one JSON object a line, with "id" and "argv", or "cancel".',
         '要求は 1 行に 1 つの JSON オブジェクト（"id" と "argv"、または "cancel"）にしてください。',
@@ -1525,79 +1524,58 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ジョブ id {id} は既に使われています。ジョブごとに別の id を付けてください。",
     ),
     # -- click's own usage errors, as LandSeg's commands meet them ---------------------------
-    "click.missing_argument": ("Missing argument '{name}'.", "引数 '{name}' がありません。"),
-    "click.missing_option": ("Missing option '{name}'.", "オプション '{name}' がありません。"),
-    "click.no_option": ("No such option '{name}'.", "オプション '{name}' はありません。"),
-    "click.no_option_hint": (
-        "No such option '{name}'. Did you mean '{hint}'?",
-        "オプション '{name}' はありません。'{hint}' のことですか？",
-    ),
-    "click.no_option_hints": (
-        "No such option '{name}'. (Did you mean one of: {hints}?)",
-        "オプション '{name}' はありません（{hints} のどれかのことですか？）。",
-    ),
-    "click.no_command_hint": (
-        "No such command '{name}'. Did you mean '{hint}'?",
-        "コマンド '{name}' はありません。'{hint}' のことですか？",
-    ),
-    "click.no_command": ("No such command '{name}'.", "コマンド '{name}' はありません。"),
+    # click's own messages: the English is click's gettext id (cli/click_texts.py answers it)
     "click.extra_argument": (
-        "Got unexpected extra argument ({value})",
-        "余分な引数があります（{value}）",
+        "Got unexpected extra argument ({args})",
+        "余分な引数があります（{args}）",
     ),
     "click.extra_arguments": (
-        "Got unexpected extra arguments ({value})",
-        "余分な引数があります（{value}）",
+        "Got unexpected extra arguments ({args})",
+        "余分な引数があります（{args}）",
+    ),
+    "click.no_option": ("No such option {name!r}.", "オプション {name!r} はありません。"),
+    "click.no_command": ("No such command {name!r}.", "コマンド {name!r} はありません。"),
+    "click.did_you_mean": ("Did you mean {possibility}?", "{possibility} のことですか？"),
+    "click.did_you_mean_one_of": (
+        "(Did you mean one of: {possibilities}?)",
+        "（{possibilities} のどれかのことですか？）",
     ),
     "click.needs_value": (
-        "Option '{name}' requires an argument.",
-        "オプション '{name}' には値が必要です。",
+        "Option {name!r} requires an argument.",
+        "オプション {name!r} には値が必要です。",
     ),
-    "click.not_float": (
-        "Invalid value for {option}: '{value}' is not a valid float.",
-        "{option} の値が不正です: '{value}' は数値ではありません。",
+    "click.needs_values": (
+        "Option {name!r} requires {nargs} arguments.",
+        "オプション {name!r} には値が {nargs} 個必要です。",
     ),
-    "click.not_integer": (
-        "Invalid value for {option}: '{value}' is not a valid integer.",
-        "{option} の値が不正です: '{value}' は整数ではありません。",
+    "click.not_number": (
+        "{value!r} is not a valid {number_type}.",
+        "{value!r} は有効な数値（{number_type}）ではありません。",
     ),
     "click.choice": (
-        "Invalid value for {option}: '{value}' is not one of {choices}.",
-        "{option} の値が不正です: '{value}' は {choices} のいずれでもありません。",
+        "{value!r} is not one of {choices}.",
+        "{value!r} は {choices} のいずれでもありません。",
     ),
-    "click.choice_one": (
-        "Invalid value for {option}: '{value}' is not {choice}.",
-        "{option} の値が不正です: '{value}' は {choice} ではありません。",
+    "click.choice_one": ("{value!r} is not {choice}.", "{value!r} は {choice} ではありません。"),
+    "click.invalid_value": (
+        "Invalid value for {param_hint}: {message}",
+        "{param_hint} の値が不正です: {message}",
     ),
-    "click.path_missing": (
-        "Invalid value for {option}: Path '{path}' does not exist.",
-        "{option} の値が不正です: パス '{path}' が存在しません。",
-    ),
-    "click.file_missing": (
-        "Invalid value for {option}: File '{path}' does not exist.",
-        "{option} の値が不正です: ファイル '{path}' が存在しません。",
-    ),
-    "click.folder_missing": (
-        "Invalid value for {option}: Directory '{path}' does not exist.",
-        "{option} の値が不正です: フォルダ '{path}' が存在しません。",
-    ),
+    "click.missing_command": ("Missing command.", "コマンドがありません。"),
+    # click's missing parameters, said from the error's parameter (cli/click_texts.py)
+    "cli.missing_argument": ("Missing argument {name}.", "引数 {name} がありません。"),
+    "cli.missing_option": ("Missing option {name}.", "オプション {name} がありません。"),
 }
 
 # Values that are words, by the name of the placeholder that holds them: English -> Japanese.
-# A key may be a template ({name} as in CATALOGUE); a value listing several items (", " or "; ")
-# is translated item by item when every item is known. Unknown values stay as they are.
+# A value listing several words (", " or "; ") is said word by word when every word is known.
+# Unknown values stay as they are; a value made of words and values is a Message itself.
 _ROLES = {
     "Labels": "ラベル",
     "Predictions": "予測",
     "Label layer": "ラベルレイヤ",
     "Area of interest": "対象範囲",
     "Reviewed layer": "レビュー済みレイヤ",
-}
-_LAYERS = {
-    "{role} file '{path}'": "{role}ファイル '{path}'",
-    "{role} GeoDataFrame": "{role}の GeoDataFrame",
-    "{role} GeoSeries": "{role}の GeoSeries",
-    "Area of interest geometry": "対象範囲のジオメトリ",
 }
 _NONE = {"none": "なし"}
 VALUES: dict[str, dict[str, str]] = {
@@ -1620,9 +1598,6 @@ VALUES: dict[str, dict[str, str]] = {
     },
     # vector layers as messages name them (io/vectors.py read_vector)
     "role": _ROLES,
-    "layer": _LAYERS,
-    "predictions": _LAYERS,
-    "labels": _LAYERS,
     "fields": _NONE,
     "layers": _NONE,
     "types": {
@@ -1633,8 +1608,6 @@ VALUES: dict[str, dict[str, str]] = {
         "LinearRing": "リング",
         "empty geometries": "空のジオメトリ",
     },
-    # the model whose classes are checked (inference/runtimes/loading.py check_model_classes)
-    "model": {"Model '{name}'": "モデル '{name}' ", "The model": "モデル"},  # "{model}は..."
     "model_file": {"shipped default": "同梱の既定モデル"},
     # what a folder is for (io/folders.py)
     "folder_kind": {
@@ -1659,15 +1632,11 @@ VALUES: dict[str, dict[str, str]] = {
     },  # "図葉の{property}が"
     "absent": {"geotransform": "座標変換", "CRS and geotransform": "CRS と座標変換"},
     # where tiles could not be read (inference/pipeline.py)
-    "where": {"rows {row}, columns {column}": "{row} 行 {column} 列"},
     # the cause inside another error (OS and download errors LandSeg words itself)
     "cause": {
         "corrupt file": "ファイルが壊れています",
         "read failed": "読み込みに失敗しました",
-        _DISK_FULL[0]: _DISK_FULL[1],
-        _SHORT_DOWNLOAD[0]: _SHORT_DOWNLOAD[1],
     },
     # training phases and the class shares of an exported dataset
     "phase": {"main": "本学習", "continued": "継続学習"},
-    "shares": {"{name} {count} (weight {weight})": "{name} {count}（重み {weight}）"},
 }

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landseg.errors import LandSegWarning
+from landseg.messages import Message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,8 +51,7 @@ def unify_spellings(values: Iterable[str], known: Sequence[str] = (), *, name: s
     if renamed:
         listed = ", ".join(f"'{old}' as '{new}'" for old, new in renamed.items())
         warnings.warn(
-            f"{name}: class names spelled another way were read as one class ({listed}): "
-            "check that they are meant to be the same.",
+            Message("vector.spellings", layer=name, names=listed),
             LandSegWarning,
             stacklevel=3,
         )

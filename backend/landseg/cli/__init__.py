@@ -18,7 +18,7 @@ from landseg import __version__
 from landseg.cli import calibration, data, evaluation, models, reports, segment, serve, training
 from landseg.cli.runner import run_command
 from landseg.errors import LandSegWarning
-from landseg.messages import translate
+from landseg.messages import said
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,7 +55,7 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     """Warnings as users read them: one line, without the source line that raised them; a
     library's warning is shown once and says it is the library's."""
     if issubclass(category, LandSegWarning):
-        click.echo(f"landseg: warning: {translate(str(message))}", err=True)
+        click.echo(f"landseg: warning: {said(message)}", err=True)
         return
     text = f"{category.__name__}: {message}"
     if text not in _shown:

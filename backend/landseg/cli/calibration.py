@@ -16,7 +16,7 @@ from landseg.cli.options import (
     overwrite_option,
     path,
 )
-from landseg.messages import translate
+from landseg.messages import Message, said
 
 
 @click.command("calibrate")
@@ -59,11 +59,12 @@ def calibrate_command(
     held = calibration.held_out
     if held:
         score, p_correct = held["score"]["ece"], held["p_correct"]["ece"]
-        click.echo(
-            translate(
-                f"Calibrated on {held['polygons']} polygons ({held['right']} right); on the "
-                f"polygons each fit did not see, the calibration error (ECE) is {p_correct:.3f} "
-                f"(the raw score's: {score:.3f})."
-            )
+        done = Message(
+            "calibration.done",
+            polygons=held["polygons"],
+            right=held["right"],
+            p_correct=f"{p_correct:.3f}",
+            score=f"{score:.3f}",
         )
-    click.echo(translate(f"Wrote {output}"))
+        click.echo(said(done))
+    click.echo(said(Message("cli.wrote", path=output)))

@@ -31,7 +31,7 @@ from landseg.cli.options import (
     tile_size_option,
 )
 from landseg.cli.progress import Progress
-from landseg.messages import translate
+from landseg.messages import Listed, Message, said
 
 
 @click.command("synth")
@@ -66,7 +66,8 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
 
     scene = write_scene(out_dir, bits=int(bits), **options)
     counts = ", ".join(f"{name} {n}" for name, n in scene.class_counts.items())
-    click.echo(translate(f"Wrote {scene.raster_path} and {scene.labels_path} ({counts})."))
+    wrote = Message("cli.synth", raster=scene.raster_path, labels=scene.labels_path, counts=counts)
+    click.echo(said(wrote))
 
 
 @click.command("export-dataset")
@@ -125,12 +126,26 @@ def export_dataset_command(
     from landseg.training.dataset import export_dataset
 
     stats = export_dataset(rasters, labels, output, progress=progress, **options)
-    shares = ", ".join(
-        f"{n} {stats.instances[n]} (weight {stats.class_weights[n]:.2f})" for n in stats.class_names
+    shares = Listed(
+        [
+            Message(
+                "cli.share",
+                name=n,
+                count=stats.instances[n],
+                weight=f"{stats.class_weights[n]:.2f}",
+            )
+            for n in stats.class_names
+        ],
+        ", ",
     )
     progress.say(
-        f"Wrote {stats.tiles['train']} train and {stats.tiles['val']} validation tiles to "
-        f"{output}: {shares}."
+        Message(
+            "cli.synth_dataset",
+            train=stats.tiles["train"],
+            val=stats.tiles["val"],
+            path=output,
+            shares=shares,
+        )
     )
     return {"output": str(output), **asdict(stats)}
 
@@ -160,7 +175,7 @@ def inspect_dataset_command(
         write_json(json_path, asdict(inspection), overwrite=overwrite)
     if regroup is not None:
         written = regroup_splits(data, regroup, overwrite=overwrite)
-        click.echo(translate(f"Wrote {written}"))
+        click.echo(said(Message("cli.wrote", path=written)))
 
 
 def _inspection_table(inspection: Any) -> str:

@@ -25,6 +25,7 @@ from landseg.cli.options import (
     split_option,
 )
 from landseg.io.atomic import check_output, write_json
+from landseg.messages import Message
 
 
 @click.command("evaluate")
@@ -61,14 +62,14 @@ def evaluate_command(
     if json_path is not None:  # before any work: a run must not end in a refused write
         check_output(json_path.absolute(), overwrite=overwrite)
     if (model or data) and (predictions or labels):
-        raise click.UsageError("give either --model/--data or --predictions/--labels, not both")
+        raise click.UsageError(Message("cli.evaluate_both"))
     if predictions or labels:
         if not (predictions and labels):
-            raise click.UsageError("map-level evaluation needs both --predictions and --labels")
+            raise click.UsageError(Message("cli.evaluate_maps"))
         _evaluate_map(predictions, labels, json_path, overwrite=overwrite, **map_options)
         return
     if not data:
-        raise click.UsageError("give --data (with --model) or --predictions and --labels")
+        raise click.UsageError(Message("cli.evaluate_none"))
     from landseg.evaluation.tiles import evaluate_dataset, format_table
 
     class_map = map_options.get("class_map")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from landseg.cli.options import device_option, output_option, overwrite_option, path
-from landseg.messages import translate
+from landseg.messages import Message, said
 
 
 @click.command("model-info")
@@ -43,7 +43,8 @@ def export_model(model: Path, output: Path, overwrite: bool) -> None:
     """Export MODEL (.pt) to ONNX, which runs about twice as fast on CPU."""
     from landseg.inference.runtimes.onnx_export import export_onnx
 
-    click.echo(translate(f"Wrote {export_onnx(model, output, overwrite=overwrite)}"))
+    written = export_onnx(model, output, overwrite=overwrite)
+    click.echo(said(Message("cli.wrote", path=written)))
 
 
 @click.command("doctor")

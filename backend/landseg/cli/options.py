@@ -13,7 +13,7 @@ from click.core import ParameterSource
 from landseg import defaults
 from landseg.cli import parsing
 from landseg.cli.progress import Progress, cancel_on_signals
-from landseg.messages import language, translate
+from landseg.messages import Message, language, said
 from landseg.schema import Option, declared
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -295,9 +295,9 @@ def renamed_option(old: str, new: str, name: str, *, command: str, **attrs: Any)
             if value is not None:
                 source = click.get_current_context().get_parameter_source(name)
                 if source is ParameterSource.COMMANDLINE:
-                    raise click.UsageError(f"give {new} only ({old} is its deprecated name)")
-                warning = f"{command} {old} is deprecated, use {new} (it will be removed in 0.3)."
-                click.echo(f"landseg: warning: {translate(warning)}", err=True)
+                    raise click.UsageError(Message("cli.deprecated", new=new, old=old))
+                warning = Message("cli.deprecated_warning", command=command, old=old, new=new)
+                click.echo(f"landseg: warning: {said(warning)}", err=True)
                 kwargs[name] = value
             return function(**kwargs)
 

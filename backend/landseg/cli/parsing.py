@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from landseg.messages import Message
+
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2", ".img")
 # Set by the QGIS plugin for its worker, whose working folder is not the user's: a relative path
 # there would silently mean a file in the worker's private folder, so it is refused.
@@ -23,10 +25,7 @@ def check_absolute(value: str) -> str:
         return value
     if value.startswith(("<", "/vsi")) or "://" in value or Path(value).is_absolute():
         return value
-    raise click.BadParameter(
-        f"'{value}' is a relative path, and this worker does not know your working folder: "
-        "give an absolute path"
-    )
+    raise click.BadParameter(Message("relative", path=value))
 
 
 def int_list(value: str | None) -> list[int] | None:
@@ -36,7 +35,7 @@ def int_list(value: str | None) -> list[int] | None:
     try:
         return [int(v) for v in value.split(",")]
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a list of band numbers such as 1,2,3") from None
+        raise click.BadParameter(Message("cli.bands", value=value)) from None
 
 
 def name_list(value: str | None) -> list[str] | None:
@@ -51,9 +50,7 @@ def bbox(value: str | None) -> tuple[float, float, float, float] | None:
     try:
         x0, y0, x1, y1 = (float(v) for v in value.split(","))
     except ValueError:
-        raise click.BadParameter(
-            f"'{value}' is not a bounding box min_x,min_y,max_x,max_y"
-        ) from None
+        raise click.BadParameter(Message("cli.bbox", value=value)) from None
     return x0, y0, x1, y1
 
 
@@ -63,7 +60,7 @@ def mapping(value: str | None) -> dict[str, str] | None:
         return None
     pairs = [item.split("=", 1) for item in value.split(",")]
     if any(len(p) != 2 for p in pairs):
-        raise click.BadParameter(f"'{value}' is not a mapping such as building=roof,field=farm")
+        raise click.BadParameter(Message("cli.mapping", value=value))
     return {k.strip(): v.strip() for k, v in pairs}
 
 
@@ -77,12 +74,12 @@ def expand_sheets(arguments: tuple[str, ...]) -> list[str]:
                 str(p) for p in Path(argument).iterdir() if p.suffix.lower() in RASTER_SUFFIXES
             )
             if not found:
-                raise click.BadParameter(f"folder '{argument}' holds no raster (.tif, .vrt, ...)")
+                raise click.BadParameter(Message("cli.folder_no_raster", folder=argument))
             sheets.extend(found)
         elif any(c in argument for c in "*?[") and "://" not in argument:
             found = sorted(glob.glob(argument))
             if not found:
-                raise click.BadParameter(f"no raster matches '{argument}'")
+                raise click.BadParameter(Message("cli.no_match", pattern=argument))
             sheets.extend(found)
         else:
             sheets.append(argument)

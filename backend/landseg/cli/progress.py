@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from landseg.messages import translate
+from landseg.messages import Message, said
 
 
 @dataclass
@@ -54,13 +54,14 @@ class Progress:
 
     def say(self, message: str) -> None:
         """A command's summary line: on stderr in JSON mode, where stdout is JSON only."""
-        click.echo(translate(message), err=self.mode == "json")
+        click.echo(said(message), err=self.mode == "json")
 
     def __call__(self, fraction: float, message: str) -> None:
         """Report ``fraction`` (0 to 1) done, with what is being done (in the user's language)."""
-        message = translate(message)
+        message_id = getattr(message, "id", None)
+        message = said(message)
         if self.mode == "json":
-            self.emit("progress", fraction=round(fraction, 4), message=message)
+            self.emit("progress", fraction=round(fraction, 4), message=message, id=message_id)
         elif self.mode == "bar":
             if self.bar is None:  # created on first use, so errors before it print alone
                 from tqdm import tqdm
@@ -101,9 +102,7 @@ def cancel_on_signals() -> threading.Event:
         if event.is_set():
             raise KeyboardInterrupt
         event.set()
-        print(
-            f"landseg: {translate('stopping... (Ctrl-C again to stop at once)')}", file=sys.stderr
-        )
+        print(f"landseg: {said(Message('cli.stopping'))}", file=sys.stderr)
 
     signal.signal(signal.SIGTERM, lambda *_: event.set())
     signal.signal(signal.SIGINT, interrupt)

@@ -24,7 +24,7 @@ from landseg.cli.options import (
 )
 from landseg.cli.progress import Progress
 from landseg.io.atomic import write_json, write_text
-from landseg.messages import translate
+from landseg.messages import Message, said
 
 
 @click.command("report")
@@ -72,7 +72,7 @@ def report_command(
         progress=progress,
         **options,
     )
-    progress.say(f"Wrote {report}")
+    progress.say(Message("cli.wrote", path=report))
     markdown_path = options["markdown_path"]
     return {"report": str(report), "markdown": str(markdown_path) if markdown_path else None}
 
@@ -146,4 +146,4 @@ def compare_command(
         click.echo(result)
         return
     write_text(output, result, overwrite=overwrite)
-    click.echo(translate(f"Wrote {output}"))
+    click.echo(said(Message("cli.wrote", path=output)))

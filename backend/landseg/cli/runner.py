@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from landseg import defaults
+from landseg.cli.click_texts import error_text, speak_for_click
 from landseg.errors import Cancelled, LandSegError
-from landseg.messages import translate
+from landseg.messages import Message, said
 
 KEPT_PREFIX = "landseg: kept: "  # then the work file a stopped run left to resume from
 
@@ -17,17 +18,17 @@ def run_command(group: click.Group, argv: list[str] | None) -> int:
     A run that stopped and kept its work file for ``--resume`` says so last, on a line of its
     own that callers (the QGIS plugin) read: ``landseg: kept: PATH``.
     """
+    speak_for_click()
     try:
         group.main(args=argv, prog_name="landseg", standalone_mode=False)
     except Cancelled as error:
-        click.echo(f"landseg: cancelled: {translate(str(error))}", err=True)
+        click.echo(f"landseg: cancelled: {said(error)}", err=True)
         return _kept(error, defaults.EXIT_CANCELLED)
     except (LandSegError, click.ClickException) as error:
-        message = error.format_message() if isinstance(error, click.ClickException) else error
-        click.echo(f"landseg: error: {translate(str(message))}", err=True)
+        click.echo(f"landseg: error: {error_text(error)}", err=True)
         return _kept(error, defaults.EXIT_USAGE)
     except (click.exceptions.Abort, KeyboardInterrupt) as error:
-        click.echo(f"landseg: {translate('cancelled')}", err=True)
+        click.echo(f"landseg: {said(Message('cancelled'))}", err=True)
         return _kept(error, defaults.EXIT_CANCELLED)
     return 0
 

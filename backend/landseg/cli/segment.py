@@ -13,6 +13,7 @@ from landseg.cli import parsing
 from landseg.cli.options import declared_options, output_option, parsed, progress_option
 from landseg.cli.progress import Progress, startup_seconds
 from landseg.inference.options import SegmentOptions
+from landseg.messages import Message
 
 
 @click.command("segment")
@@ -45,8 +46,14 @@ def segment_command(
     result.timings_s["startup"] = startup_s
     counts = ", ".join(f"{name} {n}" for name, n in result.counts.items())
     progress.say(
-        f"Wrote {sum(result.counts.values())} polygons ({counts}) to {result.output_path} "
-        f"in {result.timings_s['total']:.1f} s on {result.device}."
+        Message(
+            "segment.summary",
+            count=sum(result.counts.values()),
+            classes=counts,
+            path=result.output_path,
+            seconds=format(result.timings_s["total"], ".1f"),
+            device=result.device,
+        )
     )
     return {
         "output": str(result.output_path),

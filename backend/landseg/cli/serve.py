@@ -39,6 +39,7 @@ from landseg.cli import progress as progress_module
 from landseg.cli.parsing import ABSOLUTE_PATHS_ENV
 from landseg.cli.runner import run_command
 from landseg.errors import LandSegWarning
+from landseg.messages import Message
 
 
 class _Lines:
@@ -80,22 +81,20 @@ def parse_request(line: str) -> dict[str, Any]:
     except ValueError:
         request = None
     if not isinstance(request, dict):
-        raise BadRequest(
-            'A request must be one JSON object a line, with "id" and "argv", or "cancel".'
-        )
+        raise BadRequest(Message("serve.not_object"))
     if "cancel" in request:
         if not isinstance(request["cancel"], str):
-            raise BadRequest('"cancel" must be the id (a string) of a job.')
+            raise BadRequest(Message("serve.cancel"))
         return {"cancel": request["cancel"]}
     job_id, argv, cwd = request.get("id"), request.get("argv"), request.get("cwd")
     if not isinstance(job_id, str) or not job_id:
-        raise BadRequest('A job needs an "id": a string no earlier job had.')
+        raise BadRequest(Message("serve.id"))
     if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
-        raise BadRequest(f'Job {job_id!r}: "argv" must be a list of strings, e.g. ["--version"].')
+        raise BadRequest(Message("serve.argv", id=repr(job_id)))
     if cwd is not None and not (isinstance(cwd, str) and os.path.isabs(cwd)):
-        raise BadRequest(f'Job {job_id!r}: "cwd" must be an absolute folder path.')
+        raise BadRequest(Message("serve.cwd", id=repr(job_id)))
     if cwd is not None and not os.path.isdir(cwd):
-        raise BadRequest(f"Job {job_id!r}: the folder {cwd!r} (cwd) does not exist.")
+        raise BadRequest(Message("serve.no_cwd", id=repr(job_id), path=repr(cwd)))
     return {"id": job_id, "argv": argv, "cwd": cwd}
 
 
@@ -135,9 +134,7 @@ class Server:
                 return
             with self.lock:
                 if request["id"] in self.seen:
-                    raise BadRequest(
-                        f"Job id {request['id']!r} was used already: give each job its own id."
-                    )
+                    raise BadRequest(Message("serve.id_reused", id=repr(request["id"])))
                 self.seen.add(request["id"])
             self.jobs.put(request)
         except BadRequest as error:

@@ -18,6 +18,7 @@ from landseg.cli.options import (
     renamed_option,
 )
 from landseg.cli.progress import Progress
+from landseg.messages import Message
 from landseg.training.options import TrainOptions
 
 
@@ -50,12 +51,12 @@ def train_command(
         best = resume(resume_dir, progress=progress, cancel=cancel)
     else:
         if data is None or run_dir is None:
-            raise click.UsageError("give --data and -o/--output (or --resume RUN_DIR)")
+            raise click.UsageError(Message("cli.train_inputs"))
         best = train(
             TrainOptions(data=str(data), run_dir=str(run_dir), **options),
             overwrite=overwrite,
             progress=progress,
             cancel=cancel,
         )
-    progress.say(f"Trained model: {best}")
+    progress.say(Message("cli.trained", path=best))
     return {"model": str(best), "run_dir": str(best.parent)}

@@ -14,7 +14,8 @@ from shapely.geometry.base import BaseGeometry
 
 from landseg.errors import LandSegWarning, VectorReadError
 from landseg.geodesy import is_metric
-from landseg.io.vectors import CRS_FIX, polygonal_parts, repair_polygons
+from landseg.io.vectors import polygonal_parts, repair_polygons
+from landseg.messages import Message
 
 PREDICTION_CLASS_FIELD = "class"
 SCORE_FIELD = "score"
@@ -41,7 +42,7 @@ def evaluation_crs(
     """
     for frame, name in ((pred, pred_name), (label, label_name)):
         if frame.crs is None and len(frame):
-            raise VectorReadError(f"{name} has no CRS: {CRS_FIX}.")
+            raise VectorReadError(Message("vector.no_crs", layer=name))
     crs = pred.crs if pred.crs is not None else label.crs
     if crs is None:  # both empty
         return CRS.from_epsg(3857)
@@ -69,11 +70,9 @@ def prepare(
         return Layer(np.array([], dtype=object), np.array([], dtype=str), np.zeros(0), 0, 0)
     fields = [c for c in frame.columns if c != frame.geometry.name]
     if class_field not in frame.columns:
-        hint = "" if scored else " or pass the name of the field that holds the classes"
-        raise VectorReadError(
-            f"{name} has no field '{class_field}': available fields are "
-            f"{', '.join(map(repr, fields)) or 'none'}. Add the field{hint}."
-        )
+        key = "evaluate.no_field" if scored else "evaluate.no_field_or_name"
+        listed = ", ".join(map(repr, fields)) or "none"
+        raise VectorReadError(Message(key, layer=name, field=class_field, fields=listed))
     if frame.crs is not None and CRS.from_user_input(frame.crs) != crs:
         frame = frame.to_crs(crs)
     geometries, repaired = repair_polygons(np.asarray(frame.geometry.array, dtype=object))
@@ -86,22 +85,18 @@ def prepare(
             bad = np.flatnonzero(keep & ~np.isfinite(scores))
             if len(bad):
                 raise VectorReadError(
-                    f"{name} has {len(bad)} features without a numeric '{SCORE_FIELD}' "
-                    f"(first at row {bad[0]}): fix them, or drop the field to score every "
-                    "prediction 1.0."
+                    Message("evaluate.bad_scores", layer=name, count=len(bad), row=bad[0])
                 )
         else:
             warnings.warn(
-                f"{name} has no '{SCORE_FIELD}' field: every prediction is scored 1.0, so "
-                "AP depends on row order. Write scores with the predictions for a true AP.",
+                Message("evaluate.no_scores", layer=name),
                 LandSegWarning,
                 stacklevel=stacklevel + 1,
             )
     dropped = int(len(frame) - keep.sum())
     if dropped:
         warnings.warn(
-            f"{name}: {dropped} features without a polygon or a '{class_field}' value are left "
-            "out of the evaluation.",
+            Message("evaluation.left_out", layer=name, count=dropped, field=class_field),
             LandSegWarning,
             stacklevel=stacklevel + 1,
         )

@@ -70,6 +70,7 @@ from landseg.io.vectors import (
     read_vector,
     require_polygons,
 )
+from landseg.messages import Message
 from landseg.spelling import unify_spellings
 
 __all__ = [
@@ -328,15 +329,13 @@ def _read_sides(
         clip(label, region)
         if not len(label.geometries) and not len(pred.geometries):
             raise VectorReadError(
-                f"The area of interest holds no polygon of {pred_name} or of {label_name}: "
-                "check that it covers the same place (and that its CRS is right)."
+                Message("evaluation.aoi_empty", predictions=pred_name, labels=label_name)
             )
     if len(pred.geometries) and len(label.geometries):
         extents = [shapely.box(*shapely.total_bounds(side.geometries)) for side in (pred, label)]
         if not extents[0].intersects(extents[1]):
             raise VectorReadError(
-                f"{pred_name} and {label_name} do not overlap anywhere: check that they cover "
-                "the same place (and that each layer's CRS is right)."
+                Message("evaluate.no_overlap", predictions=pred_name, labels=label_name)
             )
     return pred, label, crs, region
 
@@ -374,14 +373,10 @@ def _class_order(
     unknown = sorted(set(pred.names.tolist()) - set(known) - set(label_classes))
     classes = known + label_classes + unknown
     if BACKGROUND in classes:
-        raise InvalidParameterError(
-            f"A class is named '{BACKGROUND}', which the area confusion matrix reserves for "
-            "unlabelled area: rename that class in the labels or predictions."
-        )
+        raise InvalidParameterError(Message("evaluate.background"))
     if unknown:
         warnings.warn(
-            f"Predicted classes {unknown} appear neither in the labels nor in class_names; "
-            "they are scored as false positives. Check the class names match.",
+            Message("evaluate.unknown_classes", classes=unknown),
             LandSegWarning,
             stacklevel=3,  # the caller of evaluate_map
         )

@@ -17,6 +17,7 @@ from landseg.extras import require_training
 from landseg.inference.runtimes.devices import resolve_device
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.yolo_dataset import write_view
+from landseg.messages import Message
 from landseg.spelling import look_alike_hint, unify_spellings
 
 METRIC_NAMES = ("precision", "recall", "map50", "map50_95")
@@ -109,10 +110,11 @@ def _as_model_spells(dataset, segmenter, class_map: Mapping[str, str]) -> list[s
     unknown = [name for name in names if name not in segmenter.class_names]
     if unknown:
         hint = look_alike_hint(unknown, segmenter.class_names)
-        fix = f"map them with {hint}" if hint else "evaluate a model trained for them"
+        known = segmenter.class_names
         raise InvalidParameterError(
-            f"The dataset has classes {unknown} that the model does not know (it knows "
-            f"{segmenter.class_names}): {fix}."
+            Message("evaluate.model_classes_look_alike", classes=unknown, known=known, hint=hint)
+            if hint
+            else Message("evaluate.model_classes", classes=unknown, known=known)
         )
     return names
 

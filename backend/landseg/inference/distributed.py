@@ -50,6 +50,7 @@ from landseg.inference.stitch import MergedInstance, Piece, Signals, merge_insid
 from landseg.inference.tiling import TileSpec
 from landseg.io.features import Features
 from landseg.io.rasters import RasterSource, Scaling
+from landseg.messages import Message
 
 CONNECT_TIMEOUT_S = 20  # to reach a scheduler
 WORKER_WAIT_S = 60  # for a scheduler without workers to get one
@@ -84,10 +85,7 @@ class WorkerModel:
             try:
                 return as_segmenter(cloudpickle.loads(self.pickled))
             except (ImportError, AttributeError) as error:
-                raise ModelLoadError(
-                    f"A Dask worker could not rebuild the model object ({error}): install the "
-                    "module that defines it on every worker, or give a model file instead."
-                ) from None
+                raise ModelLoadError(Message("dask.model_object", error=error)) from None
         segmenter = load(
             self.path,
             device=self.device,
@@ -99,10 +97,13 @@ class WorkerModel:
         )
         if self.sha256 and segmenter.info.sha256 != self.sha256:
             raise ModelLoadError(
-                f"The model file '{self.path or 'shipped default'}' on Dask worker "
-                f"{_worker_address()} differs from the one this run started with (SHA-256 "
-                f"{segmenter.info.sha256[:12]}... instead of {self.sha256[:12]}...): give every "
-                "worker the same model file."
+                Message(
+                    "dask.model_differs",
+                    model_file=self.path or "shipped default",
+                    worker=_worker_address(),
+                    found=segmenter.info.sha256[:12],
+                    expected=self.sha256[:12],
+                )
             )
         return segmenter
 
@@ -137,8 +138,12 @@ def worker_model(options: SegmentOptions, segmenter: Segmenter) -> WorkerModel:
         pickled = cloudpickle.dumps(model)
     except Exception as error:
         raise InvalidParameterError(
-            f"The model object ({type(model).__name__}) cannot be sent to Dask workers "
-            f"({type(error).__name__}: {error}): give a model file (.pt or .onnx) instead."
+            Message(
+                "dask.model_not_sendable",
+                model_type=type(model).__name__,
+                error_type=type(error).__name__,
+                error=error,
+            )
         ) from None
     return WorkerModel(key="object:" + hashlib.sha256(pickled).hexdigest(), pickled=pickled)
 
@@ -338,9 +343,7 @@ def dask_client(scheduler: Any, workers: int | None) -> Iterator[Any]:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
             raise ClusterError(
-                f"Could not reach the Dask scheduler at '{scheduler}' ({error}): start one "
-                "(dask scheduler) and give its address, e.g. tcp://host:8786; check the port "
-                "and any firewall between here and it."
+                Message("dask.unreachable", scheduler=scheduler, error=error)
             ) from None
         with client:
             yield client
@@ -365,13 +368,10 @@ def _wait_for_workers(client: Any, should_stop: Callable[[], bool]) -> int:
     deadline = time.monotonic() + WORKER_WAIT_S
     while not (workers := client.scheduler_info(n_workers=-1)["workers"]):
         if should_stop():
-            raise Cancelled("Segmentation was cancelled; no output was written.")
+            raise Cancelled(Message("segment.cancelled"))
         if time.monotonic() > deadline:
             address = client.scheduler.address
-            raise ClusterError(
-                f"The Dask scheduler at '{address}' has had no workers for {WORKER_WAIT_S} s: "
-                f"start some (dask worker {address})."
-            )
+            raise ClusterError(Message("dask.no_workers", address=address, seconds=WORKER_WAIT_S))
         time.sleep(0.2)
     return len(workers)
 
@@ -427,16 +427,13 @@ def segment_on_cluster(
         skip_unreadable=options.skip_unreadable,
         model=worker_model(options, segmenter),
     )
-    progress(
-        0.0,
-        f"Starting a local Dask cluster of {workers} workers"
-        if workers
-        else "Connecting to the Dask scheduler",
-    )
+    starting = Message("segment.cluster.start", workers=workers)
+    progress(0.0, starting if workers else Message("segment.cluster.connect"))
     with dask_client(options.scheduler, workers) as client:
         n_workers = _wait_for_workers(client, should_stop)
         on = f"{n_workers} Dask worker{'s' if n_workers > 1 else ''}"
-        progress(0.0, f"Segmenting {len(specs)} tiles in {len(chunks)} chunks on {on}")
+        key = "segment.cluster.workers" if n_workers > 1 else "segment.cluster.worker"
+        progress(0.0, Message(key, total=len(specs), chunks=len(chunks), workers=n_workers))
         summary = _run_chunks(client, job, chunks, len(specs), progress, should_stop, on_chunk)
     packed, tiles_run, devices, forwards, skipped = summary
     border = [piece for part in packed for piece in part.pieces()]
@@ -493,7 +490,7 @@ def _run_chunks(
         finished = as_completed(list(futures.values()), loop=client.loop)
         while not finished.is_empty():
             if should_stop():
-                raise Cancelled("Segmentation was cancelled; no output was written.")
+                raise Cancelled(Message("segment.cancelled"))
             ready = finished.next_batch(block=False)
             if not ready:
                 time.sleep(POLL_S)
@@ -504,9 +501,7 @@ def _run_chunks(
                     result = future.result()
                 except KilledWorker as error:
                     raise ClusterError(
-                        f"Chunk {chunk_id} was lost with its worker too many times ({error}): "
-                        "workers may run out of memory; give them more, or use smaller chunks "
-                        "(--chunk-tiles)."
+                        Message("dask.chunk_lost", chunk=chunk_id, error=error)
                     ) from None
                 if chunk_id < next_chunk or chunk_id in waiting:  # a chunk counts once
                     continue
@@ -524,10 +519,16 @@ def _run_chunks(
                     next_chunk += 1
                 progress(
                     0.9 * tiles_done / total_tiles,
-                    f"{tiles_done}/{total_tiles} tiles ({next_chunk}/{len(chunks)} chunks)",
+                    Message(
+                        "segment.chunks",
+                        done=tiles_done,
+                        total=total_tiles,
+                        chunks_done=next_chunk,
+                        chunks=len(chunks),
+                    ),
                 )
         if should_stop():
-            raise Cancelled("Segmentation was cancelled; no output was written.")
+            raise Cancelled(Message("segment.cancelled"))
     finally:
         if futures:
             client.cancel(list(futures.values()))

@@ -24,6 +24,7 @@ from landseg.inference.tiling import TileSpec
 from landseg.inference.uncertainty import Assessor, ReviewItem, below_threshold_items
 from landseg.io.features import Features
 from landseg.io.work_file import Checkpoint, WorkFile
+from landseg.messages import Message
 
 Polygons = Callable[[list[MergedInstance]], Features]
 APPEND_FEATURES = 1000  # polygons gathered before an append to the output ...
@@ -213,9 +214,11 @@ def _progress(checkpoint: Checkpoint, objects: int, total: int, first_done: int,
     done = checkpoint.tiles_done
     rate = (done - first_done) / elapsed if elapsed > 0 else 0.0
     left = (total - done) / rate if rate > 0 else float("nan")
-    eta = f"{left / 60:.0f} min" if left >= 120 else f"{left:.0f} s"
-    message = (
-        f"{done}/{total} tiles, {objects} objects, {rate:.1f} tiles/s, "
-        f"{'ETA ' + eta if np.isfinite(left) else 'estimating time left'}"
-    )
+    counts = {"done": done, "total": total, "objects": objects, "rate": f"{rate:.1f}"}
+    if not np.isfinite(left):
+        message = Message("segment.progress.estimating", **counts)
+    elif left >= 120:
+        message = Message("segment.progress.minutes", **counts, minutes=f"{left / 60:.0f}")
+    else:
+        message = Message("segment.progress.seconds", **counts, seconds=f"{left:.0f}")
     return 0.95 * done / max(total, 1), message

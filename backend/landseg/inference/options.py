@@ -13,6 +13,7 @@ from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import InvalidParameterError
 from landseg.extras import require_geoparquet
 from landseg.geodesy import map_crs
+from landseg.messages import Message
 from landseg.schema import device_option, option
 
 if TYPE_CHECKING:  # the command line imports this module first: it stays light
@@ -262,9 +263,7 @@ def check_options(options: SegmentOptions, output_kind: str) -> None:
     check_fraction(options.iou, "IoU", example=defaults.NMS_IOU)
     if options.min_p_correct is not None:
         check_fraction(options.min_p_correct, "Minimum p_correct", example=0.9)
-    require(
-        options.batch_size >= 1, f"Batch {options.batch_size} must be at least 1 tile: use e.g. 8."
-    )
+    require(options.batch_size >= 1, Message("segment.batch", batch=options.batch_size))
     check_positive(
         options.min_area_m2, "Minimum area (m²)", example=defaults.MIN_AREA_M2, zero_ok=True
     )
@@ -286,8 +285,7 @@ def check_options(options: SegmentOptions, output_kind: str) -> None:
         _check_cluster_options(options)
     require(
         not options.review or (output_kind == ".gpkg" and not options.on_cluster),
-        "--review writes a review layer beside the polygons: give a .gpkg output, and run on "
-        "one machine (without --scheduler/--workers).",
+        Message("review.output"),
     )
 
 
@@ -303,27 +301,16 @@ def _check_pixel_space_options(options: SegmentOptions) -> None:
     flags = ", ".join(flag for flag, value in given.items() if value is not None)
     require(
         not flags,
-        f"--pixel-space segments an image without georeference in pixel coordinates, which "
-        f"{flags} cannot apply to: leave them out, or georeference the image and leave out "
-        "--pixel-space.",
+        Message("pixel_space.ground_options", flags=flags),
     )
 
 
 def _check_cluster_options(options: SegmentOptions) -> None:
     if options.resume:
-        raise InvalidParameterError(
-            "A run on Dask cannot be resumed (--resume): run it again from the start, or "
-            "without --scheduler/--workers to get a resumable run."
-        )
+        raise InvalidParameterError(Message("segment.dask_resume"))
     if options.scheduler is not None and options.workers is not None:
-        raise InvalidParameterError(
-            "Both a Dask scheduler and a number of local workers were given: give --scheduler "
-            "to use a running cluster, or --workers to start a local one, not both."
-        )
+        raise InvalidParameterError(Message("segment.dask_both"))
     if options.workers is not None and options.workers < 1:
-        raise InvalidParameterError(f"Workers {options.workers} must be at least 1.")
+        raise InvalidParameterError(Message("segment.workers", workers=options.workers))
     if options.chunk_tiles < 1:
-        raise InvalidParameterError(
-            f"Chunk size {options.chunk_tiles} tiles must be at least 1: try 8 (chunks of 8 x 8 "
-            "tiles)."
-        )
+        raise InvalidParameterError(Message("segment.chunk_tiles", chunk_tiles=options.chunk_tiles))

@@ -22,6 +22,7 @@ from landseg.inference.stitch import Piece, Signals
 from landseg.inference.tiling import ReadTile, TileSpec, read_ahead
 from landseg.inference.vectorize import masks_to_geometries
 from landseg.io.rasters import RasterSource, Scaling
+from landseg.messages import Message
 
 
 @dataclass
@@ -99,7 +100,7 @@ def pieces_by_batch(
         while pending and not should_stop():
             yield _result(*pending.popleft())
     if should_stop():
-        raise Cancelled("Segmentation was cancelled; no output was written.")
+        raise Cancelled(Message("segment.cancelled"))
 
 
 def _result(future: Future, tiles_run: int, consumed: int, skipped: list[int]) -> TilePieces:
@@ -131,8 +132,7 @@ def _pieces(batch: list[ReadTile], predicted: Future | None, known_classes: int)
         for instance in instances:
             if not 0 <= instance.class_id < known_classes:
                 raise ModelLoadError(
-                    f"The model returned class id {instance.class_id} but names only "
-                    f"{known_classes} classes: its class names do not match its head."
+                    Message("model.class_id", class_id=instance.class_id, count=known_classes)
                 )
         ranked = sorted(instances, key=lambda instance: instance.score)
         window = read.tile.window

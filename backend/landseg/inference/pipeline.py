@@ -48,6 +48,7 @@ from landseg.io.work_file import (
     check_target,
     output_kind,
 )
+from landseg.messages import Listed, Message
 from landseg.schema import options_help
 
 ProgressCallback = Callable[[float, str], None]
@@ -116,7 +117,7 @@ def segment(
     """
     unknown = sorted(set(options) - {f.name for f in dataclasses.fields(SegmentOptions)})
     if unknown:
-        raise TypeError(f"segment() got unexpected keyword arguments: {', '.join(unknown)}")
+        raise TypeError(Message("segment.unknown_options", unknown=", ".join(unknown)))
     run = SegmentRun(
         raster_path,
         Path(output_path),
@@ -180,7 +181,9 @@ class SegmentRun:
         else:
             stats, device, counts = self._into_work_file()
         self.stopwatch.lap("write")
-        self.report(1.0, f"Wrote {sum(counts.values())} polygons to {self.output_path}")
+        self.report(
+            1.0, Message("segment.wrote", count=sum(counts.values()), path=self.output_path)
+        )
         return SegmentationResult(
             output_path=self.output_path,
             counts=counts,
@@ -226,15 +229,11 @@ class SegmentRun:
             return
         require(
             self.options.min_p_correct is None,
-            f"Model '{info.name}' has no calibration, so its polygons have no p_correct for "
-            f"--min-p-correct: add one with landseg calibrate --model {info.name} --data "
-            "DATASET (labelled tiles the model did not learn from), or filter with --conf.",
+            Message("calibration.none_for_filter", name=info.name),
         )
         self.report(
             0.0,
-            f"Model '{info.name}' has no calibration, so its polygons have no p_correct "
-            f"(and a review ranks them by score, agreement and class margin): add one with "
-            f"landseg calibrate --model {info.name} --data DATASET.",
+            Message("calibration.none_for_review", name=info.name),
         )
 
     def review_items(self, items: list) -> Features:
@@ -260,7 +259,7 @@ class SegmentRun:
                 runtime=options.runtime,
             )
         if options.classes is not None:
-            check_model_classes("The model", options.model.class_names, options.classes)
+            check_model_classes(Message("model.the"), options.model.class_names, options.classes)
         return as_segmenter(options.model)
 
     def _plan_tiles(self) -> Plan:
@@ -288,8 +287,7 @@ class SegmentRun:
         images = [raster] if isinstance(raster, str | Path) else list(raster)
         require(
             len(images) == 1,
-            "--pixel-space segments one image at a time: give one image (its polygons are in "
-            "its own pixel coordinates), not several.",
+            Message("pixel_space.several"),
         )
         info = self.segmenter.info
         return pixel_space(str(images[0]), getattr(info, "pixel_size_m", None) or 1.0)
@@ -337,7 +335,7 @@ class SegmentRun:
         """Segment in this process, streamed; the stats and the device that ran the model."""
         options, specs = self.options, self.plan.specs
         device = str(self.segmenter.device)
-        self.report(0.0, f"Segmenting {len(specs)} tiles on {device}")
+        self.report(0.0, Message("segment.start", total=len(specs), device=device))
         p_correct = self._p_correct if self.calibration is not None else None
         review = (
             Review(specs, options.conf, self.review_items, p_correct) if options.review else None
@@ -355,7 +353,7 @@ class SegmentRun:
             review=review,
         )
         if self.is_cancelled():
-            raise Cancelled("Segmentation was cancelled; no output was written.")
+            raise Cancelled(Message("segment.cancelled"))
         return stats, device
 
     def _on_cluster(self, layer: WorkFile, checkpoint: Checkpoint):
@@ -461,18 +459,17 @@ class SegmentRun:
         """Warnings the user must see: a raster without data, tiles that could not be read."""
         notices = []
         if stats.tiles_run == 0 and not skipped:
-            notices.append(
-                f"Raster '{self.raster_path}' holds no data (every pixel is nodata): wrote an "
-                "empty layer."
-            )
+            notices.append(Message("segment.no_data", path=self.raster_path))
         if skipped:
             windows = [self.plan.specs[i].window for i in sorted(skipped)[:10]]
-            where = "; ".join(f"rows {int(w.row_off)}, columns {int(w.col_off)}" for w in windows)
-            more = " ..." if len(skipped) > 10 else ""
-            notices.append(
-                f"{len(skipped)} tile(s) could not be read and were skipped (at "
-                f"{where}{more}): their area has no polygons."
+            where = Listed(
+                [
+                    Message("segment.skipped_at", row=int(w.row_off), column=int(w.col_off))
+                    for w in windows
+                ]
             )
+            key = "segment.skipped_more" if len(skipped) > 10 else "segment.skipped"
+            notices.append(Message(key, count=len(skipped), where=where))
         for notice in notices:
             self.plan.messages.append(notice)
             warnings.warn(notice, LandSegWarning, stacklevel=5)

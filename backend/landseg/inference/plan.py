@@ -35,6 +35,7 @@ from landseg.io.rasters import (
     select_bands,
 )
 from landseg.io.vectors import AreaOfInterest, area_of_interest, reproject
+from landseg.messages import Message
 
 RESAMPLE_TOLERANCE = 0.10  # pixel sizes closer than this to the model's are used as they are
 
@@ -111,11 +112,7 @@ def make_plan(
         specs = _tiles_touching(specs, region, transform)
     left, bottom, right, top = reproject(shapely.box(*extent), raster_crs, crs).bounds
     if pixel_space is not None:
-        note = (
-            f"The image has no georeference: segmenting it at its own pixels, each taken as "
-            f"{pixel_space.pixel_m:g} m (the model's pixel size), and writing the polygons in "
-            "pixel coordinates (x = column, y = -row)."
-        )
+        note = Message("pixel_space.note", pixel_m=f"{pixel_space.pixel_m:g}")
     return Plan(
         source,
         specs,
@@ -189,14 +186,11 @@ def _wanted_pixel_m(pixel_size_m: float | None, info, messages: list[str]) -> fl
     known (and, for a model without one, a warning)."""
     if pixel_size_m is not None:
         if pixel_size_m <= 0:
-            raise InvalidParameterError(f"Pixel size {pixel_size_m} m must be positive.")
+            raise InvalidParameterError(Message("plan.pixel_size", pixel_size=pixel_size_m))
         return pixel_size_m
     model_m = getattr(info, "pixel_size_m", None) if info else None
     if info is not None and model_m is None:
-        messages.append(
-            "The model records no training pixel size: the raster is segmented at its own "
-            "resolution. Give --pixel-size if it learnt at another one."
-        )
+        messages.append(Message("plan.no_pixel_size"))
         warnings.warn(messages[-1], LandSegWarning, stacklevel=4)
     return model_m
 
@@ -207,8 +201,7 @@ def _bands(src, chosen, model_bands, messages: list[str]) -> list[int]:
         return select_bands(src, chosen or model_bands)
     bands = select_bands(src, None)
     messages.append(
-        f"The model learnt on bands {list(model_bands)}, but the raster has {src.count} "
-        f"band(s): using bands {bands} (choose others with --bands)."
+        Message("plan.bands", model_bands=list(model_bands), count=src.count, bands=bands)
     )
     warnings.warn(messages[-1], LandSegWarning, stacklevel=4)
     return bands
@@ -220,7 +213,7 @@ def source_uri(raster_path: str | Path | Sequence[str | Path]) -> str:
         return str(raster_path)
     paths = list(raster_path)
     if not paths:
-        raise InvalidParameterError("No raster was given: name one raster or several sheets.")
+        raise InvalidParameterError(Message("plan.no_raster"))
     return str(paths[0]) if len(paths) == 1 else mosaic_vrt(paths)
 
 
@@ -244,16 +237,11 @@ def _region(aoi, bbox, crs: CRS, bounds) -> shapely.Geometry | None:
     if bbox is not None:
         x0, y0, x1, y1 = bbox
         if not (x0 < x1 and y0 < y1):
-            raise InvalidParameterError(
-                f"Bounding box {bbox} is empty: give min_x,min_y,max_x,max_y with min < max."
-            )
+            raise InvalidParameterError(Message("plan.bbox_empty", bbox=bbox))
         parts.append(shapely.box(x0, y0, x1, y1))
     region = shapely.intersection_all(parts)
     if not region.intersects(shapely.box(*bounds)):
-        raise InvalidParameterError(
-            "The area of interest does not overlap the raster: check that it covers the "
-            "raster's extent (and its CRS)."
-        )
+        raise InvalidParameterError(Message("plan.aoi_outside"))
     return region
 
 

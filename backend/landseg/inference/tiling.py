@@ -23,6 +23,7 @@ from landseg import defaults
 from landseg.errors import InvalidParameterError, RasterReadError
 from landseg.inference.segmenter import Tile
 from landseg.io.rasters import RasterSource, Scaling, read_window, valid_mask
+from landseg.messages import Message
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,18 @@ def validate_tiling(tile_size_px: int, overlap_px: int) -> None:
     """Raise :class:`InvalidParameterError` for tile sizes and overlaps that cannot work."""
     if tile_size_px > defaults.MAX_TILE_SIZE_PX:
         raise InvalidParameterError(
-            f"Tile size {tile_size_px} px is larger than {defaults.MAX_TILE_SIZE_PX} px, which "
-            "no model is trained for and which would need many GB of memory: try 512 or 640."
+            Message("tiling.too_large", tile_size=tile_size_px, max_size=defaults.MAX_TILE_SIZE_PX)
         )
     if tile_size_px < 32 or tile_size_px % 32:
-        raise InvalidParameterError(
-            f"Tile size {tile_size_px} px must be a multiple of 32 and at least 32 "
-            "(the model's stride): try 256, 512 or 640."
-        )
+        raise InvalidParameterError(Message("tiling.multiple", tile_size=tile_size_px))
     if not 0 <= overlap_px < tile_size_px / 2:
         raise InvalidParameterError(
-            f"Overlap {overlap_px} px must be at least 0 and less than half the tile size "
-            f"({tile_size_px // 2} px): try {tile_size_px // 8}."
+            Message(
+                "tiling.overlap",
+                overlap=overlap_px,
+                tile_size=tile_size_px // 2,
+                suggestion=tile_size_px // 8,
+            )
         )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from landseg.errors import InvalidParameterError, OutputExistsError, OutputNotWritableError
+from landseg.messages import Message
 
 # Files GDAL/SQLite may create beside a dataset while writing it.
 _SIDECAR_SUFFIXES = ("-journal", "-wal", "-shm", ".aux.xml", ".ovr", ".msk")
@@ -37,16 +38,13 @@ def hidden_sibling(target: Path, tag: str, *, base: str | None = None) -> Path:
 def check_writable_folder(folder: Path) -> None:
     """Raise :class:`OutputNotWritableError` unless files can be created in ``folder``."""
     if not folder.is_dir():
-        raise OutputNotWritableError(
-            f"Output folder '{folder}' does not exist: create it or choose another output path."
-        )
+        raise OutputNotWritableError(Message("output.no_folder", folder=folder))
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
         raise OutputNotWritableError(
-            f"Output folder '{folder}' is not writable ({error.strerror}): "
-            "choose a folder you can write to."
+            Message("output.folder_not_writable", folder=folder, error=error.strerror)
         ) from None
 
 
@@ -54,14 +52,9 @@ def check_output(target: Path, *, overwrite: bool) -> None:
     """Check that ``target``'s folder is writable and that it is new or may be replaced."""
     check_writable_folder(target.parent)
     if target.is_dir() and not target.is_symlink():
-        raise InvalidParameterError(
-            f"Output '{target}' is a folder, not a file: give a file path, or another name."
-        )
+        raise InvalidParameterError(Message("output.is_folder", path=target))
     if os.path.lexists(target) and not overwrite:  # a dangling link is an output too
-        raise OutputExistsError(
-            f"Output '{target}' already exists: choose another path or allow overwriting "
-            "(--overwrite)."
-        )
+        raise OutputExistsError(Message("output.exists", path=target))
 
 
 def remove_with_sidecars(path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from landseg.errors import InvalidParameterError
 from landseg.io.yolo_dataset import YoloDataset, link, read_yolo_dataset
+from landseg.messages import Message
 
 SPLIT_FOLDERS = {"train": "train", "valid": "val", "val": "val", "test": "test"}
 
@@ -56,8 +57,7 @@ def coco_to_yolo(files: dict[str, Path], into: Path) -> Path:
             if not source.is_file():
                 name = image["file_name"]
                 raise InvalidParameterError(
-                    f"Image '{name}' of '{annotations}' does not exist beside it: export the "
-                    "dataset again with its images."
+                    Message("coco.missing_image", name=name, annotations=annotations)
                 )
             target = into / "images" / split / Path(image["file_name"]).name
             link(source, target)
@@ -74,13 +74,10 @@ def _load(path: Path) -> dict:
         content = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise InvalidParameterError(
-            f"'{path}' is not a COCO annotation file ({type(error).__name__}): export the "
-            "dataset again as COCO segmentation."
+            Message("coco.unreadable", path=path, name=type(error).__name__)
         ) from None
     if not isinstance(content, dict) or not content.get("categories"):
-        raise InvalidParameterError(
-            f"'{path}' lists no categories: export the dataset again as COCO segmentation."
-        )
+        raise InvalidParameterError(Message("coco.no_categories", path=path))
     return content
 
 
@@ -99,10 +96,7 @@ def _label_line(annotation: dict, image: dict, number_of: dict[int, int], path: 
     segmentation = annotation.get("segmentation")
     if isinstance(segmentation, dict) or not segmentation:
         number = annotation.get("id")
-        raise InvalidParameterError(
-            f"Annotation {number} of '{path}' has no polygon (a mask or a box "
-            "only): export the dataset again as COCO segmentation with polygons."
-        )
+        raise InvalidParameterError(Message("coco.no_polygon", number=number, path=path))
     width, height = float(image["width"]), float(image["height"])
     class_id = number_of[int(annotation["category_id"])]
     lines = []

@@ -28,6 +28,7 @@ from landseg.errors import (
     OutputNotWritableError,
 )
 from landseg.io.atomic import check_writable_folder, hidden_sibling
+from landseg.messages import Message
 
 MARKER_NAME = ".landseg-folder"
 _SHOWN_FOREIGN = 5  # entries named in a refusal
@@ -103,39 +104,25 @@ def check_replaceable_folder(
     for item in inputs:
         source = Path(item).absolute()
         if _is_inside(source, target) or _is_inside(target, source):
-            raise InvalidParameterError(
-                f"Output folder '{target}' would replace the input '{item}': choose an output "
-                "folder outside your inputs."
-            )
+            raise InvalidParameterError(Message("output.replaces_input", folder=target, input=item))
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise InvalidParameterError(
-            f"Output '{target}' is a file or a link, not a folder: choose a folder path."
-        )
+        raise InvalidParameterError(Message("output.is_link", path=target))
     if target.is_dir() and any(target.iterdir()):
         if not overwrite:
-            raise OutputExistsError(
-                f"Folder '{target}' is not empty: choose a new folder or allow overwriting "
-                "(--overwrite)."
-            )
+            raise OutputExistsError(Message("output.not_empty", folder=target))
         foreign = foreign_entries(target, kind=kind)
         if foreign is None:
-            raise OutputExistsError(
-                f"Folder '{target}' holds files LandSeg did not write (it is not a LandSeg "
-                f"{kind} folder with a list of its files), so --overwrite will not replace it: "
-                f"choose a new or empty folder for the {kind}."
-            )
+            raise OutputExistsError(Message("output.not_listed", folder=target, folder_kind=kind))
         if foreign:
             listed = ", ".join(foreign[:_SHOWN_FOREIGN])
             if len(foreign) > _SHOWN_FOREIGN:
                 listed += f", … +{len(foreign) - _SHOWN_FOREIGN}"
             raise OutputExistsError(
-                f"Folder '{target}' holds files LandSeg did not write ({listed}), so "
-                "--overwrite will not replace it: move them out of the folder, or choose a new "
-                f"one for the {kind}."
+                Message("output.foreign_listed", folder=target, files=listed, folder_kind=kind)
             )
     parent = next((p for p in target.parents if p.exists()), None)
     if parent is None or not parent.is_dir():
-        raise OutputNotWritableError(f"Cannot create '{target}': choose a writable location.")
+        raise OutputNotWritableError(Message("output.cannot_create", path=target))
     check_writable_folder(parent)
 
 
@@ -165,8 +152,7 @@ def atomic_folder(
         if isinstance(error, LandSegError):  # a read error of an input says so itself
             raise
         raise OutputNotWritableError(
-            f"Cannot write '{target}' ({error.strerror or error}): choose a writable location "
-            "with enough free space."
+            Message("output.cannot_write", path=target, cause=error.strerror or error)
         ) from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -204,8 +190,7 @@ def _remove_own_files(folder: Path, *, kind: str) -> None:
             os.rmdir(root)  # only succeeds on a folder left empty
     if folder.exists():
         warnings.warn(
-            f"Files added to the replaced {kind} folder while LandSeg ran were kept in "
-            f"'{folder}': move them where you want them.",
+            Message("output.kept_added", folder_kind=kind, folder=folder),
             LandSegWarning,
             stacklevel=3,
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from landseg.errors import OutputInUseError, OutputNotWritableError
 from landseg.io.atomic import hidden_sibling
+from landseg.messages import Message
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -55,15 +56,11 @@ def output_lock(target: Path) -> Iterator[None]:
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
             raise OutputNotWritableError(
-                f"Cannot create '{path}' ({error.strerror}): choose an output in a folder you "
-                "can write to."
+                Message("output.lock", path=path, error=error.strerror)
             ) from None
         if not _try_lock(descriptor):
             os.close(descriptor)
-            raise OutputInUseError(
-                f"Another LandSeg run is writing '{Path(target).name}' now: wait for it to "
-                "finish (or stop it), or choose another output."
-            )
+            raise OutputInUseError(Message("output.in_use", name=Path(target).name))
         with contextlib.suppress(OSError):  # the holder before us may have removed the file
             if os.fstat(descriptor).st_ino == os.stat(path).st_ino:
                 break

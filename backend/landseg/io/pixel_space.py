@@ -16,6 +16,7 @@ import shapely
 
 from landseg.errors import InvalidParameterError
 from landseg.io.rasters import open_raster
+from landseg.messages import Message
 
 STAND_IN_CRS = "EPSG:32631"  # UTM zone 31N: the image is centred on its central meridian
 CENTRAL_EASTING_M = 500_000.0
@@ -46,15 +47,9 @@ def pixel_space(uri: str, pixel_m: float) -> PixelSpace:
     with open_raster(uri, georeferenced=False) as src:
         if src.crs is not None:
             crs = src.crs.to_string()
-            raise InvalidParameterError(
-                f"Raster '{uri}' is georeferenced ({crs}): --pixel-space is for images "
-                "without georeference; leave it out."
-            )
+            raise InvalidParameterError(Message("pixel_space.georeferenced", uri=uri, crs=crs))
         if not src.transform.is_identity:
-            raise InvalidParameterError(
-                f"Raster '{uri}' has a geotransform (a world file?) but no CRS: give its CRS "
-                "with --crs EPSG:XXXX instead of --pixel-space."
-            )
+            raise InvalidParameterError(Message("pixel_space.geotransform_only", uri=uri))
         width_m, height_m = src.width * pixel_m, src.height * pixel_m
     left, top = CENTRAL_EASTING_M - width_m / 2, height_m
     path = str(Path(uri).absolute()) if Path(uri).exists() else uri

@@ -27,6 +27,7 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from landseg.errors import InvalidParameterError, RasterReadError
+from landseg.messages import Message
 
 STRETCH_PERCENTILES = (2.0, 98.0)  # QGIS's default cumulative cut for display, too
 _SAMPLE_GRID = 6  # sample windows per side when computing statistics
@@ -76,7 +77,7 @@ def open_raster(
     """
     uri = str(path)
     if _is_local_path(uri) and not Path(uri).exists():
-        raise RasterReadError(f"Raster '{uri}' does not exist: check the path.")
+        raise RasterReadError(Message("raster.missing", path=uri))
     with _gdal_environment():
         try:
             with warnings.catch_warnings():  # said below, in LandSeg's words
@@ -84,15 +85,9 @@ def open_raster(
                 src = rasterio.open(uri)
         except RasterioIOError as error:
             if _is_local_path(uri):
-                raise RasterReadError(
-                    f"'{uri}' is not a raster GDAL can read: give a GeoTIFF, VRT or other GDAL "
-                    "raster."
-                ) from None
-            raise RasterReadError(
-                f"Raster source '{_short(uri)}' could not be opened "
-                f"({str(error).strip()[:200]}): check the URL, that the server answers, and "
-                "your network or proxy settings."
-            ) from None
+                raise RasterReadError(Message("raster.not_raster", path=uri)) from None
+            cause = str(error).strip()[:200]
+            raise RasterReadError(Message("raster.source", path=_short(uri), error=cause)) from None
         with src:
             if georeferenced:
                 _check_georeferencing(src, uri)
@@ -107,17 +102,10 @@ def _check_georeferencing(src: rasterio.DatasetReader, uri: str) -> None:
         if absent
     ]
     if missing == ["CRS"]:
-        raise RasterReadError(
-            f"Raster '{_short(uri)}' has a geotransform but no CRS: give the CRS its "
-            "coordinates are in with --crs EPSG:XXXX (or assign it in QGIS: Raster > "
-            "Projections > Assign Projection)."
-        )
+        raise RasterReadError(Message("raster.no_crs", path=_short(uri)))
     if missing:
-        raise RasterReadError(
-            f"Raster '{_short(uri)}' has no georeferencing ({' and '.join(missing)}): "
-            "georeference it first (QGIS Georeferencer, or gdal_translate -a_srs EPSG:XXXX "
-            "-a_ullr ...), or segment it in pixel coordinates with --pixel-space."
-        )
+        absent = " and ".join(missing)
+        raise RasterReadError(Message("raster.no_georeferencing", path=_short(uri), absent=absent))
 
 
 def with_crs(uri: str, crs: str | None) -> str:
@@ -131,22 +119,16 @@ def with_crs(uri: str, crs: str | None) -> str:
     try:
         wanted = CRS.from_user_input(crs)
     except Exception:
-        raise InvalidParameterError(
-            f"'{crs}' is not a CRS: give an EPSG code such as EPSG:32654, or WKT."
-        ) from None
+        raise InvalidParameterError(Message("raster.bad_crs", crs=crs)) from None
     if uri.startswith("<"):
-        raise InvalidParameterError(
-            "--crs assigns a CRS to one raster, not to a mosaic of sheets: assign it to the "
-            "sheets (QGIS: Assign Projection), then segment them together."
-        )
+        raise InvalidParameterError(Message("raster.crs_mosaic"))
     if _is_local_path(uri):
         if not Path(uri).exists():
-            raise RasterReadError(f"Raster '{uri}' does not exist: check the path.")
+            raise RasterReadError(Message("raster.missing", path=uri))
         with rasterio.open(uri) as src:
             if src.crs is not None and CRS.from_user_input(src.crs) != wanted:
                 raise InvalidParameterError(
-                    f"Raster '{_short(uri)}' already has the CRS {src.crs.to_string()}: --crs "
-                    "only assigns a CRS to a raster that has none; leave it out."
+                    Message("raster.has_crs", path=_short(uri), crs=src.crs.to_string())
                 )
     return f"vrt://{uri}?a_srs={wanted.to_string()}"
 
@@ -173,10 +155,7 @@ def scaled_grid(src, scale: float) -> Grid:
     """The raster's own grid with pixels ``scale`` times larger (averaged when coarser)."""
     width, height = round(src.width / scale), round(src.height / scale)
     if min(width, height) < 1:
-        raise InvalidParameterError(
-            f"At the chosen pixel size the raster '{_short(src.name)}' would be smaller than "
-            "one pixel: give a pixel size finer than the raster's extent."
-        )
+        raise InvalidParameterError(Message("raster.too_small", path=_short(src.name)))
     transform = src.transform @ Affine.scale(src.width / width, src.height / height)
     return Grid(
         CRS.from_user_input(src.crs).to_wkt(),
@@ -268,11 +247,10 @@ def mosaic_vrt(paths: Sequence[str | Path]) -> str:
     for key, what in ((1, "CRS"), (2, "band count"), (3, "data type")):
         differing = [s[0] for s in sheets if s[key] != first[key]]
         if differing:
+            others = ", ".join(differing[:3]) + (" ..." if len(differing) > 3 else "")
+            key = "raster.sheets_differ" if len(differing) > 1 else "raster.sheet_differs"
             raise RasterReadError(
-                f"Sheets differ in {what}: {first[0]} has {first[key]} but "
-                f"{', '.join(differing[:3])}{' ...' if len(differing) > 3 else ''} "
-                f"{'do' if len(differing) > 1 else 'does'} not: segment them separately, or "
-                "bring them to one CRS and band layout first (gdalwarp / gdal_translate)."
+                Message(key, property=what, first=first[0], value=first[key], others=others)
             )
     res_x = min(abs(s[4].a) for s in sheets)
     res_y = min(abs(s[4].e) for s in sheets)
@@ -341,21 +319,21 @@ def select_bands(
         if count == 1:
             return [1] * needed
         raise RasterReadError(
-            f"Raster '{src.name}' has {count} bands but the model needs {needed}: choose "
-            f"bands with --bands (e.g. --bands 1,1,1), or use a raster with {needed} bands."
+            Message("raster.band_count", path=src.name, count=count, needed=needed)
         )
     chosen = list(bands)
     if any(b < 1 or b > src.count for b in chosen):
-        have = "band 1" if src.count == 1 else f"bands 1 to {src.count}"
+        path = _short(src.name)
         raise InvalidParameterError(
-            f"Bands {chosen} do not exist in '{_short(src.name)}', which has {have}: choose "
-            f"bands among those (one band, e.g. --bands 1, is repeated for the model)."
+            Message("raster.no_bands_one", chosen=chosen, path=path)
+            if src.count == 1
+            else Message("raster.no_bands", chosen=chosen, path=path, count=src.count)
         )
     if len(chosen) == 1:
         return chosen * needed
     if len(chosen) != needed:
         raise InvalidParameterError(
-            f"{len(chosen)} bands were chosen but the model needs {needed} (or 1, repeated)."
+            Message("raster.chosen_count", chosen=len(chosen), needed=needed)
         )
     return chosen
 
@@ -424,21 +402,19 @@ def read_window(src: rasterio.DatasetReader, bands: Sequence[int], window: Windo
     try:
         return src.read(list(bands), window=window)
     except RasterioError as error:
-        where = (
-            f"rows {int(window.row_off)}-{int(window.row_off + window.height)}, "
-            f"columns {int(window.col_off)}-{int(window.col_off + window.width)}"
-        )
-        cause = _cause(error)
+        where = {
+            "row_start": int(window.row_off),
+            "row_end": int(window.row_off + window.height),
+            "column_start": int(window.col_off),
+            "column_end": int(window.col_off + window.width),
+            "path": _short(src.name),
+        }
         missing = [f for f in src.files if _is_local_path(f) and not Path(f).exists()]
         if missing:
-            raise RasterReadError(
-                f"Cannot read {where} of '{_short(src.name)}': the files it refers to are "
-                f"missing ({', '.join(missing[:5])}): restore them, then run again."
-            ) from None
-        raise RasterReadError(
-            f"Cannot read {where} of '{_short(src.name)}' ({cause}): the file is damaged or a "
-            "file it refers to is missing; repair or restore it, then run again."
-        ) from None
+            files = ", ".join(missing[:5])
+            raise RasterReadError(Message("raster.read_missing", **where, files=files)) from None
+        cause = _cause(error)
+        raise RasterReadError(Message("raster.read_damaged", **where, cause=cause)) from None
 
 
 def _cause(error: BaseException) -> str:

@@ -32,6 +32,7 @@ from shapely.geometry import Polygon, box
 from landseg.errors import InvalidParameterError, OutputNotWritableError
 from landseg.geodesy import map_crs, units_spanning
 from landseg.io.atomic import atomic_output, check_output, check_writable_folder
+from landseg.messages import Message
 
 CLASS_NAMES: tuple[str, ...] = ("roof", "farm", "rice-fields", "Baren-Land")
 # Instance share per class, as in the reference deployment's labels.
@@ -274,17 +275,14 @@ def _origin(crs: CRS, near: tuple[float, float] | None) -> tuple[float, float]:
 
 def _validate(size_px: int, pixel_size_m: float, bits: int, nodata_border_px: int) -> None:
     if size_px < 64:
-        raise InvalidParameterError(f"Scene size {size_px} px is too small: use 64 px or more.")
+        raise InvalidParameterError(Message("synth.size", size=size_px))
     if not pixel_size_m > 0:
-        raise InvalidParameterError(
-            f"Pixel size {pixel_size_m} m is not positive: use e.g. 0.5 (metres per pixel)."
-        )
+        raise InvalidParameterError(Message("synth.pixel_size", pixel_size=pixel_size_m))
     if bits not in (8, 16):
-        raise InvalidParameterError(f"Bit depth {bits} is not supported: use 8 or 16.")
+        raise InvalidParameterError(Message("synth.bits", bits=bits))
     if not 0 <= nodata_border_px < size_px // 4:
         raise InvalidParameterError(
-            f"Nodata border {nodata_border_px} px must be between 0 and a quarter of the "
-            f"scene size ({size_px // 4 - 1} px)."
+            Message("synth.border", border=nodata_border_px, size=size_px // 4 - 1)
         )
 
 
@@ -323,7 +321,7 @@ def write_scene(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputNotWritableError(
-            f"Cannot create output folder '{out}' ({error.strerror}): choose a writable location."
+            Message("synth.folder", folder=out, error=error.strerror)
         ) from None
     try:
         check_writable_folder(out)

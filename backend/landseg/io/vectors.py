@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from landseg import defaults
 from landseg.errors import LandSegWarning, VectorReadError
 from landseg.extras import require_geoparquet
+from landseg.messages import Message
 
 if TYPE_CHECKING:  # imported where a layer is read: a segmentation run never needs pandas
     import geopandas as gpd
@@ -29,11 +30,6 @@ AreaOfInterest = Union[str, os.PathLike, "gpd.GeoDataFrame", "gpd.GeoSeries", Ba
 _POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7
 _EMPTY = shapely.Polygon()
 _OUTPUT_LAYERS = {defaults.LAYER_NAME, "review", "layer_styles"}  # what ``segment`` writes
-CRS_FIX = (
-    "assign the CRS its coordinates are in (QGIS: Layer Properties > Source > Assigned "
-    "Coordinate Reference System, then save; geopandas: frame.set_crs('EPSG:32654')) "
-    "and run again"
-)
 
 
 def split_layer(source: str | os.PathLike[str]) -> tuple[Path, str | None]:
@@ -60,17 +56,21 @@ def _data_layer(path: Path, layer: str | None, name: str) -> str | int:
         return layer or 0
     if layer is not None:
         if layer not in names:
-            raise VectorReadError(
-                f"{name} has no layer '{layer}' (layers: {', '.join(names) or 'none'}): choose "
-                "one of those."
-            )
+            listed = ", ".join(names) or "none"
+            raise VectorReadError(Message("vector.no_layer", layer=name, name=layer, layers=listed))
         return layer
     if len(names) > 1 and defaults.LAYER_NAME in names and set(names) <= _OUTPUT_LAYERS:
         return defaults.LAYER_NAME  # LandSeg's own output: its polygons, not its review items
     if len(names) > 1:
         raise VectorReadError(
-            f"{name} has {len(names)} layers ({', '.join(names)}): choose one, e.g. "
-            f"--labels-layer {names[0]} (or {path}|layername={names[0]})."
+            Message(
+                "vector.several_layers",
+                layer=name,
+                count=len(names),
+                layers=", ".join(names),
+                first=names[0],
+                path=path,
+            )
         )
     return names[0] if names else 0
 
@@ -87,17 +87,16 @@ def read_vector(
     import geopandas as gpd
 
     if isinstance(source, gpd.GeoDataFrame):
-        frame, name = source, f"{role} GeoDataFrame"
+        frame, name = source, Message("layer.frame", role=role)
     elif isinstance(source, gpd.GeoSeries):
-        frame, name = gpd.GeoDataFrame(geometry=source), f"{role} GeoSeries"
+        frame, name = gpd.GeoDataFrame(geometry=source), Message("layer.series", role=role)
     else:
         frame, name = _read_file(source, role, layer)
     _refuse_nan_coordinates(frame, name)
     missing = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
     if missing.any() and not missing.all():  # all missing: require_polygons says so
         warnings.warn(
-            f"{name}: {int(missing.sum())} of {len(frame)} features have no geometry and are "
-            "left out.",
+            Message("vector.no_geometry", layer=name, count=int(missing.sum()), total=len(frame)),
             LandSegWarning,
             stacklevel=3,
         )
@@ -109,9 +108,9 @@ def _read_file(source: str | os.PathLike, role: str, layer: str | None):
     import geopandas as gpd
 
     path, named = split_layer(source)
-    name = f"{role} file '{path}'"
+    name = Message("layer.file", role=role, path=path)
     if not path.exists():
-        raise VectorReadError(f"{name} does not exist: check the path.")
+        raise VectorReadError(Message("vector.missing", role=role, path=path))
     try:
         if path.is_dir() or path.suffix.lower() == ".parquet":
             require_geoparquet(name)
@@ -120,9 +119,9 @@ def _read_file(source: str | os.PathLike, role: str, layer: str | None):
     except VectorReadError:
         raise
     except Exception as error:  # pyogrio and pyarrow raise several types for unreadable data
+        cause = str(error).strip()[:200]
         raise VectorReadError(
-            f"{name} cannot be read ({str(error).strip()[:200]}): give a GeoPackage, Shapefile, "
-            "GeoJSON or GeoParquet of polygons."
+            Message("vector.unreadable", role=role, path=path, error=cause)
         ) from None
 
 
@@ -133,23 +132,18 @@ def _refuse_nan_coordinates(frame: gpd.GeoDataFrame, name: str) -> None:
     bad = np.unique(rows[~np.isfinite(coordinates).all(axis=1)])
     if len(bad):
         raise VectorReadError(
-            f"{name} has {len(bad)} features whose coordinates are not numbers (NaN or "
-            f"infinite; the first is row {bad[0]}): fix or delete them (QGIS: Vector > Geometry "
-            "Tools > Check Validity), then run again."
+            Message("vector.nan_coordinates", layer=name, count=len(bad), row=bad[0])
         )
 
 
 def require_polygons(frame: gpd.GeoDataFrame, name: str) -> None:
     """Refuse a layer with no features, or with points or lines only, saying which it is."""
     if len(frame) == 0:
-        raise VectorReadError(f"{name} holds no features: give the layer with your polygons.")
+        raise VectorReadError(Message("vector.no_features", layer=name))
     types = set(frame.geometry.geom_type.dropna())
     if not types & {"Polygon", "MultiPolygon", "GeometryCollection"}:
         found = ", ".join(sorted(types)) or "empty geometries"
-        raise VectorReadError(
-            f"{name} holds {found}, not polygons: give a polygon layer (QGIS: Buffer turns "
-            "points or lines into polygons)."
-        )
+        raise VectorReadError(Message("vector.not_polygons", layer=name, types=found))
 
 
 def area_of_interest(
@@ -168,16 +162,16 @@ def area_of_interest(
         if input_crs is not None:
             series = series.to_crs(crs)
         geometries = np.asarray(series.array, dtype=object)
-        name = "Area of interest geometry"
+        name = Message("layer.aoi_geometry")
     else:
         frame, name = read_vector(aoi, "Area of interest")
         if frame.crs is None:
-            raise VectorReadError(f"{name} has no CRS: {CRS_FIX}.")
+            raise VectorReadError(Message("vector.no_crs", layer=name))
         geometries = np.asarray(frame.to_crs(crs).geometry.array, dtype=object)
     geometries, _ = repair_polygons(geometries)
     region = shapely.union_all(geometries[~shapely.is_empty(geometries)])
     if region.is_empty or region.area <= 0:
-        raise VectorReadError(f"{name} holds no polygon with an area: give polygons.")
+        raise VectorReadError(Message("vector.no_area", layer=name))
     shapely.prepare(region)
     return region
 

@@ -31,6 +31,7 @@ from landseg.io.atomic import atomic_output, check_output, hidden_sibling, remov
 from landseg.io.features import Features, write_gpkg_layer
 from landseg.io.folders import atomic_folder, check_replaceable_folder
 from landseg.io.qgis_style import add_style
+from landseg.messages import Message
 
 if TYPE_CHECKING:  # only the conversion to GeoParquet needs pandas
     import geopandas as gpd
@@ -72,11 +73,7 @@ def output_kind(path: Path) -> str:
         return suffix
     if not suffix or path.is_dir():
         return "folder"
-    raise InvalidParameterError(
-        f"Output '{path.name}' has an extension LandSeg cannot write: end it in .gpkg "
-        "(GeoPackage), .parquet (GeoParquet) or .fgb (FlatGeobuf), or give a folder for a "
-        "partitioned GeoParquet dataset."
-    )
+    raise InvalidParameterError(Message("output.extension", path=path.name))
 
 
 def work_file(target: Path) -> Path:
@@ -124,13 +121,11 @@ class WorkFile:
                 return checkpoint
             differs = _differences(checkpoint.run if checkpoint else {}, run)
             raise InvalidParameterError(
-                f"The unfinished run in '{self.work.name}' was started with another raster, "
-                f"model or options ({differs}): run without --resume to start again."
+                Message("output.resume_mismatch", path=self.work.name, differs=differs)
             )
         if self.work.exists():
             warnings.warn(
-                f"'{self.work.name}' is left from a run that did not finish: it is replaced "
-                "(give --resume to continue it instead).",
+                Message("output.unfinished", path=self.work.name),
                 LandSegWarning,
                 stacklevel=3,
             )
@@ -189,8 +184,7 @@ class WorkFile:
                 if checkpoint is not None:
                     self._save(checkpoint)
                 raise OutputNotWritableError(
-                    f"Cannot put the finished output in place as '{self.target}' "
-                    f"({error.strerror}): free the path or choose another output."
+                    Message("output.put_in_place", path=self.target, error=error.strerror)
                 ) from None
             return self.target
         try:
@@ -231,8 +225,7 @@ class WorkFile:
                 yield db
         except sqlite3.Error as error:
             raise OutputNotWritableError(
-                f"Cannot update '{self.work}' ({error}): check that its disk has free space and "
-                "is still reachable, then run again."
+                Message("output.update", path=self.work, cause=error)
             ) from None
 
     def _save(self, checkpoint: Checkpoint) -> None:
@@ -262,10 +255,8 @@ class WorkFile:
 
 def _not_written(path: Path, error: BaseException) -> OutputNotWritableError:
     """The error for ``path`` that could not be written (a full or lost disk, mostly)."""
-    return OutputNotWritableError(
-        f"Cannot write '{path}' ({str(error).strip()[:200]}): check that its disk has free "
-        "space and is still reachable, then run again."
-    )
+    cause = str(error).strip()[:200]
+    return OutputNotWritableError(Message("output.disk", path=path, cause=cause))
 
 
 def _differences(started: dict[str, Any], now: dict[str, Any]) -> str:

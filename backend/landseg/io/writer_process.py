@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from landseg.messages import Message
+
 _helper: subprocess.Popen | None = None
 _lock = threading.Lock()  # one write at a time through the helper's pipes
 
@@ -108,7 +110,7 @@ def _answer() -> BaseException | None:
     except BaseException as error:  # it stopped during the write, or the wait was interrupted
         _drop_helper()
         if isinstance(error, (OSError, EOFError, pickle.UnpicklingError)):
-            raise OSError("the process writing it stopped during the write") from None
+            raise OSError(Message("output.writer_stopped")) from None
         raise
 
 

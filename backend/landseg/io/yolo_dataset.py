@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 
 from landseg.errors import InvalidParameterError
+from landseg.messages import Message
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 SPLITS = ("train", "val", "test")
@@ -49,11 +50,7 @@ def find_yaml(data: str | Path) -> Path:
     candidates = [path / "data.yaml"] if (path / "data.yaml").is_file() else []
     candidates = candidates or (sorted(path.glob("*.yaml")) if path.is_dir() else [])
     if len(candidates) != 1:
-        raise InvalidParameterError(
-            f"'{data}' is not a YOLO-seg dataset (no data.yaml): give the dataset's folder or "
-            "its data.yaml (a folder landseg export-dataset wrote, or a Roboflow / ultralytics "
-            "export)."
-        )
+        raise InvalidParameterError(Message("yolo.no_yaml", data=data))
     return candidates[0].absolute()
 
 
@@ -77,14 +74,12 @@ def read_yolo_dataset(data: str | Path, *, splits: Sequence[str] = ("train", "va
         if split not in images:
             have = ", ".join(images) or "-"
             raise InvalidParameterError(
-                f"The dataset '{yaml_path}' has no '{split}' split (it has {have}): choose one "
-                f"of those, or add a {split} split to the dataset."
+                Message("yolo.no_split", yaml_path=yaml_path, split=split, images=have)
             )
         if not images[split]:
             entry = content[split]
             raise InvalidParameterError(
-                f"The {split} split of '{yaml_path}' holds no images ({split}: {entry}): "
-                "export images into it, or point it at the images' folder."
+                Message("yolo.empty_split", split=split, yaml_path=yaml_path, entry=entry)
             )
     instances, unlabelled = {}, {}
     for split, files in images.items():
@@ -99,13 +94,10 @@ def _description(yaml_path: Path) -> dict:
         content = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise InvalidParameterError(
-            f"'{yaml_path}' is not a dataset description ({type(error).__name__}): give the "
-            "dataset's data.yaml."
+            Message("yolo.unreadable", yaml_path=yaml_path, name=type(error).__name__)
         ) from None
     if not isinstance(content, dict) or not content.get("names"):
-        raise InvalidParameterError(
-            f"'{yaml_path}' lists no class names (names:): give the dataset's data.yaml."
-        )
+        raise InvalidParameterError(Message("yolo.no_names", yaml_path=yaml_path))
     return content
 
 
@@ -117,8 +109,7 @@ def _class_names(content: dict, yaml_path: Path) -> list[str]:
         except KeyError:
             last = len(names) - 1
             raise InvalidParameterError(
-                f"The classes of '{yaml_path}' are not numbered 0 to {last}: number them from 0 "
-                "without gaps."
+                Message("yolo.names_gaps", yaml_path=yaml_path, last=last)
             ) from None
     return [str(name) for name in names]
 
@@ -132,10 +123,7 @@ def _root(content: dict, yaml_path: Path) -> Path:
     for candidate in (path, yaml_path.parent / path, Path.cwd() / path):
         if candidate.is_dir():
             return candidate.absolute()
-    raise InvalidParameterError(
-        f"The dataset folder '{path}' (path: in '{yaml_path}') does not exist: correct path: "
-        "or remove it (split paths are then relative to the data.yaml)."
-    )
+    raise InvalidParameterError(Message("yolo.no_root", path=path, yaml_path=yaml_path))
 
 
 def _split_images(value, root: Path, yaml_path: Path, split: str) -> list[Path]:
@@ -154,8 +142,9 @@ def _split_images(value, root: Path, yaml_path: Path, split: str) -> list[Path]:
             files += _listed_images(path)
         else:
             raise InvalidParameterError(
-                f"'{entry}' ({split}: in '{yaml_path}') exists neither as '{path}' nor beside "
-                "the data.yaml: correct the path in data.yaml, or give the dataset's folder."
+                Message(
+                    "yolo.missing_entry", entry=entry, split=split, yaml_path=yaml_path, path=path
+                )
             )
     return files
 
@@ -171,8 +160,12 @@ def _listed_images(list_file: Path) -> list[Path]:
         image = image if image.is_absolute() else list_file.parent / image
         if not image.is_file():
             raise InvalidParameterError(
-                f"Image '{listed_name}' (line {number} of '{list_file}') does not exist: "
-                "correct the list, or export the dataset again."
+                Message(
+                    "yolo.missing_listed",
+                    listed_name=listed_name,
+                    number=number,
+                    list_file=list_file,
+                )
             )
         listed.append(image.absolute())
     return listed
@@ -230,35 +223,26 @@ def read_label_polygons(
 
 def _checked_line(values: list[str], n_classes: int, number: int, labels: Path) -> int:
     """The class id of one label line; a line that is not a polygon of a class is refused."""
-    fix = "correct or delete that line, or export the dataset again as YOLOv8 segmentation"
     try:
         class_id, coordinates = int(values[0]), [float(v) for v in values[1:]]
     except ValueError:
         raise InvalidParameterError(
-            f"Line {number} of '{labels}' holds something that is not a number: {fix}."
+            Message("yolo.line_not_number", number=number, labels=labels)
         ) from None
     last = n_classes - 1
     if not 0 <= class_id <= last:
         raise InvalidParameterError(
-            f"Line {number} of '{labels}' has class {class_id}, but the dataset names classes "
-            f"0 to {last} only: {fix}."
+            Message("yolo.line_class", number=number, labels=labels, class_id=class_id, last=last)
         )
     if len(coordinates) == 4:
-        raise InvalidParameterError(
-            f"Line {number} of '{labels}' is a box, not a polygon: export the dataset as "
-            "YOLOv8 instance segmentation (polygons), not detection."
-        )
+        raise InvalidParameterError(Message("yolo.line_box", number=number, labels=labels))
     count = len(coordinates)
     if count % 2 or count < 6:
         raise InvalidParameterError(
-            f"Line {number} of '{labels}' has {count} coordinates, not the pairs of a polygon of "
-            f"3 points or more: {fix}."
+            Message("yolo.line_pairs", number=number, labels=labels, count=count)
         )
     if not all(0.0 <= v <= 1.0 for v in coordinates):
-        raise InvalidParameterError(
-            f"Line {number} of '{labels}' has coordinates outside 0-1 (they are fractions of "
-            f"the image's size): {fix}."
-        )
+        raise InvalidParameterError(Message("yolo.line_range", number=number, labels=labels))
     return class_id
 
 

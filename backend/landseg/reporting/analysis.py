@@ -30,6 +30,7 @@ from typing import Any
 from landseg.errors import InvalidParameterError
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.yolo_dataset import write_view
+from landseg.messages import Message
 from landseg.offline import quiet_ultralytics
 
 NEAR_ZERO = 1e-2  # |x| below this counts as near zero
@@ -406,15 +407,10 @@ def _checked_model(model_path: str | Path, max_images: int, batch_size: int) -> 
     from landseg.errors import ModelLoadError
 
     if max_images < 1 or batch_size < 1:
-        raise InvalidParameterError(
-            f"max_images ({max_images}) and batch_size ({batch_size}) must be at least 1."
-        )
+        raise InvalidParameterError(Message("analyze.counts", images=max_images, batch=batch_size))
     path = Path(model_path)
     if path.suffix.lower() == ".onnx":
-        raise ModelLoadError(
-            f"'{path}' is an ONNX export, which has no gradients or hookable layers: give the "
-            ".pt model it was exported from."
-        )
+        raise ModelLoadError(Message("analyze.onnx", path=path))
     return path
 
 

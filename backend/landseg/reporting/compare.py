@@ -8,6 +8,7 @@ from pathlib import Path
 
 from landseg import __version__
 from landseg.errors import InvalidParameterError, RunRecordError
+from landseg.messages import Message
 from landseg.reporting.blocks import Block, Bullets, Cell, Heading, Note, Report, Section, Table
 from landseg.reporting.formatting import joined, metric_label, pct, plain, pp, pp_change, relative
 from landseg.reporting.render import markdown_blocks, render_html
@@ -42,9 +43,7 @@ def compare_runs(
     """
     languages = check_languages(languages)
     if output_format not in ("markdown", "html"):
-        raise InvalidParameterError(
-            f"Unknown output format '{output_format}': use markdown or html."
-        )
+        raise InvalidParameterError(Message("compare.format", name=output_format))
     a, b = _finished_run(run_a), _finished_run(run_b)
     notes = []
     if not _same_data(a, b):
@@ -74,10 +73,7 @@ def _finished_run(folder: str | Path) -> RunView:
     """A run whose training finished with a final evaluation."""
     run = RunView(Path(folder).absolute(), load_record(folder))
     if run.final is None:
-        raise RunRecordError(
-            f"Run '{folder}' has no final evaluation (its training did not finish): "
-            f"finish it with landseg train --resume {folder}, then compare again."
-        )
+        raise RunRecordError(Message("compare.unfinished", folder=folder))
     return run
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from landseg.errors import InvalidParameterError
 from landseg.evaluation.maps import ClassMetrics, evaluate_map
+from landseg.messages import Message
 from landseg.reporting.blocks import Heading, Note, Table
 from landseg.reporting.compare import render_comparison
 from landseg.reporting.formatting import pct, pp_change
@@ -32,9 +33,7 @@ def compare_on_reviewed(
     """Per class: AP50, AP50-95 and F1 of ``before`` and ``after`` on the reviewed area."""
     languages = check_languages(languages)
     if output_format not in ("markdown", "html"):
-        raise InvalidParameterError(
-            f"Unknown output format '{output_format}': use markdown or html."
-        )
+        raise InvalidParameterError(Message("compare.format", name=output_format))
     import geopandas as gpd
 
     review = read_reviewed(reviewed)

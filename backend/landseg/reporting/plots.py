@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from landseg.errors import FontNotFoundError
+from landseg.messages import Message
 
 PROBE_CHARACTERS = "訓練損失エポック"  # kanji and katakana the report's plots draw
 # Families known to cover Japanese, tried when fontconfig is unavailable.
@@ -90,11 +91,7 @@ def cjk_font() -> Path:
         if path.is_file() and _covers_japanese(path):
             font_manager.fontManager.addfont(str(path))
             return path
-    raise FontNotFoundError(
-        "No font able to draw Japanese is installed, so the report's plots would show empty "
-        "boxes: install one (Debian/Ubuntu: sudo apt install fonts-noto-cjk), or build the "
-        "report in English only (--lang en)."
-    )
+    raise FontNotFoundError(Message("report.font"))
 
 
 def cjk_family() -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 from landseg import __version__
 from landseg.checks import require
+from landseg.messages import Message
 from landseg.reporting.blocks import Figure, Report
 from landseg.reporting.figures import Figures
 from landseg.reporting.formatting import plain
@@ -172,13 +173,12 @@ def build_report(
     markdown = Path(markdown_path).absolute() if markdown_path is not None else None
     require(
         output_html.suffix.lower() in (".html", ".htm"),
-        f"The report is HTML: give an output ending in .html, not '{output_html.name}' (print "
-        "it to PDF from a browser; --markdown also writes Markdown).",
+        Message("report.html", name=output_html.name),
     )
     if markdown is not None:
         require(
             markdown.suffix.lower() in (".md", ".markdown"),
-            f"--markdown writes Markdown: give a path ending in .md, not '{markdown.name}'.",
+            Message("report.markdown", name=markdown.name),
         )
     check_output(output_html, overwrite=overwrite)
     if markdown is not None:
@@ -189,20 +189,20 @@ def build_report(
     if isinstance(analysis, dict):
         result = analysis
     elif analysis:
-        report_progress(0.05, "feature-map and gradient analysis")
+        report_progress(0.05, Message("report.analysis"))
         result, note = _run_analysis(run_dir, record, thresholds, device, max_images)
     else:
         note = text("analysis_off")
-    report_progress(0.5, "tables and plots")
+    report_progress(0.5, Message("report.tables"))
     report = assemble_report(
         run_dir, languages=languages, thresholds=thresholds, analysis=result, analysis_note=note
     )
-    report_progress(0.9, "writing")
+    report_progress(0.9, Message("report.writing"))
     with atomic_output(output_html, overwrite=overwrite) as temporary:
         temporary.write_text(render_html(report, languages), encoding="utf-8")
     if markdown is not None:
         _write_markdown(report, languages, markdown, overwrite=overwrite)
-    report_progress(1.0, f"report written to {output_html.name}")
+    report_progress(1.0, Message("report.written", name=output_html.name))
     return output_html
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from landseg.errors import InvalidParameterError
+from landseg.messages import Message
 
 LANGUAGES = {"en": "English", "ja": "日本語"}
 
@@ -61,9 +62,10 @@ def check_languages(languages: Sequence[str] | str) -> tuple[str, ...]:
     supported = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
     unknown = [code for code in codes if code not in LANGUAGES]
     if unknown or not codes:
-        what = f"Unknown report language(s) {', '.join(unknown)}" if unknown else "No language"
         raise InvalidParameterError(
-            f"{what}: the supported languages are {supported}; give one or more, e.g. en,ja."
+            Message("report.languages", languages=", ".join(unknown), supported=supported)
+            if unknown
+            else Message("report.no_language", supported=supported)
         )
     return codes
 

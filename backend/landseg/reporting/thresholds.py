@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from landseg.errors import InvalidParameterError
+from landseg.messages import Message
 from landseg.reporting.analysis import GradientThresholds
 
 KINDS = ("mask", "box")
@@ -73,9 +74,7 @@ def normalise_metric(name: str) -> str:
     kind, _, metric = key.partition(".")
     if kind not in KINDS or metric not in METRICS:
         known = ", ".join(f"{k}.{m}" for k in KINDS for m in METRICS)
-        raise InvalidParameterError(
-            f"Unknown metric '{name}': use one of {known} (map50 and map50-95 mean the mask ones)."
-        )
+        raise InvalidParameterError(Message("report.metric", name=name, known=known))
     return key
 
 
@@ -97,10 +96,7 @@ def parse_milestones(values: Sequence[str]) -> tuple[tuple[str, float], ...]:
     for item in values:
         name, separator, numbers = item.partition("=")
         if not separator or not numbers.strip():
-            raise InvalidParameterError(
-                f"Milestone '{item}' is not understood: write METRIC=VALUE, e.g. map50=0.8 "
-                "or map50-95=80%."
-            )
+            raise InvalidParameterError(Message("report.milestone", item=item))
         metric = normalise_metric(name)
         for number in numbers.split(","):
             raw = number.strip().rstrip("%")
@@ -108,14 +104,11 @@ def parse_milestones(values: Sequence[str]) -> tuple[tuple[str, float], ...]:
                 value = float(raw)
             except ValueError:
                 raise InvalidParameterError(
-                    f"Milestone value '{number.strip()}' in '{item}' is not a number: use e.g. "
-                    "0.8 or 80%."
+                    Message("report.milestone_number", value=number.strip(), item=item)
                 ) from None
             value = value / 100 if value > 1 or number.strip().endswith("%") else value
             if not 0 < value <= 1:
-                raise InvalidParameterError(
-                    f"Milestone value '{number.strip()}' must lie between 0 and 100%."
-                )
+                raise InvalidParameterError(Message("report.milestone_range", value=number.strip()))
             milestones.append((metric, value))
     return tuple(milestones)
 
@@ -140,7 +133,9 @@ def resolve_thresholds(value: ReportThresholds | Mapping[str, Any] | None) -> Re
         unknown = sorted(set(value) - names)
         if unknown:
             raise InvalidParameterError(
-                f"Unknown report threshold(s) {', '.join(unknown)}: use {', '.join(sorted(names))}."
+                Message(
+                    "report.thresholds", unknown=", ".join(unknown), known=", ".join(sorted(names))
+                )
             )
         updates = dict(value)
         if "milestones" in updates:

@@ -18,6 +18,7 @@ import numpy as np
 
 from landseg.errors import InvalidParameterError
 from landseg.inference.confidence import POOLED, SIGNALS, Calibration
+from landseg.messages import Message
 from landseg.review.ranking import errors
 
 MIN_CLASS_POLYGONS = 30
@@ -46,10 +47,7 @@ def signal_frame_columns(frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
     """The signals of a ``--review`` output's polygons, as :class:`Calibration` reads them."""
     missing = [name for name in SIGNALS if name not in frame.columns]
     if missing:
-        raise InvalidParameterError(
-            f"The predictions have no {', '.join(missing)} field: they were made without "
-            "--review (or by an older LandSeg). Segment again with --review, then calibrate."
-        )
+        raise InvalidParameterError(Message("calibration.no_signals", missing=", ".join(missing)))
     return {name: frame[name].to_numpy(dtype=float) for name in SIGNALS}
 
 
@@ -65,8 +63,7 @@ def fit(
     right = np.asarray(right, dtype=bool)
     if (count := len(names)) < MIN_POLYGONS:
         raise InvalidParameterError(
-            f"Only {count} predicted polygons to calibrate on (at least {MIN_POLYGONS} "
-            "are needed): give more labelled tiles or a larger labelled map."
+            Message("calibration.too_few", count=count, min_polygons=MIN_POLYGONS)
         )
     values = np.column_stack([np.asarray(columns[s], dtype=float) for s in SIGNALS])
     centre = np.nan_to_num(np.nanmean(values, axis=0))

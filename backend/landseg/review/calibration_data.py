@@ -30,6 +30,7 @@ from landseg.inference.segmenter import Segmenter
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.vectors import read_vector
 from landseg.io.yolo_dataset import label_path, read_label_polygons
+from landseg.messages import Message
 from landseg.review.calibrate import (
     fit,
     out_of_fold,
@@ -66,10 +67,7 @@ def dataset_outcomes(segmenter: Segmenter, data: str | Path, *, split: str = "va
         dataset = read_dataset(data, convert_into=Path(folder) / "view", splits=(split,))
         images = sorted(dataset.images.get(split, []))
         if not images:
-            raise InvalidParameterError(
-                f"Dataset '{data}' has no {split} images to calibrate on: give a dataset with a "
-                f"{split} split (landseg export-dataset makes one)."
-            )
+            raise InvalidParameterError(Message("calibration.no_images", data=data, split=split))
         frames, rights = [], []
         for k, image in enumerate(images):
             out = Path(folder) / f"tile-{k}.gpkg"
@@ -95,10 +93,7 @@ def map_outcomes(predictions: str | Path, labels: str | Path) -> Outcomes:
     frame, _ = read_vector(predictions, "Predictions", layer="landcover")
     truth, _ = read_vector(labels, "Labels")
     if "class" not in truth.columns:
-        raise InvalidParameterError(
-            f"Labels '{labels}' have no 'class' field: name each polygon's class in a field "
-            "called 'class', spelled as the model's classes."
-        )
+        raise InvalidParameterError(Message("calibration.labels_no_class", labels=labels))
     truth = truth.to_crs(frame.crs) if frame.crs and truth.crs else truth
     x = frame.geometry.centroid.x.to_numpy() if len(frame) else np.empty(0)
     blocks = (x > np.median(x)).astype(int) if len(x) else np.empty(0, dtype=int)
@@ -149,10 +144,7 @@ def calibrate_model(
     (``predictions`` of a ``--review`` run with this model, and its ``labels``), and write the
     model with it to ``output``."""
     if (data is None) == (predictions is None) or (predictions is None) != (labels is None):
-        raise InvalidParameterError(
-            "Give either --data DATASET (labelled tiles) or both --predictions and --labels "
-            "(a --review run's output of a labelled map, and its labels)."
-        )
+        raise InvalidParameterError(Message("calibration.one_source"))
     path = model_file(model)
     check_calibrated_output(path, output, overwrite=overwrite)
     segmenter = load(path, device=device)
@@ -173,7 +165,5 @@ def _require_same_model(predictions: Path, info) -> None:
     if made_by.get("model_sha256") != info.sha256:
         maker = made_by.get("model_name", "?")
         raise InvalidParameterError(
-            f"Predictions '{predictions}' were made by model '{maker}', "
-            f"not by '{info.name}' (their checksums differ): segment the map with this model "
-            "and --review, then calibrate."
+            Message("calibration.other_model", predictions=predictions, maker=maker, name=info.name)
         )

@@ -18,7 +18,8 @@ import numpy as np
 import shapely
 
 from landseg.errors import VectorReadError
-from landseg.io.vectors import CRS_FIX, read_vector, repair_polygons
+from landseg.io.vectors import read_vector, repair_polygons
+from landseg.messages import Message
 from landseg.spelling import is_blank, unify_spellings
 
 STATUS_FIELD = "review_status"
@@ -44,19 +45,13 @@ def read_reviewed(path: str | Path, *, layer: str | None = None) -> Reviewed:
     """
     frame, name = read_vector(path, "Reviewed layer", layer=layer)
     if STATUS_FIELD not in frame.columns:
-        raise VectorReadError(
-            f"{name} has no '{STATUS_FIELD}' field: review it in QGIS first (LandSeg's review "
-            "panel), or give a layer of labels with --labels."
-        )
+        raise VectorReadError(Message("review.no_status", layer=name))
     if frame.crs is None:
-        raise VectorReadError(f"{name} has no CRS: {CRS_FIX}.")
+        raise VectorReadError(Message("vector.no_crs", layer=name))
     status = frame[STATUS_FIELD].fillna("").astype(str).str.strip().str.lower()
     reviewed = frame[status.isin(EXTENT_STATUSES)]
     if reviewed.empty:
-        raise VectorReadError(
-            f"{name} has no reviewed feature yet: accept, reject or correct some in the review "
-            "panel, then export."
-        )
+        raise VectorReadError(Message("review.nothing_reviewed", layer=name))
     geometries, _ = repair_polygons(np.asarray(reviewed.geometry.array, dtype=object))
     extent = shapely.union_all(geometries[~shapely.is_empty(geometries)])
     labels = reviewed[status[reviewed.index].isin(LABEL_STATUSES)]
@@ -75,10 +70,6 @@ def _classes(labels: gpd.GeoDataFrame, name: str) -> np.ndarray:
     chosen = reviewed.where(~is_blank(reviewed), given)
     unclassed = int(is_blank(chosen).sum())
     if unclassed:
-        raise VectorReadError(
-            f"{name}: {unclassed} accepted or corrected features have no "
-            f"class: give each a class ('{CLASS_FIELD}', the review panel's class keys), then "
-            "export again."
-        )
+        raise VectorReadError(Message("reviewed.unclassed", layer=name, count=unclassed))
     model_classes = dict.fromkeys(given[~is_blank(given)].astype(str).str.strip())
     return unify_spellings(chosen.astype(str).str.strip(), list(model_classes), name=name)

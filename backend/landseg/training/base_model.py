@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from landseg.errors import InvalidParameterError, LandSegWarning
+from landseg.messages import Message
 from landseg.spelling import look_alike_hint, unify_spellings
 
 MATCHED_NAME = "base-matched.pt"
@@ -35,18 +36,14 @@ def dataset_names_for_base(
     if unknown:
         classes = ", ".join(class_names)
         raise InvalidParameterError(
-            f"--class-map renames {unknown}, which the dataset does not have (its classes: "
-            f"{classes}): name the dataset's classes on the left of each '='."
+            Message("train.class_map_unknown", unknown=unknown, classes=classes)
         )
     names = [class_map.get(name, name) for name in class_names]
     base_names = _class_names(_checkpoint(base_model)[1]) if base_model.endswith(".pt") else []
     names = list(unify_spellings(names, base_names, name="The dataset"))
     if len(set(names)) < len(names):
         classes = ", ".join(names)
-        raise InvalidParameterError(
-            f"The dataset's classes would be {classes}, two of them of one name: give each "
-            "class its own name in --class-map."
-        )
+        raise InvalidParameterError(Message("train.class_map_duplicate", classes=classes))
     return names
 
 
@@ -67,13 +64,7 @@ def matched_base_model(
         return base_model
     name = Path(base_model).name
     if sorted(base_names) != sorted(class_names):
-        _note(
-            messages,
-            f"Base model '{name}' has {len(base_names)} classes ({', '.join(base_names)}); the "
-            f"dataset has {len(class_names)} ({', '.join(class_names)}). Its classification "
-            "head learns the dataset's classes anew; the backbone and neck keep their training."
-            + _same_classes_hint(class_names, base_names),
-        )
+        _note(messages, _new_head_message(name, base_names, class_names))
         return base_model
     _reorder_head(model, [base_names.index(n) for n in class_names])
     model.names = dict(enumerate(class_names))
@@ -84,16 +75,25 @@ def matched_base_model(
     torch.save(checkpoint, matched)
     _note(
         messages,
-        f"Base model '{name}' lists the dataset's classes in another order: its classification "
-        "head was reordered to match them by name.",
+        Message("train.base_reordered", name=name),
     )
     return str(matched)
 
 
-def _same_classes_hint(class_names: list[str], base_names: list[str]) -> str:
-    """How to keep what the base model learnt, where dataset names look like its names."""
+def _new_head_message(name: str, base_names: list[str], class_names: list[str]) -> Message:
+    """The base model gets a new head; how to keep what it learnt, where the dataset's names
+    look like its names."""
     hint = look_alike_hint([n for n in class_names if n not in base_names], base_names)
-    return f" If they are its classes spelled another way, train with {hint}." if hint else ""
+    counts = {
+        "name": name,
+        "base_count": len(base_names),
+        "base_classes": ", ".join(base_names),
+        "count": len(class_names),
+        "classes": ", ".join(class_names),
+    }
+    if hint:
+        return Message("train.base_new_head_look_alike", **counts, hint=hint)
+    return Message("train.base_new_head", **counts)
 
 
 def _reorder_head(model: Any, order: list[int]) -> None:

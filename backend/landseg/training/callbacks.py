@@ -7,6 +7,7 @@ from typing import Any
 
 from landseg.errors import Cancelled
 from landseg.evaluation.tiles import metrics_to_dict
+from landseg.messages import Message
 from landseg.training.record import RunRecord
 
 
@@ -118,7 +119,7 @@ class Callbacks:
                 None if used is None else [round(float(w), 6) for w in used.flatten()]
             )
         if self.cancel is not None and self.cancel.is_set():
-            raise Cancelled("Training was cancelled; resume it with landseg train --resume.")
+            raise Cancelled(Message("train.cancelled"))
 
     def on_train_epoch_end(self, trainer: Any) -> None:
         self.epoch_pending = True
@@ -141,6 +142,11 @@ class Callbacks:
         if self.progress:
             self.progress(
                 global_epoch / self.epochs_total,
-                f"epoch {global_epoch}/{self.epochs_total} ({self.phase}): "
-                f"mask mAP50 {entry['mask']['map50']:.3f}",
+                Message(
+                    "train.epoch",
+                    done=global_epoch,
+                    total=self.epochs_total,
+                    phase=self.phase,
+                    map50=format(entry["mask"]["map50"], ".3f"),
+                ),
             )

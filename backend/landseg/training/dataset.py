@@ -37,12 +37,12 @@ from landseg.io.rasters import (
     with_crs,
 )
 from landseg.io.vectors import (
-    CRS_FIX,
     area_of_interest,
     read_vector,
     repair_polygons,
     require_polygons,
 )
+from landseg.messages import Message
 from landseg.review.reviewed import read_reviewed
 from landseg.spelling import is_blank, unify_spellings
 from landseg.training.split import blocked_split, default_block_px, kept_part
@@ -105,27 +105,22 @@ def read_labels(
     frame, name = read_vector(path, "Label layer", layer=layer)
     require_polygons(frame, name)
     if frame.crs is None:
-        raise VectorReadError(f"{name} has no CRS: {CRS_FIX}.")
+        raise VectorReadError(Message("vector.no_crs", layer=name))
     if class_value is not None:
         classes = np.full(len(frame), class_value, dtype=object)
     elif class_field not in frame.columns:
         fields = ", ".join(c for c in frame.columns if c != frame.geometry.name) or "none"
         raise VectorReadError(
-            f"{name} has no field '{class_field}' (fields: {fields}): choose the "
-            "field that holds the class, or give one class for all features."
+            Message("dataset.no_class_field", layer=name, field=class_field, fields=fields)
         )
     else:
         values = frame[class_field]
         unset = is_blank(values).to_numpy()
         if unset.all():
-            raise VectorReadError(
-                f"{name}: field '{class_field}' is empty in every feature: choose the field "
-                "that holds the class, or give one class for all features."
-            )
+            raise VectorReadError(Message("dataset.empty_field", layer=name, field=class_field))
         if unset.any():
             warnings.warn(
-                f"{name}: {int(unset.sum())} features have no '{class_field}' value and were "
-                "left out: fill in their class to use them.",
+                Message("dataset.unclassed", layer=name, count=int(unset.sum()), field=class_field),
                 LandSegWarning,
                 stacklevel=3,
             )
@@ -228,7 +223,7 @@ def _check_options(
     val_fraction: float,
     block_size_px: int | None,
 ) -> None:
-    require(len(rasters) > 0, "No raster given: give the raster(s) the labels were drawn on.")
+    require(len(rasters) > 0, Message("dataset.no_raster"))
     validate_tiling(tile_size_px, overlap_px)
     check_fraction(min_fragment, "--min-fragment", example=0.2)
     check_positive(empty_ratio, "--empty-ratio", example=0.1, zero_ok=True)
@@ -246,8 +241,12 @@ def _class_list(
     messages = []
     if unknown:
         messages.append(
-            f"Label values {sorted(unknown)} are not among the classes {names}: those "
-            f"{sum(unknown.values())} polygons were not exported (map them with a class mapping)."
+            Message(
+                "dataset.unknown_labels",
+                values=sorted(unknown),
+                classes=names,
+                count=sum(unknown.values()),
+            )
         )
     return names, unknown, messages
 
@@ -316,7 +315,7 @@ def export_dataset(
     out = Path(out_dir).absolute()
     require(
         (labels_path is None) != (reviewed is None),
-        "Give either labelled polygons (--labels) or a reviewed layer (--reviewed), not both.",
+        Message("dataset.labels_or_reviewed"),
     )
     sources = [labels_path or reviewed, *([aoi] if isinstance(aoi, str | Path) else [])]
     folder = {"overwrite": overwrite, "kind": "dataset", "inputs": [*rasters, *sources]}
@@ -369,18 +368,14 @@ def export_dataset(
         if tally.tiles["train"] + tally.tiles["val"] == 0:
             raise VectorReadError(_nothing_to_export(names, tally))
         if tally.tiles["val"] == 0 and val_fraction > 0:
-            raise InvalidParameterError(
-                f"The split left no validation tile ({tally.tiles['train']} train tiles): "
-                "label a larger area, or give smaller blocks (--block-size) so that some "
-                "fall to validation."
-            )
+            raise InvalidParameterError(Message("split.no_validation", count=tally.tiles["train"]))
         stats = _stats(plan, tally, labels, unknown, rasters, messages)
         stats.review = review_info
         _write_description(staging, stats)
     for message in stats.warnings:
         warnings.warn(message, LandSegWarning, stacklevel=2)
     if progress is not None:
-        progress(1.0, f"Dataset written to {out}")
+        progress(1.0, Message("dataset.written", path=out))
     return stats
 
 
@@ -393,23 +388,22 @@ def _square_pixel_m(raster, crs: str | None) -> float:
             return (width + height) / 2
         utm, side = utm_code(CRS.from_user_input(src.crs), src.bounds), f"{min(width, height):.3g}"
     raise InvalidParameterError(
-        f"Raster '{raster}' has pixels of {width:.3g} m x {height:.3g} m on the ground (its CRS "
-        "is not a metric one there), so its tiles would squash every shape: reproject it to a "
-        f"metric CRS first (gdalwarp -t_srs {utm} -tr {side} {side}), then export."
+        Message(
+            "dataset.squashed_pixels",
+            raster=raster,
+            width=format(width, ".3g"),
+            height=format(height, ".3g"),
+            utm=utm,
+            side=side,
+        )
     )
 
 
-def _nothing_to_export(names: list[str], tally: _Tally) -> str:
+def _nothing_to_export(names: list[str], tally: _Tally) -> Message:
     """Why no tile was written, in the user's terms."""
     if tally.tiles["nodata_skipped"]:
-        return (
-            "Every tile under the labels is nodata in the raster(s): check that the rasters "
-            "hold imagery where the labels are."
-        )
-    return (
-        f"No labelled polygon of the classes {names} overlaps the raster(s): check that the "
-        "labels belong to these rasters (CRS, extent) and the class field."
-    )
+        return Message("dataset.all_nodata")
+    return Message("dataset.nothing_overlaps", classes=names)
 
 
 def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, report, cancel):
@@ -426,9 +420,12 @@ def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, r
         stem, empty, written = Path(raster).stem, [], []
         for k, spec in enumerate(specs):
             if cancel is not None and cancel.is_set():
-                raise Cancelled("Dataset export was cancelled; nothing was kept.")
+                raise Cancelled(Message("dataset.cancelled"))
             if k % 16 == 0:
-                report(k / len(specs), f"{Path(raster).name}: tile {k + 1}/{len(specs)}")
+                report(
+                    k / len(specs),
+                    Message("dataset.tile", raster=Path(raster).name, done=k + 1, total=len(specs)),
+                )
             side = "val" if spec.index in val else "train" if spec.index in train else None
             if side is None:
                 continue
@@ -495,7 +492,7 @@ def _stats(plan: _Plan, tally: _Tally, labels, unknown, rasters, messages) -> Da
     names = plan.class_names
     totals = {n: tally.counts["train"][n] + tally.counts["val"][n] for n in names}
     messages = messages + [
-        f"Class '{name}' has no instances: its weight is capped at {WEIGHT_CAP}."
+        Message("dataset.no_instances", name=name, cap=WEIGHT_CAP)
         for name, n in totals.items()
         if n == 0
     ]
@@ -524,15 +521,15 @@ def _stats(plan: _Plan, tally: _Tally, labels, unknown, rasters, messages) -> Da
     )
 
 
-def _left_out_message(tally: _Tally) -> str:
+def _left_out_message(tally: _Tally) -> Message:
     """Which labelled outlines no tile holds, and why."""
     outlines = tally.outlines
-    left, total, area = int(outlines["left_out"]), int(outlines["total"]), outlines["left_out_m2"]
-    nodata = tally.tiles["nodata_skipped"]
-    return (
-        f"{left} of {total} labelled outlines ({area:g} m²) are in no exported tile: they lie "
-        f"in tiles that held only nodata ({nodata}), or are fragments smaller than "
-        "--min-fragment of their polygon. Check the raster under them."
+    return Message(
+        "dataset.outlines_left_out",
+        left=int(outlines["left_out"]),
+        total=int(outlines["total"]),
+        area=f"{outlines['left_out_m2']:g}",
+        nodata=tally.tiles["nodata_skipped"],
     )
 
 
@@ -556,7 +553,7 @@ def _write_tile(src, spec, bands, scaling, found, out, side, stem, extent=None) 
     name = f"{stem}_r{int(spec.window.row_off)}_c{int(spec.window.col_off)}"
     image_path = out / "images" / side / f"{name}.png"
     if not cv2.imwrite(str(image_path), read.tile.image[..., ::-1]):
-        raise OSError(f"could not write {image_path.name} (disk full?)")
+        raise OSError(Message("output.disk_full", name=image_path.name))
     size = float(spec.window.width)
     lines = [
         f"{class_id} " + " ".join(f"{v:.6f}" for v in np.clip(ring / size, 0, 1).ravel())

@@ -21,6 +21,7 @@ from landseg.errors import LandSegWarning
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.folders import atomic_folder, check_replaceable_folder
 from landseg.io.yolo_dataset import YoloDataset, label_path
+from landseg.messages import Message
 from landseg.training.dataset import balanced_class_weights
 
 ROBOFLOW_MARK = ".rf."  # Roboflow names versions of an image SOURCE_ext.rf.HASH.ext
@@ -53,7 +54,7 @@ def warn_of_problems(inspection: DatasetInspection) -> None:
         warnings.warn(message, LandSegWarning, stacklevel=2)
 
 
-def problems(inspection: DatasetInspection) -> list[str]:
+def problems(inspection: DatasetInspection) -> list[Message]:
     """What would mislead or waste training, one line each, with what to do."""
     found = []
     if inspection.same_source_across_splits:
@@ -63,28 +64,17 @@ def problems(inspection: DatasetInspection) -> list[str]:
     if inspection.same_content_across_splits:
         groups = inspection.same_content_across_splits
         count, example = len(groups), Path(groups[0][0]).name
-        found.append(
-            f"{count} image(s) are byte for byte in more than one split (e.g. {example}): they "
-            "are scored on what the model learnt; regroup the splits (landseg inspect-dataset "
-            "--regroup-splits FOLDER)."
-        )
+        found.append(Message("inspect.same_content", count=count, example=example))
     if inspection.labels_without_images:
         orphans = inspection.labels_without_images
         count, example = len(orphans), Path(orphans[0]).name
-        found.append(
-            f"{count} label file(s) have no image (e.g. {example}) and are not used: add their "
-            "images, or delete them."
-        )
+        found.append(Message("inspect.orphan_labels", count=count, example=example))
     return found
 
 
-def leak_message(count: int, example: str) -> str:
+def leak_message(count: int, example: str) -> Message:
     """Versions of source images in more than one split."""
-    return (
-        f"{count} source image(s) have augmented versions in more than one split (e.g. "
-        f"{example}): every validation figure is inflated; put all versions of a source in "
-        "one split with landseg inspect-dataset DATA --regroup-splits FOLDER."
-    )
+    return Message("inspect.leak", count=count, example=example)
 
 
 def source_name(image: Path) -> str:

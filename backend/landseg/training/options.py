@@ -10,6 +10,7 @@ from typing import Any
 from landseg import defaults
 from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import InvalidParameterError, ModelLoadError
+from landseg.messages import Message
 from landseg.schema import device_option, option
 
 # Augmentation at strength 1.0; `augment` scales these, the continued phase halves them.
@@ -181,19 +182,25 @@ def resolve_class_weights(
             option = [float(v) for v in option.split(",")]
         except ValueError:
             raise InvalidParameterError(
-                f"Class weights '{option}' are not understood: use balanced, none, or one "
-                f"number per class ({len(class_names)}: {', '.join(class_names)})."
+                Message(
+                    "train.weights_unknown",
+                    option=option,
+                    count=len(class_names),
+                    classes=", ".join(class_names),
+                )
             ) from None
     weights = [float(v) for v in option]
     if len(weights) != len(class_names):
         raise InvalidParameterError(
-            f"{len(weights)} class weights were given but the dataset has {len(class_names)} "
-            f"classes ({', '.join(class_names)}): give one weight per class, in that order."
+            Message(
+                "train.weights_count",
+                weights=len(weights),
+                count=len(class_names),
+                classes=", ".join(class_names),
+            )
         )
     if any(w < 0 for w in weights) or not any(w > 0 for w in weights):
-        raise InvalidParameterError(
-            f"Class weights {weights} must not be negative, and at least one must be above 0."
-        )
+        raise InvalidParameterError(Message("train.weights_negative", weights=weights))
     return weights
 
 
@@ -211,13 +218,13 @@ def check_options(options: TrainOptions) -> None:
     if options.imgsz is not None:
         require(
             options.imgsz >= 32 and options.imgsz % 32 == 0,
-            f"Image size {options.imgsz} must be a multiple of 32 (e.g. 512 or 640).",
+            Message("train.image_size", size=options.imgsz),
         )
     require(
         options.epochs >= 1 and options.continue_epochs >= 0,
-        "Epochs must be at least 1 (continued epochs at least 0).",
+        Message("train.epochs"),
     )
-    require(options.batch >= 1, f"Batch {options.batch} must be at least 1 image: use e.g. 8.")
+    require(options.batch >= 1, Message("train.batch", batch=options.batch))
     check_positive(options.lr0, "Learning rate", example=defaults.LEARNING_RATE)
     check_positive(options.continue_lr, "Continued learning rate", example=defaults.CONTINUE_LR)
     check_positive(options.lrf, "Final learning rate fraction", example=0.1)
@@ -229,7 +236,7 @@ def check_options(options: TrainOptions) -> None:
     check_positive(options.loader_workers, "Loader workers", example=2, zero_ok=True)
     require(
         options.copy_paste_mode in ("flip", "mixup"),
-        f"Copy-paste mode '{options.copy_paste_mode}' is not flip or mixup.",
+        Message("train.copy_paste_mode", mode=options.copy_paste_mode),
     )
     training_devices(options.device, options.batch)
     _check_base_model(options.base_model)
@@ -264,17 +271,13 @@ def _check_base_model(base: str) -> None:
             config = {}
         require(
             "-seg" in Path(base).stem and bool(config),
-            f"Base model '{base}' is not a segmentation model configuration ultralytics knows: "
-            "give e.g. yolov8n-seg.yaml, or a -seg .pt file to fine-tune.",
+            Message("train.base_config", name=base),
         )
         return
     if is_published(base) and not Path(base).is_file():
         return
     if not Path(base).is_file():
-        raise ModelLoadError(
-            f"Base model '{base}' does not exist: give a .pt file, or a model .yaml such as "
-            "yolov8n-seg.yaml to start from scratch."
-        )
+        raise ModelLoadError(Message("train.base_missing", name=base))
     from landseg.inference.runtimes.loading import load
 
     load(base, device="cpu", runtime="ultralytics")  # refuses corrupt and detection models
@@ -288,8 +291,12 @@ def training_devices(device: str, batch: int) -> list[str]:
     gpus = len(devices)
     if gpus > 1 and (batch < 1 or batch % gpus):
         raise InvalidParameterError(
-            f"Batch {batch} cannot be split evenly over {gpus} GPUs ('{device}'): multi-GPU "
-            f"training gives each GPU batch / {gpus} images, so give a multiple of {gpus}, "
-            f"e.g. --batch {gpus * max(1, batch // gpus)}."
+            Message(
+                "train.batch_gpus",
+                batch=batch,
+                gpus=gpus,
+                device=device,
+                suggestion=gpus * max(1, batch // gpus),
+            )
         )
     return devices

@@ -22,6 +22,7 @@ from pathlib import Path
 from landseg.errors import ModelLoadError
 from landseg.inference.runtimes.model_files import file_sha256
 from landseg.io.atomic import atomic_output
+from landseg.messages import Message
 
 PUBLISHED = tuple(f"{family}{size}-seg.pt" for family in ("yolov8", "yolo11") for size in "nsmlx")
 URL_VARIABLE = "LANDSEG_WEIGHTS_URL"
@@ -63,7 +64,7 @@ def published_weights(name: str, say: Callable[[str], None] | None = None) -> Pa
     if not target.is_file():
         url = weights_url(name)
         if say is not None:
-            say(f"Downloading base model {name} (once) from {url} to {target}")
+            say(Message("weights.download", name=name, url=url, path=target))
         _download(url, target)
     _check_unchanged(target)
     return target
@@ -82,11 +83,10 @@ def _download(url: str, target: Path) -> None:
                 expected = response.headers.get("Content-Length")
             received = temporary.stat().st_size
             if expected is not None and received != int(expected):
-                raise OSError(f"received {received} of {expected} bytes")
+                raise OSError(Message("weights.short", received=received, expected=expected))
     except (OSError, ValueError, http.client.HTTPException) as error:
         raise ModelLoadError(
-            f"Base model '{target.name}' could not be downloaded ({_reason(error)}): on a "
-            f"machine with internet, fetch {url} and put it at {target}, then run again."
+            Message("weights.offline", name=target.name, cause=_reason(error), url=url, path=target)
         ) from None
 
 
@@ -110,10 +110,7 @@ def _check_unchanged(path: Path) -> None:
     except (OSError, ValueError):
         recorded = None
     if not isinstance(recorded, dict) or {k: recorded.get(k) for k in found} != found:
-        raise ModelLoadError(
-            f"The cached base model '{path}' is not the file first recorded in '{record}' (its "
-            "size or SHA-256 changed): delete both files to download it again."
-        )
+        raise ModelLoadError(Message("weights.changed", path=path, record=record))
 
 
 def _check_checkpoint(path: Path) -> None:
@@ -124,8 +121,5 @@ def _check_checkpoint(path: Path) -> None:
                 return
     except (OSError, zipfile.BadZipFile):
         pass
-    raise ModelLoadError(
-        f"The cached base model '{path}' is not a PyTorch checkpoint ({path.stat().st_size} "
-        f"bytes): delete it and run again to download it, or put the file from "
-        f"{weights_url(path.name)} there."
-    )
+    size, url = path.stat().st_size, weights_url(path.name)
+    raise ModelLoadError(Message("pretrained.not_checkpoint", path=path, size=size, url=url))

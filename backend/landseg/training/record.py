@@ -13,6 +13,7 @@ from typing import Any
 
 from landseg.errors import RunRecordError, RunRecordNotFoundError
 from landseg.io.folders import record_folder
+from landseg.messages import Message
 
 RUN_KIND = "run"  # what a run folder's marker says
 RECORD_NAME = "record.json"
@@ -30,27 +31,15 @@ def load_record(run_dir: str | Path) -> dict[str, Any]:
     folder = Path(run_dir)
     path = folder / RECORD_NAME
     if not folder.is_dir():
-        raise RunRecordNotFoundError(
-            f"Run folder '{folder}' does not exist: give the folder landseg train wrote "
-            "(its -o/--output)."
-        )
+        raise RunRecordNotFoundError(Message("record.no_folder", folder=folder))
     if not path.is_file():
-        raise RunRecordNotFoundError(
-            f"'{folder}' holds no training run ({RECORD_NAME} is missing): give the folder "
-            "landseg train wrote, which contains record.json, epochs.csv and best.pt."
-        )
+        raise RunRecordNotFoundError(Message("record.no_record", folder=folder))
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise RunRecordError(
-            f"'{path}' is not valid JSON ({error}): the file is damaged; restore it or "
-            "re-run the training."
-        ) from None
+        raise RunRecordError(Message("record.bad_json", path=path, error=error)) from None
     if not isinstance(record, dict) or not isinstance(record.get("epochs", []), list):
-        raise RunRecordError(
-            f"'{path}' is not a LandSeg run record (no 'epochs' list): give the record.json "
-            "that landseg train wrote."
-        )
+        raise RunRecordError(Message("record.not_record", path=path))
     return record
 
 

@@ -38,6 +38,7 @@ from landseg.io.atomic import hidden_sibling
 from landseg.io.coco_dataset import read_dataset
 from landseg.io.folders import check_replaceable_folder, foreign_entries, record_folder, swap_in
 from landseg.io.yolo_dataset import YoloDataset, renamed, write_view
+from landseg.messages import Message
 from landseg.review.calibration_data import calibration_of, dataset_outcomes
 from landseg.training.base_model import dataset_names_for_base, matched_base_model
 from landseg.training.callbacks import Callbacks, recover_epochs
@@ -190,10 +191,7 @@ def train(
         if not record.content["epochs"]:  # nothing learnt: leave no folder in the way
             shutil.rmtree(run_dir, ignore_errors=True)
         elif replacing and isinstance(error, Cancelled):
-            raise Cancelled(
-                f"Training was interrupted; '{target}' is kept as it was until the new run "
-                f"completes: resume that with landseg train --resume {run_dir}"
-            ) from None
+            raise Cancelled(Message("train.interrupted_kept", path=target, run=run_dir)) from None
         raise
 
 
@@ -236,7 +234,7 @@ def resume(
     require_training("landseg train --resume")
     record = RunRecord.load(Path(run_dir).absolute())
     if all(p["status"] == "complete" for p in record.content["phases"]) and record.content["final"]:
-        raise InvalidParameterError(f"Run '{run_dir}' is already complete: nothing to resume.")
+        raise InvalidParameterError(Message("train.complete", run=run_dir))
     return _run_phases(record, progress=progress, cancel=cancel, resume=True)
 
 
@@ -294,7 +292,7 @@ def _run_phases(record: RunRecord, *, progress, cancel, resume: bool) -> Path:
             phase["interruption"] = type(error).__name__
             record.save()
             if isinstance(error, KeyboardInterrupt):
-                raise Cancelled("Training was interrupted; resume it with --resume.") from None
+                raise Cancelled(Message("train.interrupted")) from None
             raise
         phase["status"] = "complete"
         phase["finished_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

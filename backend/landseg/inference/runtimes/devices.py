@@ -10,7 +10,8 @@ from pathlib import Path
 
 from landseg import defaults
 from landseg.errors import DeviceUnavailableError, InvalidParameterError, LandSegWarning
-from landseg.extras import TRAIN_EXTRA, has_training
+from landseg.extras import has_training
+from landseg.messages import Message
 
 
 def gpu_present() -> bool:
@@ -28,13 +29,9 @@ def _cpu_without_gpu_runtime(device: str) -> str:
     """``cpu`` for ``auto`` on an installation without PyTorch, said once; a GPU asked for by
     name is refused rather than quietly run on the CPU."""
     if device.strip().lower() != "auto":
-        raise DeviceUnavailableError(
-            f"Device '{device}' needs PyTorch with CUDA, which this installation does not "
-            f"have: {TRAIN_EXTRA}, or use --device cpu."
-        )
+        raise DeviceUnavailableError(Message("devices.no_gpu_runtime", device=device))
     warnings.warn(
-        "An NVIDIA GPU is present, but this installation has no GPU runtime: segmenting on the "
-        f"CPU. To use the GPU: {TRAIN_EXTRA}.",
+        Message("devices.gpu_unused"),
         LandSegWarning,
         stacklevel=3,
     )
@@ -60,9 +57,7 @@ def resolve_device(device: str = defaults.DEVICE) -> str:
         if torch.backends.mps.is_available():
             return "mps"
         if requested == "mps":
-            raise DeviceUnavailableError(
-                "Device 'mps' was requested but torch sees no Apple GPU: use --device auto."
-            )
+            raise DeviceUnavailableError(Message("device.no_mps"))
         return "cpu"
     if requested == "cuda":
         index = 0
@@ -71,13 +66,13 @@ def resolve_device(device: str = defaults.DEVICE) -> str:
     elif requested.isdigit():
         index = int(requested)
     else:
-        raise InvalidParameterError(f"Unknown device '{device}': use auto, cpu, cuda or cuda:N.")
+        raise InvalidParameterError(Message("device.unknown", device=device))
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if index >= count:
-        found = f"{count} CUDA GPU(s)" if count else "no CUDA GPU"
         raise DeviceUnavailableError(
-            f"Device '{device}' was requested but torch sees {found} on this machine: "
-            "use --device auto or --device cpu."
+            Message("device.too_few", device=device, count=count)
+            if count
+            else Message("device.no_cuda", device=device)
         )
     return f"cuda:{index}"
 
@@ -97,25 +92,20 @@ def resolve_devices(device: str = defaults.DEVICE) -> list[str]:
         return [resolve_device(device)]
     indices = [part.removeprefix("cuda:") for part in parts]
     if not all(index.isdigit() for index in indices):
-        raise InvalidParameterError(
-            f"Device list '{device}' may only name CUDA GPUs: give their indices, e.g. 0,1 or "
-            "cuda:0,cuda:1 (or one device: auto, cpu, cuda:N)."
-        )
+        raise InvalidParameterError(Message("device.list_cuda_only", device=device))
     numbers = [int(index) for index in indices]
     if len(set(numbers)) != len(numbers):
-        raise InvalidParameterError(
-            f"Device list '{device}' names a GPU more than once: name each GPU once, e.g. 0,1."
-        )
+        raise InvalidParameterError(Message("device.list_repeated", device=device))
     import torch
 
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     missing = [n for n in numbers if n >= count]
     if missing:
-        found = f"{count} CUDA GPU(s) (indices 0 to {count - 1})" if count else "no CUDA GPU"
+        gpus = ", ".join(map(str, missing))
         raise DeviceUnavailableError(
-            f"GPU(s) {', '.join(map(str, missing))} of device list '{device}' were requested "
-            f"but torch sees {found} on this machine: list only GPUs it has, or use --device "
-            "auto."
+            Message("device.list_missing", gpus=gpus, device=device, count=count, last=count - 1)
+            if count
+            else Message("device.list_no_cuda", gpus=gpus, device=device)
         )
     return [f"cuda:{n}" for n in numbers]
 

@@ -27,6 +27,7 @@ from landseg.inference.runtimes.model_files import (
 )
 from landseg.inference.runtimes.ultralytics_runtime import UltralyticsSegmenter, read_model
 from landseg.inference.segmenter import Segmenter
+from landseg.messages import Message
 
 RUNTIMES = ("auto", "onnx", "torch", "ultralytics")
 MAX_KEPT_MODELS = 2  # segmenters kept loaded at once (each can hold hundreds of MB on a GPU)
@@ -97,7 +98,8 @@ def load(
     _kept.segmenters.move_to_end(key)
     segmenter = _kept.segmenters[key]
     if expected_classes is not None:
-        check_model_classes(f"Model '{model_path.name}'", segmenter.class_names, expected_classes)
+        named = Message("model.named", name=model_path.name)
+        check_model_classes(named, segmenter.class_names, expected_classes)
     return segmenter
 
 
@@ -119,8 +121,8 @@ def _load(
         yolo, info = read_model(model_path)
         segmenter = UltralyticsSegmenter(yolo, info, device=resolved, **options)
     if expected_classes is not None:
-        name = f"Model '{model_path.name}'"
-        check_model_classes(name, segmenter.class_names, expected_classes)
+        named = Message("model.named", name=model_path.name)
+        check_model_classes(named, segmenter.class_names, expected_classes)
     return segmenter
 
 
@@ -139,17 +141,10 @@ def model_file(path: str | Path | None) -> Path:
     else:
         model_path = Path(path)
     if not model_path.is_file():
-        hint = (
-            "the shipped default model is missing from this installation: reinstall LandSeg"
-            if path is None
-            else "check the path, or leave the model option out to use the shipped default"
-        )
-        raise ModelLoadError(f"Model file '{model_path}' does not exist: {hint}.")
+        key = "model.default_missing" if path is None else "model.missing"
+        raise ModelLoadError(Message(key, path=model_path))
     if model_path.suffix.lower() not in (".pt", ".onnx"):
-        raise ModelLoadError(
-            f"Model file '{model_path}' is not a .pt or .onnx file: give an ultralytics "
-            "YOLOv8/11-seg model (.pt) or its ONNX export."
-        )
+        raise ModelLoadError(Message("model.suffix", path=model_path))
     if model_path.suffix.lower() == ".pt":
         require_pytorch_model_support(str(path))
     return model_path
@@ -167,8 +162,12 @@ def model_info(model_path: Path) -> ModelInfo:
         return read_onnx_info(model_path)
     except Exception as error:
         raise ModelLoadError(
-            f"Model file '{model_path}' could not be read ({type(error).__name__}: "
-            f"{str(error).strip()[:150]}): give an ultralytics YOLOv8/11-seg .pt or .onnx file."
+            Message(
+                "model.unreadable",
+                path=model_path,
+                error_type=type(error).__name__,
+                cause=str(error).strip()[:150],
+            )
         ) from None
 
 
@@ -180,15 +179,15 @@ def choose_runtime(runtime: str, device: str, model_path: Path) -> str:
     """
     runtime = runtime.strip().lower()
     if runtime not in RUNTIMES:
-        raise InvalidParameterError(f"Unknown runtime '{runtime}': use {', '.join(RUNTIMES)}.")
+        raise InvalidParameterError(
+            Message("model.runtime_unknown", runtime=runtime, runtimes=", ".join(RUNTIMES))
+        )
     is_onnx = model_path.suffix.lower() == ".onnx"
     wants_gpu = device.strip().lower() != "cpu" and (
         device.strip().lower() != "auto" or gpu_present()
     )
     if runtime == "torch" and is_onnx:
-        raise InvalidParameterError(
-            f"'{model_path.name}' is an ONNX model: run it with --runtime onnx (or auto)."
-        )
+        raise InvalidParameterError(Message("model.onnx_runtime", name=model_path.name))
     chosen = runtime if runtime != "auto" else ("onnx" if is_onnx or not wants_gpu else "torch")
     if chosen == "onnx" and wants_gpu and device.strip().lower() != "auto":
         _check_onnx_gpu(model_path, asked_onnx=runtime == "onnx")
@@ -202,15 +201,8 @@ def _check_onnx_gpu(model_path: Path, *, asked_onnx: bool) -> None:
     if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
         return
     if asked_onnx:
-        raise InvalidParameterError(
-            "--runtime onnx runs on the CPU here (onnxruntime-gpu is not installed): use "
-            "--runtime torch (or auto) for the GPU, or --device cpu."
-        )
-    raise InvalidParameterError(
-        f"'{model_path.name}' is an ONNX model, and ONNX Runtime here has no GPU "
-        "(onnxruntime-gpu is not installed): use --device cpu, or the model's .pt file for "
-        "the GPU."
-    )
+        raise InvalidParameterError(Message("model.onnx_cpu"))
+    raise InvalidParameterError(Message("runtime.onnx_model_no_gpu", name=model_path.name))
 
 
 def check_model_classes(model: str, known: Sequence[str], expected: Sequence[str]) -> None:
@@ -218,6 +210,5 @@ def check_model_classes(model: str, known: Sequence[str], expected: Sequence[str
     missing = [name for name in expected if name not in known]
     if missing:
         raise ModelLoadError(
-            f"{model} does not know the classes {missing} (it knows {list(known)}): choose a "
-            "model trained for them, or fine-tune one with landseg train."
+            Message("model.classes", model=model, missing=missing, known=list(known))
         )

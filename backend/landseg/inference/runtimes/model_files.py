@@ -19,6 +19,7 @@ import numpy as np
 from landseg import defaults
 from landseg.errors import InvalidParameterError
 from landseg.extras import importable, require_training
+from landseg.messages import Message
 
 METADATA_KEY = "landseg"  # key in a .pt checkpoint and in ONNX metadata_props
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "data" / "landseg-default-seg.pt"
@@ -126,12 +127,12 @@ def check_calibrated_output(model: Path, output: Path, *, overwrite: bool) -> No
 
     if output.suffix != model.suffix:
         raise InvalidParameterError(
-            f"Output '{output}' must be a {model.suffix} file, as the model '{model.name}' is."
+            Message(
+                "calibration.output_suffix", output=output, suffix=model.suffix, name=model.name
+            )
         )
     if output.absolute() == model.absolute():
-        raise InvalidParameterError(
-            f"Output '{output}' is the model itself: give a new file name (the model is only read)."
-        )
+        raise InvalidParameterError(Message("calibration.output_is_model", output=output))
     check_output(output, overwrite=overwrite)
     if not importable("onnx" if model.suffix == ".onnx" else "torch"):
         require_training(f"Storing a calibration in a {model.suffix} file")

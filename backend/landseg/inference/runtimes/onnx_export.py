@@ -13,6 +13,7 @@ from landseg.errors import InvalidParameterError, ModelLoadError
 from landseg.extras import require_training
 from landseg.inference.runtimes.model_files import write_model_info
 from landseg.inference.runtimes.ultralytics_runtime import library_cause, read_model
+from landseg.messages import Message
 
 
 def export_onnx(
@@ -30,16 +31,13 @@ def export_onnx(
     model_path, output_path = Path(model_path), Path(output_path).absolute()
     require_training("landseg export-model")
     if model_path.suffix.lower() != ".pt":
-        raise InvalidParameterError(
-            f"'{model_path}' is not a .pt model: export-model converts a PyTorch model to ONNX "
-            "(an .onnx file needs no export)."
-        )
+        raise InvalidParameterError(Message("export.not_pt", path=model_path))
     if output_path.suffix.lower() != ".onnx":
         raise InvalidParameterError(
-            f"Output '{output_path}' must end in .onnx: give e.g. -o {model_path.stem}.onnx."
+            Message("export.suffix", path=output_path, stem=model_path.stem)
         )
     if not model_path.is_file():
-        raise ModelLoadError(f"Model file '{model_path}' does not exist: check the path.")
+        raise ModelLoadError(Message("model.missing_plain", path=model_path))
     check_output(output_path, overwrite=overwrite)
     with (
         tempfile.TemporaryDirectory(prefix=".landseg-export-", dir=output_path.parent) as folder,
@@ -66,8 +64,12 @@ def export_onnx(
             except Exception as error:
                 cause = library_cause(error).replace(str(copy), str(model_path))
                 raise ModelLoadError(
-                    f"Model file '{model_path}' could not be exported to ONNX "
-                    f"({type(error).__name__}: {cause}): run it with --runtime torch instead."
+                    Message(
+                        "model.export_failed",
+                        path=model_path,
+                        error_type=type(error).__name__,
+                        cause=cause,
+                    )
                 ) from None
         os.replace(exported, temporary)
         write_model_info(temporary, info)

@@ -21,6 +21,7 @@ from landseg.errors import LandSegError, LandSegWarning, ModelLoadError
 from landseg.inference.runtimes.model_files import ModelInfo, file_sha256, read_onnx_info
 from landseg.inference.runtimes.yolo_seg import batch, input_size, tile_instances
 from landseg.inference.segmenter import BusyClock, SegmenterBase, Tile, TileInstance
+from landseg.messages import Message
 
 CACHE_VARIABLE = "LANDSEG_CACHE_DIR"
 
@@ -51,9 +52,9 @@ def cached_onnx(model_path: Path) -> tuple[Path, str]:
         probe.close()
     except OSError as error:
         warnings.warn(
-            f"The model cache '{folder}' is not writable ({error.strerror}): exporting "
-            f"'{model_path.name}' to ONNX for this run only (set {CACHE_VARIABLE} to a writable "
-            "folder to keep it).",
+            Message(
+                "onnx.cache_not_writable", folder=folder, error=error.strerror, name=model_path.name
+            ),
             LandSegWarning,
             stacklevel=3,
         )
@@ -71,8 +72,12 @@ def _export(model_path: Path, target: Path) -> None:
         raise
     except Exception as error:
         raise ModelLoadError(
-            f"Model '{model_path.name}' could not be exported to ONNX ({type(error).__name__}: "
-            f"{str(error).strip()[:150]}): segment with --runtime torch instead."
+            Message(
+                "onnx.export_failed",
+                name=model_path.name,
+                error_type=type(error).__name__,
+                error=str(error).strip()[:150],
+            )
         ) from None
 
 
@@ -167,9 +172,12 @@ def _session(path: Path, providers: Sequence[str], threads: int, model_path: Pat
         return onnxruntime.InferenceSession(str(path), options, providers=list(providers))
     except Exception as error:
         raise ModelLoadError(
-            f"Model file '{model_path}' could not be read by ONNX Runtime "
-            f"({type(error).__name__}: {str(error).strip()[:150]}): give a YOLOv8/11-seg ONNX "
-            "export."
+            Message(
+                "onnx.unreadable",
+                path=model_path,
+                error_type=type(error).__name__,
+                error=str(error).strip()[:150],
+            )
         ) from None
 
 
@@ -199,15 +207,16 @@ def onnx_segmenter(
         info = read_onnx_info(onnx_path, metadata, sha256=sha256)
     except Exception as error:
         raise ModelLoadError(
-            f"Model file '{model_path}' could not be read ({type(error).__name__}: "
-            f"{str(error).strip()[:150]}): give an ultralytics YOLOv8/11-seg .pt or .onnx file."
+            Message(
+                "model.unreadable",
+                path=model_path,
+                error_type=type(error).__name__,
+                cause=str(error).strip()[:150],
+            )
         ) from None
     task = metadata.get("task", "segment")
     if task != "segment":
-        raise ModelLoadError(
-            f"Model file '{model_path}' is a '{task}' model, not a segmentation model: use a "
-            "YOLO '-seg' model (e.g. trained with landseg train)."
-        )
+        raise ModelLoadError(Message("model.not_segmentation", path=model_path, task=task))
     info.name = model_path.name
     return OnnxSegmenter(
         sessions,

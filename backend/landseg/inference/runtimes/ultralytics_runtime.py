@@ -19,6 +19,7 @@ from landseg.errors import ModelLoadError
 from landseg.inference.runtimes.model_files import ModelInfo, read_model_info
 from landseg.inference.runtimes.yolo_seg import input_size
 from landseg.inference.segmenter import SegmenterBase, Tile, TileInstance
+from landseg.messages import Message
 
 
 class UltralyticsSegmenter(SegmenterBase):
@@ -143,14 +144,15 @@ def read_model(model_path: Path) -> tuple[Any, ModelInfo]:
     except Exception as error:
         cause = library_cause(error)
         raise ModelLoadError(
-            f"Model file '{model_path}' could not be read ({type(error).__name__}: "
-            f"{cause}): give an ultralytics YOLOv8/11-seg .pt or .onnx file."
+            Message(
+                "model.unreadable",
+                path=model_path,
+                error_type=type(error).__name__,
+                cause=cause,
+            )
         ) from None
     if task != "segment":
-        raise ModelLoadError(
-            f"Model file '{model_path}' is a '{task}' model, not a segmentation model: "
-            "use a YOLO '-seg' model (e.g. trained with landseg train)."
-        )
+        raise ModelLoadError(Message("model.not_segmentation", path=model_path, task=task))
     return yolo, info
 
 
