@@ -61,7 +61,9 @@ class Progress:
         message_id = getattr(message, "id", None)
         message = said(message)
         if self.mode == "json":
-            self.emit("progress", fraction=round(fraction, 4), message=message, id=message_id)
+            self.emit(
+                "progress", fraction=round(fraction, 4), message=message, message_id=message_id
+            )
         elif self.mode == "bar":
             if self.bar is None:  # created on first use, so errors before it print alone
                 from tqdm import tqdm
