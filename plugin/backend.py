@@ -245,11 +245,6 @@ def model_info_args(model: str | None, device: str = "auto") -> list[str]:
     return ["model-info", *([_in(model)] if model else []), "--device", device]
 
 
-def is_missing_command(error: WorkerError, command: str) -> bool:
-    """Whether the backend failed because it does not have ``command`` (an older version)."""
-    return f"No such command '{command}'" in error.message
-
-
 def parse_model_info(run: WorkerRun) -> dict[str, Any]:
     """The model description a ``model-info`` run printed."""
     info = last_json_object(run.stdout)
@@ -308,14 +303,17 @@ def format_counts(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
-WEIGHT_CAP = 10.0
+def class_weights_args(counts: Mapping[str, int]) -> list[str]:
+    """``landseg class-weights``: the balanced weights export-dataset gives these counts."""
+    return ["class-weights", "--counts", ",".join(f"{name}={n}" for name, n in counts.items())]
 
 
-def balanced_weights(counts: Mapping[str, int], *, cap: float = WEIGHT_CAP) -> dict[str, float]:
-    """Preview of the backend's balanced class weights, ``N / (K * n_c)`` capped at ``cap``.
-
-    Mirrors ``landseg.training.dataset.balanced_class_weights``; the weights training uses are
-    computed by the backend from the exported tiles (``stats.json``), so they can differ slightly.
-    """
-    total, k = float(sum(counts.values())), len(counts)
-    return {name: (min(cap, total / (k * n)) if n else cap) for name, n in counts.items()}
+def parse_class_weights(run: WorkerRun) -> dict[str, float]:
+    """The weights a ``class-weights`` run printed."""
+    answer = last_json_object(run.stdout)
+    if answer is None or "class_weights" not in answer:
+        raise WorkerError(
+            "The LandSeg worker printed no class weights.",
+            details="\n".join(run.stdout + run.stderr),
+        )
+    return {name: float(weight) for name, weight in answer["class_weights"].items()}

@@ -3,18 +3,13 @@ or on a dataset they already have (a Roboflow, YOLO or COCO export: train only).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from qgis.core import (
-    QgsCoordinateTransform,
-    QgsCsException,
     QgsMapLayerProxyModel,
     QgsProject,
     QgsRasterLayer,
-    QgsVectorLayer,
-    QgsWkbTypes,
 )
 from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox, QgsMessageBar
 from qgis.PyQt.QtCore import Qt
@@ -40,6 +35,8 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from . import backend, installer, layers, settings
+from .class_weights import ClassWeightsPreview
+from .finetune_defaults import default_folder, default_label_layer, raster_ticked
 from .model_picker import PT_FILTER, ModelPickerMixin, initial_model
 from .tasks import WorkerStep
 from .translation import tr
@@ -59,45 +56,6 @@ class FineTuneRequest:
     steps: list[WorkerStep]
 
 
-def default_folder() -> str:
-    """A new, time-stamped run folder (beside the last one chosen, else in ~/landseg-runs)."""
-    base = str(settings.value(settings.FINETUNE_FOLDER, "") or "")
-    parent = Path(base).parent if base else Path.home() / "landseg-runs"
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(parent / f"finetune-{stamp}")
-
-
-def is_prediction_layer(layer: QgsVectorLayer) -> bool:
-    """A layer LandSeg predicted (``score``, no review yet): its own output, not labels."""
-    names = set(layer.fields().names())
-    return "score" in names and "review_status" not in names
-
-
-def default_label_layer(active) -> QgsVectorLayer | None:
-    """The active polygon layer, else the first, leaving out LandSeg's predictions."""
-    polygons = [
-        layer
-        for layer in QgsProject.instance().mapLayers().values()
-        if isinstance(layer, QgsVectorLayer)
-        and layer.geometryType() == QgsWkbTypes.PolygonGeometry
-        and not is_prediction_layer(layer)
-    ]
-    return active if active in polygons else (polygons[0] if polygons else None)
-
-
-def raster_ticked(raster: QgsRasterLayer, active, labels: QgsVectorLayer | None) -> bool:
-    """Ticked at first: the active raster; else the rasters the labels lie on."""
-    if isinstance(active, QgsRasterLayer):
-        return raster.id() == active.id()
-    if labels is None:
-        return False
-    to_raster = QgsCoordinateTransform(labels.crs(), raster.crs(), QgsProject.instance())
-    try:
-        return to_raster.transformBoundingBox(labels.extent()).intersects(raster.extent())
-    except QgsCsException:
-        return False
-
-
 class FineTuneDialog(ModelPickerMixin, QDialog):
     """Rasters, labels and class mapping, base model, training options, output folder."""
 
@@ -111,6 +69,10 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.init_model_picker()
         self.counts: dict[str, int] = {}
         self.request: FineTuneRequest | None = None
+        self.previewed: tuple[dict[str, int], dict[str, float]] = ({}, {})
+        self.weights_preview = ClassWeightsPreview(self)
+        self.weights_preview.computed.connect(self._weights_computed)
+        self.weights_preview.failed.connect(self._weights_failed)
         self._build()
         self.check_environment()
         for problem in self._training_errors():
@@ -334,24 +296,39 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         return totals
 
     def weights(self) -> dict[str, float] | None:
+        """The backend's balanced weights for the current mapping ({} until it answered)."""
         if not self.balance_check.isChecked():
             return None
-        instances = self.class_instances()
-        return backend.balanced_weights(instances) if instances else {}
+        counts, weights = self.previewed
+        return dict(weights) if counts and counts == self.class_instances() else {}
 
     def _update_weights(self, *_args) -> None:
-        weights = self.weights()
+        weights, instances = self.weights(), self.class_instances()
         if weights is None:
             text = tr("none (every class counts the same)")
-        elif not weights:
+        elif not instances:
             text = tr("shown once the model's classes are known")
-        else:
-            instances = self.class_instances()
+        elif weights:
             text = ", ".join(
                 f"{name} {weight:.2f} ({instances.get(name, 0)})"
                 for name, weight in weights.items()
             )
+        elif self.env is None:
+            text = tr("shown once the LandSeg environment is installed")
+        else:
+            text = tr("computing…")
+            self.weights_preview.request(self.env.python, instances)
         self.weights_label.setText(text)
+
+    def _weights_computed(self, counts: dict, weights: dict) -> None:
+        self.previewed = (counts, weights)
+        self._update_weights()
+
+    def _weights_failed(self, counts: dict, message: str) -> None:
+        if counts == self.class_instances():
+            self.weights_label.setText(
+                tr("could not be computed: {message}").format(message=message)
+            )
 
     # --- base model -----------------------------------------------------------------------
     def published_base(self) -> str:

@@ -281,8 +281,6 @@ class LandSegPlugin:
         if report_error is None and report.is_file():
             buttons[tr("Open report")] = lambda: self._open_report(report, title)
             self._open_report(report, title)
-        elif report_error is not None and backend.is_missing_command(report_error, "report"):
-            text += " " + tr("(No report: this LandSeg environment has no 'report' command yet.)")
         elif report_error is not None:
             text += " " + tr("(The report failed: {message})").format(message=report_error.message)
         self.finetune_item = push_message(

@@ -32,7 +32,8 @@ from .worker import (
     worker_environment,
 )
 
-WARM_COMMANDS = ("segment", "model-info", "export-dataset")  # jobs that gain from a warm worker
+# jobs that gain from a warm worker
+WARM_COMMANDS = ("segment", "model-info", "export-dataset", "class-weights")
 IDLE_TIMEOUT_S = 900.0
 CANCEL_GRACE_S = 5.0
 START_TIMEOUT_S = 120.0

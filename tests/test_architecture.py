@@ -192,7 +192,6 @@ def _plugin_constant(module: str, name: str):
     ("module", "name", "expected"),
     [
         ("backend.py", "LAYER_NAME", defaults.LAYER_NAME),
-        ("backend.py", "WEIGHT_CAP", defaults.WEIGHT_CAP),
         ("worker.py", "EXIT_USAGE", defaults.EXIT_USAGE),
         ("worker.py", "EXIT_CANCELLED", defaults.EXIT_CANCELLED),
     ],

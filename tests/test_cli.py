@@ -197,3 +197,17 @@ def test_train_workers_is_a_deprecated_alias_of_loader_workers(tmp_path, monkeyp
     main(["train", "--help"])
     help_text = capsys.readouterr().out
     assert "--loader-workers" in help_text and "--workers" not in help_text
+
+
+def test_class_weights_are_the_exports_formula():
+    import json
+
+    from landseg.training.dataset import balanced_class_weights
+
+    done = run("class-weights", "--counts", "roof=12,farm=3,rice-fields=0")
+    assert done.returncode == 0, done.stderr
+    weights = json.loads(done.stdout)["class_weights"]
+    assert list(weights) == ["roof", "farm", "rice-fields"]
+    assert list(weights.values()) == balanced_class_weights([12, 3, 0])
+    refused = run("class-weights", "--counts", "roof=-1")
+    assert refused.returncode == 2 and "is not a list of counts" in refused.stderr

@@ -21,6 +21,7 @@ import pytest
 
 from landseg import messages
 from landseg.messages import Listed, Message, said
+from landseg.messages_catalogue import HELP
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "backend" / "landseg"
@@ -400,3 +401,57 @@ def test_values_inside_messages_are_said_in_japanese():
     wrapped = Message("output.cannot_write", path="out", cause=cause)
     assert "t.png を書き込めませんでした（ディスクの空き不足？）" in said(wrapped, "ja")
     assert said(RuntimeError("a library's words"), "ja") == "a library's words"
+
+
+# -- --help in Japanese --------------------------------------------------------------------------
+
+_HELP_DUMP = """
+import json
+from landseg.cli import cli
+helps = {"cli": cli.help}
+for name, command in cli.commands.items():
+    if not command.hidden:
+        helps[name] = command.help
+        for param in command.params:
+            if getattr(param, "help", None) and not getattr(param, "hidden", False):
+                helps[f"{name}.{param.name}"] = param.help
+print(json.dumps(helps))
+"""
+
+
+def _helps(lang: str) -> dict[str, str]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, messages.LANGUAGE_ENV: lang}
+    run = subprocess.run(
+        [sys.executable, "-c", _HELP_DUMP], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(run.stdout)
+
+
+def test_every_command_and_option_has_japanese_help():
+    english, japanese = _helps("en"), _helps("ja")
+    assert english.keys() == japanese.keys()
+    kana = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    missing = [key for key, text in japanese.items() if not kana.search(text)]
+    assert not missing, f"add these to messages_catalogue.HELP: {missing}"
+    assert not any(kana.search(text) for key, text in english.items() if key != "report")
+    # every entry of HELP names a command or one of its options
+    names = {key.split(".")[-1] for key in english}
+    for key in HELP:
+        assert key in english or (key.startswith("*.") and key[2:] in names), key
+
+
+def test_help_reads_in_japanese():
+    import os
+
+    from tests.landseg_process import run_landseg
+
+    run = run_landseg("synth", "--help", env={**os.environ, messages.LANGUAGE_ENV: "ja"})
+    assert run.returncode == 0
+    assert "使い方: landseg synth" in run.stdout and "オプション:" in run.stdout
+    assert "シーンの幅と高さ（ピクセル）。  [既定値: 2048]" in run.stdout
+    assert "このヘルプを表示して終了します。" in run.stdout

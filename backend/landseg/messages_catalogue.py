@@ -1474,6 +1474,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "'{value}' is not a bounding box min_x,min_y,max_x,max_y",
         "'{value}' は min_x,min_y,max_x,max_y の範囲ではありません",
     ),
+    "cli.counts": (
+        "'{value}' is not a list of counts such as roof=12,farm=3",
+        "'{value}' は roof=12,farm=3 のようなポリゴン数の一覧ではありません",
+    ),
     "cli.mapping": (
         "'{value}' is not a mapping such as building=roof,field=farm",
         "'{value}' は building=roof,field=farm のような対応付けではありません",
@@ -1562,6 +1566,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{param_hint} の値が不正です: {message}",
     ),
     "click.missing_command": ("Missing command.", "コマンドがありません。"),
+    "click.usage": ("Usage:", "使い方:"),
+    "click.options": ("Options", "オプション"),
+    "click.commands": ("Commands", "コマンド"),
+    "click.default": ("default: {default}", "既定値: {default}"),
+    "click.required": ("required", "必須"),
+    "click.help_option": ("Show this message and exit.", "このヘルプを表示して終了します。"),
+    "click.version_option": ("Show the version and exit.", "バージョンを表示して終了します。"),
     # click's missing parameters, said from the error's parameter (cli/click_texts.py)
     "cli.missing_argument": ("Missing argument {name}.", "引数 {name} がありません。"),
     "cli.missing_option": ("Missing option {name}.", "オプション {name} がありません。"),
@@ -1639,4 +1650,139 @@ VALUES: dict[str, dict[str, str]] = {
     },
     # training phases and the class shares of an exported dataset
     "phase": {"main": "本学習", "continued": "継続学習"},
+}
+# -- the commands' --help in Japanese (cli/help_texts.py applies them) ---------------------------
+# "command" for a command's own help, "command.parameter" for one of its options, "*.parameter"
+# for an option that reads the same in every command. Options declared in landseg.schema carry
+# their own Japanese.
+HELP: dict[str, str] = {
+    "cli": (
+        "LandSeg: インスタンスセグメンテーションで航空写真のラスタから土地被覆ポリゴンを作ります。"
+    ),
+    "analyze": ("データセットの画像で MODEL（.pt）の特徴マップの統計と勾配の流れを調べます。"),
+    "analyze.data": "画像を解析する YOLO-seg データセットのフォルダ（またはその data.yaml）。",
+    "analyze.split": "読み込むデータセットの分割。",
+    "analyze.max_images": "使う画像の数。",
+    "analyze.batch_size": "1 回の処理の画像数。",
+    "analyze.language": "en または ja。",
+    "calibrate": (
+        "各ポリゴンがそのクラスのラベルと一致する確率 p_correct を、ラベル付きタイルまたはラベル"
+        "付きの地図で当てはめ、それを持つモデルを書き出します。"
+    ),
+    "calibrate.model": "モデルファイル（.pt または .onnx）。既定: 同梱のモデル。",
+    "calibrate.data": (
+        "モデルが学習に使っていないラベル付きタイル: データセットのフォルダまたはその data.yaml。"
+    ),
+    "calibrate.split": "較正に使うデータセットの分割。",
+    "calibrate.predictions": (
+        "--data の代わりに: ラベル付きの地図の 'landseg segment --review' の出力。"
+    ),
+    "calibrate.labels": "--predictions とともに: その地図のラベルポリゴン（'class' フィールド）。",
+    "calibrate.output": "較正を加えて書き出すモデルファイル（元のモデルは読むだけです）。",
+    "compare": (
+        "クラスごとの差（B − A）: 2 つの学習の最終指標の差（ファインチューニングは効いたか）、"
+        "または --reviewed とともに、レビュー済みの範囲での 2 つの結果の地図指標の差。"
+    ),
+    "compare.languages": "表示順の言語: en、ja または en,ja。",
+    "compare.reviewed": (
+        "2 つの結果レイヤ（RUN_A、RUN_B: landseg segment の GeoPackage）を、このレビュー済み"
+        "レイヤの範囲で、そのレビュー済みラベルと比べます。"
+    ),
+    "compare.output": (
+        "表示する代わりにファイルに書き出します: .html なら HTML、それ以外の名前なら Markdown。"
+    ),
+    "doctor": (
+        "このインストールで何が動くか: バージョン、ランタイム、GPU（使われない理由も）、フォル"
+        "ダ、同梱モデルのチェックサム。問題の報告に貼り付けてください。"
+    ),
+    "doctor.as_json": "報告を JSON で出力します。",
+    "evaluate": (
+        "クラスごとの指標: データセットでのモデルの指標、またはラベルに対する予測ポリゴンの指標。"
+    ),
+    "evaluate.model": "--data で検証するモデル。",
+    "evaluate.data": "YOLO-seg データセットのフォルダ（データセット単位）。",
+    "evaluate.split": "検証に使うデータセットの分割。",
+    "evaluate.predictions": "予測ポリゴン（landseg segment の出力など、地図単位）。",
+    "evaluate.labels": "ラベルポリゴン（地図単位）。",
+    "evaluate.class_field": "クラスを持つラベルの属性（地図単位）。",
+    "evaluate.aoi": "評価する範囲を限るポリゴン（地図単位）。",
+    "evaluate.conf": "適合率、再現率、F1 のスコアのしきい値（地図単位）。",
+    "export-dataset": "RASTERS とラベルポリゴンから YOLO-seg データセットを書き出します。",
+    "export-dataset.labels": "クラスを持つポリゴンレイヤ（GeoPackage、Shapefile、GeoJSON）。",
+    "export-dataset.reviewed": (
+        "--labels の代わりに、LandSeg の QGIS レビューパネルでレビューしたレイヤ: 承認・修正した"
+        "ポリゴンがラベルになり、タイルにはレビュー済みの範囲だけが写ります。"
+    ),
+    "export-dataset.output": "作成するデータセットのフォルダ。",
+    "export-dataset.class_field": "クラスを持つラベルの属性。",
+    "export-dataset.class_names": "モデルのクラスを順に: roof,farm,rice-fields,Baren-Land など。",
+    "export-dataset.aoi": "タイルを切り出す範囲を限るポリゴン。",
+    "export-dataset.min_fragment": (
+        "タイルの端で切られたポリゴンの断片のうち、元のポリゴンに対するこの割合より小さいものを"
+        "除きます。"
+    ),
+    "export-dataset.empty_ratio": "ラベルのないタイルを残す数（ラベルのあるタイルに対する割合）。",
+    "export-dataset.val_fraction": "検証に使う空間ブロックの割合。",
+    "export-dataset.block_size_px": "分割ブロックの一辺（ピクセル）。既定: タイルの歩幅の 4 倍。",
+    "export-model": "MODEL（.pt）を ONNX に書き出します。CPU で約 2 倍速く動きます。",
+    "export-model.output": "書き出す ONNX ファイル。",
+    "inspect-dataset": (
+        "DATA の画像とインスタンスを分割・クラスごとに数え、学習を誤らせるもの（画像のないラベル"
+        "ファイル、2 つの分割にある同じ画像）を見つけます。"
+    ),
+    "inspect-dataset.regroup": (
+        "元画像ごとにすべての版を 1 つの分割にまとめた DATA の写しをこのフォルダに書き出します。"
+    ),
+    "model-info": "MODEL（既定: 同梱のモデル）のメタデータと使うデバイスを JSON で表示します。",
+    "report": "RUN_DIR の学習の二か国語（English / 日本語）HTML レポート。",
+    "report.output": (
+        "書き出す HTML レポート（単体で完結: グラフは埋め込み、ネットワーク上の資源は使いません）。"
+    ),
+    "report.languages": "表示順のレポートの言語: en、ja または en,ja。",
+    "report.markdown_path": "Markdown も書き出します。図は隣の <name>_figures/ に置かれます。",
+    "report.milestones": (
+        "到達点 METRIC=VALUE[,VALUE...]、例: map50=80,85,90 または map50-95=0.8（繰り返し可。"
+        "既定を置き換えます）。"
+    ),
+    "report.no_analysis": "特徴マップと勾配の解析を省きます。",
+    "report.max_images": "特徴マップと勾配の解析に使う検証画像の数。",
+    "segment": (
+        "RASTERS を土地被覆ポリゴンに分割し、スタイル付きの GeoPackage に書き出します。\n\n"
+        "RASTERS は 1 つのラスタ（ファイル、VRT、URL、GDAL WMS/XYZ XML）、または同じ CRS の複数"
+        "のオルソ画像の図葉（ファイル、フォルダ、glob パターン）で、1 つのモザイクとして処理し"
+        "ます。"
+    ),
+    "synth": (
+        "合成の航空写真シーン（scene.tif）とそのラベル（labels.gpkg）を OUT_DIR に書き出します。"
+    ),
+    "synth.size_px": "シーンの幅と高さ（ピクセル）。",
+    "synth.seed": "配置とテクスチャのシード。",
+    "synth.crs": "シーンの CRS。",
+    "synth.pixel_size_m": "1 ピクセルの地上の大きさ（メートル）。",
+    "synth.bits": "ラスタのビット深度。",
+    "synth.nodata_border_px": "シーンを囲む nodata の枠の幅（ピクセル）。",
+    "train": "データセットで YOLO-seg モデルをファインチューニングします（継続学習も可）。",
+    "train.data": "export-dataset で作ったデータセットのフォルダ（またはその data.yaml）。",
+    "train.run_dir": "作成する学習フォルダ。",
+    "train.resume_dir": "このフォルダの中断した学習を再開します。",
+    "segment.output": (
+        "書き出す出力: .gpkg（スタイル付き GeoPackage）、.parquet（GeoParquet）、.fgb"
+        "（FlatGeobuf）、またはフォルダ（分割された GeoParquet）。"
+    ),
+    "*.device": "auto（CUDA があれば CUDA）、cpu、cuda または cuda:N。",
+    "*.overwrite": "既にある出力を置き換えます。",
+    "*.json_path": "数値を JSON にも書き出します。",
+    "*.progress_mode": "進み具合の報告のしかた。",
+    "*.labels_layer": (
+        "複数のレイヤを持つラベルファイルで読むレイヤ（または FILE|layername=NAME）。"
+    ),
+    "*.class_value": "すべての地物に共通の 1 つのクラス（クラスのフィールドがないレイヤ用）。",
+    "*.class_map": "ラベルの値の名前を変えます。例: building=roof。",
+    "*.crs": "CRS のないラスタの CRS（例: EPSG:32654）: 割り当てるだけで、再投影はしません。",
+    "*.bands": "モデルに渡すラスタのバンド。例: 1,2,3 または 1。",
+    "class-weights": (
+        "これらのポリゴン数のクラスに export-dataset が与えるバランス済みのクラスの重みを JSON "
+        "で表示します（ファインチューニングのダイアログのプレビュー）。"
+    ),
+    "class-weights.counts": "クラスごとのポリゴン数。例: roof=12,farm=3。",
 }

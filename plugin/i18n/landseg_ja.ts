@@ -14,6 +14,11 @@
             <translation>オーバーラップ（{overlap} px）はタイルサイズの半分未満にしてください。</translation>
         </message>
         <message>
+            <location filename="../class_weights.py" />
+            <source>LandSeg: class weights</source>
+            <translation>LandSeg: クラスの重み</translation>
+        </message>
+        <message>
             <location filename="../environment.py" />
             <source>LandSeg's Python environment (with PyTorch and ultralytics) was not found{problem}. Click 'Install…' in the LandSeg settings (or run: {command}), or set the Python of an existing environment there or in the LANDSEG_PYTHON environment variable.</source>
             <translation>LandSeg の Python 環境（PyTorch と ultralytics を含む）が見つかりません{problem}。LandSeg の設定で「インストール…」をクリックする（または次を実行: {command}）か、既存の環境の Python を設定または環境変数 LANDSEG_PYTHON で指定してください。</translation>
@@ -177,6 +182,21 @@
             <location filename="../finetune_dialog.py" />
             <source>shown once the model's classes are known</source>
             <translation>モデルのクラスが分かると表示されます</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>shown once the LandSeg environment is installed</source>
+            <translation>LandSeg の環境をインストールすると表示されます</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>computing…</source>
+            <translation>計算中…</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>could not be computed: {message}</source>
+            <translation>計算できませんでした: {message}</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
@@ -407,11 +427,6 @@
             <location filename="../landseg_plugin.py" />
             <source>Open report</source>
             <translation>レポートを開く</translation>
-        </message>
-        <message>
-            <location filename="../landseg_plugin.py" />
-            <source>(No report: this LandSeg environment has no 'report' command yet.)</source>
-            <translation>（レポートなし: この LandSeg 環境にはまだ 'report' コマンドがありません。）</translation>
         </message>
         <message>
             <location filename="../landseg_plugin.py" />

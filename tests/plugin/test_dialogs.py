@@ -278,6 +278,7 @@ def test_finetune_dialog_defaults_mapping_and_validation(
     assert dialog.counts == dict(small_scene.class_counts)
     assert sum(dialog.counts.values()) == labels.featureCount()
     assert dialog.mapping() == {name: name for name in small_scene.class_counts}
+    assert wait_until(lambda: dialog.weights(), 60)  # the backend's answer, through the worker
     weights = dialog.weights()
     assert set(weights) == set(CLASS_NAMES)
     assert "roof" in dialog.weights_label.text()

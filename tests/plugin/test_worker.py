@@ -49,11 +49,7 @@ def test_helpers():
     assert "exit code 1" in error_message(["Traceback", "KeyError: 'x'"], 1)
     assert last_json_object(["text", '{"a": 1}', "more"]) == {"a": 1}
     assert last_json_object(["{broken"]) is None
-    assert backend.balanced_weights({"a": 3, "b": 1, "c": 0}) == {
-        "a": pytest.approx(4 / 9),
-        "b": pytest.approx(4 / 3),
-        "c": 10.0,
-    }
+    assert backend.class_weights_args({"a": 3, "b": 1}) == ["class-weights", "--counts", "a=3,b=1"]
     args = backend.segment_args("in.tif", "out.gpkg", overlap_px=0, simplify_tolerance_m=None)
     assert args[:4] == ["segment", f"{Path.cwd()}/in.tif", "-o", f"{Path.cwd()}/out.gpkg"]
     assert (

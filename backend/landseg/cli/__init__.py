@@ -16,9 +16,13 @@ import click
 
 from landseg import __version__
 from landseg.cli import calibration, data, evaluation, models, reports, segment, serve, training
+from landseg.cli.click_texts import speak_for_click
+from landseg.cli.help_texts import speak_help
 from landseg.cli.runner import run_command
 from landseg.errors import LandSegWarning
 from landseg.messages import said
+
+speak_for_click()  # before the group is made: its --version help is click's text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,6 +36,7 @@ for _command in (
     segment.segment_command,
     data.export_dataset_command,
     data.inspect_dataset_command,
+    data.class_weights_command,
     training.train_command,
     calibration.calibrate_command,
     evaluation.evaluate_command,
@@ -44,6 +49,7 @@ for _command in (
     serve.serve_command,
 ):
     cli.add_command(_command)
+speak_help(cli)
 
 
 # Libraries' notices to their callers' developers (rasterio's "Use `@` matmul", torch's

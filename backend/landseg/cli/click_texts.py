@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import click
 import click.core
+import click.decorators
 import click.exceptions
+import click.formatting
 import click.parser
 import click.types
 
@@ -32,9 +34,12 @@ def _ngettext(singular: str, plural: str, count: int) -> str:
 
 def speak_for_click() -> None:
     """Give click's modules LandSeg's ``gettext``: Japanese where ``LANDSEG_LANG`` says so."""
-    for module in (click.core, click.exceptions, click.parser, click.types):
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser):
         module._ = _gettext  # type: ignore[attr-defined]
-        module.ngettext = _ngettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _ngettext  # type: ignore[attr-defined]
+    click.types._ = _gettext  # type: ignore[attr-defined]
+    click.types.ngettext = _ngettext  # type: ignore[attr-defined]
 
 
 def error_text(error: BaseException) -> str:

@@ -1,7 +1,9 @@
-"""``landseg synth``, ``export-dataset`` and ``inspect-dataset``: scenes and datasets."""
+"""``landseg synth``, ``export-dataset``, ``inspect-dataset`` and ``class-weights``: scenes and
+datasets."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import click
 
 from landseg import defaults
+from landseg.cli import parsing
 from landseg.cli.options import (
     aoi_option,
     bands_option,
@@ -24,6 +27,7 @@ from landseg.cli.options import (
     output_option,
     overlap_option,
     overwrite_option,
+    parsed,
     path,
     pixel_size_option,
     progress_option,
@@ -186,3 +190,19 @@ def _inspection_table(inspection: Any) -> str:
         counts = "".join(f"{inspection.instances[s][name]:>8}" for s in splits)
         rows.append(f"{name:<16}{counts}{inspection.class_weights[name]:>8.2f}")
     return "\n".join(rows)
+
+
+@click.command("class-weights")
+@option(
+    "--counts",
+    required=True,
+    callback=parsed(parsing.counts),
+    help="Polygons per class, e.g. roof=12,farm=3.",
+)
+def class_weights_command(counts: dict[str, int]) -> None:
+    """Print as JSON the balanced class weights export-dataset gives classes with these polygon
+    counts (the fine-tune dialog's preview)."""
+    from landseg.training.dataset import balanced_class_weights
+
+    weights = balanced_class_weights(list(counts.values()))
+    click.echo(json.dumps({"class_weights": dict(zip(counts, weights, strict=True))}))

@@ -64,6 +64,20 @@ def mapping(value: str | None) -> dict[str, str] | None:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
+def counts(value: str | None) -> dict[str, int] | None:
+    """``roof=12,farm=3`` as ``{"roof": 12, "farm": 3}`` (polygons per class)."""
+    pairs = mapping(value)
+    if pairs is None:
+        return None
+    try:
+        numbers = {name: int(count) for name, count in pairs.items()}
+    except ValueError:
+        raise click.BadParameter(Message("cli.counts", value=value)) from None
+    if any(n < 0 for n in numbers.values()):
+        raise click.BadParameter(Message("cli.counts", value=value))
+    return numbers
+
+
 def expand_sheets(arguments: tuple[str, ...]) -> list[str]:
     """Raster arguments with folders and glob patterns expanded, in a stable order."""
     sheets: list[str] = []

@@ -248,9 +248,9 @@ def mosaic_vrt(paths: Sequence[str | Path]) -> str:
         differing = [s[0] for s in sheets if s[key] != first[key]]
         if differing:
             others = ", ".join(differing[:3]) + (" ..." if len(differing) > 3 else "")
-            key = "raster.sheets_differ" if len(differing) > 1 else "raster.sheet_differs"
+            message = "raster.sheets_differ" if len(differing) > 1 else "raster.sheet_differs"
             raise RasterReadError(
-                Message(key, property=what, first=first[0], value=first[key], others=others)
+                Message(message, property=what, first=first[0], value=first[key], others=others)
             )
     res_x = min(abs(s[4].a) for s in sheets)
     res_y = min(abs(s[4].e) for s in sheets)
