@@ -139,8 +139,10 @@ def export_dataset_args(
     val_fraction: float | None = None,
     seed: int | None = None,
     crs: str | None = None,
+    auto_scale: bool = False,
 ) -> list[str]:
-    """``landseg export-dataset`` from rasters and a label file."""
+    """``landseg export-dataset`` from rasters and a label file; with ``auto_scale``, the pixel
+    and tile size are the ones at which most labelled objects are seen whole."""
     args = ["export-dataset", *map(_in, rasters), "--labels", _in(labels), "-o", _out(output)]
     if class_value:
         args += ["--class-value", class_value]
@@ -160,6 +162,8 @@ def export_dataset_args(
         args += ["--seed", str(int(seed))]
     if crs:
         args += ["--crs", crs]
+    if auto_scale:
+        args.append("--auto-scale")
     return args
 
 

@@ -164,6 +164,14 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.imgsz_spin.setSpecialValueText(tr("tile size"))
         self.imgsz_spin.setValue(settings.value(settings.FINETUNE_IMGSZ, 0, int))
         form.addRow(tr("Image size"), self.imgsz_spin)
+        self.auto_scale_check = QCheckBox(tr("Fit the pixel and tile size to my objects"))
+        self.auto_scale_check.setToolTip(
+            tr(
+                "Cut the training tiles at the pixel and tile size at which most labelled "
+                "objects are seen whole (export-dataset --auto-scale); the model remembers them."
+            )
+        )
+        form.addRow("", self.auto_scale_check)
         balance_row = QWidget(model_group)
         balance_layout = QHBoxLayout(balance_row)
         balance_layout.setContentsMargins(0, 0, 0, 0)
@@ -513,6 +521,7 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
             classes=classes,
             tile_size_px=info.get("tile_size_px"),
             overlap_px=info.get("overlap_px"),
+            auto_scale=self.auto_scale_check.isChecked(),
         )
         return WorkerStep("export", export, 0.0, 0.1, tr("Exporting the dataset"))
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 NAIP_DIR = Path(__file__).parent / "data" / "naip-fields"
 ROBOFLOW_NAMES = ["Baren-Land", "farm", "rice-fields", "roof"]  # as Roboflow lists them
@@ -119,3 +123,50 @@ def write_roboflow_coco(root: Path) -> Path:
     for split, content in splits.items():
         (root / split / "_annotations.coco.json").write_text(json.dumps(content))
     return root
+
+
+def naip_georeferenced(folder: Path, count: int = 3) -> list[tuple[Path, gpd.GeoDataFrame]]:
+    """The first ``count`` NAIP images as GeoTIFFs placed as their README says (1 m pixels,
+    north up, centred on the centre their name gives, in that centre's UTM zone), each with
+    its parcels as ``farm`` polygons in the same CRS."""
+    import geopandas as gpd
+    import rasterio
+    from pyproj import CRS, Transformer
+    from rasterio.transform import Affine
+
+    annotations = json.loads((NAIP_DIR / "annotations.json").read_text())
+    placed = []
+    for key, entry in sorted(annotations.items())[:count]:
+        lat, lon = (float(part) for part in key.split("--"))
+        lon = -lon  # the name writes a western longitude's minus sign as the second dash
+        crs = CRS.from_epsg((32600 if lat >= 0 else 32700) + int((lon + 180) // 6) + 1)
+        x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+        image = cv2.imread(str(NAIP_DIR / "images" / entry["filename"]))[..., ::-1]
+        height, width = image.shape[:2]
+        transform = Affine(1.0, 0, x - width / 2, 0, -1.0, y + height / 2)
+        raster = folder / f"{key.replace('.', '-')}.tif"
+        profile = {"driver": "GTiff", "width": width, "height": height, "count": 3}
+        with rasterio.open(
+            raster, "w", **profile, dtype="uint8", crs=crs, transform=transform
+        ) as f:
+            f.write(np.moveaxis(image, 2, 0))
+        parcels = [
+            shapely.make_valid(
+                shapely.Polygon(
+                    zip(
+                        *(
+                            transform
+                            * (
+                                np.array(r["shape_attributes"]["all_points_x"]),
+                                np.array(r["shape_attributes"]["all_points_y"]),
+                            )
+                        ),
+                        strict=True,
+                    )
+                )
+            )
+            for r in entry["regions"]
+        ]
+        labels = gpd.GeoDataFrame({"class": ["farm"] * len(parcels)}, geometry=parcels, crs=crs)
+        placed.append((raster, labels))
+    return placed

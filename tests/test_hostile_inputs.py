@@ -227,6 +227,12 @@ CASES = {
         "would replace the input",
         kept=["pq/ortho.tif"],
     ),
+    "export at a pixel size below zero": Case(
+        [*EXPORT, "-o", "ds_px", "--pixel-size", "-1"],
+        2,
+        "--pixel-size -1 must be above 0",
+        absent=["ds_px"],
+    ),
     "export over a dataset holding the user's files": Case(
         [*EXPORT, "-o", "ds_notes", "--overwrite"],
         2,

@@ -923,6 +923,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ラスタが日付変更線（経度 180°）をまたいでおり、一つの局所グリッドに収まりません。180° で"
         "分割し（gdalwarp -te）、両方をセグメンテーションしてください。",
     ),
+    "dataset.sizes": (
+        "Labelled objects: {count}, {median} m across at the median, {p90} m at the 90th "
+        "percentile; at {pixel} m and {tile} px tiles, {whole} of them are seen whole in a tile.",
+        "ラベルの物体: {count} 個、大きさは中央値 {median} m、90 パーセンタイル {p90} m。"
+        "{pixel} m と {tile} px のタイルでは、その {whole} がタイルに丸ごと写ります。",
+    ),
+    "dataset.sizes_suggestion": (
+        "Only {whole} of the labelled objects are seen whole in a tile at {pixel} m and {tile} px "
+        "tiles; at {better_pixel} m and {better_tile} px tiles {better} would be: export with "
+        "--pixel-size {better_pixel} --tile-size {better_tile} --overlap {better_overlap}, or with "
+        "--auto-scale.",
+        "{pixel} m と {tile} px のタイルでは、ラベルの物体のうちタイルに丸ごと写るのは {whole} だ"
+        "けです。{better_pixel} m と {better_tile} px のタイルなら {better} になります: "
+        "--pixel-size {better_pixel} --tile-size {better_tile} --overlap {better_overlap} または "
+        "--auto-scale を付けて書き出してください。",
+    ),
     "dataset.outlines_left_out": (
         "{left} of {total} labelled outlines ({area} m²) are in no exported tile: they lie in "
         "tiles that held only nodata ({nodata}), or are fragments smaller than --min-fragment of "
@@ -1723,6 +1739,14 @@ HELP: dict[str, str] = {
     ),
     "export-dataset.empty_ratio": "ラベルのないタイルを残す数（ラベルのあるタイルに対する割合）。",
     "export-dataset.val_fraction": "検証に使う空間ブロックの割合。",
+    "export-dataset.pixel_size_m": (
+        "タイルを切り出す地上ピクセルサイズ（m）。ラスタはリサンプリングされます。"
+        "既定: 各ラスタのもの。"
+    ),
+    "export-dataset.auto_scale": (
+        "ラベルの物体の多くがタイルに丸ごと写るピクセルサイズとタイルサイズを選びます"
+        "（--pixel-size、--tile-size、--overlap の代わりに）。"
+    ),
     "export-dataset.block_size_px": "分割ブロックの一辺（ピクセル）。既定: タイルの歩幅の 4 倍。",
     "export-model": "MODEL（.pt）を ONNX に書き出します。CPU で約 2 倍速く動きます。",
     "export-model.output": "書き出す ONNX ファイル。",

@@ -121,6 +121,16 @@
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <source>Fit the pixel and tile size to my objects</source>
+            <translation>ピクセルサイズとタイルサイズを物体の大きさに合わせる</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
+            <source>Cut the training tiles at the pixel and tile size at which most labelled objects are seen whole (export-dataset --auto-scale); the model remembers them.</source>
+            <translation>ラベルの物体の多くが丸ごと写るピクセルサイズとタイルサイズで学習タイルを切り出します（export-dataset --auto-scale）。モデルはその大きさを覚えます。</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>Balance classes</source>
             <translation>クラスバランスを調整</translation>
         </message>

@@ -50,6 +50,10 @@ def test_helpers():
     assert last_json_object(["text", '{"a": 1}', "more"]) == {"a": 1}
     assert last_json_object(["{broken"]) is None
     assert backend.class_weights_args({"a": 3, "b": 1}) == ["class-weights", "--counts", "a=3,b=1"]
+    export = backend.export_dataset_args(["a.tif"], "l.gpkg", "out", auto_scale=True)
+    assert export[-1] == "--auto-scale" and "--auto-scale" not in backend.export_dataset_args(
+        ["a.tif"], "l.gpkg", "out"
+    )
     args = backend.segment_args("in.tif", "out.gpkg", overlap_px=0, simplify_tolerance_m=None)
     assert args[:4] == ["segment", f"{Path.cwd()}/in.tif", "-o", f"{Path.cwd()}/out.gpkg"]
     assert (

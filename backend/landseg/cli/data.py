@@ -95,6 +95,13 @@ def synth(out_dir: Path, bits: str, **options: Any) -> None:
 @crs_option()
 @tile_size_option(default=defaults.TILE_SIZE_PX)
 @overlap_option(default=defaults.OVERLAP_PX)
+@pixel_size_option("Ground pixel size (m) to cut tiles at, the rasters resampled; default theirs.")
+@option(
+    "--auto-scale",
+    is_flag=True,
+    help="Choose the pixel and tile size at which most labelled objects are seen whole in a "
+    "tile (instead of --pixel-size, --tile-size and --overlap).",
+)
 @bands_option()
 @option(
     "--min-fragment",
@@ -142,6 +149,19 @@ def export_dataset_command(
         ],
         ", ",
     )
+    fit = stats.object_sizes or {}
+    if fit.get("count"):
+        used = fit["used"]
+        sizes = Message(
+            "dataset.sizes",
+            count=fit["count"],
+            median=f"{fit['extent_m']['p50']:g}",
+            p90=f"{fit['extent_m']['p90']:g}",
+            pixel=f"{used['pixel_size_m']:g}",
+            tile=used["tile_size_px"],
+            whole=f"{used['seen_whole']:.0%}",
+        )
+        progress.say(sizes)
     progress.say(
         Message(
             "cli.synth_dataset",

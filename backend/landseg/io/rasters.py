@@ -133,6 +133,18 @@ def with_crs(uri: str, crs: str | None) -> str:
     return f"vrt://{uri}?a_srs={wanted.to_string()}"
 
 
+def resampled(uri: str, scale: float) -> str:
+    """``uri`` read with pixels ``scale`` times as large (averaged when coarser), through
+    GDAL's ``vrt://`` connection; ``uri`` itself at scale 1."""
+    if abs(scale - 1) < 1e-9:
+        return uri
+    share = f"{100 / scale:.8g}%"
+    options = f"outsize={share},{share}&r={'average' if scale > 1 else 'bilinear'}"
+    if uri.startswith("vrt://") and "?" in uri:
+        return f"{uri}&{options}"
+    return f"vrt://{uri}?{options}"
+
+
 def _short(uri: str) -> str:
     return uri if len(uri) < 120 else f"{uri[:117]}..."
 

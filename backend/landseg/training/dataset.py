@@ -45,6 +45,7 @@ from landseg.io.vectors import (
 from landseg.messages import Message
 from landseg.review.reviewed import read_reviewed
 from landseg.spelling import is_blank, unify_spellings
+from landseg.training.object_sizes import choose_resolution, size_notes
 from landseg.training.split import blocked_split, default_block_px, kept_part
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
@@ -84,6 +85,8 @@ class DatasetStats:
     bands: list[int]
     pixel_size_m: float | None
     outlines: dict[str, float] = field(default_factory=dict)  # total, left_out, left_out_m2
+    object_sizes: dict[str, Any] | None = None  # the labelled objects against the tiles
+    auto_scale: bool = False  # pixel and tile size chosen from the objects' sizes
     warnings: list[str] = field(default_factory=list)
     review: dict[str, Any] | None = None  # from a reviewed layer: its decisions and extent
 
@@ -266,6 +269,8 @@ def export_dataset(
     reviewed: str | Path | None = None,
     tile_size_px: int = defaults.TILE_SIZE_PX,
     overlap_px: int = defaults.OVERLAP_PX,
+    pixel_size_m: float | None = None,
+    auto_scale: bool = False,
     bands: Sequence[int] | None = None,
     min_fragment: float = defaults.MIN_FRAGMENT,
     empty_ratio: float = defaults.EMPTY_RATIO,
@@ -298,6 +303,9 @@ def export_dataset(
             extent (see :mod:`landseg.review.reviewed`).
         tile_size_px: Tile size (multiple of 32).
         overlap_px: Overlap between tiles.
+        pixel_size_m: Ground pixel size to cut tiles at (rasters resampled); default their own.
+        auto_scale: Choose the pixel and tile size at which most labelled objects are seen
+            whole (:mod:`landseg.training.object_sizes`), instead of the given ones.
         bands: Raster bands for the three channels (one band is repeated).
         min_fragment: Fragments of a polygon cut by a tile edge smaller than this fraction of
             the polygon are dropped, unless they cover at least 256 pixels.
@@ -312,6 +320,8 @@ def export_dataset(
     _check_options(
         rasters, tile_size_px, overlap_px, min_fragment, empty_ratio, val_fraction, block_size_px
     )
+    if pixel_size_m is not None:
+        check_positive(pixel_size_m, "--pixel-size", example=1.0)
     out = Path(out_dir).absolute()
     require(
         (labels_path is None) != (reviewed is None),
@@ -337,10 +347,21 @@ def export_dataset(
         labels["class"], class_names or (), name=f"Labels '{labels_path or reviewed}'"
     )
     names, unknown, messages = _class_list(labels, class_names)
+    native = [_square_pixel_m(raster, crs) for raster in rasters]
+    resolution = choose_resolution(
+        labels[labels["class"].isin(names)],
+        [with_crs(str(raster), crs) for raster in rasters],
+        native,
+        pixel_size_m=pixel_size_m,
+        tile_size_px=tile_size_px,
+        overlap_px=overlap_px,
+        auto_scale=auto_scale,
+    )
+    messages += size_notes(resolution)
     plan = _Plan(
         names,
-        tile_size_px,
-        overlap_px,
+        resolution.tile_size_px,
+        resolution.overlap_px,
         min_fragment,
         empty_ratio,
         val_fraction,
@@ -352,7 +373,7 @@ def export_dataset(
         extent,
     )
     tally = _Tally({side: dict.fromkeys(names, 0) for side in ("train", "val")})
-    tally.pixel_sizes = [_square_pixel_m(raster, crs) for raster in rasters]
+    tally.pixel_sizes = [resolution.pixel_size_m or n for n in native]
     rng = np.random.default_rng(seed)
     with atomic_folder(out, **folder) as staging:
         for side in ("train", "val"):
@@ -364,13 +385,15 @@ def export_dataset(
                 if progress is not None:
                     progress((n_raster + share) / len(rasters), message)
 
-            _export_raster(raster, labels, plan, staging, tally, rng, report, cancel)
+            source = resolution.sources[n_raster]
+            _export_raster(raster, source, labels, plan, staging, tally, rng, report, cancel)
         if tally.tiles["train"] + tally.tiles["val"] == 0:
             raise VectorReadError(_nothing_to_export(names, tally))
         if tally.tiles["val"] == 0 and val_fraction > 0:
             raise InvalidParameterError(Message("split.no_validation", count=tally.tiles["train"]))
         stats = _stats(plan, tally, labels, unknown, rasters, messages)
         stats.review = review_info
+        stats.object_sizes, stats.auto_scale = resolution.sizes.to_dict(), auto_scale
         _write_description(staging, stats)
     for message in stats.warnings:
         warnings.warn(message, LandSegWarning, stacklevel=2)
@@ -406,9 +429,9 @@ def _nothing_to_export(names: list[str], tally: _Tally) -> Message:
     return Message("dataset.nothing_overlaps", classes=names)
 
 
-def _export_raster(raster, labels, plan: _Plan, out: Path, tally: _Tally, rng, report, cancel):
-    """Cut one raster's tiles into ``out`` and count them in ``tally``."""
-    with open_raster(with_crs(str(raster), plan.crs)) as src:
+def _export_raster(raster, source, labels, plan: _Plan, out, tally: _Tally, rng, report, cancel):
+    """Cut one raster's tiles (read from ``source``) into ``out`` and count them in ``tally``."""
+    with open_raster(source) as src:
         bands = select_bands(src, plan.bands)
         tally.bands = list(bands)
         scaling = compute_scaling(src, bands)
