@@ -31,7 +31,6 @@ Last, what applying ``p_correct`` costs at segment time.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 import warnings
@@ -41,10 +40,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
-import shapely
-from affine import Affine
-from pyproj import CRS
+from real_data import naip_images
 
 from landseg.inference.pipeline import segment
 from landseg.inference.runtimes.loading import load
@@ -145,55 +141,15 @@ def _synthetic(
 def _naip(folder: Path, model, args) -> tuple[pd.DataFrame, pd.DataFrame]:
     """NAIP images placed in the UTM zone of their centres with 1 m pixels (as their README
     says), their parcels with them."""
-    source = SHARED / "naip-fields"
-    annotations = json.loads((source / "annotations.json").read_text())
-    centres = json.loads((source / "centres.json").read_text())
     folder.mkdir(parents=True)
+    placed = naip_images(folder)
     frames = []
-    for k, entry in enumerate(sorted(annotations.values(), key=lambda e: e["filename"])):
-        name = entry["filename"]
-        lat, lon = centres[Path(name).stem] if Path(name).stem in centres else centres[name]
-        crs = CRS.from_user_input(
-            f"EPSG:{(32600 if lat >= 0 else 32700) + int((lon + 180) // 6) + 1}"
-        )
-        raster, transform = _georeferenced(source / "images" / name, folder, crs, lat, lon)
-        outlines = [
-            shapely.make_valid(
-                shapely.Polygon(
-                    np.c_[
-                        transform
-                        * (
-                            np.array(r["shape_attributes"]["all_points_x"]),
-                            np.array(r["shape_attributes"]["all_points_y"]),
-                        )
-                    ]
-                )
-            )
-            for r in entry["regions"]
-        ]
-        labels = gpd.GeoDataFrame({"class": ["farm"] * len(outlines)}, geometry=outlines, crs=crs)
+    for k, (raster, labels) in enumerate(placed):
         frame = _predicted(raster, labels, folder / f"{k}.gpkg", model)
-        frame["block"] = int(k >= len(annotations) / 2)
+        frame["block"] = int(k >= len(placed) / 2)
         frames.append(frame.to_crs("EPSG:4326"))
     pooled = pd.concat(frames, ignore_index=True)
     return pooled[pooled.block == 0], pooled[pooled.block == 1]
-
-
-def _georeferenced(image: Path, folder: Path, crs: CRS, lat: float, lon: float):
-    """The image as a GeoTIFF of 1 m pixels centred on its centre in ``crs``."""
-    from pyproj import Transformer
-
-    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
-    with rasterio.open(image) as src:
-        pixels, width, height = src.read(), src.width, src.height
-    transform = Affine(1.0, 0, x - width / 2, 0, -1.0, y + height / 2)
-    out = folder / f"{image.stem}.tif"
-    profile = dict(driver="GTiff", width=width, height=height, count=pixels.shape[0])
-    with rasterio.open(
-        out, "w", **profile, dtype=pixels.dtype, crs=crs, transform=transform
-    ) as dst:
-        dst.write(pixels)
-    return out, transform
 
 
 def _oam(folder: Path, model, args) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -249,15 +249,17 @@ def model_info_args(model: str | None, device: str = "auto") -> list[str]:
     return ["model-info", *([_in(model)] if model else []), "--device", device]
 
 
+def _printed(run: WorkerRun, key: str, missing: str) -> dict[str, Any]:
+    """The last JSON object ``run`` printed, which must hold ``key``; else ``missing``."""
+    answer = last_json_object(run.stdout)
+    if answer is None or key not in answer:
+        raise WorkerError(missing, details="\n".join(run.stdout + run.stderr))
+    return answer
+
+
 def parse_model_info(run: WorkerRun) -> dict[str, Any]:
     """The model description a ``model-info`` run printed."""
-    info = last_json_object(run.stdout)
-    if info is None or "class_names" not in info:
-        raise WorkerError(
-            "The LandSeg worker printed no model metadata.",
-            details="\n".join(run.stdout + run.stderr),
-        )
-    return info
+    return _printed(run, "class_names", "The LandSeg worker printed no model metadata.")
 
 
 _info_cache: dict[tuple, dict[str, Any]] = {}
@@ -314,10 +316,5 @@ def class_weights_args(counts: Mapping[str, int]) -> list[str]:
 
 def parse_class_weights(run: WorkerRun) -> dict[str, float]:
     """The weights a ``class-weights`` run printed."""
-    answer = last_json_object(run.stdout)
-    if answer is None or "class_weights" not in answer:
-        raise WorkerError(
-            "The LandSeg worker printed no class weights.",
-            details="\n".join(run.stdout + run.stderr),
-        )
+    answer = _printed(run, "class_weights", "The LandSeg worker printed no class weights.")
     return {name: float(weight) for name, weight in answer["class_weights"].items()}

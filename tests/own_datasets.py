@@ -125,23 +125,26 @@ def write_roboflow_coco(root: Path) -> Path:
     return root
 
 
-def naip_georeferenced(folder: Path, count: int = 3) -> list[tuple[Path, gpd.GeoDataFrame]]:
-    """The first ``count`` NAIP images as GeoTIFFs placed as their README says (1 m pixels,
-    north up, centred on the centre their name gives, in that centre's UTM zone), each with
-    its parcels as ``farm`` polygons in the same CRS."""
+def naip_georeferenced(
+    folder: Path, count: int = 3, source: Path = NAIP_DIR
+) -> list[tuple[Path, gpd.GeoDataFrame]]:
+    """The first ``count`` NAIP images of ``source`` (by name) as GeoTIFFs placed as their
+    README says (1 m pixels, north up, centred on the centre their name gives, in that centre's
+    UTM zone), each with its parcels as ``farm`` polygons in the same CRS."""
     import geopandas as gpd
     import rasterio
     from pyproj import CRS, Transformer
     from rasterio.transform import Affine
 
-    annotations = json.loads((NAIP_DIR / "annotations.json").read_text())
+    annotations = json.loads((source / "annotations.json").read_text())
     placed = []
-    for key, entry in sorted(annotations.items())[:count]:
+    for entry in sorted(annotations.values(), key=lambda e: e["filename"])[:count]:
+        key = Path(entry["filename"]).stem
         lat, lon = (float(part) for part in key.split("--"))
         lon = -lon  # the name writes a western longitude's minus sign as the second dash
         crs = CRS.from_epsg((32600 if lat >= 0 else 32700) + int((lon + 180) // 6) + 1)
         x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
-        image = cv2.imread(str(NAIP_DIR / "images" / entry["filename"]))[..., ::-1]
+        image = cv2.imread(str(source / "images" / entry["filename"]))[..., ::-1]
         height, width = image.shape[:2]
         transform = Affine(1.0, 0, x - width / 2, 0, -1.0, y + height / 2)
         raster = folder / f"{key.replace('.', '-')}.tif"
