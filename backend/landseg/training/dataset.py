@@ -330,21 +330,8 @@ def export_dataset(
     sources = [labels_path or reviewed, *([aoi] if isinstance(aoi, str | Path) else [])]
     folder = {"overwrite": overwrite, "kind": "dataset", "inputs": [*rasters, *sources]}
     check_replaceable_folder(out, **folder)
-    extent = review_info = None
-    if reviewed is not None:
-        review = read_reviewed(reviewed, layer=labels_layer)
-        labels, extent = review.labels, (review.extent, review.labels.crs)
-        review_info = {"layer": str(reviewed), "decisions": review.counts}
-    else:
-        labels = read_labels(
-            labels_path,
-            class_field=class_field,
-            class_value=class_value,
-            class_map=class_map,
-            layer=labels_layer,
-        )
-    labels["class"] = unify_spellings(
-        labels["class"], class_names or (), name=f"Labels '{labels_path or reviewed}'"
+    labels, extent, review_info = _labels_or_review(
+        labels_path, reviewed, class_names, labels_layer, class_field, class_value, class_map
     )
     names, unknown, messages = _class_list(labels, class_names)
     native = [_square_pixel_m(raster, crs) for raster in rasters]
@@ -420,6 +407,28 @@ def _square_pixel_m(raster, crs: str | None) -> float:
             side=side,
         )
     )
+
+
+def _labels_or_review(labels_path, reviewed, class_names, layer, class_field, class_value, mapping):
+    """The labels (of a label layer, or a reviewed layer's decisions), the reviewed extent and
+    the review's record (``None`` without a review)."""
+    extent = review_info = None
+    if reviewed is not None:
+        review = read_reviewed(reviewed, layer=layer)
+        labels, extent = review.labels, (review.extent, review.labels.crs)
+        review_info = {"layer": str(reviewed), "decisions": review.counts}
+    else:
+        labels = read_labels(
+            labels_path,
+            class_field=class_field,
+            class_value=class_value,
+            class_map=mapping,
+            layer=layer,
+        )
+    labels["class"] = unify_spellings(
+        labels["class"], class_names or (), name=f"Labels '{labels_path or reviewed}'"
+    )
+    return labels, extent, review_info
 
 
 def _nothing_to_export(names: list[str], tally: _Tally) -> Message:
