@@ -34,12 +34,11 @@ def _ngettext(singular: str, plural: str, count: int) -> str:
 
 def speak_for_click() -> None:
     """Give click's modules LandSeg's ``gettext``: Japanese where ``LANDSEG_LANG`` says so."""
-    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser):
+    modules = (click.core, click.decorators, click.exceptions, click.formatting, click.parser)
+    for module in (*modules, click.types):
         module._ = _gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = _ngettext  # type: ignore[attr-defined]
-    click.types._ = _gettext  # type: ignore[attr-defined]
-    click.types.ngettext = _ngettext  # type: ignore[attr-defined]
 
 
 def error_text(error: BaseException) -> str:
