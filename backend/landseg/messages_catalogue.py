@@ -11,15 +11,6 @@ id without an entry, values that are not the entry's, or an entry no code uses.
 
 from __future__ import annotations
 
-# Texts that occur both alone and as the cause inside another message.
-_DISK_FULL = (
-    "could not write {name} (disk full?)",
-    "{name} を書き込めませんでした（ディスクの空き不足？）",
-)
-_SHORT_DOWNLOAD = (
-    "received {received} of {expected} bytes",
-    "{expected} バイトのうち {received} バイトしか受信できませんでした",
-)
 _CRS_FIX = (
     "assign the CRS its coordinates are in (QGIS: Layer Properties > Source > Assigned "
     "Coordinate Reference System, then save; geopandas: frame.set_crs('EPSG:32654')) and run "
@@ -743,7 +734,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "'{path}' は完了しなかった実行の残りです。置き換えます（続きから実行するには --resume を"
         "指定してください）。",
     ),
-    "output.disk_full": _DISK_FULL,
+    "output.disk_full": (
+        "could not write {name} (disk full?)",
+        "{name} を書き込めませんでした（ディスクの空き不足？）",
+    ),
     "output.writer_stopped": (
         "the process writing it stopped during the write",
         "書き込み中に、書き込みを行うプロセスが停止しました",
@@ -1345,7 +1339,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ベースモデル '{name}' をダウンロードできませんでした（{cause}）。インターネットに"
         "つながるマシンで {url} を取得して {path} に置き、もう一度実行してください。",
     ),
-    "weights.short": _SHORT_DOWNLOAD,
+    "weights.short": (
+        "received {received} of {expected} bytes",
+        "{expected} バイトのうち {received} バイトしか受信できませんでした",
+    ),
     "weights.changed": (
         "The cached base model '{path}' is not the file first recorded in '{record}' (its size "
         "or SHA-256 changed): delete both files to download it again.",
