@@ -39,6 +39,15 @@ def test_large_objects_get_larger_tiles_before_coarser_pixels():
     )
 
 
+def test_a_suggested_overlap_is_one_tiling_accepts():
+    from landseg.inference.tiling import validate_tiling
+    from landseg.training.object_sizes import TILE_SIZES, _overlap
+
+    for size in TILE_SIZES:  # 127 of 256 px scales to half of a 640 px tile, which tiling refuses
+        validate_tiling(size, _overlap(size, 256, 127))
+    assert _overlap(512, 256, 64) == 128
+
+
 def test_small_objects_are_not_coarsened_away():
     mixed = np.r_[np.full((45, 2), 9.0), np.full((55, 2), 700.0)]  # roofs of 9 m, big fields
     sizes = object_sizes(mixed, 1.0, 256, 32)

@@ -106,8 +106,10 @@ def object_sizes(
 
 def _overlap(size: int, tile_px: int, overlap_px: int) -> int:
     """The overlap of a ``size`` tile with the share of the tile ``overlap_px`` has of
-    ``tile_px``, in whole multiples of 32 pixels."""
-    return int(round(size * overlap_px / tile_px / 32) * 32)
+    ``tile_px``, in whole multiples of 32 pixels, and less than half the tile (as tiling
+    requires)."""
+    scaled = int(round(size * overlap_px / tile_px / 32) * 32)
+    return min(scaled, (size // 2 - 1) // 32 * 32)
 
 
 @dataclass(frozen=True)
