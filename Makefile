@@ -29,3 +29,4 @@ translations: bootstrap
 
 screenshots: bootstrap
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/make_screenshots.py
+	$(PY) scripts/desktop_session.py --out docs/screenshots

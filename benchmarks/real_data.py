@@ -1,12 +1,18 @@
-"""The real NAIP sample for benchmarks: the tests' placement (tests/own_datasets.py) of the 30
-images of ``../shared/data/naip-fields``, from the repository root."""
+"""The real samples of ``../shared/data`` for benchmarks and the default model's training,
+from the repository root: the NAIP fields placed as the tests place them
+(tests/own_datasets.py) and split by image, and the roofs of OpenAerialMap and SpaceNet."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-SHARED_NAIP = Path(__file__).resolve().parents[2] / "shared" / "data" / "naip-fields"
+import geopandas as gpd
+import numpy as np
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_NAIP = SHARED / "naip-fields"
+SPLIT_SEED, TRAIN_IMAGES = 0, 20  # NAIP images to train on; the other 10 are held out
 
 
 def naip_images(folder: Path) -> list:
@@ -17,3 +23,26 @@ def naip_images(folder: Path) -> list:
     from tests.own_datasets import naip_georeferenced
 
     return naip_georeferenced(folder, count=30, source=SHARED_NAIP)
+
+
+def naip_split(folder: Path) -> tuple[list, list]:
+    """The NAIP images placed in ``folder`` and split by image: (train, held out)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    placed = naip_images(folder)
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(placed))
+    return [placed[i] for i in order[:TRAIN_IMAGES]], [placed[i] for i in order[TRAIN_IMAGES:]]
+
+
+def oam_roofs(area: str) -> tuple[Path, gpd.GeoDataFrame]:
+    """An OpenAerialMap mosaic at 0.3 m (``aoi1`` Zanzibar, ``aoi2`` Kampala) and its OSM
+    roofs (EPSG:3857, as the README describes them)."""
+    folder = SHARED / "oam-buildings"
+    roofs = gpd.read_file(folder / f"{area}_buildings.geojson")
+    return folder / f"{area}_z19.tif", roofs.assign(**{"class": "roof"})[["class", "geometry"]]
+
+
+def spacenet_roofs() -> tuple[Path, gpd.GeoDataFrame]:
+    """The SpaceNet Atlanta image (one 16-bit band, 0.5 m) and its 43 building footprints."""
+    folder = SHARED / "spacenet-atlanta"
+    roofs = gpd.read_file(folder / "buildings.geojson")
+    return folder / "ortho_pan_16bit.tif", roofs.assign(**{"class": "roof"})[["class", "geometry"]]

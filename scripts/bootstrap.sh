@@ -4,13 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-qgis qgis-providers qgis python3-venv fonts-noto-cjk chromium)
+APT_PACKAGES=(python3-qgis qgis-providers qgis python3-venv fonts-noto-cjk chromium xvfb xdotool)
 
 missing_apt() {
     /usr/bin/python3 -c "import qgis.core" 2>/dev/null || return 0
     [ -x /usr/bin/qgis_process.bin ] || return 0
     fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || return 0
     command -v chromium >/dev/null || return 0
+    command -v xvfb-run >/dev/null && command -v xdotool >/dev/null || return 0
     return 1
 }
 

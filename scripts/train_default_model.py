@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+from landseg.defaults import RESAMPLE_TOLERANCE
 from landseg.evaluation.tiles import evaluate_dataset, format_table
 from landseg.inference.confidence import Calibration
 from landseg.inference.runtimes.model_files import (
@@ -71,6 +72,7 @@ def merge_parts(out: Path, name: str) -> Path:
     totals = dict.fromkeys(CLASS_NAMES, 0)
     tiles: dict[str, int] = {}
     stats = None
+    pixels: list[tuple[float, int]] = []  # each part's pixel size and tiles
     for part in sorted(out.glob("part-*")):
         for kind in ("images", "labels"):
             for side in ("train", "val"):
@@ -83,6 +85,7 @@ def merge_parts(out: Path, name: str) -> Path:
             totals[n] += stats["instances"][n]
         for key, value in stats["tiles"].items():
             tiles[key] = tiles.get(key, 0) + value
+        pixels.append((stats["pixel_size_m"], sum(stats["tiles"].values())))
     from landseg.training.dataset import balanced_class_weights
 
     assert stats is not None
@@ -99,6 +102,7 @@ def merge_parts(out: Path, name: str) -> Path:
             )
         ),
         sources=[str(p) for p in sorted(out.glob("part-*"))],
+        **pixel_sizes(pixels),
     )
     (merged / "stats.json").write_text(json.dumps(stats, indent=2))
     names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(CLASS_NAMES))
@@ -106,6 +110,17 @@ def merge_parts(out: Path, name: str) -> Path:
         f"path: {json.dumps(str(merged))}\ntrain: images/train\nval: images/val\nnames:\n{names}\n"
     )
     return merged
+
+
+def pixel_sizes(parts: list[tuple[float, int]]) -> dict:
+    """The merged dataset's pixel size (tile-weighted) and, where parts differ, their range."""
+    sizes = [size for size, _ in parts]
+    mean = sum(size * n for size, n in parts) / max(1, sum(n for _, n in parts))
+    spread = max(sizes) > min(sizes) * (1 + RESAMPLE_TOLERANCE)
+    return {
+        "pixel_size_m": round(mean, 4),
+        "pixel_size_range_m": [min(sizes), max(sizes)] if spread else None,
+    }
 
 
 def _pct(value: float | None) -> str:

@@ -2,6 +2,7 @@
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -151,6 +152,27 @@ def test_dataset_records_the_ground_pixel_size(tmp_path, crs, lon, lat, nominal,
         val_fraction=0,
     )
     assert stats.pixel_size_m == pytest.approx(expected_m, rel=3e-3)
+    assert stats.pixel_size_range_m is None  # one resolution
+
+
+def test_dataset_of_two_resolutions_records_their_range(tmp_path):
+    """A model trained on 0.5 m and 1 m rasters reads either at its own pixels."""
+    x, y = _at("EPSG:32654", 139.7, 35.0)
+    frames = []
+    for name, pixel in [("fine", 0.5), ("coarse", 1.0)]:
+        square = _raster(tmp_path / f"{name}.tif", "EPSG:32654", Affine(pixel, 0, x, 0, -pixel, y))
+        frames.append(gpd.GeoDataFrame({"class": ["roof"]}, geometry=[square], crs="EPSG:32654"))
+    labels = tmp_path / "labels.gpkg"
+    pd.concat(frames).to_file(labels)
+    stats = export_dataset(
+        [tmp_path / "fine.tif", tmp_path / "coarse.tif"],
+        labels,
+        tmp_path / "dataset",
+        tile_size_px=64,
+        overlap_px=0,
+        val_fraction=0,
+    )
+    assert stats.pixel_size_range_m == [0.5, 1.0]
 
 
 def test_dataset_refuses_pixels_squashed_on_the_ground(tmp_path):

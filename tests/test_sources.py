@@ -121,6 +121,31 @@ def test_fine_raster_is_resampled_to_the_models_pixel_size(tmp_path):
     assert native.pixel_sizes == {0.1} and len(polygons(tmp_path / "native.gpkg")) == 0
 
 
+class RangeModel(GroundTruthSegmenter):
+    """A model that learnt on rasters of 0.5 m to 1 m pixels."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.info = ModelInfo(
+            self.class_names, 256, 32, pixel_size_m=0.75, pixel_size_range_m=[0.5, 1.0]
+        )
+        self.pixel_sizes = set()
+
+    def predict(self, tiles):
+        self.pixel_sizes |= {round(t.transform.a, 4) for t in tiles}
+        return super().predict(tiles)
+
+
+@pytest.mark.parametrize(("native", "read_at"), [(0.8, 0.8), (0.25, 0.5), (2.0, 1.0)])
+def test_a_raster_inside_the_models_pixel_range_is_read_at_its_own_pixels(
+    tmp_path, native, read_at
+):
+    scene = write_scene(tmp_path, size_px=512, seed=33, pixel_size_m=native)
+    model = RangeModel(scene.labels_path, scene.raster_path)
+    segment(scene.raster_path, tmp_path / "out.gpkg", model=model, min_area_m2=0.5)
+    assert model.pixel_sizes == {read_at}
+
+
 def _sheets(scene, folder, n=2):
     """Cut ``scene`` into n x n GeoTIFF sheets; return their paths."""
     folder.mkdir()

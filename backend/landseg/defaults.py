@@ -36,6 +36,7 @@ VAL_FRACTION = 0.2  # share of spatial blocks used for validation
 MIN_FRAGMENT = 0.2  # polygon fragments below this share of the polygon are dropped
 WEIGHT_CAP = 10.0  # balanced class weight of a class with no (or very few) instances
 SEED = 0
+RESAMPLE_TOLERANCE = 0.10  # pixel sizes closer than this to the model's are used as they are
 CLASS_FIELD = "class"  # label attribute holding the class
 
 # Training

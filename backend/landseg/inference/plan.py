@@ -37,7 +37,6 @@ from landseg.io.rasters import (
 from landseg.io.vectors import AreaOfInterest, area_of_interest, reproject
 from landseg.messages import Message
 
-RESAMPLE_TOLERANCE = 0.10  # pixel sizes closer than this to the model's are used as they are
 
 
 @dataclass
@@ -163,7 +162,7 @@ def _processing_grid(
     """
     native = raster_pixel_size_m(raw, extent)
     native_m = sum(native) / 2
-    wanted_m = _wanted_pixel_m(pixel_size_m, info, messages)
+    wanted_m = _wanted_pixel_m(pixel_size_m, info, native_m, messages)
     raster_crs = CRS.from_user_input(raw.crs)
     if not needs_metric_grid(raster_crs, extent):
         scale = _resampling_scale(native_m, wanted_m, explicit=pixel_size_m is not None)
@@ -181,13 +180,19 @@ def _processing_grid(
     return RasterSource(uri, grid), native_m, pixel_m, note
 
 
-def _wanted_pixel_m(pixel_size_m: float | None, info, messages: list[str]) -> float | None:
-    """The pixel size to segment at: the user's, else the model's; ``None`` when neither is
-    known (and, for a model without one, a warning)."""
+def _wanted_pixel_m(
+    pixel_size_m: float | None, info, native_m: float, messages: list[str]
+) -> float | None:
+    """The pixel size to segment at: the user's, else the raster's own inside the range the
+    model learnt, else the model's; ``None`` when none is known (and, for a model without one,
+    a warning)."""
     if pixel_size_m is not None:
         if pixel_size_m <= 0:
             raise InvalidParameterError(Message("plan.pixel_size", pixel_size=pixel_size_m))
         return pixel_size_m
+    learnt = getattr(info, "pixel_size_range_m", None) if info else None
+    if learnt:
+        return min(max(native_m, learnt[0]), learnt[1])
     model_m = getattr(info, "pixel_size_m", None) if info else None
     if info is not None and model_m is None:
         messages.append(Message("plan.no_pixel_size"))
@@ -222,7 +227,7 @@ def _resampling_scale(native_m: float, wanted_m: float | None, *, explicit: bool
     exactly; the model's only when the raster's is more than 10 % off it."""
     if wanted_m is None:
         return 1.0
-    if not explicit and abs(wanted_m / native_m - 1.0) <= RESAMPLE_TOLERANCE:
+    if not explicit and abs(wanted_m / native_m - 1.0) <= defaults.RESAMPLE_TOLERANCE:
         return 1.0
     return wanted_m / native_m
 

@@ -84,6 +84,7 @@ class DatasetStats:
     overlap_px: int
     bands: list[int]
     pixel_size_m: float | None
+    pixel_size_range_m: list[float] | None = None  # [finest, coarsest] where rasters differ
     outlines: dict[str, float] = field(default_factory=dict)  # total, left_out, left_out_m2
     object_sizes: dict[str, Any] | None = None  # the labelled objects against the tiles
     auto_scale: bool = False  # pixel and tile size chosen from the objects' sizes
@@ -548,9 +549,18 @@ def _stats(plan: _Plan, tally: _Tally, labels, unknown, rasters, messages) -> Da
         overlap_px=plan.overlap_px,
         bands=tally.bands,
         pixel_size_m=round(float(np.mean(tally.pixel_sizes)), 4) if tally.pixel_sizes else None,
+        pixel_size_range_m=_pixel_size_range(tally.pixel_sizes),
         outlines={k: int(v) if k != "left_out_m2" else v for k, v in tally.outlines.items()},
         warnings=messages,
     )
+
+
+def _pixel_size_range(pixel_sizes: list[float]) -> list[float] | None:
+    """[finest, coarsest] pixel size of the tiles' rasters, where they differ by more than
+    segmenting resamples for; ``None`` for one resolution."""
+    if not pixel_sizes or max(pixel_sizes) <= min(pixel_sizes) * (1 + defaults.RESAMPLE_TOLERANCE):
+        return None
+    return [round(float(min(pixel_sizes)), 4), round(float(max(pixel_sizes)), 4)]
 
 
 def _left_out_message(tally: _Tally) -> Message:

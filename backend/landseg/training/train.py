@@ -390,6 +390,7 @@ def _finish(record: RunRecord, best_weights: Path) -> Path:
             overlap_px=int(stats.get("overlap_px") or 64),
             bands=list(stats.get("bands") or [1, 2, 3]),
             pixel_size_m=stats.get("pixel_size_m"),
+            pixel_size_range_m=stats.get("pixel_size_range_m"),
             input_size_px=int(content["arguments"]["imgsz"]),
         ),
     )

@@ -36,6 +36,9 @@ class ModelInfo:
     overlap_px: int = defaults.OVERLAP_PX
     bands: list[int] = field(default_factory=lambda: [1, 2, 3])
     pixel_size_m: float | None = None
+    # [finest, coarsest] pixel size (m) of the training rasters: a raster inside it is read at
+    # its own pixels, one outside at the nearer end (pixel_size_m alone: always at that size)
+    pixel_size_range_m: list[float] | None = None
     input_size_px: int | None = None  # network input size when it differs from the tile size
     normalisation: str = "uint8; 16-bit rasters stretched to the 2nd-98th percentile"
     calibration: dict | None = None  # ``inference.confidence.Calibration`` as a dict
