@@ -36,12 +36,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
-from real_data import naip_split
+from real_data import map_scores, naip_split
 
-from landseg.evaluation.maps import evaluate_map
-from landseg.inference.pipeline import segment
 from landseg.inference.runtimes.loading import load
 from landseg.inference.runtimes.model_files import DEFAULT_MODEL_PATH
 from landseg.training.dataset import export_dataset
@@ -117,21 +114,9 @@ def _cpu_seconds() -> float:
 
 def _scored(name: str, model, held_out, folder: Path, started: float, **segment_options):
     """Segment the held-out images with ``model`` and score ``farm`` at the map level."""
-    folder.mkdir(parents=True, exist_ok=True)
-    predictions, labels = [], []
-    for k, (raster, parcels) in enumerate(held_out):
-        out = folder / f"{k}.gpkg"
-        segment(raster, out, model=model, overwrite=True, **segment_options)
-        predictions.append(gpd.read_file(out, layer="landcover").to_crs("EPSG:4326"))
-        labels.append(parcels.to_crs("EPSG:4326"))
-    metrics = evaluate_map(
-        pd.concat(predictions, ignore_index=True),
-        pd.concat(labels, ignore_index=True),
-        class_names=CLASSES,
-    )
-    farm = metrics.classes["farm"]
+    farm = map_scores(model, held_out, "farm", folder, CLASSES, **segment_options)
     minutes = (_cpu_seconds() - started) / 60
-    return Scored(name, farm.ap50, farm.ap50_95, farm.recall, farm.area_iou, minutes)
+    return Scored(name, farm["ap50"], farm["ap50_95"], farm["recall"], farm["area_iou"], minutes)
 
 
 def _zero_shot(held_out, folder: Path) -> Scored:

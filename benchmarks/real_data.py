@@ -9,6 +9,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+
+from landseg.evaluation.maps import evaluate_map
+from landseg.inference.pipeline import segment
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SHARED_NAIP = SHARED / "naip-fields"
@@ -46,3 +50,31 @@ def spacenet_roofs() -> tuple[Path, gpd.GeoDataFrame]:
     folder = SHARED / "spacenet-atlanta"
     roofs = gpd.read_file(folder / "buildings.geojson")
     return folder / "ortho_pan_16bit.tif", roofs.assign(**{"class": "roof"})[["class", "geometry"]]
+
+
+def map_scores(
+    model, pairs: list, class_name: str, folder: Path, class_names: list[str], **options
+) -> dict[str, float]:
+    """Segment each (raster, labels) pair with ``model`` and score ``class_name`` over all of
+    them on the map (COCO AP on the polygons, ``evaluate_map``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    predictions, labels = [], []
+    for k, (raster, truth) in enumerate(pairs):
+        out = folder / f"{k}.gpkg"
+        segment(raster, out, model=model, overwrite=True, **options)
+        predictions.append(gpd.read_file(out, layer="landcover").to_crs("EPSG:4326"))
+        labels.append(truth.to_crs("EPSG:4326"))
+    metrics = evaluate_map(
+        pd.concat(predictions, ignore_index=True),
+        pd.concat(labels, ignore_index=True),
+        class_names=class_names,
+    )
+    scored = metrics.classes[class_name]
+    return {
+        "labels": scored.instances,
+        "predictions": scored.predictions,
+        "recall": scored.recall,
+        "ap50": scored.ap50,
+        "ap50_95": scored.ap50_95,
+        "area_iou": scored.area_iou,
+    }

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsTask
-from qgis.PyQt.QtCore import QObject, pyqtSignal
+from qgis.PyQt.QtCore import pyqtSignal
 
 from . import backend
-from .tasks import WorkerStep, WorkerTask, start
+from .latest_answer import LatestAnswer
 from .translation import tr
-from .worker import WorkerError
 
-_running: set = set()  # tasks must outlive the dialog that asked for them
 _answers: dict[tuple, dict[str, float]] = {}  # (python, counts) -> the backend's weights
 
 
-class ClassWeightsPreview(QObject):
+class ClassWeightsPreview(LatestAnswer):
     """Emits ``computed(counts, weights)`` or ``failed(counts, message)`` for the latest counts.
 
     The weights are the ones ``landseg class-weights`` computes, by the formula export-dataset
@@ -24,44 +21,21 @@ class ClassWeightsPreview(QObject):
     computed = pyqtSignal(dict, dict)
     failed = pyqtSignal(dict, str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.latest: tuple | None = None
-
     def request(self, python: str, counts: dict[str, int]) -> None:
         key = (python, tuple(counts.items()))
-        self.latest = key
         if key in _answers:
+            self.latest = key
             self.computed.emit(dict(counts), dict(_answers[key]))
             return
-        task = WorkerTask(
-            tr("LandSeg: class weights"),
-            python,
-            [WorkerStep("weights", backend.class_weights_args(counts))],
-            flags=QgsTask.CanCancel,
-        )
-        task.add_callback(lambda finished, key=key: self._done(finished, key))
-        _running.add(task)
-        start(task)
+        args = backend.class_weights_args(counts)
+        self.ask(key, tr("LandSeg: class weights"), python, args, backend.parse_class_weights)
 
-    def _done(self, task: WorkerTask, key: tuple) -> None:
-        _running.discard(task)
+    def keep(self, key: tuple, weights: dict[str, float]) -> None:
+        _answers[key] = weights
+
+    def answered(self, key: tuple, weights, error) -> None:
         counts = dict(key[1])
-        weights, message = None, ""
-        if task.succeeded:
-            try:
-                weights = backend.parse_class_weights(task.outcome.runs["weights"])
-                _answers[key] = weights
-            except WorkerError as error:
-                message = error.message
-        elif task.outcome.error is not None:
-            message = task.outcome.error.message
-        try:
-            if key != self.latest:
-                return
-            if weights is not None:
-                self.computed.emit(counts, weights)
-            elif message:
-                self.failed.emit(counts, message)
-        except RuntimeError:  # the dialog (and this preview) is gone
-            pass
+        if weights is not None:
+            self.computed.emit(counts, weights)
+        elif error is not None:
+            self.failed.emit(counts, error.message)

@@ -29,7 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from real_data import naip_split, oam_roofs, spacenet_roofs  # noqa: E402
+from real_data import map_scores, naip_split, oam_roofs, spacenet_roofs  # noqa: E402
 from train_default_model import (  # noqa: E402
     HELDOUT_SEEDS,
     OVERLAP_PX,
@@ -87,31 +87,6 @@ def held_out_real(work: Path, naip_held_out: list) -> dict[str, tuple[list, str]
     }
 
 
-def map_scores(model, pairs: list, class_name: str, folder: Path) -> dict[str, float]:
-    """Segment each raster and score ``class_name`` on the map (COCO AP on the polygons)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    predictions, labels = [], []
-    for k, (raster, truth) in enumerate(pairs):
-        out = folder / f"{k}.gpkg"
-        segment(raster, out, model=model, overwrite=True)
-        predictions.append(gpd.read_file(out, layer="landcover").to_crs("EPSG:4326"))
-        labels.append(truth.to_crs("EPSG:4326"))
-    metrics = evaluate_map(
-        pd.concat(predictions, ignore_index=True),
-        pd.concat(labels, ignore_index=True),
-        class_names=CLASS_NAMES,
-    )
-    scored = metrics.classes[class_name]
-    return {
-        "labels": scored.instances,
-        "predictions": scored.predictions,
-        "recall": scored.recall,
-        "ap50": scored.ap50,
-        "ap50_95": scored.ap50_95,
-        "area_iou": scored.area_iou,
-    }
-
-
 def synthetic_scores(model, work: Path) -> dict[str, dict[str, float]]:
     """Map-level AP50 and AP50-95 of every class on the demo's and the held-out scenes."""
     frames, labels = [], []
@@ -140,7 +115,7 @@ def score(models: dict[str, Path], work: Path, naip_held_out: list) -> dict:
         for source, (pairs, class_name) in held_out_real(work, naip_held_out).items():
             folder = work / "scored" / name / source.split()[0]
             scores["real"].setdefault(source, {})[name] = map_scores(
-                model, pairs, class_name, folder
+                model, pairs, class_name, folder, CLASS_NAMES
             )
         scores["synthetic"][name] = synthetic_scores(model, work)
     return scores

@@ -1,0 +1,58 @@
+"""One question to the backend at a time for a dialog, without blocking it: only the latest
+question's answer is handed on, and a dialog closed meanwhile is left alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from qgis.core import QgsTask
+from qgis.PyQt.QtCore import QObject
+
+from .tasks import WorkerStep, WorkerTask, start
+from .worker import WorkerError
+
+_running: set = set()  # tasks must outlive the dialog that asked for them
+
+
+class LatestAnswer(QObject):
+    """Asks the worker through :meth:`ask`; subclasses keep answers and say them on."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.latest: tuple | None = None
+
+    def ask(
+        self, key: tuple, title: str, python: str, args: list[str], parse: Callable[[dict], Any]
+    ) -> None:
+        """Run ``landseg args`` in the worker; ``parse`` turns its result into the answer."""
+        self.latest = key
+        task = WorkerTask(title, python, [WorkerStep("answer", args)], flags=QgsTask.CanCancel)
+        task.add_callback(lambda finished: self._done(finished, key, parse))
+        _running.add(task)
+        start(task)
+
+    def _done(self, task: WorkerTask, key: tuple, parse: Callable[[dict], Any]) -> None:
+        _running.discard(task)
+        answer, error = None, None
+        if task.succeeded:
+            try:
+                answer = parse(task.outcome.runs["answer"])
+            except WorkerError as failure:
+                error = failure
+        else:
+            error = task.outcome.error  # None: cancelled
+        if answer is not None:
+            self.keep(key, answer)
+        try:
+            if key == self.latest:
+                self.answered(key, answer, error)
+        except RuntimeError:  # the dialog (and this object) is gone
+            pass
+
+    def keep(self, key: tuple, answer: Any) -> None:
+        """Remember an answer for the session."""
+
+    def answered(self, key: tuple, answer: Any, error: WorkerError | None) -> None:
+        """The latest question's answer, or why there is none (``None``: cancelled)."""
+        raise NotImplementedError
