@@ -47,7 +47,14 @@ def scenes(work: Path, seeds, *, bits_for=lambda seed: 16 if seed % 3 == 2 else 
     ]
 
 
-def export(work: Path, name: str, seeds, val_fraction: float) -> Path:
+def export(
+    work: Path,
+    name: str,
+    seeds,
+    val_fraction: float,
+    tile_px: int = TILE_PX,
+    overlap_px: int = OVERLAP_PX,
+) -> Path:
     out = work / name
     for k, scene in enumerate(scenes(work, seeds)):
         part = out / f"part-{k}"
@@ -56,8 +63,8 @@ def export(work: Path, name: str, seeds, val_fraction: float) -> Path:
             scene.labels_path,
             part,
             class_names=CLASS_NAMES,
-            tile_size_px=TILE_PX,
-            overlap_px=OVERLAP_PX,
+            tile_size_px=tile_px,
+            overlap_px=overlap_px,
             val_fraction=val_fraction,
             seed=k,
             overwrite=True,
@@ -277,7 +284,7 @@ def main() -> None:
         write_model_card(work, card)
         return
     train_data = merge_parts(export(work / "export", "train-parts", TRAIN_SEEDS, 0.2), "train-data")
-    heldout = merge_parts(export(work / "export", "heldout-parts", HELDOUT_SEEDS, 1.0), "heldout")
+    heldout = merge_parts(export(work / "export", "heldout-parts", HELDOUT_SEEDS, 0.0), "heldout")
     best = train(
         TrainOptions(
             data=str(train_data),
@@ -299,7 +306,7 @@ def main() -> None:
         overwrite=True,
         progress=lambda fraction, message: print(f"[{fraction:6.1%}] {message}", flush=True),
     )
-    result = evaluate_dataset(best, heldout, device="cpu")
+    result = evaluate_dataset(best, heldout, split="train", device="cpu")  # all held out
     (work / "heldout.json").write_text(json.dumps(result, indent=2))
     print(format_table(result))
     if args.no_install:
