@@ -23,7 +23,7 @@ polygons) and is scored at the map level by ``evaluate_map`` on the ``farm`` par
    last fifth of the epochs, so the budget stays the same).
 
 It prints AP50, AP50-95, recall and area IoU of ``farm`` for each, and the CPU minutes each
-took (training included). The default budget runs in about 45 minutes on 2 CPU cores.
+took (training included). The default budget runs in about 35 minutes on 2 CPU cores.
 """
 
 from __future__ import annotations

@@ -138,3 +138,14 @@ def test_auto_scale_chooses_whole_fields_and_the_model_records_it(naip, tmp_path
     )
     _, info = read_model(run / "best.pt")
     assert (info.tile_size_px, info.pixel_size_m) == (stats.tile_size_px, stats.pixel_size_m)
+    from landseg.reporting.report import build_report
+
+    markdown = tmp_path / "report.md"
+    build_report(run, tmp_path / "report.html", markdown_path=markdown, analysis=False)
+    sizes = stats.object_sizes
+    row = (
+        f"| Labelled objects | {sizes['count']}, {sizes['extent_m']['p50']:g} m across at the "
+        f"median, {sizes['extent_m']['p90']:g} m at the 90th percentile; "
+        f"{chosen['seen_whole']:.0%} seen whole in a tile |"
+    )
+    assert row in markdown.read_text()

@@ -38,7 +38,6 @@ from landseg.io.vectors import AreaOfInterest, area_of_interest, reproject
 from landseg.messages import Message
 
 
-
 @dataclass
 class Plan:
     """What a run reads and where: the raster on its processing grid, the tiles and the area.

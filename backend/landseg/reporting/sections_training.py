@@ -94,6 +94,7 @@ def overview_table(run: RunView) -> Table:
                 pixel=plain(dataset.get("pixel_size_m")),
             ),
         ],
+        *_objects_row(dataset.get("object_sizes")),
         [
             text("ov_phases"),
             same(", ").join([phase_label(p["name"]) for p in run.phases])
@@ -103,6 +104,20 @@ def overview_table(run: RunView) -> Table:
         [text("ov_epochs"), text("ov_epochs_value", recorded=len(run.epochs), planned=planned)],
     ]
     return Table([text("col_item"), text("col_value")], rows, key="overview")
+
+
+def _objects_row(sizes: dict[str, Any] | None) -> list[list[Cell]]:
+    """How large the labelled objects were against the tiles (datasets that measured it)."""
+    if not sizes or not sizes.get("count"):
+        return []
+    value = text(
+        "ov_objects_value",
+        count=plain(sizes["count"]),
+        median=plain(sizes["extent_m"]["p50"]),
+        p90=plain(sizes["extent_m"]["p90"]),
+        whole=plain(f"{sizes['used']['seen_whole']:.0%}"),
+    )
+    return [[text("ov_objects"), value]]
 
 
 def _reference_points(run: RunView) -> list[tuple[Bi, dict[str, Any] | None, str]]:

@@ -115,6 +115,13 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{train} training, {val} validation; {size} px at {pixel} m/px",
         "ja": "訓練 {train} 枚、検証 {val} 枚; {size} px、{pixel} m/px",
     },
+    "ov_objects": {"en": "Labelled objects", "ja": "ラベルの物体"},
+    "ov_objects_value": {
+        "en": "{count}, {median} m across at the median, {p90} m at the 90th percentile; "
+        "{whole} seen whole in a tile",
+        "ja": "{count} 個、中央値 {median} m、90 パーセンタイル {p90} m; タイルに丸ごと写るのは "
+        "{whole}",
+    },
     "ov_phases": {"en": "Phases", "ja": "フェーズ"},
     "ov_epochs": {"en": "Epochs", "ja": "エポック数"},
     "ov_epochs_value": {
