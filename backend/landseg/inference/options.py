@@ -74,8 +74,10 @@ class SegmentOptions:
     pixel_size_m: float | None = option(
         None,
         "--pixel-size",
-        "Ground pixel size (m) to segment at; default the model's training size.",
-        "処理する地上画素サイズ（m）。既定: モデルの学習時の画素サイズ。",
+        "Ground pixel size (m) to segment at; default the model's training size (the raster's "
+        "own inside the range a model learnt on).",
+        "処理する地上画素サイズ（m）。既定: モデルの学習時の画素サイズ（モデルが学習した範囲内なら"
+        "ラスタ自身の画素）。",
         kind="number",
         unit="m",
         plugin=True,
