@@ -127,8 +127,10 @@ def score(models: dict[str, Path], work: Path, naip_held_out: list) -> dict:
 
 
 def better(scores: dict) -> bool:
-    """The new model finds more on every real source and keeps 90 % of its synthetic figures."""
-    real = all(s["new"]["ap50"] > s["previous"]["ap50"] for s in scores["real"].values())
+    """The new model finds more on the real images (no source worse) and keeps 90 % of its
+    synthetic figures."""
+    pairs = [(s["previous"]["ap50"], s["new"]["ap50"]) for s in scores["real"].values()]
+    real = all(new >= old for old, new in pairs) and any(new > old for old, new in pairs)
     old, new = scores["synthetic"]["previous"], scores["synthetic"]["new"]
     kept = all(new[c][key] >= 0.9 * old[c][key] for c in CLASS_NAMES for key in ("ap50", "ap50_95"))
     return real and kept
