@@ -1,7 +1,8 @@
 """Fine-tune LandSeg's synthetic-only default model on real imagery beside the synthetic scenes,
-and score the result and its predecessor on held-out real and synthetic images. Reproduces the
-shipped ``backend/landseg/data/landseg-default-seg.pt`` from the previous one
-(``models/landseg-default-seg-0.1-synthetic.pt``, made by ``scripts/train_default_model.py``).
+and score the result and its predecessor on held-out real and synthetic images: the candidate
+for ``backend/landseg/data/landseg-default-seg.pt``, installed only where it is better (the
+synthetic-only model, made by ``scripts/train_default_model.py``, is then kept as
+``models/landseg-default-seg-0.1-synthetic.pt``).
 
 Usage: .venv/bin/python scripts/train_default_model_real.py [--epochs N] [--work DIR]
        [--no-install]
@@ -53,8 +54,10 @@ from landseg.training.dataset import export_dataset  # noqa: E402
 from landseg.training.options import TrainOptions  # noqa: E402
 from landseg.training.train import train  # noqa: E402
 
+# The synthetic-only model and its card: shipped until a model of this script is, then kept here
 PREVIOUS_MODEL = ROOT / "models" / "landseg-default-seg-0.1-synthetic.pt"
 PREVIOUS_CARD = ROOT / "models" / "model-card-0.1-synthetic.md"
+CARD = ROOT / "docs" / "model-card.md"
 SYNTHETIC_MAP_SEEDS = (0, 200, 201)
 # Tiles of 320 px: at 1 m, 256 px tiles lost half the fields' AP50 (benchmarks/bench_real.py)
 TILE_PX, OVERLAP_PX = 320, 64  # the demo's scene and the held-out scenes
@@ -268,6 +271,19 @@ def write_card(work: Path, card: Path) -> None:
     )
 
 
+def start_model() -> Path:
+    """The synthetic-only model this stage starts from (and is compared with)."""
+    return PREVIOUS_MODEL if PREVIOUS_MODEL.exists() else DEFAULT_MODEL_PATH
+
+
+def keep_previous() -> None:
+    """Keep the synthetic-only model and its card before the shipped ones are replaced."""
+    if not PREVIOUS_MODEL.exists():
+        PREVIOUS_MODEL.parent.mkdir(exist_ok=True)
+        shutil.copyfile(DEFAULT_MODEL_PATH, PREVIOUS_MODEL)
+        shutil.copyfile(CARD, PREVIOUS_CARD)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=15)
@@ -284,7 +300,7 @@ def main() -> None:
         TrainOptions(
             data=str(data),
             run_dir=str(work / "real-run"),
-            base_model=str(PREVIOUS_MODEL),
+            base_model=str(start_model()),
             epochs=args.epochs,
             imgsz=TILE_PX,
             batch=16,
@@ -296,7 +312,7 @@ def main() -> None:
         overwrite=True,
         progress=lambda fraction, message: print(f"[{fraction:6.1%}] {message}", flush=True),
     )
-    scores = score({"previous": PREVIOUS_MODEL, "new": best}, work, naip_held_out)
+    scores = score({"previous": start_model(), "new": best}, work, naip_held_out)
     scores["tiles"] = evaluate_dataset(
         best, work / "export" / "heldout", split="train", device="cpu"
     )
@@ -305,9 +321,10 @@ def main() -> None:
     if args.no_install or not better(scores):
         print("Not installed (--no-install, or not better on the real images)")
         return
+    keep_previous()
     shutil.copyfile(best, DEFAULT_MODEL_PATH)
     export_onnx(DEFAULT_MODEL_PATH, DEFAULT_ONNX_PATH, overwrite=True)
-    write_card(work, ROOT / "docs" / "model-card.md")
+    write_card(work, CARD)
     print(f"Default model written to {DEFAULT_MODEL_PATH}; now run calibrate_default_model.py")
 
 

@@ -45,7 +45,7 @@ from landseg.io.vectors import (
 from landseg.messages import Message
 from landseg.review.reviewed import read_reviewed
 from landseg.spelling import is_blank, unify_spellings
-from landseg.training.object_sizes import choose_resolution, size_notes
+from landseg.training.object_sizes import choose_resolution, pixel_size_range, size_notes
 from landseg.training.split import blocked_split, default_block_px, kept_part
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
@@ -549,18 +549,10 @@ def _stats(plan: _Plan, tally: _Tally, labels, unknown, rasters, messages) -> Da
         overlap_px=plan.overlap_px,
         bands=tally.bands,
         pixel_size_m=round(float(np.mean(tally.pixel_sizes)), 4) if tally.pixel_sizes else None,
-        pixel_size_range_m=_pixel_size_range(tally.pixel_sizes),
+        pixel_size_range_m=pixel_size_range(tally.pixel_sizes),
         outlines={k: int(v) if k != "left_out_m2" else v for k, v in tally.outlines.items()},
         warnings=messages,
     )
-
-
-def _pixel_size_range(pixel_sizes: list[float]) -> list[float] | None:
-    """[finest, coarsest] pixel size of the tiles' rasters, where they differ by more than
-    segmenting resamples for; ``None`` for one resolution."""
-    if not pixel_sizes or max(pixel_sizes) <= min(pixel_sizes) * (1 + defaults.RESAMPLE_TOLERANCE):
-        return None
-    return [round(float(min(pixel_sizes)), 4), round(float(max(pixel_sizes)), 4)]
 
 
 def _left_out_message(tally: _Tally) -> Message:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from landseg import defaults
 from landseg.geodesy import raster_pixel_size_m
 from landseg.io.rasters import open_raster, resampled
 from landseg.messages import Message
@@ -167,6 +168,14 @@ def choose_resolution(
         resampled(uri, (pixel_size_m or n) / n) for uri, n in zip(sources, native_m, strict=True)
     ]
     return Resolution(pixel_size_m, tile_size_px, overlap_px, sizes, read, auto_scale)
+
+
+def pixel_size_range(pixel_sizes: list[float]) -> list[float] | None:
+    """[finest, coarsest] pixel size of a dataset's rasters where they differ by more than
+    segmenting resamples for; ``None`` for one resolution."""
+    if not pixel_sizes or max(pixel_sizes) <= min(pixel_sizes) * (1 + defaults.RESAMPLE_TOLERANCE):
+        return None
+    return [round(float(min(pixel_sizes)), 4), round(float(max(pixel_sizes)), 4)]
 
 
 def size_notes(resolution: Resolution) -> list[Message]:
