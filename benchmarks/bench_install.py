@@ -3,8 +3,9 @@ install time from a warm wheelhouse, and the first ``landseg segment`` of a 2048
 
 Fills a wheelhouse with every wheel the full install needs (or takes ``--wheelhouse``), then
 installs from it alone (``--no-index``, ``--no-compile``, as the plugin does) three fresh
-environments: the core on its own Python, the core on QGIS's Python with its system packages
-(the plugin's environment, where QGIS's interpreter is this machine's ``python3``) and the full
+environments: the core on its own Python, the core on QGIS's Python with its system packages and
+QGIS's numpy kept (the plugin's environment from the index, where QGIS's interpreter is this
+machine's ``python3``) and the full
 ``landseg[train]``. It proves ``import torch`` fails in the core, runs ``landseg doctor`` there
 and a first segmentation (no model cache yet), and prints the figures beside this checkout's
 warm full environment (``.venv``). Usage::
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the plugin's installer, to install as it does
 QGIS_PYTHON = Path("/usr/bin/python3")
 
 
@@ -43,18 +45,23 @@ def run(command: list[str], **kwargs) -> float:
     return time.perf_counter() - started
 
 
-def fill_wheelhouse(folder: Path) -> Path:
-    """Every wheel ``landseg[train]`` needs, and LandSeg's own, in ``folder``; LandSeg's wheel."""
-    run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(folder), f"{ROOT}[train]"])
+def fill_wheelhouse(folder: Path, keep_numpy: list[str]) -> Path:
+    """Every wheel ``landseg[train]`` needs, and those the core needs beside ``keep_numpy``
+    (the plugin's choice on QGIS's Python), in ``folder``; LandSeg's wheel."""
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "-q", "-w", str(folder)]
+    run([*pip_wheel, f"{ROOT}[train]"])
+    run([*pip_wheel, str(ROOT), *keep_numpy])
     return next(folder.glob("landseg-*.whl"))
 
 
-def install(base: Path, env_dir: Path, requirement: str, wheelhouse: Path, *flags: str) -> float:
-    """A fresh environment at ``env_dir`` holding ``requirement``; seconds it took."""
+def install(
+    base: Path, env_dir: Path, requirements: list[str], wheelhouse: Path, *flags: str
+) -> float:
+    """A fresh environment at ``env_dir`` holding ``requirements``; seconds it took."""
     seconds = run([str(base), "-m", "venv", *flags, str(env_dir)])
     sources = ["--no-index", "--find-links", str(wheelhouse)]
     pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile"]
-    return seconds + run([*pip, *sources, requirement])
+    return seconds + run([*pip, *sources, *requirements])
 
 
 def first_segment(python: Path, scene: Path, out: Path, cache: Path) -> float:
@@ -70,22 +77,25 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="landseg-bench-install-"))
     wheelhouse = Path(args.wheelhouse) if args.wheelhouse else work / "wheels"
-    wheel = fill_wheelhouse(wheelhouse)
+    from plugin.installer import numpy_to_keep
+
+    keep_numpy = numpy_to_keep(str(QGIS_PYTHON))  # what the plugin's Install keeps
+    wheel = fill_wheelhouse(wheelhouse, keep_numpy)
     base = Path(sys.base_prefix) / "bin" / "python3"
     envs = {
         "core": Path(args.keep) if args.keep else work / "core",
         "plugin": work / "plugin",
         "full": work / "full",
     }
-    installs = {"core": install(base, envs["core"], str(wheel), wheelhouse)}
+    installs = {"core": install(base, envs["core"], [str(wheel)], wheelhouse)}
     python = envs["core"] / "bin" / "python"
     torch_absent = subprocess.run([str(python), "-c", "import torch"], capture_output=True)
     assert torch_absent.returncode != 0, "torch is importable in the core environment"
     subprocess.run([str(python), "-m", "landseg", "doctor"], check=True)
     installs["plugin"] = install(
-        QGIS_PYTHON, envs["plugin"], str(wheel), wheelhouse, "--system-site-packages"
+        QGIS_PYTHON, envs["plugin"], [*keep_numpy, str(wheel)], wheelhouse, "--system-site-packages"
     )
-    installs["full"] = install(base, envs["full"], f"{wheel}[train]", wheelhouse)
+    installs["full"] = install(base, envs["full"], [f"{wheel}[train]"], wheelhouse)
     sizes = {name: folder_mb(folder) for name, folder in envs.items()}
     shutil.rmtree(envs["full"])
 

@@ -2,8 +2,9 @@
 
 The plan: a virtual environment at :func:`user_env_dir` on QGIS's own interpreter
 (with its system packages visible, as the project's own ``.venv``), then ``pip install`` of the
-bundled ``landseg`` wheel with its pinned dependencies: from the package index, or only from a
-wheelhouse folder (``--no-index --find-links``) on machines without internet. A failed or
+bundled ``landseg`` wheel with its pinned dependencies: from the package index (keeping QGIS's
+own numpy where LandSeg runs on it), or only from a wheelhouse folder (``--no-index
+--find-links``) on machines without internet. A failed or
 stopped install removes the environment it was creating; an existing one is upgraded in place.
 Nothing here touches widgets: :class:`InstallTask` reports lines and progress by signals.
 """
@@ -90,7 +91,7 @@ class InstallPlan:
         return " && ".join(" ".join(shlex.quote(p) for p in command) for command in self.commands)
 
 
-CORE_SIZE_GB = 0.65  # measured on QGIS's Python: the inference core (ONNX Runtime, no PyTorch)
+CORE_SIZE_GB = 0.6  # measured on QGIS's Python: the inference core (ONNX Runtime, no PyTorch)
 TRAINING_SIZE_GB = 5.9  # measured: what the training extra adds (PyTorch and its CUDA libraries)
 
 
@@ -120,8 +121,30 @@ def plan(
     # --no-compile: Python writes bytecode on first import, for the modules used only
     # (compiling every installed module at install time adds about 100 MB)
     pip = [python, "-m", "pip", "install", "--upgrade", "--no-compile", "--progress-bar", "off"]
-    result.commands.append([*pip, *sources, package])
+    # from the index: dependencies that run on the numpy already there; a wheelhouse's own
+    # choice is taken as it is (it may hold none that do)
+    keep = [] if wheelhouse else numpy_to_keep(base_python() if result.creates_env else python)
+    result.commands.append([*pip, *keep, *sources, package])
     return result
+
+
+def numpy_to_keep(python: str) -> list[str]:
+    """``numpy==V`` for the numpy that ``python`` already imports (QGIS's own, on a new
+    environment) where LandSeg runs on it (1.24 <= V < 2): pip then picks dependencies that work
+    with it instead of installing a second numpy (65 MB) beside QGIS's; else nothing."""
+    probe = [python, "-c", "import numpy; print(numpy.__version__)"]
+    try:
+        found = subprocess.run(
+            probe, capture_output=True, text=True, env=worker_environment(), timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    version = found.stdout.strip()
+    major, _, rest = version.partition(".")
+    minor = rest.split(".")[0]
+    if found.returncode or not (major.isdigit() and minor.isdigit()):
+        return []
+    return [f"numpy=={version}"] if (1, 24) <= (int(major), int(minor)) < (2, 0) else []
 
 
 SPACE_MARGIN = 1.1  # pip unpacks beside what it installs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -100,12 +101,25 @@ def test_install_plan_from_the_bundled_wheel(qgis_app, tmp_path):
     install = online.commands[1]
     assert install[1:4] == ["-m", "pip", "install"] and install[-1] == str(wheel)
     assert "--no-index" not in install  # with internet: pinned dependencies from the index
+    qgis_numpy = [installer.base_python(), "-c", "import numpy; print(numpy.__version__)"]
+    version = subprocess.run(qgis_numpy, capture_output=True, text=True).stdout.strip()
+    assert f"numpy=={version}" in install  # QGIS's own, which the new environment sees: kept
     offline = installer.plan(wheel, wheelhouse="/wheels", env_dir=tmp_path / "venv")
     assert offline.commands[1][-4:] == ["--no-index", "--find-links", "/wheels", str(wheel)]
+    assert not any(part.startswith("numpy==") for part in offline.commands[1])
     assert online.size_gb == installer.CORE_SIZE_GB  # the core: segmenting, no PyTorch
     training = installer.plan(wheel, env_dir=tmp_path / "venv", training=True)
     assert training.commands[-1][-1] == f"{wheel}[train]"
     assert training.size_gb == installer.CORE_SIZE_GB + installer.TRAINING_SIZE_GB
+
+
+def test_only_a_numpy_landseg_runs_on_is_kept(qgis_app, tmp_path):
+    fake = tmp_path / "python"
+    for version, kept in (("1.24.2", ["numpy==1.24.2"]), ("1.23.5", []), ("2.1.0", [])):
+        fake.write_text(f"#!/bin/sh\necho {version}\n")
+        fake.chmod(0o755)
+        assert installer.numpy_to_keep(str(fake)) == kept
+    assert installer.numpy_to_keep(str(tmp_path / "nowhere")) == []
 
 
 def test_a_backend_of_another_version_is_offered_the_upgrade(qgis_app):
