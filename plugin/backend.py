@@ -130,20 +130,47 @@ def export_dataset_args(
     labels: str,
     output: str,
     *,
+    val_fraction: float | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> list[str]:
+    """``landseg export-dataset`` from rasters and a label file (``options``: those of
+    :func:`object_sizes_args`); with ``auto_scale``, the pixel and tile size are the ones at
+    which most labelled objects are seen whole."""
+    args = [*_labelled("export-dataset", rasters, labels, **options), "-o", _out(output)]
+    if val_fraction is not None:
+        args += ["--val-fraction", _number(val_fraction)]
+    if seed is not None:
+        args += ["--seed", str(int(seed))]
+    return args
+
+
+def object_sizes_args(rasters: Sequence[str], labels: str, **options: Any) -> list[str]:
+    """``landseg object-sizes``: how the labelled objects of that export fit its tiles."""
+    return _labelled("object-sizes", rasters, labels, **options)
+
+
+def parse_object_sizes(run: WorkerRun) -> dict[str, Any]:
+    """The sizes, summary and suggestion an ``object-sizes`` run printed."""
+    return _printed(run, "object_sizes", "The LandSeg worker printed no object sizes.")
+
+
+def _labelled(
+    command: str,
+    rasters: Sequence[str],
+    labels: str,
+    *,
     class_field: str | None = "class",
     class_value: str | None = None,
     class_map: Mapping[str, str] | None = None,
     classes: Sequence[str] | None = None,
     tile_size_px: int | None = None,
     overlap_px: int | None = None,
-    val_fraction: float | None = None,
-    seed: int | None = None,
     crs: str | None = None,
     auto_scale: bool = False,
 ) -> list[str]:
-    """``landseg export-dataset`` from rasters and a label file; with ``auto_scale``, the pixel
-    and tile size are the ones at which most labelled objects are seen whole."""
-    args = ["export-dataset", *map(_in, rasters), "--labels", _in(labels), "-o", _out(output)]
+    """``command`` over rasters and a label file, with its label and tile options."""
+    args = [command, *map(_in, rasters), "--labels", _in(labels)]
     if class_value:
         args += ["--class-value", class_value]
     elif class_field:
@@ -156,10 +183,6 @@ def export_dataset_args(
         args += ["--tile-size", str(int(tile_size_px))]
     if overlap_px is not None:
         args += ["--overlap", str(int(overlap_px))]
-    if val_fraction is not None:
-        args += ["--val-fraction", _number(val_fraction)]
-    if seed is not None:
-        args += ["--seed", str(int(seed))]
     if crs:
         args += ["--crs", crs]
     if auto_scale:

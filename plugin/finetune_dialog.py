@@ -38,6 +38,7 @@ from . import backend, installer, layers, settings
 from .class_weights import ClassWeightsPreview
 from .finetune_defaults import default_folder, default_label_layer, raster_ticked
 from .model_picker import PT_FILTER, ModelPickerMixin, initial_model
+from .object_sizes import ObjectSizesPreview
 from .tasks import WorkerStep
 from .translation import tr
 
@@ -125,6 +126,11 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
         self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.class_table.setMinimumHeight(180)
         data_form.addRow(self.class_table)
+        self.sizes_label = QLabel(data_group)
+        self.sizes_label.setWordWrap(True)
+        self.sizes_preview = ObjectSizesPreview(self.sizes_label)
+        self.raster_list.itemChanged.connect(self._update_sizes)
+        data_form.addRow(tr("Objects in the tiles"), self.sizes_label)
         self.dataset_widget = QgsFileWidget(data_group)
         self.dataset_widget.setStorageMode(QgsFileWidget.GetDirectory)
         self.dataset_widget.setToolTip(
@@ -171,6 +177,7 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
                 "objects are seen whole (export-dataset --auto-scale); the model remembers them."
             )
         )
+        self.auto_scale_check.toggled.connect(self._update_sizes)
         form.addRow("", self.auto_scale_check)
         balance_row = QWidget(model_group)
         balance_layout = QHBoxLayout(balance_row)
@@ -327,6 +334,13 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
             text = tr("computing…")
             self.weights_preview.request(self.env.python, instances)
         self.weights_label.setText(text)
+        self._update_sizes()
+
+    def _update_sizes(self, *_args) -> None:
+        if hasattr(self, "auto_scale_check"):  # the dialog is built
+            labels, python = self.label_combo.currentLayer(), self.env and self.env.python
+            options = self._export_options()
+            self.sizes_preview.request(python, self.checked_rasters(), labels, options)
 
     def _weights_computed(self, counts: dict, weights: dict) -> None:
         self.previewed = (counts, weights)
@@ -507,23 +521,28 @@ class FineTuneDialog(ModelPickerMixin, QDialog):
 
     def _export_step(self, folder: Path, dataset_dir: Path) -> WorkerStep:
         """``landseg export-dataset`` of the ticked rasters and the label layer."""
-        info = self.model_info or {}
-        mapping = self.mapping()
-        published = self.published_base()
-        classes = list(dict.fromkeys(mapping.values())) if published else self.model_classes()
         labels = layers.vector_path(self.label_combo.currentLayer(), folder=str(folder / "labels"))
         export = backend.export_dataset_args(
             [layers.raster_path(layer) for layer in self.checked_rasters()],
             labels,
             str(dataset_dir),
-            class_field=self.field_combo.currentField(),
-            class_map=mapping,
-            classes=classes,
-            tile_size_px=info.get("tile_size_px"),
-            overlap_px=info.get("overlap_px"),
-            auto_scale=self.auto_scale_check.isChecked(),
+            **self._export_options(),
         )
         return WorkerStep("export", export, 0.0, 0.1, tr("Exporting the dataset"))
+
+    def _export_options(self) -> dict:
+        """The export's label and tile options (which its size preview shares)."""
+        info, mapping = self.model_info or {}, self.mapping()
+        published = self.published_base()
+        classes = list(dict.fromkeys(mapping.values())) if published else self.model_classes()
+        return {
+            "class_field": self.field_combo.currentField(),
+            "class_map": mapping,
+            "classes": classes,
+            "tile_size_px": info.get("tile_size_px"),
+            "overlap_px": info.get("overlap_px"),
+            "auto_scale": self.auto_scale_check.isChecked(),
+        }
 
     def _train_args(self, dataset_dir: Path, run_dir: Path) -> list[str]:
         info = self.model_info or {}

@@ -47,6 +47,18 @@ def _first_layer_name(path: str) -> str | None:
     return dataset.GetLayer(0).GetName()
 
 
+def direct_vector_path(layer: QgsVectorLayer) -> str:
+    """The layer's own file when it holds exactly its features as its first layer (an OGR
+    file, no filter), else ""."""
+    if layer.providerType() != "ogr" or layer.subsetString():
+        return ""
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+    path = parts.get("path") or ""
+    name = parts.get("layerName") or ""
+    readable = Path(path).suffix.lower() in DIRECT_VECTOR_SUFFIXES and Path(path).is_file()
+    return path if path and readable and (not name or name == _first_layer_name(path)) else ""
+
+
 def vector_path(layer: QgsVectorLayer | None, *, folder: str | None = None) -> str:
     """A file holding exactly this layer's features, as the first layer of its dataset.
 
@@ -55,13 +67,9 @@ def vector_path(layer: QgsVectorLayer | None, *, folder: str | None = None) -> s
     """
     if layer is None:
         raise ValueError(tr("Choose a polygon layer with your labels."))
-    if layer.providerType() == "ogr" and not layer.subsetString():
-        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
-        path = parts.get("path") or ""
-        name = parts.get("layerName") or ""
-        readable = Path(path).suffix.lower() in DIRECT_VECTOR_SUFFIXES and Path(path).is_file()
-        if path and readable and (not name or name == _first_layer_name(path)):
-            return path
+    direct = direct_vector_path(layer)
+    if direct:
+        return direct
     out_dir = Path(folder or tempfile.mkdtemp(prefix="landseg-labels-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", layer.name()).strip("_") or "labels"

@@ -149,3 +149,35 @@ def test_auto_scale_chooses_whole_fields_and_the_model_records_it(naip, tmp_path
         f"{chosen['seen_whole']:.0%} seen whole in a tile |"
     )
     assert row in markdown.read_text()
+
+
+def test_the_preview_measures_what_the_export_records(naip, tmp_path, capsys):
+    """``landseg object-sizes`` (the fine-tune dialog's preview) writes nothing and prints the
+    figures the export then records, as asked and with --auto-scale."""
+    import pandas as pd
+
+    from landseg.cli import main
+
+    parcels_path = tmp_path / "parcels.gpkg"
+    pd.concat([labels.to_crs(naip[0][1].crs) for _, labels in naip]).to_file(parcels_path)
+    rasters = [str(raster) for raster, _ in naip]
+    for flags in ([], ["--auto-scale"]):
+        capsys.readouterr()
+        main(
+            ["object-sizes", *rasters, "--labels", str(parcels_path), "--tile-size", "256", *flags]
+        )
+        answer = json.loads(capsys.readouterr().out)
+        out = tmp_path / f"dataset{len(flags)}"
+        stats = export_dataset(rasters, parcels_path, out, tile_size_px=256, auto_scale=bool(flags))
+        assert answer["object_sizes"] == json.loads(json.dumps(stats.object_sizes))
+        used = stats.object_sizes["used"]
+        assert (
+            f"at {used['pixel_size_m']:g} m and {used['tile_size_px']} px tiles"
+            in (answer["summary"])
+        )
+        assert bool(answer["suggestion"]) == (not flags)  # fields of 100-400 m: not whole
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "dataset0",
+        "dataset1",
+        "parcels.gpkg",
+    ]

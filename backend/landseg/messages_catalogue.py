@@ -1745,6 +1745,19 @@ HELP: dict[str, str] = {
         "（--pixel-size、--tile-size、--overlap の代わりに）。"
     ),
     "export-dataset.block_size_px": "分割ブロックの一辺（ピクセル）。既定: タイルの歩幅の 4 倍。",
+    "object-sizes": (
+        "これらのオプションで export-dataset が切り出すタイルにラベルの物体がどう収まるかと、その"
+        "提案を、何も書き出さずに JSON で表示します（ファインチューニングのダイアログのプレビュー）。"
+    ),
+    "object-sizes.labels": "クラスを持つポリゴンレイヤ（GeoPackage、Shapefile、GeoJSON）。",
+    "object-sizes.class_field": "クラスを持つラベルの属性。",
+    "object-sizes.classes": "モデルのクラスを順に。ほかのクラスのラベルは数えません。",
+    "object-sizes.pixel_size_m": (
+        "タイルを切り出す地上ピクセルサイズ（m）。既定: 各ラスタのもの。"
+    ),
+    "object-sizes.auto_scale": (
+        "export-dataset --auto-scale が選ぶピクセルサイズとタイルサイズで測ります。"
+    ),
     "export-model": "MODEL（.pt）を ONNX に書き出します。CPU で約 2 倍速く動きます。",
     "export-model.output": "書き出す ONNX ファイル。",
     "inspect-dataset": (

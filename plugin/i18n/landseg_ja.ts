@@ -80,6 +80,11 @@
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <source>Objects in the tiles</source>
+            <translation>タイルに写る物体</translation>
+        </message>
+        <message>
+            <location filename="../finetune_dialog.py" />
             <source>A dataset folder you already have (Roboflow, YOLO or COCO export): trained on as it is, instead of the layers above. The folder is only read.</source>
             <translation>お手持ちのデータセットのフォルダ（Roboflow、YOLO、COCO のエクスポート）。上のレイヤの代わりに、そのまま学習に使います。フォルダは読むだけです。</translation>
         </message>
@@ -195,16 +200,19 @@
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <location filename="../object_sizes.py" />
             <source>shown once the LandSeg environment is installed</source>
             <translation>LandSeg の環境をインストールすると表示されます</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <location filename="../object_sizes.py" />
             <source>computing…</source>
             <translation>計算中…</translation>
         </message>
         <message>
             <location filename="../finetune_dialog.py" />
+            <location filename="../object_sizes.py" />
             <source>could not be computed: {message}</source>
             <translation>計算できませんでした: {message}</translation>
         </message>
@@ -597,6 +605,26 @@ Tile {tile} px, overlap {overlap} px</source>
             <location filename="../model_picker.py" />
             <source>This file does not exist.</source>
             <translation>このファイルは存在しません。</translation>
+        </message>
+        <message>
+            <location filename="../object_sizes.py" />
+            <source>shown once rasters, a label layer saved in a file and its class field are set</source>
+            <translation>ラスタ、ファイルに保存したラベルレイヤとそのクラスのフィールドを選ぶと表示されます</translation>
+        </message>
+        <message>
+            <location filename="../object_sizes.py" />
+            <source>LandSeg: object sizes</source>
+            <translation>LandSeg: 物体の大きさ</translation>
+        </message>
+        <message>
+            <location filename="../object_sizes.py" />
+            <source>No labelled objects lie over the ticked rasters.</source>
+            <translation>チェックしたラスタの上にラベルの物体がありません。</translation>
+        </message>
+        <message>
+            <location filename="../object_sizes.py" />
+            <source>Ticking 'Fit the pixel and tile size to my objects' would show {share} of them whole ({pixel} m, {tile} px tiles).</source>
+            <translation>「ピクセルサイズとタイルサイズを物体の大きさに合わせる」をチェックすると、その {share} が丸ごと写ります（{pixel} m、{tile} px のタイル）。</translation>
         </message>
         <message>
             <location filename="../paths.py" />

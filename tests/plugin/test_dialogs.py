@@ -307,6 +307,50 @@ def test_finetune_dialog_defaults_mapping_and_validation(
     dialog.close()
 
 
+def test_finetune_dialog_previews_how_the_objects_fit_the_tiles(
+    gui_plugin, iface, project, small_scene, tiny_model
+):
+    from qgis.PyQt.QtCore import Qt
+
+    from landseg import defaults
+    from landseg.training.label_layers import labelled_object_sizes
+    from plugin import settings
+
+    settings.set_value(settings.MODEL, tiny_model)
+    add_scene(project, small_scene)
+    dialog = gui_plugin.show_finetune_dialog()
+    assert wait_until(lambda: model_ready(dialog), 60)
+    info = dialog.model_info
+    asked = {
+        "class_names": dialog.model_classes(),
+        "tile_size_px": info.get("tile_size_px") or defaults.TILE_SIZE_PX,
+        "overlap_px": info.get("overlap_px", defaults.OVERLAP_PX),
+    }
+    scene = ([small_scene.raster_path], small_scene.labels_path)
+    shown = dialog.sizes_label.text
+    for auto_scale in (False, True):  # before any export: the backend's figures
+        dialog.auto_scale_check.setChecked(auto_scale)
+        fit = labelled_object_sizes(*scene, **asked, auto_scale=auto_scale)[0]
+        used = f"{fit.count}, {fit.extent_m['p50']:g} m across at the median"
+        tiles = f"at {fit.used.pixel_size_m:g} m and {fit.used.tile_size_px} px tiles"
+        assert wait_until(lambda used=used, tiles=tiles: used in shown() and tiles in shown(), 60)
+    dialog.raster_list.item(0).setCheckState(Qt.Unchecked)
+    assert "shown once rasters" in dialog.sizes_label.text()
+    dialog.close()
+
+
+def test_the_size_preview_points_to_the_fitting_option(qgis_app):
+    from plugin.object_sizes import sizes_text
+
+    better = {"pixel_size_m": 1.0, "tile_size_px": 384, "seen_whole": 0.66}
+    answer = {"summary": "S.", "suggestion": "x", "object_sizes": {"suggested": better}}
+    hint = "S. Ticking 'Fit the pixel and tile size to my objects' would show 66% of them whole"
+    assert sizes_text(answer, auto_scale=False).startswith(hint)
+    assert "(1 m, 384 px tiles)" in sizes_text(answer, auto_scale=False)
+    assert sizes_text(answer, auto_scale=True) == "S."
+    assert sizes_text({**answer, "suggestion": ""}, auto_scale=False) == "S."
+
+
 def test_finetune_dialog_offers_published_base_models(
     gui_plugin, iface, project, small_scene, tmp_path
 ):

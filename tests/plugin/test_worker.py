@@ -52,9 +52,11 @@ def test_helpers():
     assert last_json_object(["{broken"]) is None
     assert backend.class_weights_args({"a": 3, "b": 1}) == ["class-weights", "--counts", "a=3,b=1"]
     export = backend.export_dataset_args(["a.tif"], "l.gpkg", "out", auto_scale=True)
-    assert export[-1] == "--auto-scale" and "--auto-scale" not in backend.export_dataset_args(
+    assert "--auto-scale" in export and "--auto-scale" not in backend.export_dataset_args(
         ["a.tif"], "l.gpkg", "out"
     )
+    preview = backend.object_sizes_args(["a.tif"], "l.gpkg", tile_size_px=320, auto_scale=True)
+    assert preview == ["object-sizes", *export[1:6], "--tile-size", "320", "--auto-scale"]
     args = backend.segment_args("in.tif", "out.gpkg", overlap_px=0, simplify_tolerance_m=None)
     assert args[:4] == ["segment", f"{Path.cwd()}/in.tif", "-o", f"{Path.cwd()}/out.gpkg"]
     assert (

@@ -35,6 +35,7 @@ for _command in (
     data.synth,
     segment.segment_command,
     data.export_dataset_command,
+    data.object_sizes_command,
     data.inspect_dataset_command,
     data.class_weights_command,
     training.train_command,

@@ -1,5 +1,5 @@
-"""``landseg synth``, ``export-dataset``, ``inspect-dataset`` and ``class-weights``: scenes and
-datasets."""
+"""``landseg synth``, ``export-dataset``, ``object-sizes``, ``inspect-dataset`` and
+``class-weights``: scenes and datasets."""
 
 from __future__ import annotations
 
@@ -151,17 +151,7 @@ def export_dataset_command(
     )
     fit = stats.object_sizes or {}
     if fit.get("count"):
-        used = fit["used"]
-        sizes = Message(
-            "dataset.sizes",
-            count=fit["count"],
-            median=f"{fit['extent_m']['p50']:g}",
-            p90=f"{fit['extent_m']['p90']:g}",
-            pixel=f"{used['pixel_size_m']:g}",
-            tile=used["tile_size_px"],
-            whole=f"{used['seen_whole']:.0%}",
-        )
-        progress.say(sizes)
+        progress.say(_sizes_message(fit))
     progress.say(
         Message(
             "cli.synth_dataset",
@@ -172,6 +162,54 @@ def export_dataset_command(
         )
     )
     return {"output": str(output), **asdict(stats)}
+
+
+def _sizes_message(fit: dict[str, Any]) -> Message:
+    """The labelled objects' sizes against the tiles (``ObjectSizes.to_dict()``), in a line."""
+    used = fit["used"]
+    return Message(
+        "dataset.sizes",
+        count=fit["count"],
+        median=f"{fit['extent_m']['p50']:g}",
+        p90=f"{fit['extent_m']['p90']:g}",
+        pixel=f"{used['pixel_size_m']:g}",
+        tile=used["tile_size_px"],
+        whole=f"{used['seen_whole']:.0%}",
+    )
+
+
+@click.command("object-sizes")
+@click.argument("rasters", nargs=-1, required=True, type=path())
+@labels_option("Polygon layer (GeoPackage, Shapefile, GeoJSON) with the classes.", required=True)
+@labels_layer_option()
+@class_field_option("Label attribute holding the class.")
+@class_value_option()
+@class_map_option()
+@classes_option("Model classes in order; labels of other classes are not counted.")
+@crs_option()
+@tile_size_option(default=defaults.TILE_SIZE_PX)
+@overlap_option(default=defaults.OVERLAP_PX)
+@pixel_size_option("Ground pixel size (m) the tiles would be cut at; default the rasters'.")
+@option(
+    "--auto-scale",
+    is_flag=True,
+    help="Measure at the pixel and tile size export-dataset --auto-scale would choose.",
+)
+def object_sizes_command(
+    rasters: tuple[Path, ...], labels: Path, classes: list[str] | None, **options: Any
+) -> None:
+    """Print as JSON how the labelled objects would fit the tiles export-dataset cuts with these
+    options, and its suggestion, without writing anything (the fine-tune dialog's preview)."""
+    from landseg.training.label_layers import labelled_object_sizes
+
+    sizes, notes = labelled_object_sizes(rasters, labels, class_names=classes, **options)
+    fit = sizes.to_dict()
+    answer = {
+        "object_sizes": fit,
+        "summary": said(_sizes_message(fit)) if sizes.count else "",
+        "suggestion": " ".join(said(note) for note in notes),
+    }
+    click.echo(json.dumps(answer, ensure_ascii=False))
 
 
 @click.command("inspect-dataset")

@@ -25,27 +25,22 @@ from rasterio.features import geometry_mask
 from shapely.geometry import Polygon, box
 
 from landseg import defaults
-from landseg.checks import check_class_names, check_fraction, check_positive, require
+from landseg.checks import check_fraction, check_positive, require
 from landseg.errors import Cancelled, InvalidParameterError, LandSegWarning, VectorReadError
-from landseg.geodesy import areas_m2, raster_pixel_size_m, utm_code
+from landseg.geodesy import areas_m2
 from landseg.inference.tiling import TileSpec, read_tile, tile_grid, validate_tiling
 from landseg.io.folders import atomic_folder, check_replaceable_folder
 from landseg.io.rasters import (
     compute_scaling,
     open_raster,
     select_bands,
-    with_crs,
 )
 from landseg.io.vectors import (
     area_of_interest,
-    read_vector,
-    repair_polygons,
-    require_polygons,
 )
 from landseg.messages import Message
-from landseg.review.reviewed import read_reviewed
-from landseg.spelling import is_blank, unify_spellings
-from landseg.training.object_sizes import choose_resolution, pixel_size_range, size_notes
+from landseg.training.label_layers import class_list, export_resolution, labels_or_review
+from landseg.training.object_sizes import pixel_size_range, size_notes
 from landseg.training.split import blocked_split, default_block_px, kept_part
 
 WEIGHT_CAP = defaults.WEIGHT_CAP
@@ -53,7 +48,6 @@ STATS_NAME = "stats.json"
 # A fragment this large (pixels) is kept whatever share of its polygon it is: big fields cut
 # by a tile edge must stay labelled, or the model learns their texture as background.
 MIN_FRAGMENT_PX = 256
-ANISOTROPY_TOLERANCE = 0.05  # ground pixels whose width and height differ more are refused
 
 
 def balanced_class_weights(counts: Sequence[int], *, cap: float = WEIGHT_CAP) -> list[float]:
@@ -90,53 +84,6 @@ class DatasetStats:
     auto_scale: bool = False  # pixel and tile size chosen from the objects' sizes
     warnings: list[str] = field(default_factory=list)
     review: dict[str, Any] | None = None  # from a reviewed layer: its decisions and extent
-
-
-def read_labels(
-    path: str | Path,
-    *,
-    class_field: str | None = defaults.CLASS_FIELD,
-    class_value: str | None = None,
-    class_map: Mapping[str, str] | None = None,
-    layer: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Polygons with a ``class`` column (mapped), repaired; ``repaired`` counted in ``attrs``.
-
-    Either ``class_field`` names the attribute holding classes, or ``class_value`` gives every
-    feature the same class (for layers without a class field, such as building outlines).
-    Features whose class is empty (NULL) are left out with a warning.
-    """
-    frame, name = read_vector(path, "Label layer", layer=layer)
-    require_polygons(frame, name)
-    if frame.crs is None:
-        raise VectorReadError(Message("vector.no_crs", layer=name))
-    if class_value is not None:
-        classes = np.full(len(frame), class_value, dtype=object)
-    elif class_field not in frame.columns:
-        fields = ", ".join(c for c in frame.columns if c != frame.geometry.name) or "none"
-        raise VectorReadError(
-            Message("dataset.no_class_field", layer=name, field=class_field, fields=fields)
-        )
-    else:
-        values = frame[class_field]
-        unset = is_blank(values).to_numpy()
-        if unset.all():
-            raise VectorReadError(Message("dataset.empty_field", layer=name, field=class_field))
-        if unset.any():
-            warnings.warn(
-                Message("dataset.unclassed", layer=name, count=int(unset.sum()), field=class_field),
-                LandSegWarning,
-                stacklevel=3,
-            )
-        frame = frame[~unset]
-        classes = frame[class_field].astype(str).to_numpy()
-    if class_map:
-        classes = np.array([class_map.get(c, c) for c in classes], dtype=object)
-    geometries, repaired = repair_polygons(np.asarray(frame.geometry.array, dtype=object))
-    keep = ~shapely.is_empty(geometries)
-    labels = gpd.GeoDataFrame({"class": classes[keep]}, geometry=geometries[keep], crs=frame.crs)
-    labels.attrs["repaired"] = repaired
-    return labels
 
 
 def _ring_with_holes(polygon: Polygon) -> np.ndarray:
@@ -236,25 +183,6 @@ def _check_options(
         check_positive(block_size_px, "--block-size", example=4 * (tile_size_px - overlap_px))
 
 
-def _class_list(
-    labels: gpd.GeoDataFrame, class_names: Sequence[str] | None
-) -> tuple[list[str], dict[str, int], list[str]]:
-    """Model classes in order, label values outside them (with counts), and warnings."""
-    names = check_class_names(class_names) if class_names else sorted(set(labels["class"]))
-    unknown = labels[~labels["class"].isin(names)]["class"].value_counts().to_dict()
-    messages = []
-    if unknown:
-        messages.append(
-            Message(
-                "dataset.unknown_labels",
-                values=sorted(unknown),
-                classes=names,
-                count=sum(unknown.values()),
-            )
-        )
-    return names, unknown, messages
-
-
 def export_dataset(
     rasters: Sequence[str | Path],
     labels_path: str | Path | None,
@@ -331,21 +259,14 @@ def export_dataset(
     sources = [labels_path or reviewed, *([aoi] if isinstance(aoi, str | Path) else [])]
     folder = {"overwrite": overwrite, "kind": "dataset", "inputs": [*rasters, *sources]}
     check_replaceable_folder(out, **folder)
-    labels, extent, review_info = _labels_or_review(
+    labels, extent, review_info = labels_or_review(
         labels_path, reviewed, class_names, labels_layer, class_field, class_value, class_map
     )
-    names, unknown, messages = _class_list(labels, class_names)
-    native = [_square_pixel_m(raster, crs) for raster in rasters]
-    resolution = choose_resolution(
-        labels[labels["class"].isin(names)],
-        [with_crs(str(raster), crs) for raster in rasters],
-        native,
-        pixel_size_m=pixel_size_m,
-        tile_size_px=tile_size_px,
-        overlap_px=overlap_px,
-        auto_scale=auto_scale,
-    )
+    names, unknown, messages = class_list(labels, class_names)
+    sizes = {"tile_size_px": tile_size_px, "overlap_px": overlap_px, "auto_scale": auto_scale}
+    resolution = export_resolution(labels, names, rasters, crs, pixel_size_m=pixel_size_m, **sizes)
     messages += size_notes(resolution)
+    native = resolution.native_m
     plan = _Plan(
         names,
         resolution.tile_size_px,
@@ -388,48 +309,6 @@ def export_dataset(
     if progress is not None:
         progress(1.0, Message("dataset.written", path=out))
     return stats
-
-
-def _square_pixel_m(raster, crs: str | None) -> float:
-    """The raster's ground pixel size; refused where pixels are far from square on the
-    ground (a geographic CRS), which would teach the model squashed shapes."""
-    with open_raster(with_crs(str(raster), crs)) as src:
-        width, height = raster_pixel_size_m(src)
-        if abs(width / height - 1) <= ANISOTROPY_TOLERANCE:
-            return (width + height) / 2
-        utm, side = utm_code(CRS.from_user_input(src.crs), src.bounds), f"{min(width, height):.3g}"
-    raise InvalidParameterError(
-        Message(
-            "dataset.squashed_pixels",
-            raster=raster,
-            width=format(width, ".3g"),
-            height=format(height, ".3g"),
-            utm=utm,
-            side=side,
-        )
-    )
-
-
-def _labels_or_review(labels_path, reviewed, class_names, layer, class_field, class_value, mapping):
-    """The labels (of a label layer, or a reviewed layer's decisions), the reviewed extent and
-    the review's record (``None`` without a review)."""
-    extent = review_info = None
-    if reviewed is not None:
-        review = read_reviewed(reviewed, layer=layer)
-        labels, extent = review.labels, (review.extent, review.labels.crs)
-        review_info = {"layer": str(reviewed), "decisions": review.counts}
-    else:
-        labels = read_labels(
-            labels_path,
-            class_field=class_field,
-            class_value=class_value,
-            class_map=mapping,
-            layer=layer,
-        )
-    labels["class"] = unify_spellings(
-        labels["class"], class_names or (), name=f"Labels '{labels_path or reviewed}'"
-    )
-    return labels, extent, review_info
 
 
 def _nothing_to_export(names: list[str], tally: _Tally) -> Message:

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+from pyproj import CRS
 
 from landseg import defaults
-from landseg.geodesy import raster_pixel_size_m
-from landseg.io.rasters import open_raster, resampled
+from landseg.errors import InvalidParameterError
+from landseg.geodesy import raster_pixel_size_m, utm_code
+from landseg.io.rasters import open_raster, resampled, with_crs
 from landseg.messages import Message
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ WHOLE_TARGET = 0.5  # a suggestion wants most objects seen whole (an object much
 # pixels so coarse that the objects' outlines blur)
 SMALLEST_PX = 8  # objects narrower than this many pixels are too small to learn
 SMALL_SLACK = 0.02  # how many more objects than at the raster's size may become too small
+ANISOTROPY_TOLERANCE = 0.05  # ground pixels whose width and height differ more are refused
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ class Resolution:
     sizes: ObjectSizes
     sources: list[str]  # each raster as it is read: resampled to pixel_size_m
     auto_scale: bool
+    native_m: list[float]  # each raster's own pixel size
 
 
 def label_extents_m(labels: gpd.GeoDataFrame, sources: Sequence[str]) -> np.ndarray:
@@ -167,7 +171,29 @@ def choose_resolution(
     read = [
         resampled(uri, (pixel_size_m or n) / n) for uri, n in zip(sources, native_m, strict=True)
     ]
-    return Resolution(pixel_size_m, tile_size_px, overlap_px, sizes, read, auto_scale)
+    return Resolution(
+        pixel_size_m, tile_size_px, overlap_px, sizes, read, auto_scale, list(native_m)
+    )
+
+
+def square_pixel_m(raster, crs: str | None) -> float:
+    """The raster's ground pixel size; refused where pixels are far from square on the
+    ground (a geographic CRS), which would teach the model squashed shapes."""
+    with open_raster(with_crs(str(raster), crs)) as src:
+        width, height = raster_pixel_size_m(src)
+        if abs(width / height - 1) <= ANISOTROPY_TOLERANCE:
+            return (width + height) / 2
+        utm, side = utm_code(CRS.from_user_input(src.crs), src.bounds), f"{min(width, height):.3g}"
+    raise InvalidParameterError(
+        Message(
+            "dataset.squashed_pixels",
+            raster=raster,
+            width=format(width, ".3g"),
+            height=format(height, ".3g"),
+            utm=utm,
+            side=side,
+        )
+    )
 
 
 def pixel_size_range(pixel_sizes: list[float]) -> list[float] | None:
