@@ -48,8 +48,12 @@ def test_the_core_install_segments_without_pytorch(core_python, small_scene, tmp
     absent = subprocess.run([str(core_python), "-c", "import torch"], capture_output=True)
     assert absent.returncode != 0
     doctor = subprocess.run(
-        [str(core_python), "-m", "landseg", "doctor"], capture_output=True, text=True, check=True
+        [str(core_python), "-m", "landseg", "doctor", "--try-segment"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
+    assert "Test segmentation: " in doctor.stdout and "with the shipped model" in doctor.stdout
     assert "Segments on the CPU with: ONNX Runtime" in doctor.stdout
     assert "torch: not installed (extra: train)" in doctor.stdout
     out = tmp_path / "core.gpkg"

@@ -1442,6 +1442,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.share": ("{name} {count} (weight {weight})", "{name} {count}（重み {weight}）"),
     "cli.trained": ("Trained model: {path}", "学習済みモデル: {path}"),
     "cli.wrote": ("Wrote {path}", "{path} を書き出しました"),
+    "doctor.trial": (
+        "Test segmentation: {polygons} polygons from a {size}² px synthetic scene in {seconds} s "
+        "with the shipped model.",
+        "試しの分割: 同梱のモデルで {size}² px の合成シーンから {seconds} 秒で {polygons} 個の"
+        "ポリゴン。",
+    ),
     "cli.synth": (
         "Wrote {raster} and {labels} ({counts}).",
         "{raster} と {labels} を書き出しました（{counts}）。",
@@ -1709,6 +1715,10 @@ HELP: dict[str, str] = {
         "ダ、同梱モデルのチェックサム。問題の報告に貼り付けてください。"
     ),
     "doctor.as_json": "報告を JSON で出力します。",
+    "doctor.try_segment": (
+        "同梱のモデルで小さな合成シーンも分割します（専用のフォルダで行い、後で削除します。"
+        "プラグインのインストーラが最後に実行します）。"
+    ),
     "evaluate": (
         "クラスごとの指標: データセットでのモデルの指標、またはラベルに対する予測ポリゴンの指標。"
     ),
@@ -1746,8 +1756,9 @@ HELP: dict[str, str] = {
     ),
     "export-dataset.block_size_px": "分割ブロックの一辺（ピクセル）。既定: タイルの歩幅の 4 倍。",
     "object-sizes": (
-        "これらのオプションで export-dataset が切り出すタイルにラベルの物体がどう収まるかと、その"
-        "提案を、何も書き出さずに JSON で表示します（ファインチューニングのダイアログのプレビュー）。"
+        "これらのオプションで export-dataset が切り出すタイルにラベルの物体がどう収まるかと、"
+        "その提案を、何も書き出さずに JSON で表示します（ファインチューニングのダイアログの"
+        "プレビュー）。"
     ),
     "object-sizes.labels": "クラスを持つポリゴンレイヤ（GeoPackage、Shapefile、GeoJSON）。",
     "object-sizes.class_field": "クラスを持つラベルの属性。",

@@ -110,6 +110,7 @@ def test_install_plan_from_the_bundled_wheel(qgis_app, tmp_path):
     assert offline.commands[1][-4:] == ["--no-index", "--find-links", "/wheels", str(wheel)]
     assert not any(part.startswith("numpy==") for part in offline.commands[1])
     assert online.size_gb == installer.CORE_SIZE_GB  # the core: segmenting, no PyTorch
+    assert online.commands[-1][1:] == ["-m", "landseg", "doctor", "--try-segment"]
     training = installer.plan(wheel, env_dir=tmp_path / "venv", training=True)
     assert training.commands[-1][-1] == f"{wheel}[train]"
     assert training.size_gb == installer.CORE_SIZE_GB + installer.TRAINING_SIZE_GB

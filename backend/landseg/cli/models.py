@@ -47,12 +47,44 @@ def export_model(model: Path, output: Path, overwrite: bool) -> None:
     click.echo(said(Message("cli.wrote", path=written)))
 
 
+TRIAL_SIZE_PX = 512  # the synthetic scene ``doctor --try-segment`` segments
+
+
 @click.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
-def doctor(as_json: bool) -> None:
+@click.option(
+    "--try-segment",
+    is_flag=True,
+    help="Also segment a small synthetic scene with the shipped model, in a folder of its own "
+    "removed after (the plugin's installer runs this last).",
+)
+def doctor(as_json: bool, try_segment: bool) -> None:
     """What this installation can run: versions, runtimes, GPUs (and why one is unused),
     folders and the shipped model's checksum. Paste it into an issue."""
     from landseg.inference.runtimes.diagnostics import as_text, diagnose
 
     report = diagnose()
-    click.echo(json.dumps(report, indent=2) if as_json else as_text(report))
+    if try_segment:  # a failure is its error's one line, exit code 2
+        report["trial"] = _trial_segmentation()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(as_text(report))
+    if try_segment:
+        click.echo(said(Message("doctor.trial", **report["trial"])))
+
+
+def _trial_segmentation() -> dict[str, int | float]:
+    """Segment a synthetic scene with the shipped model; its polygons and seconds."""
+    import tempfile
+    import time
+
+    from landseg.inference.pipeline import segment
+    from landseg.io.synthetic import write_scene
+
+    with tempfile.TemporaryDirectory(prefix="landseg-doctor-") as folder:
+        scene = write_scene(Path(folder) / "scene", size_px=TRIAL_SIZE_PX, seed=0)
+        started = time.perf_counter()
+        result = segment(scene.raster_path, Path(folder) / "trial.gpkg")
+        seconds = round(time.perf_counter() - started, 2)
+    return {"size": TRIAL_SIZE_PX, "polygons": sum(result.counts.values()), "seconds": seconds}
