@@ -125,6 +125,10 @@ def main() -> None:
     print(f"first segment 2048², fresh plugin env: {plugin_s:.1f} s (after the installer's check)")
     print(f"segment 2048², warm full env (.venv):  {full_s:.1f} s")
     print(f"ratios: core {core_s / full_s:.2f}, plugin env {plugin_s / full_s:.2f}")
+    for name in ("core", "plugin"):  # GBs of wheels and environments: only --keep stays
+        if not (name == "core" and args.keep):
+            shutil.rmtree(envs[name], ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
