@@ -126,7 +126,7 @@ def plan(
     keep = [] if wheelhouse else numpy_to_keep(base_python() if result.creates_env else python)
     result.commands.append([*pip, *keep, *sources, package])
     if not training:  # proves the environment segments, and leaves the bytecode of what
-        # segmenting imports (about 25 MB): the user's first segmentation runs warm
+        # segmenting imports (about 12 MB): the user's first segmentation runs warm
         result.commands.append([python, "-m", "landseg", "doctor", "--try-segment"])
     return result
 
