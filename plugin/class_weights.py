@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from qgis.PyQt.QtCore import pyqtSignal
 
 from . import backend
 from .latest_answer import LatestAnswer
 from .translation import tr
-
-_answers: dict[tuple, dict[str, float]] = {}  # (python, counts) -> the backend's weights
 
 
 class ClassWeightsPreview(LatestAnswer):
@@ -20,22 +20,16 @@ class ClassWeightsPreview(LatestAnswer):
 
     computed = pyqtSignal(dict, dict)
     failed = pyqtSignal(dict, str)
+    answers: ClassVar[dict[tuple, dict[str, float]]] = {}  # (python, counts) -> weights
 
     def request(self, python: str, counts: dict[str, int]) -> None:
         key = (python, tuple(counts.items()))
-        if key in _answers:
-            self.latest = key
-            self.computed.emit(dict(counts), dict(_answers[key]))
-            return
         args = backend.class_weights_args(counts)
         self.ask(key, tr("LandSeg: class weights"), python, args, backend.parse_class_weights)
-
-    def keep(self, key: tuple, weights: dict[str, float]) -> None:
-        _answers[key] = weights
 
     def answered(self, key: tuple, weights, error) -> None:
         counts = dict(key[1])
         if weights is not None:
-            self.computed.emit(counts, weights)
+            self.computed.emit(counts, dict(weights))
         elif error is not None:
             self.failed.emit(counts, error.message)

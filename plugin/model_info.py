@@ -23,16 +23,14 @@ class ModelInfoLoader(LatestAnswer):
         self.busy = False
 
     def request(self, python: str, model: str, device: str = "auto") -> None:
-        key = (python, model, device)
-        cached = backend.cached_model_info(python, model or None, device)
-        if cached is not None:
-            self.latest, self.busy = key, False
-            self.loaded.emit(model, cached)
-            return
         self.busy = True
         args = backend.model_info_args(model or None, device)
         title = tr("LandSeg: reading model metadata")
-        self.ask(key, title, python, args, backend.parse_model_info)
+        self.ask((python, model, device), title, python, args, backend.parse_model_info)
+
+    def cached(self, key: tuple) -> dict | None:
+        python, model, device = key
+        return backend.cached_model_info(python, model or None, device)
 
     def keep(self, key: tuple, info: dict) -> None:
         python, model, device = key

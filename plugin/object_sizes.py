@@ -4,7 +4,7 @@ session), shown in a label."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from qgis.PyQt.QtWidgets import QLabel
 
@@ -12,11 +12,11 @@ from . import backend, layers
 from .latest_answer import LatestAnswer
 from .translation import tr
 
-_answers: dict[tuple, dict[str, Any]] = {}  # (python, arguments) -> the backend's answer
-
 
 class ObjectSizesPreview(LatestAnswer):
     """Shows in ``label`` the object sizes of the export the dialog would run."""
+
+    answers: ClassVar[dict[tuple, dict[str, Any]]] = {}  # (python, arguments) -> the answer
 
     def __init__(self, label: QLabel) -> None:
         super().__init__(label)
@@ -36,15 +36,8 @@ class ObjectSizesPreview(LatestAnswer):
             return
         args = backend.object_sizes_args(*files, **options)
         key = (python, tuple(args))
-        if key in _answers:
-            self.latest = key
-            self.answered(key, _answers[key], None)
-            return
         self.label.setText(tr("computing…"))
         self.ask(key, tr("LandSeg: object sizes"), python, args, backend.parse_object_sizes)
-
-    def keep(self, key: tuple, answer: dict[str, Any]) -> None:
-        _answers[key] = answer
 
     def answered(self, key: tuple, answer, error) -> None:
         if answer is not None:
