@@ -2,13 +2,14 @@
 install time from a warm wheelhouse, and the first ``landseg segment`` of a 2048² scene.
 
 Fills a wheelhouse with every wheel the full install needs (or takes ``--wheelhouse``), then
-installs from it alone (``--no-index``, ``--no-compile``, as the plugin does) three fresh
-environments: the core on its own Python, the core on QGIS's Python with its system packages and
-QGIS's numpy kept, ending with the installer's ``landseg doctor --try-segment`` (the plugin's
-environment from the index, where QGIS's interpreter is this machine's ``python3``) and the full
-``landseg[train]``. It proves ``import torch`` fails in the core, runs ``landseg doctor`` there
-and a first segmentation (no model cache yet), and prints the figures beside this checkout's
-warm full environment (``.venv``). Usage::
+installs from it alone (``--no-index``) three fresh environments: the core on its own Python and
+the full ``landseg[train]`` as ``pip install`` makes them (bytecode compiled), and the core on
+QGIS's Python as the plugin's installer makes it (``--no-compile``, its system packages and
+QGIS's numpy kept, ending with ``landseg doctor --try-segment``; the plugin's environment from
+the index, where QGIS's interpreter is this machine's ``python3``). It proves ``import torch``
+fails in the core, runs ``landseg doctor`` there and a first segmentation (no
+model cache yet), and prints the figures beside this checkout's warm full environment
+(``.venv``); sizes with and without the bytecode files. Usage::
 
     .venv/bin/python benchmarks/bench_install.py [--wheelhouse DIR] [--keep DIR]
 """
@@ -29,12 +30,14 @@ sys.path.insert(0, str(ROOT))  # the plugin's installer, to install as it does
 QGIS_PYTHON = Path("/usr/bin/python3")
 
 
-def folder_mb(path: Path) -> float:
-    """Bytes under ``path`` (links not followed), in MB (10⁶ bytes)."""
+def folder_mb(path: Path, *, bytecode: bool = True) -> float:
+    """Bytes under ``path`` (links not followed; ``.pyc`` files only with ``bytecode``), in MB
+    (10⁶ bytes)."""
     total = 0
     for root, _dirs, files in os.walk(path):
         for name in files:
-            total += (Path(root) / name).lstat().st_size
+            if bytecode or not name.endswith(".pyc"):
+                total += (Path(root) / name).lstat().st_size
     return total / 1e6
 
 
@@ -58,13 +61,14 @@ def fill_wheelhouse(folder: Path, keep_numpy: list[str]) -> Path:
 
 
 def install(
-    base: Path, env_dir: Path, requirements: list[str], wheelhouse: Path, *flags: str
+    base: Path, env_dir: Path, requirements: list[str], wheelhouse: Path, *, plugin: bool = False
 ) -> float:
-    """A fresh environment at ``env_dir`` holding ``requirements``; seconds it took."""
-    seconds = run([str(base), "-m", "venv", *flags, str(env_dir)])
+    """A fresh environment at ``env_dir`` holding ``requirements``, as pip makes it by default
+    or (``plugin``) as the plugin's installer does; seconds it took."""
+    seconds = run([str(base), "-m", "venv", *(["--system-site-packages"] * plugin), str(env_dir)])
     sources = ["--no-index", "--find-links", str(wheelhouse)]
-    pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile"]
-    return seconds + run([*pip, *sources, *requirements])
+    pip = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q"]
+    return seconds + run([*pip, *(["--no-compile"] * plugin), *sources, *requirements])
 
 
 def first_segment(python: Path, scene: Path, out: Path, cache: Path) -> float:
@@ -96,34 +100,42 @@ def main() -> None:
     assert torch_absent.returncode != 0, "torch is importable in the core environment"
     subprocess.run([str(python), "-m", "landseg", "doctor"], check=True)
     installs["plugin"] = install(
-        QGIS_PYTHON, envs["plugin"], [*keep_numpy, str(wheel)], wheelhouse, "--system-site-packages"
+        QGIS_PYTHON, envs["plugin"], [*keep_numpy, str(wheel)], wheelhouse, plugin=True
     )
     plugin_python = envs["plugin"] / "bin" / "python"
     installed_mb = folder_mb(envs["plugin"])
     installs["plugin"] += run([str(plugin_python), "-m", "landseg", "doctor", "--try-segment"])
     installs["full"] = install(base, envs["full"], [f"{wheel}[train]"], wheelhouse)
     sizes = {name: folder_mb(folder) for name, folder in envs.items()}
+    without_bytecode = {name: folder_mb(folder, bytecode=False) for name, folder in envs.items()}
     shutil.rmtree(envs["full"])
 
     from landseg.io.synthetic import write_scene
 
     scene = write_scene(work / "scene", size_px=2048, seed=1).raster_path
-    core_s = first_segment(python, scene, work / "core.gpkg", work / "core-cache")
-    plugin_s = first_segment(plugin_python, scene, work / "plugin.gpkg", work / "plugin-cache")
+    os.sync()  # the GBs just written and removed are not flushed during the timings
     full_python = ROOT / ".venv" / "bin" / "python"
     first_segment(full_python, scene, work / "warm.gpkg", work / "full-cache")  # warms it
-    full_s = first_segment(full_python, scene, work / "full.gpkg", work / "full-cache")
+    core_s = first_segment(python, scene, work / "core.gpkg", work / "core-cache")
+    plugin_s = first_segment(plugin_python, scene, work / "plugin.gpkg", work / "plugin-cache")
+    full_s = min(  # the best of three warm runs: the reference
+        first_segment(full_python, scene, work / f"full{k}.gpkg", work / "full-cache")
+        for k in range(3)
+    )
     labels = {
         "core": "core, own Python",
         "plugin": "core, QGIS's Python (plugin)",
         "full": "full landseg[train]",
     }
     for name, label in labels.items():
-        print(f"{label:30s} {sizes[name]:7.0f} MB, installed in {installs[name]:5.0f} s")
+        print(
+            f"{label:30s} {sizes[name]:7.0f} MB ({without_bytecode[name]:.0f} MB without "
+            f"bytecode), installed in {installs[name]:5.0f} s"
+        )
     print(f"plugin env before its last install step (doctor --try-segment): {installed_mb:.0f} MB")
     print(f"first segment 2048², fresh core:       {core_s:.1f} s")
     print(f"first segment 2048², fresh plugin env: {plugin_s:.1f} s (after the installer's check)")
-    print(f"segment 2048², warm full env (.venv):  {full_s:.1f} s")
+    print(f"segment 2048², warm full env (.venv):  {full_s:.1f} s (best of 3)")
     print(f"ratios: core {core_s / full_s:.2f}, plugin env {plugin_s / full_s:.2f}")
     for name in ("core", "plugin"):  # GBs of wheels and environments: only --keep stays
         if not (name == "core" and args.keep):
