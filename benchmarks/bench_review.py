@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from real_data import naip_images
 
+from landseg.defaults import REVIEW_FLOOR
 from landseg.inference.pipeline import segment
 from landseg.inference.runtimes.loading import load
 from landseg.inference.runtimes.model_files import (
@@ -64,7 +65,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1024, help="synthetic scenes' size (px)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    model = load(None, device="cpu")
+    model = load(None, device="cpu", conf=REVIEW_FLOOR)  # a review reports from this score
     makers = {
         "synthetic": _synthetic,
         "synthetic-native": lambda *a: _synthetic(*a, native=True),

@@ -121,6 +121,21 @@ def test_review_fields_and_layer(small_scene, tmp_path):
         segment(small_scene.raster_path, tmp_path / "o.fgb", model=model, review=True)
 
 
+def test_a_loaded_model_that_reports_too_few_objects_is_refused(small_scene, tmp_path):
+    """A model object loaded at score 0.25 cannot give a review its possible missed objects
+    (from 0.05) nor a lower --conf: refused before any file, instead of quietly fewer."""
+    from landseg.inference.runtimes.loading import load
+
+    model = load(None, device="cpu")
+    for options in ({"review": True}, {"conf": 0.1}):
+        with pytest.raises(InvalidParameterError, match=r"load it with conf=0\.(05|1) or less"):
+            segment(small_scene.raster_path, tmp_path / "o.gpkg", model=model, **options)
+        assert not any(tmp_path.iterdir())
+    low = load(None, device="cpu", conf=0.05)
+    segment(small_scene.raster_path, tmp_path / "o.gpkg", model=low, review=True)
+    assert len(gpd.read_file(tmp_path / "o.gpkg", layer=REVIEW_LAYER)) > 0
+
+
 def test_a_tile_that_saw_nothing_lowers_agreement_and_is_listed(small_scene, tmp_path):
     class HalfBlind(GroundTruthSegmenter):
         """Sees nothing in the tiles of odd index, as a model that is unsure there."""

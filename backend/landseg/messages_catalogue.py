@@ -319,6 +319,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "モデルファイル '{path}' は .pt でも .onnx でもありません。ultralytics の YOLOv8/11-seg "
         "モデル（.pt）か、その ONNX エクスポートを指定してください。",
     ),
+    "model.conf_above_run": (
+        "The loaded model reports objects from score {loaded} but this run needs them from "
+        "{needed} (its confidence, or the possible missed objects of a review): load it with "
+        "conf={needed} or less, or give the model's path.",
+        "読み込み済みのモデルはスコア {loaded} 以上の物体しか返しませんが、この実行には {needed} "
+        "以上が必要です（信頼度、またはレビューの見落とし候補）。conf={needed} 以下で読み込むか、"
+        "モデルのパスを指定してください。",
+    ),
     "model.unreadable": _MODEL_UNREADABLE,
     "model.not_segmentation": _NOT_SEGMENTATION,
     "model.runtime_unknown": (

@@ -260,6 +260,11 @@ class SegmentRun:
             )
         if options.classes is not None:
             check_model_classes(Message("model.the"), options.model.class_names, options.classes)
+        loaded_conf = getattr(options.model, "conf", None)  # LandSeg's runtimes have one
+        if loaded_conf is not None and loaded_conf > options.model_conf:
+            raise InvalidParameterError(
+                Message("model.conf_above_run", loaded=loaded_conf, needed=options.model_conf)
+            )
         return as_segmenter(options.model)
 
     def _plan_tiles(self) -> Plan:

@@ -147,7 +147,7 @@ def calibrate_model(
         raise InvalidParameterError(Message("calibration.one_source"))
     path = model_file(model)
     check_calibrated_output(path, output, overwrite=overwrite)
-    segmenter = load(path, device=device)
+    segmenter = load(path, device=device, conf=defaults.REVIEW_FLOOR)  # a review needs them
     if data is not None:
         outcomes, source = dataset_outcomes(segmenter, data, split=split), f"{split} of {data}"
     else:

@@ -366,7 +366,7 @@ def _calibrate(model: Path, data: str) -> dict[str, Any]:
     """Fit ``p_correct`` on the validation tiles and store it in the run's model; what it
     held out of fold (or why there is none: too few polygons)."""
     try:
-        segmenter = load(model, device="cpu", runtime="torch")
+        segmenter = load(model, device="cpu", runtime="torch", conf=defaults.REVIEW_FLOOR)
         outcomes = dataset_outcomes(segmenter, data)
         calibration = calibration_of(outcomes, source="the run's validation tiles")
     except InvalidParameterError as error:
