@@ -5,11 +5,13 @@ from the repository root: the NAIP fields placed as the tests place them
 from __future__ import annotations
 
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from landseg.evaluation.maps import evaluate_map
 from landseg.inference.pipeline import segment
@@ -64,12 +66,11 @@ def map_scores(
         segment(raster, out, model=model, overwrite=True, **options)
         predictions.append(gpd.read_file(out, layer="landcover").to_crs("EPSG:4326"))
         labels.append(truth.to_crs("EPSG:4326"))
-    metrics = evaluate_map(
+    predicted, truth = (
         pd.concat(predictions, ignore_index=True),
         pd.concat(labels, ignore_index=True),
-        class_names=class_names,
     )
-    scored = metrics.classes[class_name]
+    scored = evaluate_map(predicted, truth, class_names=class_names).classes[class_name]
     return {
         "labels": scored.instances,
         "predictions": scored.predictions,
@@ -77,4 +78,35 @@ def map_scores(
         "ap50": scored.ap50,
         "ap50_95": scored.ap50_95,
         "area_iou": scored.area_iou,
+        "found_by_size": found_by_size(
+            predicted[predicted["class"] == class_name], truth[truth["class"] == class_name]
+        ),
     }
+
+
+SIZE_EDGES_M = (100, 200, 400)  # the labels' extent (m across) that found_by_size splits at
+
+
+def found_by_size(predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFrame) -> dict[str, list]:
+    """For labels of each extent (the longer side of the bounding box, in metres of a local
+    equal-distance projection): [how many, the share that one prediction overlaps at IoU
+    ≥ 0.5]. Where a real-imagery model loses objects: small ones, or large ones cut by tiles."""
+    local = truth.estimate_utm_crs()
+    truth, predicted = truth.to_crs(local), predicted.to_crs(local)
+    bounds = truth.geometry.bounds
+    extent = np.maximum(bounds.maxx - bounds.minx, bounds.maxy - bounds.miny).to_numpy()
+    label_at, prediction_at = predicted.sindex.query(truth.geometry, predicate="intersects")
+    ours, theirs = truth.geometry.values[label_at], predicted.geometry.values[prediction_at]
+    iou = shapely.area(shapely.intersection(ours, theirs)) / shapely.area(
+        shapely.union(ours, theirs)
+    )
+    found = np.zeros(len(truth), dtype=bool)
+    found[label_at[iou >= 0.5]] = True
+    bucket = np.searchsorted(SIZE_EDGES_M, extent, side="right")
+    names = [f"< {SIZE_EDGES_M[0]}", *(f"{a}–{b}" for a, b in pairwise(SIZE_EDGES_M))]
+    names.append(f"≥ {SIZE_EDGES_M[-1]}")
+    shares = {}
+    for k, name in enumerate(names):
+        inside = bucket == k
+        shares[name] = [int(inside.sum()), float(found[inside].mean()) if inside.any() else 0.0]
+    return shares
