@@ -11,9 +11,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from landseg.evaluation.maps import evaluate_map
+from landseg.evaluation.matching import candidate_pairs
 from landseg.inference.pipeline import segment
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -95,13 +95,12 @@ def found_by_size(predicted: gpd.GeoDataFrame, truth: gpd.GeoDataFrame) -> dict[
     truth, predicted = truth.to_crs(local), predicted.to_crs(local)
     bounds = truth.geometry.bounds
     extent = np.maximum(bounds.maxx - bounds.minx, bounds.maxy - bounds.miny).to_numpy()
-    label_at, prediction_at = predicted.sindex.query(truth.geometry, predicate="intersects")
-    ours, theirs = truth.geometry.values[label_at], predicted.geometry.values[prediction_at]
-    iou = shapely.area(shapely.intersection(ours, theirs)) / shapely.area(
-        shapely.union(ours, theirs)
+    no_classes = np.zeros(len(predicted), dtype=int), np.zeros(len(truth), dtype=int)
+    _, labels_matched, _ = candidate_pairs(  # the pairs at IoU >= 0.5
+        predicted.geometry.to_numpy(), no_classes[0], truth.geometry.to_numpy(), no_classes[1]
     )
     found = np.zeros(len(truth), dtype=bool)
-    found[label_at[iou >= 0.5]] = True
+    found[labels_matched] = True
     bucket = np.searchsorted(SIZE_EDGES_M, extent, side="right")
     names = [f"< {SIZE_EDGES_M[0]}", *(f"{a}–{b}" for a, b in pairwise(SIZE_EDGES_M))]
     names.append(f"≥ {SIZE_EDGES_M[-1]}")

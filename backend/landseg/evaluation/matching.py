@@ -25,7 +25,7 @@ def match(
     """
     order = np.argsort(-scores, kind="mergesort")
     matched = np.zeros((len(IOU_THRESHOLDS), len(pred)), dtype=bool)
-    p, g, iou = _candidate_pairs(pred, pred_codes, label, label_codes)
+    p, g, iou = candidate_pairs(pred, pred_codes, label, label_codes)
     if len(p) == 0:
         return order, matched
     rank = np.empty(len(pred), dtype=np.int64)
@@ -45,7 +45,7 @@ def match(
     return order, matched
 
 
-def _candidate_pairs(
+def candidate_pairs(
     pred: np.ndarray, pred_codes: np.ndarray, label: np.ndarray, label_codes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Same-class (prediction, label) pairs with IoU >= 0.5 and their exact IoU."""
